@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// The filter interface every implementation (TypeScript here; native and BPF elsewhere) follows.
+import type { EndpointAddress, SocketAddr } from '../../config/address';
+import type { JsonValue } from '../../config/model';
+import type { ClusterMap } from '../cluster-map';
+import type { Metadata } from './metadata';
+
+/** A drop reason: the `source` label of quilkin_packets_dropped_total (see data-plane/drop_reasons.json). */
+export type DropReason = string;
+
+/** A filter step's result: undefined to continue, or the reason the packet is dropped. */
+export type FilterResult = DropReason | undefined;
+
+/** Downstream -> upstream. */
+export interface ReadContext {
+  readonly endpoints: ClusterMap;
+  /** Starts empty; routing filters append. Empty after the chain means "every endpoint". */
+  readonly destinations: EndpointAddress[];
+  readonly source: SocketAddr;
+  /** The packet payload; filters replace it to trim or extend it. */
+  contents: Buffer;
+  readonly metadata: Metadata;
+}
+
+/** Upstream -> downstream. */
+export interface WriteContext {
+  /** The endpoint that sent the packet. */
+  readonly source: SocketAddr;
+  /** The client it goes to. */
+  readonly dest: SocketAddr;
+  contents: Buffer;
+  readonly metadata: Metadata;
+}
+
+export interface Filter {
+  /** Absent: the filter passes reads through unchanged. */
+  read?(ctx: ReadContext): FilterResult;
+  /** Absent: the filter passes writes through unchanged. */
+  write?(ctx: WriteContext): FilterResult;
+}
+
+/** What a filter may use besides its config; injected so tests control time and randomness. */
+export interface FilterServices {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Uniform in [0, 1). */
+  random(): number;
+  log: {
+    info(fields: Record<string, unknown>, message: string): void;
+    warn(fields: Record<string, unknown>, message: string): void;
+    debug(fields: Record<string, unknown>, message: string): void;
+  };
+  /** Per-filter metrics with Quilkin's generic names (quilkin_filter_int_counter / _histogram). */
+  metrics: FilterMetrics;
+  /** Builds a nested filter (Match branches). */
+  createFilter(name: string, config: JsonValue | undefined): Filter;
+}
+
+export interface FilterMetrics {
+  counter(filter: string, label: string, help: string, event: 'read' | 'write'): { inc(): void };
+  histogram(filter: string, label: string, help: string, event: 'read' | 'write', sharedMetadata: string): { observe(value: number): void };
+}
+
+/** Raised for bad filter config; the message is the user-facing reason. */
+export class FilterConfigError extends Error {
+  override name = 'FilterConfigError';
+}
+
+/** One filter kind: its Quilkin name, config validation and construction. */
+export interface FilterFactory<C extends JsonValue | undefined = JsonValue | undefined> {
+  /** Versioned name, e.g. quilkin.filters.capture.v1alpha1.Capture. */
+  readonly name: string;
+  /** JSON Schema of the config (for `quilkin generate-config-schema` and docs). */
+  readonly schema: JsonValue;
+  /**
+   * Validates raw config (undefined = none given) and returns it normalised with defaults applied,
+   * or throws FilterConfigError.
+   */
+  validate(raw: unknown): C;
+  /** Builds an instance from a config that `validate` returned. */
+  create(config: C, services: FilterServices): Filter;
+}
+
+export function missingConfig(name: string): FilterConfigError {
+  return new FilterConfigError(`filter \`${name}\` requires configuration, but none provided`);
+}

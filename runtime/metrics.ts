@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Prometheus registry and Quilkin's metric names and labels (see shared/reference §4).
+import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
+import type { FilterMetrics } from '../data-plane/filters/filter';
+
+export type Direction = 'read' | 'write';
+
+/** Client labels; empty without a MaxMind database, which this proxy does not load. */
+const NO_GEO = { asn: '', ip_prefix: '' } as const;
+
+export class QuilkinMetrics {
+  readonly registry = new Registry();
+  private readonly scrapeHooks: Array<() => void | Promise<void>> = [];
+
+  readonly packetsTotal = new Counter({
+    name: 'quilkin_packets_total',
+    help: 'Total number of packets sent (read: to an endpoint, write: to a client)',
+    labelNames: ['event', 'asn', 'ip_prefix'],
+    registers: [this.registry],
+  });
+  readonly bytesTotal = new Counter({
+    name: 'quilkin_bytes_total',
+    help: 'Total number of bytes sent',
+    labelNames: ['event', 'asn', 'ip_prefix'],
+    registers: [this.registry],
+  });
+  readonly packetsDropped = new Counter({
+    name: 'quilkin_packets_dropped_total',
+    help: 'Total number of packets dropped, by reason (source)',
+    labelNames: ['event', 'source', 'asn', 'ip_prefix'],
+    registers: [this.registry],
+  });
+  readonly errorsTotal = new Counter({
+    name: 'quilkin_errors_total',
+    help: 'Total number of errors encountered while processing packets',
+    labelNames: ['event', 'display', 'asn', 'ip_prefix'],
+    registers: [this.registry],
+  });
+  readonly processingDuration = new Histogram({
+    name: 'quilkin_packets_processing_duration_seconds',
+    help: 'Time taken to process one packet through the filters and dispatch',
+    labelNames: ['event'],
+    buckets: exponentialBuckets(0.00025, 2, 13),
+    registers: [this.registry],
+  });
+  readonly packetJitter = new Gauge({
+    name: 'quilkin_packet_jitter',
+    help: 'Nanoseconds between the last two packets received in this direction',
+    labelNames: ['event', 'asn', 'ip_prefix'],
+    registers: [this.registry],
+  });
+  readonly sessionActive = new Gauge({
+    name: 'quilkin_session_active',
+    help: 'Number of sessions currently active',
+    labelNames: ['asn', 'organization', 'country_code', 'ip_prefix', 'prefix_entity', 'prefix_name'],
+    registers: [this.registry],
+  });
+  readonly sessionTotal = new Counter({ name: 'quilkin_session_total', help: 'Total number of sessions created', registers: [this.registry] });
+  readonly sessionDuration = new Histogram({
+    name: 'quilkin_session_duration_secs',
+    help: 'Lifetime of closed sessions in seconds',
+    buckets: [1, 5, 10, 25, 60, 300, 900, 1800, 3600],
+    registers: [this.registry],
+  });
+  readonly clusterActive = new Gauge({ name: 'quilkin_cluster_active', help: 'Number of localities (clusters) in the cluster map', registers: [this.registry] });
+  readonly clusterActiveEndpoints = new Gauge({
+    name: 'quilkin_cluster_active_endpoints',
+    help: 'Number of endpoints across all clusters',
+    registers: [this.registry],
+  });
+  readonly activeEndpoints = new Gauge({
+    name: 'quilkin_active_endpoints',
+    help: 'Number of endpoints per locality (cluster label: the locality, empty when unlocated)',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+  readonly filterReadDuration = new Histogram({
+    name: 'quilkin_filter_read_duration_seconds',
+    help: 'Time taken by a filter to process a read',
+    labelNames: ['filter'],
+    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    registers: [this.registry],
+  });
+  readonly filterWriteDuration = new Histogram({
+    name: 'quilkin_filter_write_duration_seconds',
+    help: 'Time taken by a filter to process a write',
+    labelNames: ['filter'],
+    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    registers: [this.registry],
+  });
+  readonly filterIntCounter = new Counter({
+    name: 'quilkin_filter_int_counter',
+    help: 'Generic per-filter counter (see the label and help labels)',
+    labelNames: ['id', 'label', 'help', 'event'],
+    registers: [this.registry],
+  });
+  readonly filterHistogram = new Histogram({
+    name: 'quilkin_filter_histogram',
+    help: 'Generic per-filter histogram (see the label and help labels)',
+    labelNames: ['id', 'label', 'help', 'event', 'shared_metadata_1'],
+    registers: [this.registry],
+  });
+  readonly configVersion = new Gauge({
+    name: 'quilkin_config_generation',
+    help: 'Number of configs applied since start (increments on every accepted change)',
+    registers: [this.registry],
+  });
+  readonly configRejected = new Counter({
+    name: 'quilkin_config_rejected_total',
+    help: 'Configs rejected by validation (the last good one stayed live)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
+  /** Filter-facing view of the generic filter metrics. */
+  readonly filters: FilterMetrics = {
+    counter: (id, label, help, event) => this.filterIntCounter.labels({ id, label, help, event }),
+    histogram: (id, label, help, event, shared) => this.filterHistogram.labels({ id, label, help, event, shared_metadata_1: shared }),
+  };
+
+  packetSent(event: Direction, bytes: number): void {
+    this.packetsTotal.inc({ event, ...NO_GEO });
+    this.bytesTotal.inc({ event, ...NO_GEO }, bytes);
+  }
+
+  packetDropped(event: Direction, source: string, count = 1): void {
+    this.packetsDropped.inc({ event, source, ...NO_GEO }, count);
+  }
+
+  error(event: Direction, display: string, count = 1): void {
+    this.errorsTotal.inc({ event, display, ...NO_GEO }, count);
+  }
+
+  /** Registers work to run before each scrape (native counters are pulled here). */
+  onScrape(hook: () => void | Promise<void>): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  async render(): Promise<string> {
+    for (const hook of this.scrapeHooks) await hook();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+export const GEO_LABELS_EMPTY = NO_GEO;
