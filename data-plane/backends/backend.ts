@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the proxy needs from a data path backend (js: node dgram; socket: native mmsg workers; xdp: AF_XDP).
+import type { Config } from '../../config/model';
+import type { QuilkinMetrics } from '../../runtime/metrics';
+import type { FilterRegistry } from '../filters/registry';
+
+export type BackendKind = 'js' | 'socket' | 'xdp';
+
+export interface BackendOptions {
+  /** UDP port for game traffic, bound dual-stack on [::]. */
+  readonly port: number;
+  /** Number of receive workers (threads for native backends, sockets for js). */
+  readonly workers: number;
+  /** Session idle timeout in seconds (Quilkin: 60). */
+  readonly sessionTimeoutSecs: number;
+  /** Upper bound on concurrent sessions; new ones beyond it are dropped and counted. */
+  readonly maxSessions: number;
+  readonly metrics: QuilkinMetrics;
+  readonly registry: FilterRegistry;
+}
+
+/** A running data path. Config changes are applied without dropping established sessions. */
+export interface ProxyBackend {
+  readonly kind: BackendKind;
+  /** Human-readable facts for logs and /config (bound addresses, mode, workers, fallback reasons). */
+  describe(): Record<string, unknown>;
+  /** Builds the new chain generation and endpoint table and swaps them in atomically. Throws if the config cannot be built. */
+  applyConfig(config: Config): void;
+  /** Number of live sessions. */
+  sessionCount(): number;
+  /** Stops receiving, closes sockets and releases native resources. */
+  stop(): Promise<void>;
+}
+
+export type BackendFactory = (options: BackendOptions, initial: Config) => Promise<ProxyBackend>;

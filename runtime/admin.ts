@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// The admin HTTP server: /live, /ready, /metrics, /config, as Quilkin serves them.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { logger } from './logger';
+import type { QuilkinMetrics } from './metrics';
+
+const log = logger('admin');
+
+export interface AdminOptions {
+  /** `host:port` or `[v6]:port`; Quilkin's default is [::]:8000. */
+  readonly address: string;
+  readonly metrics: QuilkinMetrics;
+  /** Readiness per mode (proxy: has endpoints or an xDS response; manage: provider healthy ...). */
+  readonly ready: () => boolean;
+  /** The live config as JSON for /config. */
+  readonly config: () => unknown;
+}
+
+export interface AdminServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+let panicked = false;
+
+/** Flips /live to 500 for good, as a panic does in Quilkin. */
+export function markUnhealthy(): void {
+  panicked = true;
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const bracket = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+  const plain = /^([^:]+):(\d+)$/.exec(address);
+  const match = bracket ?? plain;
+  if (!match) throw new Error(`invalid address \`${address}\`: expected host:port or [ipv6]:port`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new Error(`invalid address \`${address}\`: port out of range`);
+  return { host: match[1], port };
+}
+
+async function handle(options: AdminOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET') return void res.writeHead(404).end();
+  switch (path) {
+    case '/live':
+    case '/livez':
+      return void (panicked ? res.writeHead(500).end() : res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'));
+    case '/ready':
+    case '/readyz':
+      return void (options.ready() ? res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok') : res.writeHead(500).end());
+    case '/metrics': {
+      const body = await options.metrics.render();
+      return void res.writeHead(200, { 'Content-Type': options.metrics.contentType }).end(body);
+    }
+    case '/config':
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(options.config(), null, 2));
+    default:
+      return void res.writeHead(404).end();
+  }
+}
+
+export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
+  const { host, port } = splitHostPort(options.address);
+  const server = http.createServer((req, res) => {
+    handle(options, req, res).catch((err: Error) => {
+      log.error({ err: err.message, url: req.url }, 'admin request failed');
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`failed to serve ${req.url}: ${err.message}`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: false }, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${bound}`;
+  log.info({ address: options.address, url }, 'admin server listening');
+  return {
+    port: bound,
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
