@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// Options as data: one row per flag (name, env, default, help, parser), help text generated from it.
+import { InvalidArgumentError, Option } from 'commander';
+import * as os from 'node:os';
+
+export interface OptionSpec {
+  /** Commander flags, e.g. `-p, --port <port>`. */
+  readonly flags: string;
+  readonly help: string;
+  readonly env?: string;
+  readonly default?: unknown;
+  /** Shown instead of the default value in --help. */
+  readonly defaultText?: string;
+  readonly choices?: readonly string[];
+  readonly parse?: (value: string, previous: unknown) => unknown;
+}
+
+export function toOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, spec.help);
+  if (spec.env) option.env(spec.env);
+  if (spec.default !== undefined) option.default(spec.default, spec.defaultText);
+  if (spec.choices) option.choices(spec.choices);
+  if (spec.parse) option.argParser(spec.parse);
+  return option;
+}
+
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`\`${value}\` is not a port number (0-65535)`);
+  return Number(value);
+}
+
+export function parsePositiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`\`${value}\` is not a positive integer`);
+  return Number(value);
+}
+
+/** For repeatable flags (`--to a --to b`); a value from the environment arrives as one item. */
+export function collect(value: string, previous: unknown): string[] {
+  return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
+}
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-c, --config <path>', help: 'static config file (YAML); /etc/quilkin/quilkin.yaml is tried if it is missing', env: 'QUILKIN_CONFIG', default: 'quilkin.yaml' },
+  { flags: '--admin-address <address>', help: 'bind address of the admin HTTP server', env: 'QUILKIN_ADMIN_ADDRESS', default: '[::]:8000' },
+  { flags: '--no-admin', help: 'do not start the admin HTTP server', env: 'NO_ADMIN' },
+  { flags: '-q, --quiet', help: 'no log output at all', env: 'QUIET', default: false },
+  { flags: '--log-format <format>', help: 'log format (auto: JSON unless stdout is a terminal)', choices: ['auto', 'json', 'plain', 'pretty'], default: 'auto' },
+];
+
+export interface GlobalOptions {
+  config: string;
+  adminAddress: string;
+  admin: boolean;
+  quiet: boolean;
+  logFormat: 'auto' | 'json' | 'plain' | 'pretty';
+}
+
+export const PROXY_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-p, --port <port>', help: 'UDP port for game traffic (dual-stack)', env: 'QUILKIN_PORT', default: 7777, parse: parsePort },
+  { flags: '-q, --qcmp-port <port>', help: 'UDP port answering QCMP pings', env: 'QUILKIN_QCMP_PORT', default: 7600, parse: parsePort },
+  { flags: '-t, --to <address>', help: 'static upstream endpoint host:port (repeatable)', env: 'QUILKIN_DEST', parse: collect },
+  { flags: '--to-tokens <count:len>', help: 'give each --to endpoint COUNT generated tokens of LEN bytes and route by a LEN-byte suffix (testing aid)', env: 'QUILKIN_DEST_TOKENS' },
+  { flags: '-m, --management-server <url>', help: 'xDS management server, e.g. http://manage:7800 (repeatable: tried in order)', env: 'QUILKIN_MANAGEMENT_SERVER', parse: collect },
+  { flags: '--id <id>', help: 'node id for xDS (default: config id, else hostname)', env: 'QUILKIN_ID' },
+  { flags: '--idle-request-interval-secs <secs>', help: 'xDS: re-send subscriptions after this long without a response', env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS', default: 30, parse: parsePositiveInt },
+  { flags: '-w, --workers <n>', help: 'receive workers (threads for the socket backend)', env: 'QUILKIN_WORKERS', default: os.availableParallelism(), defaultText: 'number of CPUs', parse: parsePositiveInt },
+  { flags: '--backend <kind>', help: 'data path: socket (native recvmmsg workers) or js (node dgram, the fallback)', env: 'QUILKIN_BACKEND', choices: ['socket', 'js'], default: 'socket' },
+  { flags: '--session-timeout-secs <secs>', help: 'idle time after which a session expires', env: 'QUILKIN_SESSION_TIMEOUT_SECS', default: 60, parse: parsePositiveInt },
+  { flags: '--max-sessions <n>', help: 'upper bound on concurrent sessions; more are dropped and counted', env: 'QUILKIN_MAX_SESSIONS', default: 100000, parse: parsePositiveInt },
+];
+
+export interface ProxyOptions {
+  port: number;
+  qcmpPort: number;
+  to?: string[];
+  toTokens?: string;
+  managementServer?: string[];
+  id?: string;
+  idleRequestIntervalSecs: number;
+  workers: number;
+  backend: 'socket' | 'js';
+  sessionTimeoutSecs: number;
+  maxSessions: number;
+}
+
+export const XDP_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--xdp.interface <name>', help: 'network interface to attach to (default: the interface of the default route)', env: 'QUILKIN_XDP_INTERFACE' },
+  { flags: '--xdp.queues <n>', help: 'number of NIC queues to serve (default: all)', env: 'QUILKIN_XDP_QUEUES', parse: parsePositiveInt },
+  { flags: '--xdp.zerocopy', help: 'require zero-copy AF_XDP (fail instead of using copy mode)', env: 'QUILKIN_XDP_ZEROCOPY', default: false },
+  { flags: '--xdp.umem-frames <n>', help: 'UMEM frames per queue (2 KiB each): the memory cap', env: 'QUILKIN_XDP_UMEM_FRAMES', default: 4096, parse: parsePositiveInt },
+  { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
+];
+
+export interface XdpOptions {
+  'xdp.interface'?: string;
+  'xdp.queues'?: number;
+  'xdp.zerocopy': boolean;
+  'xdp.umemFrames': number;
+  'xdp.force': boolean;
+}

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: Apache-2.0
+# One addon, quilkin_native.node. Each part lists its own sources in a .gypi beside its code.
+{
+  "targets": [
+    {
+      "target_name": "quilkin_native",
+      "includes": ["engine/engine.gypi", "socket/socket.gypi"],
+      "sources": ["src/addon.cc"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        ".",
+        ".."
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags": ["-Wall", "-Wextra", "-Werror", "-O2"],
+      "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-Werror", "-O2", "-fexceptions"],
+      "conditions": [
+        ["OS=='linux'", {"libraries": ["-lpthread"]}]
+      ]
+    }
+  ]
+}

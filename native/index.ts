@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only module that knows where the addon is built; everything else imports from here.
+import * as path from 'node:path';
+
+/** What the addon exports; each part extends its own interface. */
+export interface NativeAddon {
+  readonly engine: Record<string, unknown>;
+  readonly socket: Record<string, unknown>;
+}
+
+let cached: { addon?: NativeAddon; error?: Error } | undefined;
+
+function addonPath(): string {
+  // Compiled to dist/native/index.js; the addon is built into native/build/Release.
+  return path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'quilkin_native.node');
+}
+
+/** Loads the addon once; returns the reason it could not be loaded instead of throwing. */
+export function loadNative(): { addon?: NativeAddon; error?: Error } {
+  if (!cached) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = { addon: require(addonPath()) as NativeAddon };
+    } catch (err) {
+      cached = { error: err as Error };
+    }
+  }
+  return cached;
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Session port table: (client, endpoint) -> proxy source port, and the
+ * reverse (port, endpoint) -> client for replies. Bounded, with idle expiry
+ * in least-recently-used order. One table per worker thread: not locked. */
+#ifndef QK_XSK_SESSION_H
+#define QK_XSK_SESSION_H
+
+#include <linux/types.h>
+
+#include "frame.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct qk_session_opts {
+	__u16 port_min; /* proxy source ports, inclusive range */
+	__u16 port_max;
+	__u32 capacity; /* most sessions held at once */
+	__u64 idle_ns; /* a session unused this long is expired */
+};
+
+struct qk_session {
+	struct qk_addr client; /* who sent to the proxy */
+	struct qk_addr endpoint; /* the upstream it is forwarded to */
+	struct qk_addr local; /* proxy address the client used: replies come from it */
+	__u16 port; /* proxy source port towards the endpoint */
+	__u64 last_ns; /* last packet in either direction */
+};
+
+struct qk_session_counters {
+	__u64 created;
+	__u64 upstream_hits;
+	__u64 downstream_hits;
+	__u64 downstream_misses; /* reply for no session: counted drop */
+	__u64 expired;
+	__u64 full_drops; /* table at capacity: counted drop */
+	__u64 port_exhausted_drops; /* every port in use towards that endpoint */
+};
+
+struct qk_sessions;
+
+/* Returns 0, -EINVAL (empty port range or capacity 0) or -ENOMEM. */
+int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *opts);
+void qk_sessions__destroy(struct qk_sessions *t);
+
+/* The session for a client packet bound for endpoint, created when new.
+ * Returns 0 (existing), 1 (created), -ENOSPC (table full) or -EADDRINUSE
+ * (no free source port towards that endpoint). */
+int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
+			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
+			  const struct qk_session **out);
+
+/* The session a reply from endpoint to proxy port belongs to: 0 or -ENOENT. */
+int qk_sessions__downstream(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
+			    __u64 now_ns, const struct qk_session **out);
+
+/* Expires sessions idle since now_ns - idle_ns; returns how many. */
+__u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns);
+
+__u32 qk_sessions__count(const struct qk_sessions *t);
+const struct qk_session_counters *qk_sessions__counters(const struct qk_sessions *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QK_XSK_SESSION_H */
