@@ -157,8 +157,8 @@ static __u32 find_rev(const struct qk_sessions *t, __u16 port, const struct qk_a
 	return i;
 }
 
-/* Unlinks i from the chain starting at *head (linked through the field at
- * next_off). */
+/* Unlinks i from the chain starting at *head: the reverse chain or the
+ * forward one. */
 static void chain_remove(struct qk_sessions *t, __u32 *head, __u32 i, int reverse)
 {
 	__u32 *link = head;
@@ -217,7 +217,9 @@ static int insert(struct qk_sessions *t, const struct qk_addr *client, const str
 	__u16 port;
 	__u32 i;
 
-	if (t->count == t->opts.capacity && !qk_sessions__expire(t, now_ns)) {
+	/* Idle sessions still hold their slot and port: free them first. */
+	qk_sessions__expire(t, now_ns);
+	if (t->count == t->opts.capacity) {
 		t->counters.full_drops++;
 		return -ENOSPC;
 	}
@@ -257,8 +259,7 @@ int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
 		*out = &t->entries[i].s;
 		return 0;
 	}
-	if (i != NIL) /* idle too long: start a fresh session with a new port */
-		qk_sessions__expire(t, now_ns);
+	/* Absent, or idle too long: insert expires it and starts afresh. */
 	err = insert(t, client, endpoint, local, now_ns, &i);
 	if (err)
 		return err;
