@@ -12,7 +12,11 @@ bpf_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out_dir="${1:-$bpf_dir/obj}"
 tools_dir="${QK_BPF_TOOLS_DIR:-$bpf_dir/tests/bin}"
 programs=(xdp_redirect xdp_pass)
-tools=(verify_load xdp_cases)
+# Each C test tool: its name, then its source files under tests/.
+tool_sources=(
+	"verify_load: verify_load.c"
+	"xdp_cases: xdp_cases.c cases.c frames.c prog_run.c check_verdict.c xsk_socket.c"
+)
 
 CLANG="${CLANG:-clang}"
 LLVM_STRIP="${LLVM_STRIP:-llvm-strip}"
@@ -29,9 +33,11 @@ for prog in "${programs[@]}"; do
 	mv "$out_dir/$prog.bpf.o.tmp" "$out_dir/$prog.bpf.o"
 done
 
-for tool in "${tools[@]}"; do
-	[ -f "tests/$tool.c" ] || continue
+for entry in "${tool_sources[@]}"; do
+	tool="${entry%%:*}"
+	sources=()
+	for src in ${entry#*:}; do sources+=("tests/$src"); done
 	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -Ilib -Itests \
-		"tests/$tool.c" -lbpf -o "$tools_dir/$tool"
+		"${sources[@]}" -lbpf -o "$tools_dir/$tool"
 done
 echo "built ${programs[*]} into $out_dir; tools into $tools_dir"
