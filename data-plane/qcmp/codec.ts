@@ -58,11 +58,12 @@ export function encodePong(nonce: number, clientTransmit: bigint, serverReceive:
   return out;
 }
 
-/** Wall-clock nanoseconds since the Unix epoch (QCMP timestamps are UTC wall time). */
+/** Offset from the monotonic clock to Unix time, taken once so timestamps never go backwards. */
+const EPOCH_OFFSET = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+/** Nanoseconds since the Unix epoch (QCMP timestamps are UTC wall time), monotonic within a process. */
 export function nowNanos(): bigint {
-  const ms = BigInt(Date.now());
-  const sub = process.hrtime.bigint() % 1_000_000n;
-  return ms * 1_000_000n + sub;
+  return process.hrtime.bigint() + EPOCH_OFFSET;
 }
 
 /** NTP-style round trip: total time minus the server's processing time. */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: Apache-2.0
+// The node dgram backend: the executable reference and the last-resort fallback.
+import * as dgram from 'node:dgram';
+import type { EndpointAddress, SocketAddr } from '../../../config/address';
+import { formatSocketAddr, socketAddr } from '../../../config/address';
+import type { Config } from '../../../config/model';
+import { logger } from '../../../runtime/logger';
+import type { QuilkinMetrics } from '../../../runtime/metrics';
+import { GEO_LABELS_EMPTY } from '../../../runtime/metrics';
+import { ClusterMap } from '../../cluster-map';
+import { FilterChain } from '../../filters/chain';
+import { filterServices } from '../../filters/services';
+import { processRead, processWrite } from '../../pipeline';
+import { EndpointResolver } from '../../resolver';
+import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
+import { type Session, SessionTable, sessionKey } from './session-table';
+
+const log = logger('backend-js');
+const SESSION_LABELS = { ...GEO_LABELS_EMPTY, organization: '', country_code: '', prefix_entity: '', prefix_name: '' };
+/** Largest UDP payload over IPv4; anything bigger cannot be forwarded. */
+const MAX_DATAGRAM = 65507;
+
+/** Node needs IPv4 destinations in mapped form on a dual-stack IPv6 socket. */
+function toSocketIp(ip: string): string {
+  return ip.includes(':') ? ip : `::ffff:${ip}`;
+}
+
+class JsBackend implements ProxyBackend {
+  readonly kind = 'js' as const;
+  private chain = FilterChain.empty();
+  private endpoints = new ClusterMap([]);
+  private readonly sessions: SessionTable<dgram.Socket>;
+  private readonly resolver = new EndpointResolver();
+  private readonly metrics: QuilkinMetrics;
+  private readonly sweeper: NodeJS.Timeout;
+  private lastReadAt = 0n;
+  private lastWriteAt = 0n;
+
+  constructor(
+    private readonly options: BackendOptions,
+    private readonly listener: dgram.Socket,
+  ) {
+    this.metrics = options.metrics;
+    this.sessions = new SessionTable(options.maxSessions, options.sessionTimeoutSecs * 1000);
+    this.sweeper = setInterval(() => this.expireSessions(), Math.min(1000, options.sessionTimeoutSecs * 250));
+    this.sweeper.unref();
+    listener.on('message', (data, rinfo) => this.onDownstream(data, socketAddr(rinfo.address, rinfo.port)));
+    listener.on('error', (err) => {
+      log.error({ err: err.message }, 'listening socket error');
+      this.metrics.error('read', err.message);
+    });
+  }
+
+  describe(): Record<string, unknown> {
+    const bound = this.listener.address();
+    return { backend: 'js', listen: `[${bound.address}]:${bound.port}`, workers: 1, sessions: this.sessions.size };
+  }
+
+  applyConfig(config: Config): void {
+    const services = filterServices(this.options.registry, this.metrics);
+    const chain = FilterChain.build(config.filters, this.options.registry, services);
+    // Both swaps happen in one synchronous step: no packet sees a new chain with old endpoints.
+    this.chain = chain;
+    this.endpoints = new ClusterMap(config.clusters);
+  }
+
+  sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private jitter(event: 'read' | 'write'): void {
+    const now = process.hrtime.bigint();
+    const last = event === 'read' ? this.lastReadAt : this.lastWriteAt;
+    if (last !== 0n) this.metrics.packetJitter.set({ event, ...GEO_LABELS_EMPTY }, Number(now - last));
+    if (event === 'read') this.lastReadAt = now;
+    else this.lastWriteAt = now;
+  }
+
+  private onDownstream(data: Buffer, client: SocketAddr): void {
+    const started = process.hrtime.bigint();
+    this.jitter('read');
+    const outcome = processRead(this.chain, this.endpoints, client, data);
+    if (outcome.dropped) {
+      this.metrics.packetDropped('read', outcome.reason);
+      return;
+    }
+    for (const endpoint of outcome.destinations) this.sendUpstream(client, endpoint, outcome.contents);
+    this.metrics.processingDuration.observe({ event: 'read' }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private sendUpstream(client: SocketAddr, endpoint: EndpointAddress, contents: Buffer): void {
+    if (contents.length > MAX_DATAGRAM) return this.metrics.packetDropped('read', 'packet too large');
+    const session = this.session(client, endpoint);
+    if (!session) return;
+    session.lastSeen = Date.now();
+    const ip = this.resolver.cached(endpoint);
+    const send = (target: string): void =>
+      session.upstream.send(contents, endpoint.port, toSocketIp(target), (err) => {
+        if (err) {
+          this.metrics.packetDropped('read', err.message);
+          this.metrics.error('read', err.message);
+        } else this.metrics.packetSent('read', contents.length);
+      });
+    if (ip !== undefined) return send(ip);
+    this.resolver.resolve(endpoint).then(send, (err: Error) => {
+      this.metrics.packetDropped('read', 'io');
+      this.metrics.error('read', `failed to resolve ${endpoint.host}: ${err.message}`);
+    });
+  }
+
+  private session(client: SocketAddr, endpoint: EndpointAddress): Session<dgram.Socket> | undefined {
+    const key = sessionKey(client, endpoint);
+    const existing = this.sessions.get(key);
+    if (existing) return existing;
+    if (this.sessions.full) {
+      this.metrics.packetDropped('read', 'session table full');
+      return undefined;
+    }
+    const upstream = dgram.createSocket({ type: 'udp6', ipv6Only: false });
+    upstream.bind(0);
+    upstream.on('message', (data, rinfo) => this.onUpstream(session, data, socketAddr(rinfo.address, rinfo.port)));
+    upstream.on('error', (err) => this.metrics.error('write', err.message));
+    const now = Date.now();
+    const session: Session<dgram.Socket> = { key, client, endpoint, upstream, createdAt: now, lastSeen: now };
+    this.sessions.add(session);
+    this.metrics.sessionTotal.inc();
+    this.metrics.sessionActive.inc(SESSION_LABELS);
+    log.debug({ client: formatSocketAddr(client), endpoint: endpoint.key }, 'session created');
+    return session;
+  }
+
+  private onUpstream(session: Session<dgram.Socket>, data: Buffer, from: SocketAddr): void {
+    const started = process.hrtime.bigint();
+    this.jitter('write');
+    const outcome = processWrite(this.chain, from, session.client, data);
+    if (outcome.dropped) {
+      const label = `proxy::Session::process_recv_packet: ${outcome.reason}`;
+      this.metrics.packetDropped('write', label);
+      this.metrics.error('write', label);
+      return;
+    }
+    const contents = outcome.contents;
+    this.listener.send(contents, session.client.port, toSocketIp(session.client.ip), (err) => {
+      if (err) {
+        this.metrics.packetDropped('write', err.message);
+        this.metrics.error('write', err.message);
+      } else this.metrics.packetSent('write', contents.length);
+    });
+    this.metrics.processingDuration.observe({ event: 'write' }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private closeSessions(sessions: Session<dgram.Socket>[], now: number): void {
+    for (const session of sessions) {
+      session.upstream.close();
+      this.metrics.sessionActive.dec(SESSION_LABELS);
+      this.metrics.sessionDuration.observe(Math.floor((now - session.createdAt) / 1000));
+    }
+  }
+
+  private expireSessions(): void {
+    const now = Date.now();
+    const expired = this.sessions.expire(now);
+    if (expired.length > 0) log.debug({ count: expired.length }, 'sessions expired');
+    this.closeSessions(expired, now);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.closeSessions(this.sessions.drain(), Date.now());
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+  }
+}
+
+export const createJsBackend: BackendFactory = async (options, initial) => {
+  const listener = dgram.createSocket({ type: 'udp6', ipv6Only: false, reuseAddr: false });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.bind(options.port, '::', () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  const backend = new JsBackend(options, listener);
+  backend.applyConfig(initial);
+  if (options.workers > 1) log.info({ workers: options.workers }, 'the js backend uses one socket; --workers applies to the socket backend');
+  return backend;
+};
