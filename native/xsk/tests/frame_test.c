@@ -85,7 +85,7 @@ static void rand_rewrite(struct qk_rewrite *rw, __u8 family)
 }
 
 /* Parses the rewritten frame again and checks every field and checksum. */
-static void check_frame(const struct qk_pkt *pkt, const struct qk_rewrite *rw,
+static void check_frame(const struct qk_frame *pkt, const struct qk_rewrite *rw,
 			const __u8 *payload, __u32 payload_len, int case_no)
 {
 	struct qk_frame_info fi;

@@ -81,7 +81,7 @@ static int test_rewrite_random(void)
 		struct qk_addr a, b;
 		struct qk_rewrite rw;
 		struct qk_frame_info fi;
-		struct qk_pkt pkt = { buf + HEADROOM, 0, HEADROOM };
+		struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM };
 
 		rand_addr(&a, s.family);
 		rand_addr(&b, s.family);
@@ -111,7 +111,7 @@ static int test_trim_and_switch(void)
 		struct qk_addr a, b;
 		struct qk_rewrite rw;
 		struct qk_frame_info fi;
-		struct qk_pkt pkt = { buf + HEADROOM, 0, HEADROOM };
+		struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM };
 
 		rand_addr(&a, s.family);
 		rand_addr(&b, s.family);
@@ -136,7 +136,7 @@ static int test_copy_and_no_csum(void)
 	struct qk_addr a, b;
 	struct qk_rewrite rw;
 	struct qk_frame_info fi;
-	struct qk_pkt pkt = { buf + HEADROOM, 0, HEADROOM }, copy;
+	struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM }, copy;
 
 	rand_addr(&a, QK_INET4);
 	rand_addr(&b, QK_INET4);
