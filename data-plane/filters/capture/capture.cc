@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "data-plane/filters/capture/capture.h"
+
+#include <re2/re2.h>
+
+#include "data-plane/filters/capture/capture_core.h"
+
+namespace qk::filters {
+using namespace qk::engine;
+
+namespace {
+
+// Rust's regex turns Unicode off with `(?-u)`; RE2 has no such flag, so a leading `(?-u)` selects
+// RE2's Latin-1 (byte) mode instead. Elsewhere RE2's UTF-8 mode already matches Rust's default:
+// `.` takes one whole UTF-8 character and never an invalid byte.
+std::unique_ptr<RE2> compile_regex(const std::string& pattern, std::string* error) {
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  std::string text = pattern;
+  if (text.rfind("(?-u)", 0) == 0) {
+    text = text.substr(5);
+    opts.set_encoding(RE2::Options::EncodingLatin1);
+  }
+  auto re = std::make_unique<RE2>(text, opts);
+  if (!re->ok()) {
+    *error = "invalid regex `" + pattern + "`: " + re->error();
+    return nullptr;
+  }
+  return re;
+}
+
+class CaptureFilter : public Filter {
+ public:
+  CaptureFilter(uint32_t slot, uint16_t key, uint16_t present_key, uint8_t strategy, uint32_t size, bool remove,
+                std::unique_ptr<RE2> re)
+      : Filter(slot), key_(key), present_key_(present_key), strategy_(strategy), size_(size), remove_(remove),
+        re_(std::move(re)) {}
+
+  uint8_t read(FilterCtx& ctx) const override {
+    uint8_t reason = strategy_ == QK_CAPTURE_REGEX ? capture_regex(ctx) : capture_affix(ctx);
+    ctx.meta.set(present_key_, MetaValue::of_bool(reason == QK_DROP_NONE));
+    return reason;
+  }
+
+ private:
+  uint8_t capture_affix(FilterCtx& ctx) const {
+    uint32_t off = 0;
+    if (!qk_capture__affix(ctx.pkt.len, size_, strategy_ == QK_CAPTURE_SUFFIX, &off)) return QK_DROP_CAPTURE_NO_VALUE;
+    MetaValue v;
+    v.tag = MetaTag::Bytes;
+    v.len = size_;
+    v.bytes = ctx.meta.copy_bytes(ctx.pkt.data() + off, size_);
+    if (!v.bytes) return QK_DROP_TOO_LARGE;
+    ctx.meta.set(key_, v);
+    if (remove_) {
+      if (strategy_ == QK_CAPTURE_SUFFIX) ctx.pkt.trim_back(size_);
+      else ctx.pkt.trim_front(size_);
+    }
+    return QK_DROP_NONE;
+  }
+
+  // Every non-overlapping match, left to right; an empty match right where the previous match
+  // ended is skipped, as Rust's find_iter does.
+  uint8_t capture_regex(FilterCtx& ctx) const {
+    const char* text = reinterpret_cast<const char*>(ctx.pkt.data());
+    const size_t len = ctx.pkt.len;
+    re2::StringPiece input(text, len), m;
+    size_t pos = 0, last_end = SIZE_MAX;
+    MetaValue* first = nullptr;
+    uint32_t count = 0;
+    while (pos <= len && re_->Match(input, pos, len, RE2::UNANCHORED, &m, 1)) {
+      size_t start = static_cast<size_t>(m.data() - text), end = start + m.size();
+      if (m.empty() && end == last_end) {
+        pos = start + 1;
+        continue;
+      }
+      MetaValue* item = ctx.meta.alloc_items(1);
+      const uint8_t* bytes = ctx.meta.copy_bytes(ctx.pkt.data() + start, static_cast<uint32_t>(m.size()));
+      if (!item || !bytes) return QK_DROP_TOO_LARGE;
+      if (!first) first = item;
+      item->tag = MetaTag::Bytes;
+      item->len = static_cast<uint32_t>(m.size());
+      item->bytes = bytes;
+      count++;
+      last_end = end;
+      pos = m.empty() ? end + 1 : end;
+    }
+    if (count == 0) return QK_DROP_CAPTURE_NO_VALUE;
+    if (count == 1) {
+      ctx.meta.set(key_, *first);
+      return QK_DROP_NONE;
+    }
+    MetaValue list;
+    list.tag = MetaTag::List;
+    list.len = count;
+    list.items = first;
+    ctx.meta.set(key_, list);
+    return QK_DROP_NONE;
+  }
+
+  uint16_t key_, present_key_;
+  uint8_t strategy_;
+  uint32_t size_;
+  bool remove_;
+  std::unique_ptr<RE2> re_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> capture__parse(ParseEnv& env, uint32_t slot) {
+  DescReader& r = env.r;
+  uint16_t key = r.u16("capture key");
+  uint16_t present = r.u16("capture is_present key");
+  uint8_t strategy = r.u8("capture strategy");
+  uint32_t size = r.u32("capture size");
+  bool remove = r.u8("capture remove") != 0;
+  std::string pattern = r.bytes32("capture regex");
+  if (!r.ok()) return nullptr;
+  if (key >= env.key_count || present >= env.key_count) r.fail("capture key index out of range");
+  if (strategy > QK_CAPTURE_REGEX) r.fail("unknown capture strategy " + std::to_string(strategy));
+  std::unique_ptr<RE2> re;
+  if (r.ok() && strategy == QK_CAPTURE_REGEX) {
+    std::string error;
+    re = compile_regex(pattern, &error);
+    if (!re) r.fail(error);
+  }
+  if (!r.ok()) return nullptr;
+  return std::make_unique<CaptureFilter>(slot, key, present, strategy, size, remove, std::move(re));
+}
+
+}  // namespace qk::filters

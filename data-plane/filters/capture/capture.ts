@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+// Capture: copies bytes from the packet (prefix, suffix or regex) into dynamic metadata.
+import { z } from 'zod';
+import { type Filter, FilterConfigError, type FilterFactory } from '../filter';
+import { CAPTURE_KEY, type MetadataValue } from '../metadata';
+import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
+import { ByteRegex, RegexSyntaxError } from './byte-regex';
+
+export const CAPTURE_NAME = 'quilkin.filters.capture.v1alpha1.Capture';
+export const NO_VALUE_CAPTURED = 'filter::capture::no value captured';
+
+// ---- config -------------------------------------------------------------------------------
+const affix = z.object({
+  size: z.number({ error: 'missing field `size` (an unsigned 32-bit integer)' }).int('must be an integer').min(0, 'must not be negative').max(0xffffffff, 'must fit in 32 bits'),
+  remove: z.boolean({ error: 'must be a boolean' }).default(false),
+});
+
+const regex = z.object({
+  pattern: z.string({ error: 'missing field `pattern` (a string)' }).superRefine((pattern, ctx) => {
+    try {
+      new ByteRegex(pattern);
+    } catch (err) {
+      if (!(err instanceof RegexSyntaxError) && !(err instanceof SyntaxError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  }),
+});
+
+const STRATEGIES = ['prefix', 'suffix', 'regex'] as const;
+const KEYS = new Set<string>(['metadataKey', ...STRATEGIES]);
+
+/** The key set is closed, so the object is strict; the strategy count is checked before zod runs. */
+const configSchema = z
+  .object({
+    metadataKey: z.string({ error: 'must be a string' }).default(CAPTURE_KEY),
+    prefix: affix.optional(),
+    suffix: affix.optional(),
+    regex: regex.optional(),
+  })
+  .strict();
+
+type Affix = z.output<typeof affix>;
+export type CaptureConfig =
+  | { metadataKey: string; prefix: Affix }
+  | { metadataKey: string; suffix: Affix }
+  | { metadataKey: string; regex: { pattern: string } };
+
+export function validateCapture(raw: unknown): CaptureConfig {
+  requireConfig(CAPTURE_NAME, raw);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FilterConfigError('config must be a mapping');
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!KEYS.has(key)) throw new FilterConfigError(`unknown field \`${key}\`, expected one of \`metadataKey\`, \`prefix\`, \`suffix\`, \`regex\``);
+  }
+  const given = STRATEGIES.filter((s) => record[s] !== undefined);
+  if (given.length > 1) throw new FilterConfigError('Multiple strategies found, only one capture strategy is permitted');
+  if (given.length === 0) throw new FilterConfigError('Capture strategy of `regex`, `suffix`, or `prefix` is required');
+  const parsed = parseWith(configSchema, record);
+  if (parsed.prefix) return { metadataKey: parsed.metadataKey, prefix: parsed.prefix };
+  if (parsed.suffix) return { metadataKey: parsed.metadataKey, suffix: parsed.suffix };
+  return { metadataKey: parsed.metadataKey, regex: parsed.regex! };
+}
+
+// ---- behaviour ----------------------------------------------------------------------------
+/** Returns the captured value, or undefined; may trim ctx contents through `setContents`. */
+type Strategy = (contents: Buffer, setContents: (b: Buffer) => void) => MetadataValue | undefined;
+
+function affixStrategy(a: Affix, atHead: boolean): Strategy {
+  const { size, remove } = a;
+  return (contents, setContents) => {
+    if (contents.length < size) return undefined;
+    // Views, not copies: the captured bytes and the trimmed packet share the packet's memory.
+    const split = atHead ? size : contents.length - size;
+    const captured = atHead ? contents.subarray(0, split) : contents.subarray(split);
+    if (remove && size > 0) setContents(atHead ? contents.subarray(split) : contents.subarray(0, split));
+    return captured;
+  };
+}
+
+function regexStrategy(pattern: string): Strategy {
+  const re = new ByteRegex(pattern);
+  return (contents) => {
+    const matches = re.findAll(contents);
+    if (matches.length === 0) return undefined;
+    return matches.length === 1 ? matches[0] : matches;
+  };
+}
+
+export function createCapture(config: CaptureConfig): Filter {
+  const key = config.metadataKey;
+  const presentKey = `${key}/is_present`;
+  const strategy =
+    'prefix' in config ? affixStrategy(config.prefix, true) : 'suffix' in config ? affixStrategy(config.suffix, false) : regexStrategy(config.regex.pattern);
+  return {
+    read(ctx) {
+      const value = strategy(ctx.contents, (b) => (ctx.contents = b));
+      ctx.metadata.set(presentKey, value !== undefined);
+      if (value === undefined) return NO_VALUE_CAPTURED;
+      ctx.metadata.set(key, value);
+      return undefined;
+    },
+  };
+}
+
+export const captureFactory: FilterFactory<CaptureConfig> = {
+  name: CAPTURE_NAME,
+  schema: jsonSchemaOf(configSchema),
+  validate: validateCapture,
+  create: (config) => createCapture(config),
+};

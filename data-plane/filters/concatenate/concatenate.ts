@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// Concatenate: adds fixed bytes to the head or tail of packets, per direction.
+import { z } from 'zod';
+import type { Filter, FilterFactory } from '../filter';
+import { base64String, decodeBase64, jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
+
+export const CONCATENATE_NAME = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
+
+// ---- config -------------------------------------------------------------------------------
+const strategy = z.enum(['APPEND', 'PREPEND', 'DO_NOTHING'], { error: 'must be one of `APPEND`, `PREPEND`, `DO_NOTHING`' });
+
+/** snake_case keys as in Quilkin; unknown keys are ignored (dropped from the normalised form). */
+const configSchema = z.object({
+  on_read: strategy.default('DO_NOTHING'),
+  on_write: strategy.default('DO_NOTHING'),
+  bytes: base64String,
+});
+
+export type ConcatenateConfig = z.output<typeof configSchema>;
+export type Strategy = ConcatenateConfig['on_read'];
+
+// ---- behaviour ----------------------------------------------------------------------------
+/** Returns a function that applies the strategy; DO_NOTHING yields undefined so the direction is skipped. */
+function applier(strategy: Strategy, bytes: Buffer): ((contents: Buffer) => Buffer) | undefined {
+  if (strategy === 'DO_NOTHING' || bytes.length === 0) return undefined;
+  // One allocation per packet is unavoidable: the packet grows and Buffers are fixed-size.
+  if (strategy === 'APPEND') return (contents) => Buffer.concat([contents, bytes], contents.length + bytes.length);
+  return (contents) => Buffer.concat([bytes, contents], contents.length + bytes.length);
+}
+
+export function createConcatenate(config: ConcatenateConfig): Filter {
+  const bytes = decodeBase64(config.bytes);
+  const onRead = applier(config.on_read, bytes);
+  const onWrite = applier(config.on_write, bytes);
+  const filter: Filter = {};
+  if (onRead) {
+    filter.read = (ctx) => {
+      ctx.contents = onRead(ctx.contents);
+      return undefined;
+    };
+  }
+  if (onWrite) {
+    filter.write = (ctx) => {
+      ctx.contents = onWrite(ctx.contents);
+      return undefined;
+    };
+  }
+  return filter;
+}
+
+export const concatenateFactory: FilterFactory<ConcatenateConfig> = {
+  name: CONCATENATE_NAME,
+  schema: jsonSchemaOf(configSchema),
+  validate: (raw) => parseWith(configSchema, requireConfig(CONCATENATE_NAME, raw)),
+  create: (config) => createConcatenate(config),
+};

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "data-plane/filters/load_balancer/load_balancer.h"
+
+#include "data-plane/filters/load_balancer/load_balancer_core.h"
+
+namespace qk::filters {
+using namespace qk::engine;
+
+namespace {
+
+enum Policy : uint8_t { kRoundRobin = 0, kRandom = 1, kHash = 2 };
+
+class LoadBalancerFilter : public Filter {
+ public:
+  LoadBalancerFilter(uint32_t slot, uint8_t policy) : Filter(slot), policy_(policy) {}
+
+  uint8_t read(FilterCtx& ctx) const override {
+    const uint64_t n = ctx.endpoints->endpoints.size();
+    if (n == 0) return QK_DROP_NO_UPSTREAM_ENDPOINTS;  // the pipeline drops earlier; kept for safety
+    uint64_t pick;
+    if (policy_ == kRoundRobin) {
+      // One counter for all workers, like Quilkin's single atomic per filter instance.
+      pick = next_.fetch_add(1, std::memory_order_relaxed) % n;
+    } else if (policy_ == kRandom) {
+      pick = ctx.ws.next_random() % n;
+    } else {
+      pick = qk_load_balancer__hash(ctx.source.ip, ctx.source.ip_len(), ctx.source.port) % n;
+    }
+    ctx.dests->push(static_cast<uint32_t>(pick));
+    return QK_DROP_NONE;
+  }
+  uint32_t max_route_appends() const override { return 1; }
+
+ private:
+  uint8_t policy_;
+  mutable std::atomic<uint64_t> next_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> load_balancer__parse(ParseEnv& env, uint32_t slot) {
+  uint8_t policy = env.r.u8("load balancer policy");
+  if (env.r.ok() && policy > kHash) env.r.fail("unknown load balancer policy " + std::to_string(policy));
+  if (!env.r.ok()) return nullptr;
+  return std::make_unique<LoadBalancerFilter>(slot, policy);
+}
+
+}  // namespace qk::filters

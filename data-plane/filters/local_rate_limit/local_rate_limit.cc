@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "data-plane/filters/local_rate_limit/local_rate_limit.h"
+
+#include <vector>
+
+#include "data-plane/filters/load_balancer/load_balancer_core.h"
+#include "data-plane/filters/local_rate_limit/local_rate_limit_core.h"
+
+namespace qk::filters {
+using namespace qk::engine;
+
+namespace {
+
+constexpr int64_t kBucketTtlSeconds = 60;  // Quilkin forgets a source 60 s after its last packet
+constexpr uint32_t kTableSize = 16384;      // per worker and filter; power of two
+constexpr uint32_t kProbe = 16;
+
+struct Slot {
+  SockAddr key;
+  bool used = false;
+  int64_t last_seen = 0;
+  qk_rl_bucket bucket{};
+};
+
+// Fixed-size open-addressing table: no allocation per packet. Expired entries count as free; when
+// the probe window is full the least recently seen entry is replaced.
+class BucketTable : public SlotState {
+ public:
+  BucketTable() : slots_(kTableSize) {}
+
+  // Returns the bucket for `key`, or null with *fresh set when a new one must be started in it.
+  Slot& find(const SockAddr& key, int64_t now_s, bool* fresh) {
+    uint32_t h = static_cast<uint32_t>(qk_load_balancer__hash(key.ip, key.ip_len(), key.port));
+    Slot* victim = nullptr;
+    for (uint32_t i = 0; i < kProbe; i++) {
+      Slot& s = slots_[(h + i) & (kTableSize - 1)];
+      bool live = s.used && now_s - s.last_seen <= kBucketTtlSeconds;
+      if (live && s.key == key) {
+        *fresh = false;
+        s.last_seen = now_s;
+        return s;
+      }
+      if (!live) {
+        if (!victim || victim->used) victim = &s;
+      } else if (!victim || (victim->used && s.last_seen < victim->last_seen)) {
+        victim = &s;
+      }
+    }
+    *fresh = true;
+    victim->used = true;
+    victim->key = key;
+    victim->last_seen = now_s;
+    return *victim;
+  }
+
+ private:
+  std::vector<Slot> slots_;
+};
+
+class LocalRateLimitFilter : public Filter {
+ public:
+  LocalRateLimitFilter(uint32_t slot, uint64_t max_packets, uint32_t period)
+      : Filter(slot), max_(max_packets), period_(period) {}
+
+  uint8_t read(FilterCtx& ctx) const override {
+    if (max_ == 0) return QK_DROP_RATE_LIMITED;
+    auto* table = static_cast<BucketTable*>(ctx.ws.slot_state(slot()));
+    int64_t now_ms = ctx.ws.clock.now_ms();
+    int64_t now_s = now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000;  // floor
+    bool fresh = false;
+    Slot& s = table->find(ctx.source, now_s, &fresh);
+    if (fresh) {
+      qk_rate_limit__start(&s.bucket, now_s);
+      return QK_DROP_NONE;
+    }
+    return qk_rate_limit__admit(&s.bucket, now_s, max_, period_) ? QK_DROP_NONE : QK_DROP_RATE_LIMITED;
+  }
+  std::unique_ptr<SlotState> new_state() const override { return std::make_unique<BucketTable>(); }
+
+ private:
+  uint64_t max_;
+  uint32_t period_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> local_rate_limit__parse(ParseEnv& env, uint32_t slot) {
+  uint64_t max_packets = env.r.u64("rate limit max_packets");
+  uint32_t period = env.r.u32("rate limit period");
+  if (env.r.ok() && period < 1) env.r.fail("rate limit period must be at least 1 second");
+  if (!env.r.ok()) return nullptr;
+  return std::make_unique<LocalRateLimitFilter>(slot, max_packets, period);
+}
+
+}  // namespace qk::filters

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "data-plane/filters/timestamp/timestamp.h"
+
+namespace qk::filters {
+using namespace qk::engine;
+
+namespace {
+
+// The range a JS Date can hold (±8.64e15 ms), the TS reference's notion of a representable time.
+constexpr int64_t kMaxAbsSeconds = 8640000000000LL;
+
+// Number: Unix seconds; Bytes of exactly 8: big-endian signed seconds; anything else: no sample.
+bool timestamp_of(const MetaValue& v, int64_t* out) {
+  if (v.tag == MetaTag::Number) {
+    if (v.n > static_cast<uint64_t>(kMaxAbsSeconds)) return false;
+    *out = static_cast<int64_t>(v.n);
+    return true;
+  }
+  if (v.tag != MetaTag::Bytes || v.len != 8) return false;
+  uint64_t u = 0;
+  for (uint32_t i = 0; i < 8; i++) u = (u << 8) | v.bytes[i];
+  int64_t s = static_cast<int64_t>(u);
+  if (s > kMaxAbsSeconds || s < -kMaxAbsSeconds) return false;
+  *out = s;
+  return true;
+}
+
+class TimestampFilter : public Filter {
+ public:
+  TimestampFilter(uint32_t slot, uint16_t key) : Filter(slot), key_(key) {}
+  uint8_t read(FilterCtx& ctx) const override { return observe(ctx, 0); }
+  uint8_t write(FilterCtx& ctx) const override { return observe(ctx, 1); }
+
+ private:
+  uint8_t observe(FilterCtx& ctx, int dir) const {
+    const MetaValue* v = ctx.meta.get(key_);
+    int64_t ts = 0;
+    if (!v || !timestamp_of(*v, &ts)) return QK_DROP_NONE;
+    double seconds = static_cast<double>(ctx.ws.clock.now_ms()) / 1000.0 - static_cast<double>(ts);
+    SlotCell& cell = ctx.ws.cell(slot());
+    int b = 0;
+    while (b < SlotCell::kBuckets && seconds > kHistogramBounds[b]) b++;
+    cell__add(cell.hist_bucket[dir][b], 1);
+    cell__add(cell.hist_count[dir], 1);
+    cell.hist_sum[dir].store(cell.hist_sum[dir].load(std::memory_order_relaxed) + seconds, std::memory_order_relaxed);
+    return QK_DROP_NONE;
+  }
+  uint16_t key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> timestamp__parse(ParseEnv& env, uint32_t slot) {
+  uint16_t key = env.r.u16("timestamp key");
+  if (env.r.ok() && key >= env.key_count) env.r.fail("timestamp key index out of range");
+  if (!env.r.ok()) return nullptr;
+  return std::make_unique<TimestampFilter>(slot, key);
+}
+
+}  // namespace qk::filters
