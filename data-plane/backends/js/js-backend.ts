@@ -19,6 +19,7 @@ const log = logger('backend-js');
 const SESSION_LABELS = { ...GEO_LABELS_EMPTY, organization: '', country_code: '', prefix_entity: '', prefix_name: '' };
 /** Largest UDP payload over IPv4; anything bigger cannot be forwarded. */
 const MAX_DATAGRAM = 65507;
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Node needs IPv4 destinations in mapped form on a dual-stack IPv6 socket. */
 function toSocketIp(ip: string): string {
@@ -180,6 +181,8 @@ export const createJsBackend: BackendFactory = async (options, initial) => {
       resolve();
     });
   });
+  // Bursts from many clients overflow the default receive buffer; the kernel caps this at rmem_max.
+  listener.setRecvBufferSize(RECV_BUFFER_BYTES);
   const backend = new JsBackend(options, listener);
   backend.applyConfig(initial);
   if (options.workers > 1) log.info({ workers: options.workers }, 'the js backend uses one socket; --workers applies to the socket backend');
