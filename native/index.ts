@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The only module that knows where the addon is built; everything else imports from here.
 import * as path from 'node:path';
+import type { SocketAddon } from './socket/socket-addon';
 
 /** What the addon exports; each part extends its own interface. */
 export interface NativeAddon {
   readonly engine: Record<string, unknown>;
-  readonly socket: Record<string, unknown>;
+  readonly socket: SocketAddon;
 }
 
 let cached: { addon?: NativeAddon; error?: Error } | undefined;

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "native/socket/backend.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace qk::socket {
+
+namespace {
+
+// Socket buffers large enough to absorb a burst while a worker is busy with a batch. As
+// root SO_*BUFFORCE lifts the sysctl cap; otherwise the plain option gives what it can.
+constexpr int kSocketBuffer = 4 << 20;
+
+void grow_buffer(int fd, int force_opt, int opt) {
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &kSocketBuffer, sizeof(kSocketBuffer)) == 0) return;
+  // Best effort: a smaller buffer only means earlier kernel drops under overload.
+  (void)setsockopt(fd, SOL_SOCKET, opt, &kSocketBuffer, sizeof(kSocketBuffer));
+}
+
+// A dual-stack [::]:port socket sharing its port with the other workers (SO_REUSEPORT):
+// the kernel hashes each client flow to one of them.
+int open_listen_socket(uint16_t port, uint16_t* bound_port, std::string* error) {
+  int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = std::string("socket(AF_INET6, SOCK_DGRAM): ") + strerror(errno);
+    return -1;
+  }
+  int on = 1, off = 0;
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_any;
+  addr.sin6_port = htons(port);
+  socklen_t len = sizeof(addr);
+  const char* step = nullptr;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
+    step = "setsockopt(SO_REUSEPORT)";
+  else if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0)
+    step = "setsockopt(IPV6_V6ONLY=0)";
+  else if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0)
+    step = "bind([::]:port)";
+  else if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0)
+    step = "getsockname";
+  if (step) {
+    *error = std::string(step) + " for port " + std::to_string(port) + ": " + strerror(errno);
+    close(fd);
+    return -1;
+  }
+  grow_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+  grow_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+  *bound_port = ntohs(addr.sin6_port);
+  return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::shared_ptr<const Generation> initial,
+                                        std::string* error) {
+  std::unique_ptr<Backend> backend(new Backend());
+  backend->budget_.max = settings.max_sessions;
+  backend->port_ = settings.port;
+  for (uint32_t i = 0; i < settings.workers; i++) {
+    uint16_t bound = 0;
+    // With port 0 the first worker picks the port and the others join it.
+    int fd = open_listen_socket(backend->port_, &bound, error);
+    if (fd < 0) return nullptr;  // the destructor closes the workers made so far
+    backend->port_ = bound;
+    int err = 0;
+    auto worker = Worker::create(WorkerSettings{i, settings.idle_timeout_ms}, fd, backend->slot_, backend->budget_, &err);
+    if (!worker) {
+      *error = std::string("worker ") + std::to_string(i) + " setup (epoll/eventfd): " + strerror(-err);
+      return nullptr;
+    }
+    backend->workers_.push_back(std::move(worker));
+  }
+  backend->slot_.publish(std::move(initial));
+  for (auto& worker : backend->workers_) worker->start();
+  return backend;
+}
+
+Backend::~Backend() { stop(); }
+
+void Backend::stop() {
+  for (auto& worker : workers_) worker->stop();
+}
+
+CounterTotals Backend::totals() const {
+  CounterTotals t;
+  for (const auto& worker : workers_) {
+    const WorkerCounters& c = worker->counters();
+    for (int d = 0; d < 2; d++) {
+      t.packets[d] += c.packets[d].get();
+      t.bytes[d] += c.bytes[d].get();
+      for (int r = 0; r < QK_DROP__MAX; r++) {
+        t.drops[d][r] += c.drops[d][r].get();
+        t.errors[d][r] += c.errors[d][r].get();
+      }
+    }
+    t.sessions_created += c.sessions_created.get();
+    t.sessions_closed += c.sessions_closed.get();
+    t.durations_lost += c.durations.lost();
+    t.upstream_sockets += c.upstream_sockets.get();
+  }
+  return t;
+}
+
+void Backend::drain_durations(const std::function<void(uint32_t)>& fn) {
+  for (auto& worker : workers_) worker->counters().durations.drain(fn);
+}
+
+}  // namespace qk::socket

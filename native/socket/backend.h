@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The socket backend as C++ sees it: N workers bound to one port, one generation slot
+// they all read, and a merged view of their counters for the JS side.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "native/socket/generation.h"
+#include "native/socket/session_shard.h"
+#include "native/socket/worker.h"
+
+namespace qk::socket {
+
+struct BackendSettings {
+  uint16_t port;  // 0 = let the kernel pick one (tests); every worker then shares it
+  uint32_t workers;
+  int64_t idle_timeout_ms;
+  int64_t max_sessions;
+};
+
+// Counter sums over all workers.
+struct CounterTotals {
+  uint64_t packets[2] = {};
+  uint64_t bytes[2] = {};
+  uint64_t drops[2][QK_DROP__MAX] = {};
+  uint64_t errors[2][QK_DROP__MAX] = {};
+  uint64_t sessions_created = 0;
+  uint64_t sessions_closed = 0;
+  uint64_t durations_lost = 0;
+  uint64_t upstream_sockets = 0;
+};
+
+class Backend {
+ public:
+  // Binds every worker's listening socket, publishes `initial`, then starts the threads.
+  // Returns nullptr with a message in *error if any step fails (nothing is left open).
+  static std::unique_ptr<Backend> start(const BackendSettings& settings, std::shared_ptr<const Generation> initial,
+                                        std::string* error);
+  ~Backend();
+
+  void apply(std::shared_ptr<const Generation> next) { slot_.publish(std::move(next)); }
+  uint16_t port() const { return port_; }
+  uint32_t worker_count() const { return uint32_t(workers_.size()); }
+  int64_t session_count() const { return budget_.live.load(std::memory_order_relaxed); }
+  CounterTotals totals() const;
+  // Hands every queued session lifetime (seconds) to fn, on the calling thread.
+  void drain_durations(const std::function<void(uint32_t)>& fn);
+  // Joins the workers and closes every socket; idempotent.
+  void stop();
+
+ private:
+  Backend() = default;
+
+  uint16_t port_ = 0;
+  GenerationSlot slot_;
+  SessionBudget budget_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace qk::socket

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// One worker's sessions and upstream sockets. SO_REUSEPORT pins a client's flow to one
+// listening socket, hence to one worker, and replies come back on that worker's upstream
+// sockets, so each worker owns a private shard: no locks, no sharing, on the packet path.
+// Only the global session count is shared (one atomic add per session created/closed).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "native/socket/addr.h"
+#include "native/socket/counters.h"
+#include "native/socket/flat_map.h"
+
+namespace qk::socket {
+
+// epoll_event.data.u64 tags in a worker: its listening socket, its wake-up eventfd, and
+// upstream socket i as kEpollUpstreamBase + i.
+constexpr uint64_t kEpollListen = 0;
+constexpr uint64_t kEpollWake = 1;
+constexpr uint64_t kEpollUpstreamBase = 2;
+
+struct Session {
+  SessionKey key;
+  uint32_t socket_index;
+  bool live;
+  int64_t created_ms;
+  int64_t last_seen_ms;
+};
+
+// The process-wide bound on sessions, shared by every shard.
+struct SessionBudget {
+  std::atomic<int64_t> live{0};
+  int64_t max = 0;
+};
+
+class SessionShard {
+ public:
+  SessionShard(SessionBudget& budget, WorkerCounters& counters, int epoll_fd);
+  ~SessionShard();
+  SessionShard(const SessionShard&) = delete;
+  SessionShard& operator=(const SessionShard&) = delete;
+
+  // The session for key (idle timer refreshed), created if needed. Returns nullptr and sets
+  // *why when the table is full or no upstream socket could be opened.
+  Session* acquire(const SessionKey& key, int64_t now_ms, qk_drop_reason* why);
+  // The session a reply from `source` on upstream socket `socket_index` belongs to.
+  const Session* find_reply(const AddrKey& source, uint32_t socket_index) const;
+  int upstream_fd(uint32_t socket_index) const { return sockets_[socket_index]; }
+  // Closes sessions idle for longer than idle_ms; returns how many.
+  size_t expire(int64_t now_ms, int64_t idle_ms);
+  void close_all(int64_t now_ms);
+  size_t size() const { return by_key_.size(); }
+  size_t socket_count() const { return sockets_.size(); }
+
+ private:
+  // Upstream socket indices in use per endpoint: sockets released by expired sessions are
+  // reused first, then the next never-used one.
+  struct DestSockets {
+    std::vector<uint32_t> free;
+    uint32_t next = 0;
+  };
+
+  int claim_socket(const AddrKey& dest, uint32_t* index);
+  int open_upstream_socket();
+  void close_session(uint32_t slot, int64_t now_ms);
+
+  SessionBudget& budget_;
+  WorkerCounters& counters_;
+  int epoll_fd_;
+  std::vector<Session> slab_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<int> sockets_;
+  std::vector<DestSockets> dest_sockets_;
+  FlatMap<SessionKey, KeyHash<SessionKey>> by_key_;
+  FlatMap<ReplyKey, KeyHash<ReplyKey>> by_reply_;
+  FlatMap<AddrKey, KeyHash<AddrKey>> dest_index_;
+};
+
+}  // namespace qk::socket

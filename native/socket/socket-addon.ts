@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TypeScript view of the socket part of the addon (native/socket/binding.cc).
+
+/** An upstream endpoint for the workers; `ip: null` is a DNS name not resolved yet (sends count as `io`). */
+export interface NativeEndpoint {
+  readonly ip: string | null;
+  readonly port: number;
+}
+
+export interface SocketBackendOptions {
+  /** 0 lets the kernel choose; every worker then shares the chosen port. */
+  readonly port: number;
+  readonly workers: number;
+  readonly sessionTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly endpoints: readonly NativeEndpoint[];
+}
+
+/** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
+export interface SocketTotals {
+  readonly packets: readonly [number, number];
+  readonly bytes: readonly [number, number];
+  /** [direction][drop reason id from data-plane/drop_reasons.json] */
+  readonly drops: readonly [readonly number[], readonly number[]];
+  readonly errors: readonly [readonly number[], readonly number[]];
+  readonly sessionsCreated: number;
+  readonly sessionsClosed: number;
+  /** Session lifetimes the workers could not queue because JS drained too slowly. */
+  readonly durationsLost: number;
+  readonly upstreamSockets: number;
+}
+
+export interface NativeSocketBackend {
+  /** Publishes a new endpoint table; sessions stay. Throws TypeError on a malformed list. */
+  applyEndpoints(endpoints: readonly NativeEndpoint[]): void;
+  totals(): SocketTotals;
+  /** Lifetimes (whole seconds) of sessions closed since the last call. */
+  drainDurations(): number[];
+  sessionCount(): number;
+  describe(): { port: number; workers: number; batch: number; running: boolean };
+  /** Joins the worker threads and closes every socket; idempotent. */
+  stop(): void;
+}
+
+export interface SocketAddon {
+  readonly SocketBackend: new (options: SocketBackendOptions) => NativeSocketBackend;
+}
