@@ -16,6 +16,7 @@ programs=(xdp_redirect xdp_pass)
 tool_sources=(
 	"verify_load: verify_load.c"
 	"xdp_cases: xdp_cases.c cases.c frames.c prog_run.c check_verdict.c xsk_socket.c"
+	"xsk_rx: xsk_rx.c xsk_socket.c"
 )
 
 CLANG="${CLANG:-clang}"

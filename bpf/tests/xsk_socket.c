@@ -11,10 +11,6 @@
 
 #include <linux/if_xdp.h>
 
-#define XSK_FRAMES 64
-#define XSK_FRAME_SIZE 4096
-#define XSK_RING_SIZE 64
-
 static int set_ring(int fd, int option, const char *what)
 {
 	int size = XSK_RING_SIZE;

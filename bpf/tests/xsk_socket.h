@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XSK_FRAMES 64
+#define XSK_FRAME_SIZE 4096
+#define XSK_RING_SIZE 64 /* fill, completion and rx rings */
+
 struct xsk_test_socket {
 	int fd;
 	void *umem;

@@ -3,8 +3,12 @@
 // namespace we create: ARP, ping, a TCP connect and UDP to a non-proxy port
 // must still reach the kernel, and the program's counters must show it saw
 // them. UDP to the proxy port with no AF_XDP socket must fall back to the
-// kernel too. Namespaces, veths and attachments are removed in `finally`.
+// kernel too. Then a live AF_XDP socket (bpf/tests/xsk_rx.c) is put in the
+// program's XSKMAP and must receive UDP to the listen port: the redirect end
+// to end. Namespaces, veths, attachments and processes are removed in `finally`.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { expect } from 'chai';
@@ -109,6 +113,36 @@ function delta(after: CounterTotals[], before: CounterTotals[], index: number): 
   return Number(after[index].packets - before[index].packets);
 }
 
+/** Runs xsk_rx on the server veth; sends `count` datagrams to the listen port once it is ready. */
+async function receiveOnXsk(t: Topology, xskRx: string, xsksMapId: number, count: number): Promise<string> {
+  const args = ['netns', 'exec', t.server, xskRx, t.serverDev, String(xsksMapId), String(LISTEN_PORT), String(count), '5000'];
+  const proc = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    let err = '';
+    const done = new Promise<number | null>((resolve, reject) => {
+      proc.on('error', reject);
+      proc.on('close', resolve);
+    });
+    const ready = new Promise<void>((resolve) => {
+      proc.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready')) resolve();
+      });
+    });
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    await Promise.race([ready, done]);
+    for (let i = 0; i < count; i++) {
+      inNs(t.client, ['socat', '-u', '-', `UDP-SENDTO:${t.serverIp}:${LISTEN_PORT}`], `to the xsk ${i}`);
+    }
+    const code = await done;
+    if (code !== 0) throw new Error(`xsk_rx exited ${code}: ${out} ${err}`);
+    return out;
+  } finally {
+    proc.kill();
+  }
+}
+
 function attach(t: Topology, mode: 'xdpgeneric' | 'xdpdrv'): Map<string, number> {
   const root = repoRoot();
   if (mode === 'xdpdrv') {
@@ -146,6 +180,7 @@ function detach(t: Topology, mode: 'xdpgeneric' | 'xdpdrv'): void {
 
 describe('bpf: XDP program on a veth passes non-proxy traffic', function () {
   this.timeout(90000);
+  let tools = '';
 
   before(function () {
     const reason = bpfUnavailableReason();
@@ -153,6 +188,15 @@ describe('bpf: XDP program on a veth passes non-proxy traffic', function () {
       console.log(`    skipped: ${reason}`);
       this.skip();
     }
+    tools = fs.mkdtempSync(path.join(os.tmpdir(), 'qkbpf-netns-'));
+    execFileSync('bash', [path.join(repoRoot(), 'bpf/build.sh'), path.join(tools, 'obj')], {
+      env: { ...process.env, QK_BPF_TOOLS_DIR: path.join(tools, 'bin') },
+      timeout: 120000,
+    });
+  });
+
+  after(function () {
+    if (tools) fs.rmSync(tools, { recursive: true, force: true });
   });
 
   const modes = [
@@ -160,7 +204,7 @@ describe('bpf: XDP program on a veth passes non-proxy traffic', function () {
     ['xdpdrv', 2],
   ] as const;
   for (const [mode, subnet] of modes) {
-    it(`${mode}: ARP, ping, TCP and UDP still reach the kernel`, async function () {
+    it(`${mode}: ARP, ping, TCP and other UDP reach the kernel; proxy UDP reaches AF_XDP`, async function () {
       const t = createTopology(`${process.pid % 100000}${subnet}`, subnet);
       try {
         const maps = attach(t, mode);
@@ -183,6 +227,12 @@ describe('bpf: XDP program on a veth passes non-proxy traffic', function () {
         expect(delta(after, before, matchCounterIndex('listen')), 'listen port match').to.equal(1);
         expect(delta(after, before, COUNTERS.QK_CNT_REDIRECT), 'redirects').to.equal(0);
         expect(delta(after, before, COUNTERS.QK_CNT_DROP), 'drops').to.equal(0);
+
+        const xsksId = maps.get(XDP_MAP_NAMES.xsks);
+        if (xsksId === undefined) throw new Error(`no ${XDP_MAP_NAMES.xsks} map`);
+        expect(await receiveOnXsk(t, path.join(tools, 'bin/xsk_rx'), xsksId, 3)).to.contain('received 3');
+        const redirected = readCounters(countersId);
+        expect(delta(redirected, after, COUNTERS.QK_CNT_REDIRECT), 'redirects to the AF_XDP socket').to.equal(3);
         detach(t, mode);
       } finally {
         destroyTopology(t);
