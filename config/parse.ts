@@ -238,7 +238,9 @@ function locate(issues: ConfigIssue[], root: YamlNode | null, lines: LineCounter
         const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
         if (!pair) break;
         node = pair.value ?? pair.key;
-        located = (pair.value ?? pair.key) as YamlNode;
+        // An unknown field is the key's fault; anything else is about the value.
+        const pointAtKey = issue.message.startsWith('unknown field') && seg === issue.path[issue.path.length - 1];
+        located = (pointAtKey || !pair.value ? pair.key : pair.value) as YamlNode;
       } else if (isSeq(node) && typeof seg === 'number') {
         node = node.items[seg];
         if (!node) break;
@@ -254,7 +256,7 @@ function locate(issues: ConfigIssue[], root: YamlNode | null, lines: LineCounter
 /** Parses YAML (or JSON) text into a validated Config. */
 export function parseConfigText(text: string, validator: FilterConfigValidator): Validated<Config> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
