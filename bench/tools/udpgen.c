@@ -203,14 +203,14 @@ static void poll_replies(struct worker *w, uint64_t timeout_ns)
 }
 
 /* Closed loop: send only while fewer than --window probes are unanswered. When no
- * reply came for 10 ms the outstanding ones are written off as lost. */
+ * reply came for 50 ms the outstanding ones are written off as lost. */
 static int window_open(struct worker *w, uint64_t now)
 {
 	uint64_t inflight = w->sent - w->received - w->written_off;
 
 	if (inflight < w->o->window)
 		return 1;
-	if (now - w->last_rx_ns > 10000000ull) {
+	if (now - w->last_rx_ns > 50000000ull) {
 		w->written_off += inflight;
 		w->last_rx_ns = now;
 		return 1;

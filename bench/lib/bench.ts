@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// One benchmark run from start to finish: topology up, echo server and sink up, every
+// subject measured in turn, results written, everything torn down (also on failure
+// and on SIGINT/SIGTERM).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Daemon, LineClient, inNs, run } from './proc';
+import { writeReport } from './report';
+import { measureSubject, type Profile, type SubjectResult } from './runner';
+import { SUBJECTS } from './subjects';
+import * as topology from './topology';
+
+export interface BenchOptions {
+  root: string;
+  profile: Profile;
+  prefix: string;
+  octet: number;
+  outDir: string;
+  docs: string | null;
+  command: string;
+}
+
+export interface BenchMeta {
+  date: string;
+  kernel: string;
+  cpuModel: string;
+  cpus: number;
+  command: string;
+  profile: Profile;
+  loadAverage: { start: string; end: string };
+  seconds: number;
+}
+
+export interface BenchResults {
+  meta: BenchMeta;
+  subjects: SubjectResult[];
+}
+
+function cpuModel(): string {
+  const m = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  return m ? m[1].trim() : 'unknown';
+}
+
+async function build(root: string): Promise<void> {
+  const r = await run(['bash', path.join(root, 'bench', 'build.sh')], 120000);
+  if (r.code !== 0) throw new Error(`bench/build.sh failed: ${r.stderr.trim()}`);
+}
+
+async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<LineClient> {
+  const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `${t.ip.server}:${t.ports.echo}`, '--duration', '900']));
+  daemons.push(echo);
+  await echo.waitFor(() => echo.recentOutput().includes('ready'), 5000);
+  const sinkDaemon = new Daemon('xdp_sink', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'xdp_sink'), t.dev.server, String(t.ports.echo), 'native']));
+  daemons.push(sinkDaemon);
+  const sink = new LineClient(sinkDaemon);
+  const first = await sink.next(10000).catch(() => '');
+  if (!first.includes('"ready":true')) throw new Error(`xdp_sink did not start: ${sinkDaemon.recentOutput()}`);
+  return sink;
+}
+
+export async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<string> {
+  const started = Date.now();
+  const bin = path.join(opts.root, 'bench', 'bin');
+  const outDir = path.join(opts.root, 'bench', 'out', opts.prefix);
+  const t = topology.describe(opts.prefix, opts.octet, 0, 1);
+  const daemons: Daemon[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const d of daemons.reverse()) await d.stop().catch(() => undefined);
+    await topology.down(opts.root, t, opts.octet);
+  };
+  const onSignal = (): void => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const loadStart = fs.readFileSync('/proc/loadavg', 'utf8').trim();
+  const subjects: SubjectResult[] = [];
+  try {
+    await build(opts.root);
+    await topology.up(opts.root, t, opts.octet);
+    const sink = await startFixtures(bin, t, daemons);
+    const m = { bin, topo: t, sink };
+    for (const s of SUBJECTS.filter((x) => opts.profile.subjects.includes(x.id))) {
+      log(`${s.id}: measuring`);
+      subjects.push(await measureSubject(m, { root: opts.root, bin, outDir, topo: t }, s, opts.profile, log));
+    }
+  } finally {
+    await cleanup();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  const results: BenchResults = {
+    meta: {
+      date: new Date().toISOString(), kernel: os.release(), cpuModel: cpuModel(), cpus: os.cpus().length,
+      command: opts.command, profile: opts.profile,
+      loadAverage: { start: loadStart, end: fs.readFileSync('/proc/loadavg', 'utf8').trim() },
+      seconds: Math.round((Date.now() - started) / 1000),
+    },
+    subjects,
+  };
+  return writeReport(results, opts.outDir, opts.docs);
+}

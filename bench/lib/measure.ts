@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// One measurement each: a flood (in-kernel generator -> subject -> counting XDP sink,
+// one way), an echo run (socket generator <-> echo server, closed loop, both ways),
+// and a latency run (socket generator at a fixed moderate rate).
+import * as path from 'node:path';
+import { TOKEN, VERSION_BYTE } from './chains';
+import { cpuUse, readCpuTimes, round, type CpuUse } from './cpu';
+import { inNs, runJson, sleep, treeCpuSeconds, treeRssMiB, type LineClient } from './proc';
+import type { Topology } from './topology';
+
+export interface MeasureEnv {
+  bin: string;
+  topo: Topology;
+  sink: LineClient;
+}
+
+export interface Load {
+  target: string;
+  sessions: number;
+  format: 'none' | 'embark';
+  seconds: number;
+}
+
+export interface FloodResult {
+  offeredPps: number;
+  deliveredPps: number;
+  loss: number; // share of offered packets that never reached the sink
+  cpuSeconds: number; // subject process CPU + softirq on every CPU
+  cpuSecPerMpkt: number | null;
+  rssMiB: number | null;
+  cpu: CpuUse;
+}
+
+interface GenReport {
+  sent: number;
+  duration_s: number;
+}
+interface SinkReport {
+  packets: number;
+}
+
+function genArgs(env: MeasureEnv, load: Load, rate: number): string[] {
+  const t = env.topo;
+  return inNs(t.ns.client, t.cpu.load, [
+    path.join(env.bin, 'xdp_gen'), '--ifname', t.dev.client, '--dst-mac', t.mac.proxyClient, '--src', t.ip.client[0],
+    '--dst', load.target, '--sessions', String(load.sessions), '--format', load.format, '--token', TOKEN,
+    '--version-byte', String(VERSION_BYTE), '--rate', String(rate), '--duration', String(load.seconds),
+  ]);
+}
+
+/** Touches every session once at a rate most subjects can take, so the measured run
+ *  starts with all sessions established. Bounded: at most 2 s. */
+export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
+  if (load.sessions <= 1) return;
+  const seconds = Math.min(2, Math.max(0.05, load.sessions / 50000));
+  await runJson(genArgs(env, { ...load, seconds }, Math.ceil(load.sessions / seconds)), seconds * 1000 + 10000);
+  await sleep(300); // let the warm-up backlog drain before the measured run reads the sink
+}
+
+/** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
+export async function flood(env: MeasureEnv, load: Load, pid: number | null, rate = 0): Promise<FloodResult> {
+  const before = await env.sink.ask<SinkReport>('read');
+  const cpu0 = readCpuTimes();
+  const t0 = process.hrtime.bigint();
+  const proc0 = pid === null ? 0 : treeCpuSeconds(pid);
+  const gen = await runJson<GenReport>(genArgs(env, load, rate), load.seconds * 1000 + 10000);
+  await sleep(100); // let queued packets drain into the sink before reading it
+  const proc1 = pid === null ? 0 : treeCpuSeconds(pid);
+  const cpu = cpuUse(cpu0, readCpuTimes(), Number(process.hrtime.bigint() - t0) / 1e9);
+  const after = await env.sink.ask<SinkReport>('read');
+  const delivered = after.packets - before.packets;
+  const cpuSeconds = proc1 - proc0 + cpu.softirqSeconds;
+  return {
+    offeredPps: Math.round(gen.sent / gen.duration_s),
+    deliveredPps: Math.round(delivered / gen.duration_s),
+    loss: gen.sent > 0 ? round(Math.max(0, 1 - delivered / gen.sent), 4) : 1,
+    cpuSeconds: round(cpuSeconds, 3),
+    cpuSecPerMpkt: delivered > 0 ? round(cpuSeconds / (delivered / 1e6), 3) : null,
+    rssMiB: pid === null ? null : round(treeRssMiB(pid), 1),
+    cpu,
+  };
+}
+
+export interface EchoResult {
+  sent: number;
+  received: number;
+  rxPps: number;
+  loss: number;
+  rttUs: { p50: number; p99: number; p999: number; samples: number };
+}
+
+interface UdpgenReport {
+  sent: number;
+  received: number;
+  rx_pps: number;
+  rtt_us: { p50: number; p99: number; p999: number; samples: number };
+}
+
+/** rate 0: closed loop flat out (64 in flight); rate > 0: paced, for latency. */
+export async function echo(env: MeasureEnv, load: Load, rate: number): Promise<EchoResult> {
+  const t = env.topo;
+  const argv = inNs(t.ns.client, t.cpu.load, [
+    path.join(env.bin, 'udpgen'), '--dst', load.target, '--src', t.ip.client[0], '--sessions', String(load.sessions),
+    '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE), '--duration', String(load.seconds),
+    ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
+  ]);
+  const r = await runJson<UdpgenReport>(argv, load.seconds * 1000 + 10000);
+  return {
+    sent: r.sent,
+    received: r.received,
+    rxPps: Math.round(r.rx_pps),
+    loss: r.sent > 0 ? round(1 - r.received / r.sent, 4) : 1,
+    rttUs: r.rtt_us,
+  };
+}
+
+const KNEE_LOSS = 0.02;
+const MIN_RATE = 2000;
+
+export interface Knee {
+  /** Highest offered rate found with at most 2 % loss; null = flat out kept up. */
+  ratePps: number | null;
+  steps: { offeredPps: number; deliveredPps: number; loss: number }[];
+  /** The first step: flat out, far above what a socket-based subject can take. */
+  overload: FloodResult;
+}
+
+/** Finds the rate a subject sustains: flat out first; if that loses packets, halve the
+ *  offered rate until loss is at most 2 %, then try once halfway back up. */
+export async function findKnee(env: MeasureEnv, load: Load, pid: number | null): Promise<Knee> {
+  const overload = await flood(env, load, pid, 0);
+  const steps = [overload];
+  const ok = (r: FloodResult): boolean => r.loss <= KNEE_LOSS;
+  if (ok(overload)) return { ratePps: null, steps, overload };
+  let bad = overload.offeredPps;
+  let good = 0;
+  for (let rate = Math.floor(bad / 2); rate >= MIN_RATE && !good; rate = Math.floor(rate / 2)) {
+    const r = await flood(env, load, pid, rate);
+    steps.push(r);
+    if (ok(r)) good = rate;
+    else bad = rate;
+  }
+  if (!good) return { ratePps: MIN_RATE, steps, overload };
+  const mid = Math.floor(Math.sqrt(good * bad));
+  const r = await flood(env, load, pid, mid);
+  steps.push(r);
+  return { ratePps: ok(r) ? mid : good, steps, overload };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subjects under test and how each one is started in the proxy namespace, pinned
+// to the proxy CPU. A subject that cannot start reports why; the run goes on.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeChainConfig, type ChainLength } from './chains';
+import { Daemon, inNs, run } from './proc';
+import type { Topology } from './topology';
+
+export interface Running {
+  /** Root pid of the subject's processes; null when it lives in the kernel only. */
+  pid: number | null;
+  /** Facts found at start (e.g. the XDP mode actually attached). */
+  note: string;
+  stop(): Promise<void>;
+}
+
+export interface Subject {
+  id: string;
+  label: string;
+  /** Where clients send: the proxy's listening address, or the server itself. */
+  target(t: Topology): string;
+  /** Filter-chain lengths this subject can run (only ours run filters). */
+  chains: readonly ChainLength[];
+  start(env: StartEnv, chain: ChainLength): Promise<Running>;
+}
+
+export interface StartEnv {
+  root: string;
+  bin: string;
+  outDir: string;
+  topo: Topology;
+}
+
+const proxyTarget = (t: Topology): string => `${t.ip.proxyClient}:${t.ports.proxy}`;
+const serverAddr = (t: Topology): string => `${t.ip.server}:${t.ports.echo}`;
+
+async function udpBound(t: Topology, port: number): Promise<boolean> {
+  const r = await run(inNs(t.ns.proxy, null, ['ss', '-Huln', `sport = :${port}`]), 3000);
+  return r.stdout.trim().length > 0;
+}
+
+/** XDP attachment of a proxy-namespace interface: "xdp" (native), "xdpgeneric", or "". */
+async function xdpMode(t: Topology, dev: string): Promise<string> {
+  const r = await run(['ip', '-n', t.ns.proxy, '-d', 'link', 'show', 'dev', dev], 3000);
+  const m = /\b(xdpgeneric|xdpdrv|xdpoffload|xdp)\b/.exec(r.stdout);
+  return m ? m[1] : '';
+}
+
+function daemonRunning(d: Daemon, note: string): Running {
+  return { pid: d.pid, note, stop: () => d.stop() };
+}
+
+const kernel: Subject = {
+  id: 'kernel',
+  label: 'kernel IP forwarding',
+  target: serverAddr,
+  chains: [0],
+  async start() {
+    return { pid: null, note: 'routing in the proxy namespace (ip_forward=1), RPS to the proxy CPU', stop: async () => {} };
+  },
+};
+
+function nginxConf(env: StartEnv, workers: number, dir: string): string {
+  const t = env.topo;
+  return `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+worker_processes ${workers};
+worker_rlimit_nofile 19000;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 18000; }
+stream {
+  server {
+    listen ${proxyTarget(t)} udp reuseport;
+    proxy_pass ${serverAddr(t)};
+    proxy_timeout 60s;
+  }
+}
+`;
+}
+
+function nginx(workers: number): Subject {
+  return {
+    id: `nginx-${workers}w`,
+    label: `nginx stream, ${workers} worker${workers > 1 ? 's' : ''}`,
+    target: proxyTarget,
+    chains: [0],
+    async start(env) {
+      const dir = path.join(env.outDir, `nginx-${workers}w`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(env, workers, dir));
+      const d = new Daemon('nginx', inNs(env.topo.ns.proxy, env.topo.cpu.proxy, ['nginx', '-p', dir, '-c', path.join(dir, 'nginx.conf')]));
+      await d.waitFor(() => udpBound(env.topo, env.topo.ports.proxy), 5000);
+      return daemonRunning(d, `${workers} worker(s) pinned with the master to the proxy CPU`);
+    },
+  };
+}
+
+function cliPath(env: StartEnv): string {
+  const main = path.join(env.root, 'dist', 'cli', 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`${path.relative(env.root, main)} is not built (the proxy CLI does not exist yet)`);
+  return main;
+}
+
+/** Global CLI options for our proxy subjects: the chain's config file, admin on loopback. */
+function globalArgs(env: StartEnv, chain: ChainLength): string[] {
+  const t = env.topo;
+  const file = writeChainConfig(env.outDir, chain, serverAddr(t), `${t.ip.proxyClient}/24`, `${t.ip.server}/24`);
+  return ['-c', file, '--admin-address', '127.0.0.1:8001'];
+}
+
+function ours(backend: 'js' | 'socket'): Subject {
+  return {
+    id: backend,
+    label: `ours, ${backend} backend`,
+    target: proxyTarget,
+    chains: [0, 3, 8],
+    async start(env, chain) {
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', '--port', String(env.topo.ports.proxy), '--backend', backend, '--workers', '1'];
+      const d = new Daemon(`proxy --backend ${backend}`, inNs(env.topo.ns.proxy, env.topo.cpu.proxy, argv));
+      await d.waitFor(() => udpBound(env.topo, env.topo.ports.proxy), 10000);
+      return daemonRunning(d, 'one worker, pinned to the proxy CPU');
+    },
+  };
+}
+
+/** The CLI may or may not offer a way to pick the XDP attach mode; ask its help. */
+async function modeFlag(env: StartEnv, mode: string): Promise<string[]> {
+  const r = await run(['node', cliPath(env), 'proxy', 'xdp', '--help'], 10000);
+  return r.stdout.includes('--xdp.mode') ? ['--xdp.mode', mode] : [];
+}
+
+function oursXdp(mode: 'generic' | 'native'): Subject {
+  return {
+    id: `xdp-${mode}`,
+    label: `ours, proxy xdp (${mode})`,
+    target: proxyTarget,
+    chains: [0, 3, 8],
+    async start(env, chain) {
+      const t = env.topo;
+      const flag = await modeFlag(env, mode);
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.interface', t.dev.proxyClient, '--xdp.force', '--workers', '1', ...flag];
+      const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv));
+      await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
+      const attached = await xdpMode(t, t.dev.proxyClient);
+      const wanted = mode === 'generic' ? ['xdpgeneric'] : ['xdp', 'xdpdrv'];
+      if (!wanted.includes(attached)) {
+        await d.stop();
+        const why = flag.length ? '' : ' (the CLI has no --xdp.mode option to ask for it)';
+        throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} but the proxy attached "${attached}"${why}`);
+      }
+      return daemonRunning(d, `${attached} on ${t.dev.proxyClient}`);
+    },
+  };
+}
+
+const ceiling: Subject = {
+  id: 'xdp-ceiling',
+  label: 'XDP ceiling (bench/bpf/xdp_fwd, native)',
+  target: proxyTarget,
+  chains: [0],
+  async start(env) {
+    const t = env.topo;
+    const argv = [path.join(env.bin, 'xdp_fwd'), t.dev.proxyClient, t.mac.client, t.dev.proxyServer, t.mac.server, proxyTarget(t), t.ip.proxyServer, serverAddr(t), 'native'];
+    const d = new Daemon('xdp_fwd', inNs(t.ns.proxy, t.cpu.proxy, argv));
+    await d.waitFor(() => d.recentOutput().includes('"ready":true'), 5000);
+    return daemonRunning(d, `native XDP redirect between ${t.dev.proxyClient} and ${t.dev.proxyServer}`);
+  },
+};
+
+export const SUBJECTS: readonly Subject[] = [kernel, nginx(1), nginx(2), ours('js'), ours('socket'), oursXdp('generic'), oursXdp('native'), ceiling];
+
+/** Subjects whose work is not a process of their own: CPU is the kernel's softirq time. */
+export function inKernelOnly(id: string): boolean {
+  return id === 'kernel' || id === 'xdp-ceiling';
+}
