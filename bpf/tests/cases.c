@@ -57,13 +57,13 @@ const struct xdp_case xdp_cases[] = {
 	{ "v4-icmp", "ICMP echo request", CFG_DEFAULT, { V4, .ip_proto = IPPROTO_ICMP }, 0, PASS(NOT_UDP) },
 	{ "arp", "ARP request", CFG_DEFAULT, { .l3 = L3_ARP }, 0, PASS(NOT_IP) },
 	/* Malformed headers: the kernel decides, we report a parse error */
-	{ "v4-bad-version", "ethertype IPv4, version field 5", CFG_DEFAULT, { V4, .dst_port = LISTEN, .ip_version = 5 }, 0, PASS(MALFORMED) },
-	{ "v4-ihl-too-small", "IHL 4 is shorter than the fixed header", CFG_DEFAULT, { V4, .dst_port = LISTEN, .v4_ihl = 4 }, 0, PASS(MALFORMED) },
-	{ "v6-bad-version", "ethertype IPv6, version field 4", CFG_DEFAULT, { V6, .dst_port = LISTEN, .ip_version = 4 }, 0, PASS(MALFORMED) },
+	{ "v4-bad-version", "ethertype IPv4, version field 5", CFG_DEFAULT, { V4, .dst_port = LISTEN, .ip_version = 5 }, 0, PASS(MALFORMED), .event_offset = 14 },
+	{ "v4-ihl-too-small", "IHL 4 is shorter than the fixed header", CFG_DEFAULT, { V4, .dst_port = LISTEN, .v4_ihl = 4 }, 0, PASS(MALFORMED), .event_offset = 14 },
+	{ "v6-bad-version", "ethertype IPv6, version field 4", CFG_DEFAULT, { V6, .dst_port = LISTEN, .ip_version = 4 }, 0, PASS(MALFORMED), .event_offset = 14 },
 	/* Bad UDP length: only our own traffic is dropped */
-	{ "v4-udp-len-short", "UDP length 7 < header", CFG_DEFAULT, { V4, .dst_port = LISTEN, .udp_len_delta = -17 }, 0, DROP(MALFORMED, LISTEN) },
-	{ "v4-udp-len-long", "UDP length past the IP payload", CFG_DEFAULT, { V4, .dst_port = QCMP, .udp_len_delta = 1 }, 0, DROP(MALFORMED, QCMP) },
-	{ "v6-udp-len-long", "IPv6: UDP length past the payload length", CFG_DEFAULT, { V6, .dst_port = SESSION_FIRST, .udp_len_delta = 9 }, 0, DROP(MALFORMED, SESSION) },
+	{ "v4-udp-len-short", "UDP length 7 < header", CFG_DEFAULT, { V4, .dst_port = LISTEN, .udp_len_delta = -17 }, 0, DROP(MALFORMED, LISTEN), .event_offset = 34 },
+	{ "v4-udp-len-long", "UDP length past the IP payload", CFG_DEFAULT, { V4, .dst_port = QCMP, .udp_len_delta = 1 }, 0, DROP(MALFORMED, QCMP), .event_offset = 34 },
+	{ "v6-udp-len-long", "IPv6: UDP length past the payload length", CFG_DEFAULT, { V6, .dst_port = SESSION_FIRST, .udp_len_delta = 9 }, 0, DROP(MALFORMED, SESSION), .event_offset = 54 },
 	{ "v4-udp-len-short-other", "a bad UDP length to another port is the kernel's business", CFG_DEFAULT, { V4, .dst_port = 53, .udp_len_delta = -17 }, 0, PASS(OTHER_PORT) },
 	{ "v4-udp-len-trailer", "UDP shorter than the IP payload is legal (trailing bytes)", CFG_DEFAULT, { V4, .dst_port = LISTEN, .udp_len_delta = -4 }, 0, REDIRECT(LISTEN) },
 	/* Local addresses */
@@ -81,15 +81,15 @@ const struct xdp_case xdp_cases[] = {
 	{ "moved-port-zero", "port 0 never matches a disabled (0) port", CFG_MOVED, { V4, .dst_port = 0 }, 0, PASS(OTHER_PORT) },
 	{ "moved-no-sessions", "session range start 0 means no range", CFG_MOVED, { V4, .dst_port = SESSION_FIRST }, 0, PASS(OTHER_PORT) },
 	/* Truncated at named header boundaries (truncation_sweeps cover every other length) */
-	{ "cut-eth-only", "ethertype IPv4, no IP header", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14, PASS(TRUNCATED) },
-	{ "cut-vlan-tag", "802.1Q ethertype, tag cut after 2 bytes", CFG_DEFAULT, { V4, .l2 = L2_8021Q, .dst_port = LISTEN }, 16, PASS(TRUNCATED) },
-	{ "cut-v4-header", "IPv4 fixed header one byte short", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 19, PASS(TRUNCATED) },
-	{ "cut-v4-options", "IHL 8, frame ends inside the options", CFG_DEFAULT, { V4, .dst_port = LISTEN, .v4_opt_words = 3 }, 14 + 24, PASS(TRUNCATED) },
-	{ "cut-udp-header", "UDP header cut after the ports", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 20 + 4, PASS(TRUNCATED) },
-	{ "cut-payload", "complete headers, payload shorter than IP total length", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 20 + 8 + 3, PASS(TRUNCATED) },
-	{ "cut-v6-header", "IPv6 header one byte short", CFG_DEFAULT, { V6, .dst_port = LISTEN }, 14 + 39, PASS(TRUNCATED) },
-	{ "cut-v6-udp", "IPv6, UDP header cut", CFG_DEFAULT, { V6, .dst_port = LISTEN }, 14 + 40 + 6, PASS(TRUNCATED) },
-	{ "cut-tcp", "truncated TCP is still reported as truncated", CFG_DEFAULT, { V4, .ip_proto = IPPROTO_TCP, .dst_port = 22 }, 14 + 20 + 10, PASS(TRUNCATED) },
+	{ "cut-eth-only", "ethertype IPv4, no IP header", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-vlan-tag", "802.1Q ethertype, tag cut after 2 bytes", CFG_DEFAULT, { V4, .l2 = L2_8021Q, .dst_port = LISTEN }, 16, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-v4-header", "IPv4 fixed header one byte short", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 19, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-v4-options", "IHL 8, frame ends inside the options", CFG_DEFAULT, { V4, .dst_port = LISTEN, .v4_opt_words = 3 }, 14 + 24, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-udp-header", "UDP header cut after the ports: IPv4 total length catches it", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 20 + 4, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-payload", "complete headers, payload shorter than IP total length", CFG_DEFAULT, { V4, .dst_port = LISTEN }, 14 + 20 + 8 + 3, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-v6-header", "IPv6 header one byte short", CFG_DEFAULT, { V6, .dst_port = LISTEN }, 14 + 39, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-v6-udp", "IPv6, UDP header cut: payload length catches it", CFG_DEFAULT, { V6, .dst_port = LISTEN }, 14 + 40 + 6, PASS(TRUNCATED), .event_offset = 14 },
+	{ "cut-tcp", "truncated TCP is still reported as truncated", CFG_DEFAULT, { V4, .ip_proto = IPPROTO_TCP, .dst_port = 22 }, 14 + 20 + 10, PASS(TRUNCATED), .event_offset = 14 },
 };
 
 const size_t xdp_cases_count = sizeof(xdp_cases) / sizeof(xdp_cases[0]);

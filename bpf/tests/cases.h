@@ -38,6 +38,7 @@ struct xdp_case {
 	enum case_outcome outcome;
 	uint32_t reason;
 	int match; /* enum qk_match_kind the program must count, or NO_MATCH */
+	uint16_t event_offset; /* where the event says parsing stopped; 0 = not checked */
 };
 
 extern const struct xdp_case xdp_cases[];

@@ -80,6 +80,8 @@ static void expect_events(struct check_state *st, const struct check_env *env,
 	if (ev->kind != want->event_kind || ev->reason != want->reason)
 		fail(st, "event kind %u reason %u, want kind %u reason %u", ev->kind, ev->reason,
 		     want->event_kind, want->reason);
+	if (want->event_offset && ev->offset != want->event_offset)
+		fail(st, "event offset %u, want %u", ev->offset, want->event_offset);
 	if (ev->frame_len != len || ev->offset > len)
 		fail(st, "event frame_len %u offset %u, frame is %u bytes", ev->frame_len,
 		     ev->offset, len);

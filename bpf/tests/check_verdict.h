@@ -13,6 +13,7 @@ struct expectation {
 	uint32_t reason;        /* pass or drop reason; unused for XDP_REDIRECT */
 	int match;              /* enum qk_match_kind or -1 */
 	uint32_t event_kind;    /* 0 = no event */
+	uint16_t event_offset;  /* 0 = any offset inside the frame */
 };
 
 struct check_env {

@@ -64,6 +64,7 @@ static void expect_outcome(const struct harness *h, enum case_outcome outcome, u
 	want->match = match;
 	want->reason = reason;
 	want->event_kind = 0;
+	want->event_offset = 0;
 	switch (outcome) {
 	case OUT_REDIRECT:
 		want->verdict = h->has_xsk ? XDP_REDIRECT : XDP_PASS;
@@ -98,6 +99,7 @@ static void run_cases(struct harness *h)
 			ok = false;
 		} else {
 			expect_outcome(h, c->outcome, c->reason, c->match, &want);
+			want.event_offset = c->event_offset;
 			ok = check_verdict(&h->env, c->name, frame, (uint32_t)len, &want);
 		}
 		report(h, ok, c->name, c->note);
