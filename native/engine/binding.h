@@ -2,9 +2,17 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
+
+#include "native/engine/engine.h"
+
 namespace qk::engine {
 
-// Adds this part's functions to the addon's exports.
+// Adds this part's functions to the addon's exports (exports.engine).
 void InitBinding(Napi::Env env, Napi::Object exports);
+
+// The C++ engine behind a JS `engine.Engine` object, for other parts of the addon (the socket
+// workers): returns null (and throws a JS TypeError) when `value` is not one.
+std::shared_ptr<Engine> UnwrapEngine(Napi::Value value);
 
 }  // namespace qk::engine

@@ -108,7 +108,7 @@ class Worker;
 // events and per-slot filter stats). One per proxy; shared by every worker thread.
 class Engine {
  public:
-  explicit Engine(uint32_t max_workers = 64);
+  explicit Engine(uint32_t max_workers = 64);  // at most 64 (per-slot cells are sized by it)
   ~Engine();
 
   // Swaps in a new generation; never blocks workers. Packets a worker already started finish on the
@@ -124,8 +124,8 @@ class Engine {
   // Sums of every live worker's counters (and of workers that have exited).
   void sum_counters(uint64_t read_dropped[QK_DROP__MAX], uint64_t write_dropped[QK_DROP__MAX],
                     uint64_t* read_passed, uint64_t* write_passed) const;
-  // Moves up to `max` pending Debug events into `out`; returns how many, plus how many were lost
-  // because a ring was full (`lost`, cumulative since the last call).
+  // Moves up to `max` pending Debug events into `out`; returns how many. `lost` is the total number
+  // of events live workers could not queue because their ring was full (monotonic).
   size_t drain_debug(DebugEvent* out, size_t max, uint64_t* lost);
 
  private:
@@ -168,6 +168,11 @@ class Worker {
   // Upstream -> downstream. `source` is the endpoint that sent it, `dest` the client.
   // Returns QK_DROP_NONE to forward, else the drop reason. Counts the verdict.
   uint8_t write(PacketBuf& pkt, const SockAddr& source, const SockAddr& dest);
+
+  // Same, but the packet starts with the metadata already in state().meta (conformance vectors
+  // give metadata present before the chain); read/write clear it first.
+  ReadOutcome read_with_metadata(PacketBuf& pkt, const SockAddr& source);
+  uint8_t write_with_metadata(PacketBuf& pkt, const SockAddr& source, const SockAddr& dest);
 
   // Counts a drop that happened outside the chain (socket errors, malformed frames, ...), so every
   // drop has one counter whichever layer decided it.

@@ -51,6 +51,7 @@ class MatchFilter : public Filter {
       for (auto& b : d->branches) b.value.seal();
   }
 
+  bool has_cells() const override { return true; }
   uint8_t read(FilterCtx& ctx) const override {
     if (!on_read_.present) return QK_DROP_NONE;
     uint8_t reason = QK_DROP_NONE;

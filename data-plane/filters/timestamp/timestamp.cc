@@ -28,6 +28,7 @@ bool timestamp_of(const MetaValue& v, int64_t* out) {
 class TimestampFilter : public Filter {
  public:
   TimestampFilter(uint32_t slot, uint16_t key) : Filter(slot), key_(key) {}
+  bool has_cells() const override { return true; }
   uint8_t read(FilterCtx& ctx) const override { return observe(ctx, 0); }
   uint8_t write(FilterCtx& ctx) const override { return observe(ctx, 1); }
 

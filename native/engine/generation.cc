@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds a Generation (endpoint table + chain) from the compiler's binary description.
+#include <cstring>
+
+#include "native/engine/filter.h"
+
+namespace qk::engine {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x48434b51;  // "QKCH"
+constexpr uint16_t kVersion = 1;
+constexpr uint32_t kMaxWorkersPerChain = 64;
+
+std::shared_ptr<EndpointTable> parse_endpoints(DescReader& r) {
+  auto table = std::make_shared<EndpointTable>();
+  uint32_t count = r.u32("endpoint count");
+  if (count > r.remaining() / 22) r.fail("endpoint count larger than the description");
+  for (uint32_t i = 0; i < count && r.ok(); i++) {
+    Endpoint e;
+    e.addr.family = r.u8("endpoint family");
+    const uint8_t* ip = r.bytes(16, "endpoint ip");
+    e.addr.port = r.u16("endpoint port");
+    e.host = r.str16("endpoint host");
+    if (!r.ok()) break;
+    if (e.addr.family != 0 && e.addr.family != 4 && e.addr.family != 6) r.fail("invalid endpoint family");
+    std::memcpy(e.addr.ip, ip, 16);
+    uint16_t ntokens = r.u16("endpoint token count");
+    for (uint16_t t = 0; t < ntokens && r.ok(); t++) {
+      uint32_t len = r.u32("token length");
+      const uint8_t* bytes = r.bytes(len, "token");
+      if (bytes) table->add_token(i, bytes, len);
+    }
+    table->endpoints.push_back(std::move(e));
+  }
+  table->finish();
+  return table;
+}
+
+std::vector<std::string> parse_keys(DescReader& r) {
+  std::vector<std::string> keys(r.u16("key count"));
+  for (auto& k : keys) k = r.str16("metadata key");
+  return keys;
+}
+
+std::shared_ptr<const Chain> parse_chain(DescReader& r, std::vector<std::string> keys, const uint8_t* keys_start,
+                                         const Generation* previous) {
+  uint32_t chain_len = r.u32("chain length");
+  if (r.ok() && chain_len != r.remaining()) r.fail("chain length does not match the description's end");
+  if (!r.ok()) return nullptr;
+  // The keys and chain sections decide the chain's behaviour; reuse the old chain when identical.
+  std::string identity(reinterpret_cast<const char*>(keys_start), static_cast<size_t>(r.here() + chain_len - keys_start));
+  if (previous && previous->chain && previous->chain->desc_bytes() == identity) return previous->chain;
+  uint32_t slots = r.u32("slot count");
+  uint16_t nfilters = r.u16("filter count");
+  if (r.ok() && slots > 4096) r.fail("slot count above 4096");
+  std::vector<std::unique_ptr<Filter>> filters;
+  ParseEnv env{r, static_cast<uint32_t>(keys.size()), slots, 0};
+  for (uint16_t i = 0; i < nfilters && r.ok(); i++) {
+    auto f = filter__parse(env);
+    if (f) filters.push_back(std::move(f));
+  }
+  if (r.ok() && r.remaining() != 0) r.fail("trailing bytes after the chain");
+  if (!r.ok()) return nullptr;
+  return std::make_shared<Chain>(std::move(filters), std::move(keys), slots, std::move(identity), kMaxWorkersPerChain);
+}
+
+}  // namespace
+
+std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_t len, const Generation* previous,
+                                                      std::string* error) {
+  DescReader r(desc, len);
+  if (r.u32("magic") != kMagic && r.ok()) r.fail("bad magic (not a chain description)");
+  uint16_t version = r.u16("version");
+  if (r.ok() && version != kVersion)
+    r.fail("unsupported version " + std::to_string(version) + " (this engine reads version 1)");
+  r.u16("reserved");
+  auto gen = std::make_shared<Generation>();
+  if (r.ok()) gen->endpoints = parse_endpoints(r);
+  const uint8_t* keys_start = r.here();
+  std::vector<std::string> keys;
+  if (r.ok()) keys = parse_keys(r);
+  if (r.ok()) gen->chain = parse_chain(r, std::move(keys), keys_start, previous);
+  if (!r.ok() || !gen->chain) {
+    *error = r.ok() ? "chain description: invalid chain" : r.error();
+    return nullptr;
+  }
+  return gen;
+}
+
+uint32_t Generation::max_growth() const { return chain ? chain->max_growth() : 0; }
+
+uint32_t Generation::max_destinations() const {
+  uint32_t n = static_cast<uint32_t>(endpoints ? endpoints->endpoints.size() : 0);
+  uint32_t appends = chain ? chain->max_route_appends() : 0;
+  return n * (appends > 1 ? appends : 1);
+}
+
+Chain::Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::string> keys, uint32_t slots,
+             std::string desc_bytes, uint32_t max_workers)
+    : filters_(std::move(filters)), keys_(std::move(keys)), slots_(slots), desc_bytes_(std::move(desc_bytes)),
+      max_workers_(max_workers), cell_index_(slots, -1) {
+  for (const auto& f : filters_) {
+    max_growth_ += f->max_growth();
+    max_route_appends_ += f->max_route_appends();
+  }
+  int32_t ncells = 0;
+  for (const Filter* f : all_filters())
+    if (f->has_cells() && cell_index_[f->slot()] < 0) cell_index_[f->slot()] = ncells++;
+  if (ncells) cells_.reset(new SlotCell[static_cast<size_t>(ncells) * max_workers_]);
+}
+
+static void collect(const Filter& f, void* arg) {
+  auto* out = static_cast<std::vector<const Filter*>*>(arg);
+  out->push_back(&f);
+  f.for_each_nested(collect, arg);
+}
+
+std::vector<const Filter*> Chain::all_filters() const {
+  std::vector<const Filter*> out;
+  for (const auto& f : filters_) collect(*f, &out);
+  return out;
+}
+
+uint8_t Chain::read(FilterCtx& ctx) const {
+  for (const auto& f : filters_) {
+    uint8_t reason = f->read(ctx);
+    if (reason != QK_DROP_NONE) return reason;
+  }
+  return QK_DROP_NONE;
+}
+
+uint8_t Chain::write(FilterCtx& ctx) const {
+  for (auto it = filters_.rbegin(); it != filters_.rend(); ++it) {
+    uint8_t reason = (*it)->write(ctx);
+    if (reason != QK_DROP_NONE) return reason;
+  }
+  return QK_DROP_NONE;
+}
+
+const double kHistogramBounds[SlotCell::kBuckets] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+}  // namespace qk::engine

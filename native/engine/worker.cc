@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The per-packet pipeline around the chain (the native twin of data-plane/pipeline.ts).
+#include <stdexcept>
+
+#include "native/engine/filter.h"
+
+namespace qk::engine {
+
+WorkerState::WorkerState(uint64_t seed, uint32_t index, const Clock& c)
+    : clock(c), worker_index(index), rng_(seed ? seed : 0x9e3779b97f4a7c15ULL) {}
+
+uint64_t WorkerState::next_random() {
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 0x2545f4914f6cdd1dULL;
+}
+
+static void make_states(const Filter& f, void* arg) {
+  auto* states = static_cast<std::vector<std::unique_ptr<SlotState>>*>(arg);
+  if (f.slot() < states->size()) (*states)[f.slot()] = f.new_state();
+  f.for_each_nested(make_states, arg);
+}
+
+void WorkerState::on_generation(const Generation& gen) {
+  dest_storage.assign(gen.max_destinations(), 0);
+  if (gen.chain.get() == chain) return;  // same chain: keep rate-limit buckets
+  chain = gen.chain.get();
+  meta.resize_keys(static_cast<uint32_t>(chain->keys().size()));
+  states_.clear();
+  states_.resize(chain->slot_count());
+  for (const auto& f : chain->filters()) make_states(*f, &states_);
+}
+
+Worker::Worker(Engine& engine, uint64_t random_seed) : engine_(engine) {
+  state_ = std::make_unique<WorkerState>(random_seed, 0, engine.clock());
+  index_ = engine.attach(this);
+  if (index_ == UINT32_MAX) throw std::runtime_error("engine: more workers than max_workers");
+  state_->worker_index = index_;
+}
+
+Worker::~Worker() { engine_.detach(this); }
+
+void Worker::adopt(std::shared_ptr<const Generation> next) {
+  gen_ = std::move(next);
+  if (gen_) state_->on_generation(*gen_);
+}
+
+const Generation& Worker::begin_batch() {
+  uint64_t id = engine_.current_id();
+  if (id != gen_id_) {
+    adopt(engine_.current());
+    gen_id_ = id;
+  }
+  static const Generation kEmpty;
+  return gen_ ? *gen_ : kEmpty;
+}
+
+static bool disallowed_source(const SockAddr& a) {
+  if (a.family == 4) return (a.ip[0] >= 224 && a.ip[0] <= 239) || (a.ip[0] == 255 && a.ip[1] == 255 && a.ip[2] == 255 && a.ip[3] == 255);
+  return a.family == 6 && a.ip[0] == 0xff;
+}
+
+static void count(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+
+void Worker::count_drop(bool write, uint8_t reason) {
+  if (reason >= QK_DROP__MAX) reason = QK_DROP_IO;
+  count(write ? counters_.write_dropped[reason] : counters_.read_dropped[reason]);
+}
+
+ReadOutcome Worker::read(PacketBuf& pkt, const SockAddr& source) {
+  state_->meta.clear();
+  return read_with_metadata(pkt, source);
+}
+
+uint8_t Worker::write(PacketBuf& pkt, const SockAddr& source, const SockAddr& dest) {
+  state_->meta.clear();
+  return write_with_metadata(pkt, source, dest);
+}
+
+ReadOutcome Worker::read_with_metadata(PacketBuf& pkt, const SockAddr& raw_source) {
+  ReadOutcome out;
+  const EndpointTable* table = gen_ ? gen_->endpoints.get() : nullptr;
+  const SockAddr source = sockaddr__canonical(raw_source);
+  if (!table || table->endpoints.empty()) out.reason = QK_DROP_NO_UPSTREAM_ENDPOINTS;
+  else if (disallowed_source(source)) out.reason = QK_DROP_DISALLOWED_SOURCE_IP;
+  if (out.reason != QK_DROP_NONE) {
+    count_drop(false, out.reason);
+    return out;
+  }
+  WorkerState& ws = *state_;
+  DestList dests{ws.dest_storage.data(), 0, static_cast<uint32_t>(ws.dest_storage.size())};
+  FilterCtx ctx{pkt, ws.meta, source, nullptr, &dests, table, ws};
+  out.reason = gen_->chain->read(ctx);
+  if (out.reason != QK_DROP_NONE) {
+    count_drop(false, out.reason);
+    return out;
+  }
+  if (dests.n == 0) {
+    out.all_endpoints = true;
+    for (uint32_t i = 0; i < table->endpoints.size(); i++) dests.idx[i] = i;
+    dests.n = static_cast<uint32_t>(table->endpoints.size());
+  }
+  out.n_dest = dests.n;
+  out.dest = dests.idx;
+  count(counters_.read_passed);
+  return out;
+}
+
+uint8_t Worker::write_with_metadata(PacketBuf& pkt, const SockAddr& raw_source, const SockAddr& raw_dest) {
+  if (!gen_) {
+    count_drop(true, QK_DROP_NO_UPSTREAM_ENDPOINTS);
+    return QK_DROP_NO_UPSTREAM_ENDPOINTS;
+  }
+  const SockAddr source = sockaddr__canonical(raw_source), dest = sockaddr__canonical(raw_dest);
+  WorkerState& ws = *state_;
+  FilterCtx ctx{pkt, ws.meta, source, &dest, nullptr, gen_->endpoints.get(), ws};
+  uint8_t reason = gen_->chain->write(ctx);
+  if (reason != QK_DROP_NONE) count_drop(true, reason);
+  else count(counters_.write_passed);
+  return reason;
+}
+
+}  // namespace qk::engine
+
