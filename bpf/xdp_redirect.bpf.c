@@ -39,7 +39,7 @@ struct {
 	__type(value, __u32);
 } QK_MAP_XSKS SEC(".maps");
 
-static __always_inline int qk_port__in(__u16 port, __u16 want)
+static __always_inline int port_matches(__u16 port, __u16 want)
 {
 	return want != 0 && port == want;
 }
@@ -49,9 +49,9 @@ static __always_inline int stage_match_port(const struct qk_xdp_config *cfg, str
 {
 	__u16 port = pkt->dst_port;
 
-	if (qk_port__in(port, cfg->listen_port))
+	if (port_matches(port, cfg->listen_port))
 		pkt->match = QK_MATCH_LISTEN;
-	else if (qk_port__in(port, cfg->qcmp_port))
+	else if (port_matches(port, cfg->qcmp_port))
 		pkt->match = QK_MATCH_QCMP;
 	else if (cfg->session_port_start != 0 && port >= cfg->session_port_start &&
 		 port <= cfg->session_port_end)
