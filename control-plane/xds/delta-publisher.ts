@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// The serving side of one delta xDS stream (reference runtime.md §6.3, server). manage and relay
+// run it for each proxy; an agent runs it over the reversed mDS stream towards its relay.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config/model';
+import { type ResourceSet, resourcesOf } from '../../proto/codec';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
+import { PROBE_TYPE_URL } from '../../proto/messages';
+import { type ResourceType, shortType } from '../../proto/type-urls';
+import type { XdsMetrics } from '../../proto/xds-metrics';
+import { logger } from '../../runtime/logger';
+
+const log = logger('xds-server');
+/** Unacknowledged responses remembered per type; older ones can no longer be ACKed. */
+const MAX_PENDING = 16;
+
+export class StreamError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  readonly versions: ReadonlyMap<string, string>;
+  readonly removed: readonly string[];
+}
+
+/** What the server believes one client holds of one type. */
+interface TypeState {
+  /** name -> version the client has acknowledged. */
+  known: Map<string, string>;
+  /** Explicitly subscribed names; empty = everything (wildcard). */
+  readonly subscribed: Set<string>;
+  readonly pending: Map<string, Pending>;
+}
+
+export interface PublisherOptions {
+  readonly serverId: string;
+  readonly types: readonly ResourceType[];
+  readonly config: () => Config;
+  readonly send: (response: DeltaDiscoveryResponse) => void;
+  readonly metrics: XdsMetrics;
+}
+
+export class DeltaPublisher {
+  private readonly states = new Map<ResourceType, TypeState>();
+  private nodeId: string | undefined;
+
+  constructor(private readonly options: PublisherOptions) {}
+
+  get node(): string | undefined {
+    return this.nodeId;
+  }
+
+  /** Handles one request; throws StreamError for what must end the stream. */
+  handle(request: DeltaDiscoveryRequest): void {
+    if (this.nodeId === undefined) {
+      if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
+      this.nodeId = request.node.id;
+    }
+    const type = request.type_url;
+    this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
+    if (type === PROBE_TYPE_URL) {
+      this.send(PROBE_TYPE_URL, [], []);
+      return;
+    }
+    if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
+    const state = this.stateOf(type as ResourceType);
+    if (request.response_nonce) {
+      const pending = state.pending.get(request.response_nonce);
+      if (pending) return this.acknowledge(type as ResourceType, state, request, pending);
+      // A nonce we never sent (an old server's, after a reconnect) is handled as a subscription.
+    }
+    this.subscribe(state, request);
+    this.push(type as ResourceType);
+  }
+
+  /** Sends whatever of `type` the client does not hold yet (after a config change). */
+  push(type: ResourceType): void {
+    const state = this.states.get(type);
+    if (!state) return;
+    const resources = this.selected(resourcesOf(this.options.config(), type), state);
+    const changed = [...resources.values()].filter((r) => state.known.get(r.name) !== r.version);
+    const removed = [...state.known.keys()].filter((name) => !resources.has(name));
+    if (changed.length === 0 && removed.length === 0) return;
+    const nonce = this.send(
+      type,
+      changed.map((r) => ({ name: r.name, version: r.version, resource: { type_url: type, value: r.value } })),
+      removed,
+    );
+    state.pending.set(nonce, { versions: new Map(changed.map((r) => [r.name, r.version])), removed });
+    if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value as string);
+  }
+
+  pushAll(): void {
+    for (const type of this.states.keys()) this.push(type);
+  }
+
+  private stateOf(type: ResourceType): TypeState {
+    let state = this.states.get(type);
+    if (!state) this.states.set(type, (state = { known: new Map(), subscribed: new Set(), pending: new Map() }));
+    return state;
+  }
+
+  private subscribe(state: TypeState, request: DeltaDiscoveryRequest): void {
+    const initial = Object.entries(request.initial_resource_versions ?? {});
+    if (initial.length > 0) {
+      state.known = new Map(initial);
+      state.subscribed.clear();
+    }
+    for (const name of request.resource_names_subscribe ?? []) {
+      state.subscribed.add(name);
+      state.known.delete(name);
+    }
+    for (const name of request.resource_names_unsubscribe ?? []) {
+      state.subscribed.delete(name);
+      state.known.delete(name);
+    }
+  }
+
+  /**
+   * ACK: the client now holds what that response carried. NACK: it kept its last acknowledged
+   * versions; we log why and wait for the next config change rather than re-send the same
+   * rejected resources in a loop.
+   */
+  private acknowledge(type: ResourceType, state: TypeState, request: DeltaDiscoveryRequest, pending: Pending): void {
+    state.pending.delete(request.response_nonce);
+    if (request.error_detail && (request.error_detail.code !== 0 || request.error_detail.message)) {
+      this.options.metrics.nacks.inc({ control_plane: this.nodeId ?? '', type });
+      log.warn({ node: this.nodeId, type: shortType(type), nonce: request.response_nonce, error: request.error_detail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
+      return;
+    }
+    for (const name of pending.removed) state.known.delete(name);
+    for (const [name, version] of pending.versions) state.known.set(name, version);
+  }
+
+  private selected(all: ResourceSet, state: TypeState): ResourceSet {
+    if (state.subscribed.size === 0) return all;
+    return new Map([...all].filter(([name]) => state.subscribed.has(name)));
+  }
+
+  private send(type: string, resources: DeltaDiscoveryResponse['resources'], removed: string[]): string {
+    const nonce = randomUUID();
+    this.options.send({ system_version_info: '', type_url: type, resources, removed_resources: removed, nonce, control_plane: { identifier: this.options.serverId } });
+    return nonce;
+  }
+}

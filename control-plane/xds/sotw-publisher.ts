@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// The serving side of one state-of-the-world stream (StreamAggregatedResources). Quilkin v0.9
+// only serves delta; we serve SotW too so plain envoy-style clients can subscribe. Every
+// response carries all resources of the type; the version is a digest of their versions.
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config/model';
+import { combinedVersion, resourcesOf } from '../../proto/codec';
+import type { DiscoveryRequest, DiscoveryResponse } from '../../proto/messages';
+import { type ResourceType, shortType } from '../../proto/type-urls';
+import type { XdsMetrics } from '../../proto/xds-metrics';
+import { logger } from '../../runtime/logger';
+import { StreamError } from './delta-publisher';
+
+const log = logger('xds-server');
+
+interface SotwState {
+  names: string[];
+  lastNonce: string;
+  lastSentVersion: string;
+  acceptedVersion: string;
+}
+
+export interface SotwOptions {
+  readonly serverId: string;
+  readonly types: readonly ResourceType[];
+  readonly config: () => Config;
+  readonly send: (response: DiscoveryResponse) => void;
+  readonly metrics: XdsMetrics;
+}
+
+export class SotwPublisher {
+  private readonly states = new Map<ResourceType, SotwState>();
+  private nodeId: string | undefined;
+
+  constructor(private readonly options: SotwOptions) {}
+
+  handle(request: DiscoveryRequest): void {
+    if (this.nodeId === undefined) {
+      if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
+      this.nodeId = request.node.id;
+    }
+    const type = request.type_url;
+    this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
+    if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
+    let state = this.states.get(type as ResourceType);
+    if (state && request.response_nonce) {
+      // Only the answer to our latest response counts; older nonces are stale by definition.
+      if (request.response_nonce !== state.lastNonce) return;
+      if (request.error_detail && (request.error_detail.code !== 0 || request.error_detail.message)) {
+        this.options.metrics.nacks.inc({ control_plane: this.nodeId, type });
+        log.warn({ node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.version_info, error: request.error_detail.message }, 'client rejected resources (NACK); it stays on its last accepted version');
+        state.acceptedVersion = request.version_info;
+        state.names = [...request.resource_names];
+        return;
+      }
+      state.acceptedVersion = request.version_info;
+      const sameNames = request.resource_names.join('\u0000') === state.names.join('\u0000');
+      state.names = [...request.resource_names];
+      if (sameNames) return;
+    } else {
+      state = { names: [...request.resource_names], lastNonce: '', lastSentVersion: '', acceptedVersion: request.version_info };
+      this.states.set(type as ResourceType, state);
+    }
+    this.push(type as ResourceType, true);
+  }
+
+  /** Sends the whole set of `type` if it differs from what was last sent (or `force`). */
+  push(type: ResourceType, force = false): void {
+    const state = this.states.get(type);
+    if (!state) return;
+    let resources = [...resourcesOf(this.options.config(), type).values()];
+    if (state.names.length > 0) resources = resources.filter((r) => state.names.includes(r.name));
+    const version = combinedVersion(new Map(resources.map((r) => [r.name, r.version])));
+    if (!force && version === state.lastSentVersion) return;
+    if (force && version === state.acceptedVersion && state.lastNonce !== '') return;
+    state.lastNonce = randomUUID();
+    state.lastSentVersion = version;
+    this.options.send({
+      version_info: version,
+      type_url: type,
+      resources: resources.map((r) => ({ type_url: type, value: r.value })),
+      nonce: state.lastNonce,
+      control_plane: { identifier: this.options.serverId },
+    });
+  }
+
+  pushAll(): void {
+    for (const type of this.states.keys()) this.push(type);
+  }
+}

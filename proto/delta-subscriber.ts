@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subscribing side of a delta xDS stream (reference runtime.md §6.3, client): a proxy runs
+// it towards manage/relay, and a relay runs it towards each agent over the reversed mDS stream.
+// It only speaks the protocol; what a response means is up to `apply`.
+import { combinedVersion } from './codec';
+import { type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, INVALID_ARGUMENT, PROBE_TYPE_URL } from './messages';
+import { isResourceType, type ResourceType } from './type-urls';
+import type { XdsMetrics } from './xds-metrics';
+
+/** What the subscriber holds per type: name -> version. Kept across streams so a reconnect only gets differences. */
+export class SubscriptionState {
+  readonly versions = new Map<ResourceType, Map<string, string>>();
+
+  of(type: ResourceType): Map<string, string> {
+    let v = this.versions.get(type);
+    if (!v) this.versions.set(type, (v = new Map()));
+    return v;
+  }
+}
+
+export type ApplyResult = { ok: true } | { ok: false; error: string };
+
+export interface SubscriberOptions {
+  readonly nodeId: string;
+  readonly types: readonly ResourceType[];
+  readonly state: SubscriptionState;
+  /** Sends the `ignore-me` probe first, as Quilkin's proxy client does (not on mDS). */
+  readonly probe: boolean;
+  readonly send: (request: DeltaDiscoveryRequest) => void;
+  /** Validates and applies one response's resources; an error becomes the NACK's message. */
+  readonly apply: (type: ResourceType, response: DeltaDiscoveryResponse) => ApplyResult;
+  readonly metrics: XdsMetrics;
+  /** Called after each response is handled, with whether it was accepted. */
+  readonly onResponse?: (response: DeltaDiscoveryResponse, result: ApplyResult) => void;
+}
+
+export class DeltaSubscriber {
+  private controlPlane = '';
+
+  constructor(private readonly options: SubscriberOptions) {}
+
+  /** The control plane id the server reported (empty until the first response). */
+  get peer(): string {
+    return this.controlPlane;
+  }
+
+  /** Opens the subscriptions (also used to re-send them when the stream has been idle). */
+  subscribe(withProbe = this.options.probe): void {
+    const node = { id: this.options.nodeId, user_agent_name: 'quilkin' };
+    if (withProbe) this.options.send(this.request(PROBE_TYPE_URL, { node }));
+    for (const type of this.options.types) {
+      this.options.send(this.request(type, { node, initial_resource_versions: Object.fromEntries(this.options.state.of(type)) }));
+    }
+  }
+
+  handle(response: DeltaDiscoveryResponse): void {
+    if (response.type_url === PROBE_TYPE_URL) return;
+    const { metrics } = this.options;
+    if (response.control_plane?.identifier && response.control_plane.identifier !== this.controlPlane) {
+      if (this.controlPlane) metrics.activeControlPlanes.dec({ control_plane: this.controlPlane });
+      this.controlPlane = response.control_plane.identifier;
+      metrics.activeControlPlanes.inc({ control_plane: this.controlPlane });
+    }
+    const labels = { control_plane: this.controlPlane, type: response.type_url };
+    metrics.deltaResponses.inc(labels);
+    const result: ApplyResult = !isResourceType(response.type_url) || !this.options.types.includes(response.type_url)
+      ? { ok: false, error: `resource type \`${response.type_url}\` was not subscribed to` }
+      : this.options.apply(response.type_url, response);
+    if (result.ok && isResourceType(response.type_url)) {
+      const versions = this.options.state.of(response.type_url);
+      for (const name of response.removed_resources) versions.delete(name);
+      for (const r of response.resources) versions.set(r.name, r.version);
+      metrics.setVersion('client', response.type_url, combinedVersion(versions));
+      metrics.acks.inc(labels);
+      this.options.send(this.request(response.type_url, { response_nonce: response.nonce }));
+    } else if (!result.ok) {
+      metrics.nacks.inc(labels);
+      this.options.send(this.request(response.type_url, { response_nonce: response.nonce, error_detail: { code: INVALID_ARGUMENT, message: result.error } }));
+    }
+    this.options.onResponse?.(response, result);
+  }
+
+  /** Ends this stream's share of the active-control-plane gauge. */
+  close(): void {
+    if (this.controlPlane) this.options.metrics.activeControlPlanes.dec({ control_plane: this.controlPlane });
+    this.controlPlane = '';
+  }
+
+  private request(type: string, fields: Partial<DeltaDiscoveryRequest>): DeltaDiscoveryRequest {
+    return { type_url: type, resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: {}, response_nonce: '', ...fields };
+  }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// xDS metrics (reference runtime.md §4.2) plus connection state and config version, on the
+// process's Quilkin registry so /metrics exports them (v0.9 kept them in a registry nobody served).
+import { Counter, Gauge } from 'prom-client';
+import type { QuilkinMetrics } from '../runtime/metrics';
+
+export class XdsMetrics {
+  readonly activeControlPlanes: Gauge<'control_plane'>;
+  /** Server side: requests received per client node and type (subscriptions, ACKs and NACKs). */
+  readonly deltaRequests: Counter<'node' | 'type'>;
+  /** Client side: responses received per control plane and type. */
+  readonly deltaResponses: Counter<'control_plane' | 'type'>;
+  readonly acks: Counter<'control_plane' | 'type'>;
+  /** Client side: NACKs sent (label: control plane); server side: NACKs received (label: client node). */
+  readonly nacks: Counter<'control_plane' | 'type'>;
+  /** 1 while a stream to/from this peer is up, 0 after it was lost. */
+  readonly connected: Gauge<'peer' | 'role'>;
+  /** 1 for the config version currently applied (client) or served (server) per type; others removed. */
+  readonly configVersion: Gauge<'role' | 'type' | 'version'>;
+  private readonly versions = new Map<string, string>();
+
+  constructor(metrics: QuilkinMetrics) {
+    const registers = [metrics.registry];
+    this.activeControlPlanes = new Gauge({ name: 'quilkin_active_control_planes', help: 'Delta response streams being consumed, per control plane', labelNames: ['control_plane'], registers });
+    this.deltaRequests = new Counter({ name: 'quilkin_delta_discovery_requests', help: 'Discovery requests received, per client node and type URL', labelNames: ['node', 'type'], registers });
+    this.deltaResponses = new Counter({ name: 'quilkin_delta_discovery_responses', help: 'Discovery responses received, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
+    this.acks = new Counter({ name: 'quilkin_xds_acks', help: 'xDS ACKs sent, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
+    this.nacks = new Counter({ name: 'quilkin_xds_nacks', help: 'xDS NACKs sent (client) or received (server, label = client node)', labelNames: ['control_plane', 'type'], registers });
+    this.connected = new Gauge({ name: 'quilkin_xds_connected', help: 'xDS stream state per peer: 1 up, 0 lost (role: client, server, mds-client, mds-server)', labelNames: ['peer', 'role'], registers });
+    this.configVersion = new Gauge({
+      name: 'quilkin_xds_config_version',
+      help: 'Digest of the resource versions applied (role=client) or served (role=server) per type; value 1 on the current version',
+      labelNames: ['role', 'type', 'version'],
+      registers,
+    });
+  }
+
+  /** Moves the single `1` of a role/type to `version`, so each role/type shows exactly one series. */
+  setVersion(role: string, type: string, version: string): void {
+    const key = `${role}\u0000${type}`;
+    const previous = this.versions.get(key);
+    if (previous === version) return;
+    if (previous !== undefined) this.configVersion.remove({ role, type, version: previous });
+    this.configVersion.set({ role, type, version }, 1);
+    this.versions.set(key, version);
+  }
+}
+
+const perRegistry = new WeakMap<QuilkinMetrics, XdsMetrics>();
+
+/** One XdsMetrics per QuilkinMetrics (registering the same names twice would throw). */
+export function xdsMetrics(metrics: QuilkinMetrics): XdsMetrics {
+  let m = perRegistry.get(metrics);
+  if (!m) perRegistry.set(metrics, (m = new XdsMetrics(metrics)));
+  return m;
+}
