@@ -27,8 +27,6 @@ export interface ProxySettings {
   /** The file to watch for hot reload, when the config came from one. */
   readonly configPath?: string;
   readonly staticEndpoints: readonly EndpointConfig[];
-  /** Extra facts for /config and the banner (xdp interface, ...). */
-  readonly extraBackendOptions?: Record<string, unknown>;
 }
 
 export interface RunningProxy {
@@ -120,7 +118,7 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
       address: settings.adminAddress,
       metrics,
       ready: () => running.readiness(),
-      config: () => ({ ...toQuilkinJson(store.current), proxy: { ...backend.describe(), ...settings.extraBackendOptions, fallbacks, generation: store.generation } }),
+      config: () => ({ ...toQuilkinJson(store.current), proxy: { ...backend.describe(), fallbacks, generation: store.generation } }),
     });
     (running as { admin?: AdminServer }).admin = admin;
   }

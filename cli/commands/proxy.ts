@@ -43,12 +43,28 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
     {
       backend: xdp ? 'xdp' : opts.backend,
       forceBackend: xdp?.['xdp.force'] ?? false,
-      backendOptions: { port: opts.port, workers: opts.workers, sessionTimeoutSecs: opts.sessionTimeoutSecs, maxSessions: opts.maxSessions },
+      backendOptions: {
+        port: opts.port,
+        qcmpPort: opts.qcmpPort,
+        workers: opts.workers,
+        sessionTimeoutSecs: opts.sessionTimeoutSecs,
+        maxSessions: opts.maxSessions,
+        ...(xdp
+          ? {
+              xdp: {
+                interface: xdp['xdp.interface'],
+                queues: xdp['xdp.queues'],
+                zerocopy: xdp['xdp.zerocopy'],
+                umemFrames: xdp['xdp.umemFrames'],
+                force: xdp['xdp.force'],
+              },
+            }
+          : {}),
+      },
       qcmpPort: opts.qcmpPort,
       adminAddress: globals.admin ? globals.adminAddress : undefined,
       configPath: loaded.path,
       staticEndpoints: fromCli.endpoints,
-      extraBackendOptions: xdp ? { xdp } : undefined,
     },
     config,
     registry,

@@ -15,8 +15,25 @@ export interface BackendOptions {
   readonly sessionTimeoutSecs: number;
   /** Upper bound on concurrent sessions; new ones beyond it are dropped and counted. */
   readonly maxSessions: number;
+  /** QCMP port (the xdp backend answers QCMP in its own loop, since the kernel never sees those packets). */
+  readonly qcmpPort: number;
+  /** Only for `quilkin proxy xdp`. */
+  readonly xdp?: XdpBackendOptions;
   readonly metrics: QuilkinMetrics;
   readonly registry: FilterRegistry;
+}
+
+export interface XdpBackendOptions {
+  /** Interface to attach to; default: the interface of the default route. */
+  readonly interface?: string;
+  /** NIC queues to serve; default: all. */
+  readonly queues?: number;
+  /** Require zero-copy (fail instead of copy mode). */
+  readonly zerocopy: boolean;
+  /** UMEM frames per queue (2 KiB each): the memory cap. */
+  readonly umemFrames: number;
+  /** Fail instead of falling back to the socket backend. */
+  readonly force: boolean;
 }
 
 /** A running data path. Config changes are applied without dropping established sessions. */
