@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // N-API exports of the engine part: the Engine class (control side: publish generations, read
-// counters, drain Debug events, Match/Timestamp cells, test clock) and the batched test entry.
+// counters, drain Debug events, Match/Timestamp cells, test clock); test entry in binding_test.cc.
 // Error mode: C++ exceptions off (NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS); every failure throws a
 // JS Error with the precise message and returns.
 #include "native/engine/binding.h"
 
 #include "native/engine/filter.h"
-#include "native/engine/test_entry.h"
 
 namespace qk::engine {
 
@@ -165,23 +164,6 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   std::shared_ptr<Engine> engine_;
 };
 
-// runTestBatch(batch: Buffer) -> Buffer (see test_entry.cc)
-Napi::Value RunTestBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsBuffer()) {
-    Napi::TypeError::New(env, "runTestBatch(batch): batch must be a Buffer").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto batch = info[0].As<Napi::Buffer<uint8_t>>();
-  std::vector<uint8_t> result;
-  std::string error;
-  if (!test_entry__run(batch.Data(), batch.Length(), &result, &error)) {
-    Napi::Error::New(env, error).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return Napi::Buffer<uint8_t>::Copy(env, result.data(), result.size());
-}
-
 Napi::Value HistogramBounds(const Napi::CallbackInfo& info) {
   auto arr = Napi::Array::New(info.Env(), SlotCell::kBuckets);
   for (uint32_t i = 0; i < SlotCell::kBuckets; i++) arr.Set(i, kHistogramBounds[i]);
@@ -204,7 +186,7 @@ void InitBinding(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = JsEngine::Define(env);
   g_engine_ctor = new Napi::FunctionReference(Napi::Persistent(ctor));  // lives as long as the addon
   part.Set("Engine", ctor);
-  part.Set("runTestBatch", Napi::Function::New(env, RunTestBatch));
+  InitTestBinding(env, part);
   part.Set("histogramBounds", Napi::Function::New(env, HistogramBounds));
   exports.Set("engine", part);
 }

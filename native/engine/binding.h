@@ -11,6 +11,9 @@ namespace qk::engine {
 // Adds this part's functions to the addon's exports (exports.engine).
 void InitBinding(Napi::Env env, Napi::Object exports);
 
+// Adds the test entry points (TestChain, runTestBatch) to the engine part (binding_test.cc).
+void InitTestBinding(Napi::Env env, Napi::Object part);
+
 // The C++ engine behind a JS `engine.Engine` object, for other parts of the addon (the socket
 // workers): returns null (and throws a JS TypeError) when `value` is not one.
 std::shared_ptr<Engine> UnwrapEngine(Napi::Value value);

@@ -3,6 +3,7 @@
 {
   "sources": [
     "binding.cc",
+    "binding_test.cc",
     "endpoints.cc",
     "engine.cc",
     "generation.cc",

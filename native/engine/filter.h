@@ -153,6 +153,7 @@ class WorkerState {
   const Chain* chain = nullptr;
 
   uint64_t next_random();  // xorshift64*
+  void reseed(uint64_t seed) { rng_ = seed ? seed : 0x9e3779b97f4a7c15ULL; }
   SlotState* slot_state(uint32_t slot) const { return slot < states_.size() ? states_[slot].get() : nullptr; }
   SlotCell& cell(uint32_t slot) const { return chain->cell(slot, worker_index); }
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Batch format (little-endian; written by test/conformance/native-batch.ts):
 //   u32 magic "QKTB", u32 run count, runs
-//   run  = bytes32 description, u64 random seed, i64 clock start (ms), u16 step count, steps
-//   step = u8 direction (0 read, 1 write), i64 advance (ms, applied before the step),
+//   run  = bytes32 description, u64 random seed, u16 step count, steps
+//   step = u8 direction (0 read, 1 write), i64 clock (ms since the epoch, frozen for the step),
 //          addr source, addr dest, bytes32 input, u16 metadata count, {str16 key, value}*
 //   addr = u8 family, u8[16] ip, u16 port
 // Result: per run u8 ok; !ok: str16 error; ok: per step
 //   u8 reason, bytes32 output, u16 destination count, u32 endpoint index*,
-//   u16 metadata count, {str16 key, value}*, u32 Timestamp samples recorded by this step
+//   u16 metadata count, {str16 key, value}*, u32 Timestamp samples recorded by this step,
+//   f64 sum of those samples (seconds)
 #include "native/engine/test_entry.h"
 
 #include <map>
@@ -31,17 +32,22 @@ SockAddr read_addr(DescReader& r) {
   return a;
 }
 
-uint64_t samples(const Chain& chain) {
+// Timestamp samples so far in this chain (count, sum), for the per-step delta.
+std::pair<uint64_t, double> samples(const Chain& chain) {
   uint64_t n = 0;
+  double sum = 0;
   for (uint32_t s = 0; s < chain.slot_count(); s++)
     if (chain.has_cell(s))
-      for (int d = 0; d < 2; d++) n += chain.cell(s, 0).hist_count[d].load(std::memory_order_relaxed);
-  return n;
+      for (int d = 0; d < 2; d++) {
+        n += chain.cell(s, 0).hist_count[d].load(std::memory_order_relaxed);
+        sum += chain.cell(s, 0).hist_sum[d].load(std::memory_order_relaxed);
+      }
+  return {n, sum};
 }
 
 struct Step {
   uint8_t dir;
-  int64_t advance_ms;
+  int64_t now_ms;
   SockAddr source, dest;
   std::string input;
   std::vector<std::pair<std::string, OwnedValue>> meta;
@@ -49,7 +55,7 @@ struct Step {
 
 bool read_step(DescReader& r, Step* s) {
   s->dir = r.u8("step direction");
-  s->advance_ms = static_cast<int64_t>(r.u64("step advance"));
+  s->now_ms = static_cast<int64_t>(r.u64("step clock"));
   s->source = read_addr(r);
   s->dest = read_addr(r);
   s->input = r.bytes32("step input");
@@ -63,7 +69,7 @@ bool read_step(DescReader& r, Step* s) {
 
 // Runs one step on the worker and appends its result.
 void run_step(Engine& engine, Worker& w, const Step& s, ByteWriter& out) {
-  engine.clock().advance_ms(s.advance_ms);
+  engine.clock().freeze(s.now_ms);
   const Generation& gen = w.begin_batch();
   const Chain& chain = *gen.chain;
   WorkerState& ws = w.state();
@@ -80,7 +86,7 @@ void run_step(Engine& engine, Worker& w, const Step& s, ByteWriter& out) {
   PacketBuf pkt = PacketBuf::wrap(buf.data(), static_cast<uint32_t>(buf.size() - 1), growth / 2,
                                   static_cast<uint32_t>(s.input.size()));
   std::memcpy(pkt.data(), s.input.data(), s.input.size());
-  const uint64_t before = samples(chain);
+  const auto before = samples(chain);
   ReadOutcome ro;
   if (s.dir == 0) ro = w.read_with_metadata(pkt, s.source);
   else ro.reason = w.write_with_metadata(pkt, s.source, s.dest);
@@ -100,34 +106,54 @@ void run_step(Engine& engine, Worker& w, const Step& s, ByteWriter& out) {
     out.str16(key);
     out.value(value->value);
   }
-  out.u32(static_cast<uint32_t>(samples(chain) - before));
+  const auto after = samples(chain);
+  out.u32(static_cast<uint32_t>(after.first - before.first));
+  double sum = after.second - before.second;
+  uint64_t bits;
+  std::memcpy(&bits, &sum, sizeof(bits));
+  out.u64(bits);
 }
 
 bool run_one(DescReader& r, ByteWriter& out) {
   std::string desc = r.bytes32("run description");
   uint64_t seed = r.u64("run seed");
-  int64_t clock_start = static_cast<int64_t>(r.u64("run clock start"));
-  std::vector<Step> steps(r.u16("run step count"));
-  for (auto& s : steps)
-    if (!read_step(r, &s)) return false;
+  uint16_t nsteps = r.u16("run step count");
   if (!r.ok()) return false;
   std::string error;
-  auto gen = generation__compile(reinterpret_cast<const uint8_t*>(desc.data()), desc.size(), nullptr, &error);
-  if (!gen) {
+  auto session = TestSession::create(reinterpret_cast<const uint8_t*>(desc.data()), desc.size(), seed, &error);
+  if (!session) {
     out.u8(0);
     out.str16(error);
+    // Skip the steps so the next run starts at the right offset.
+    Step skipped;
+    for (uint16_t i = 0; i < nsteps; i++)
+      if (!read_step(r, &skipped)) return false;
     return true;
   }
   out.u8(1);
-  Engine engine(1);
-  engine.clock().freeze(clock_start);
-  engine.publish(gen);
-  Worker w(engine, seed);
-  for (const auto& s : steps) run_step(engine, w, s, out);
-  return true;
+  return session->run_steps(r, nsteps, out);
 }
 
 }  // namespace
+
+std::unique_ptr<TestSession> TestSession::create(const uint8_t* desc, size_t len, uint64_t seed, std::string* error) {
+  auto gen = generation__compile(desc, len, nullptr, error);
+  if (!gen) return nullptr;
+  std::unique_ptr<TestSession> session(new TestSession());
+  session->worker_.state().reseed(seed);
+  session->engine_.clock().freeze(0);
+  session->engine_.publish(gen);
+  return session;
+}
+
+bool TestSession::run_steps(DescReader& r, uint32_t count, ByteWriter& out) {
+  Step s;
+  for (uint32_t i = 0; i < count; i++) {
+    if (!read_step(r, &s)) return false;
+    run_step(engine_, worker_, s, out);
+  }
+  return true;
+}
 
 bool test_entry__run(const uint8_t* batch, size_t len, std::vector<uint8_t>* result, std::string* error) {
   DescReader r(batch, len);

@@ -5,10 +5,29 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "native/engine/byte_writer.h"
+#include "native/engine/desc_reader.h"
+#include "native/engine/engine.h"
+
 namespace qk::engine {
+
+// One chain instance under test: an engine with a frozen clock and one worker. A sequence case
+// sends all its steps through the same session, so stateful filters keep their state.
+class TestSession {
+ public:
+  static std::unique_ptr<TestSession> create(const uint8_t* desc, size_t len, uint64_t seed, std::string* error);
+  // Reads `count` steps from `r` and appends their results to `out`; false on a malformed step.
+  bool run_steps(DescReader& r, uint32_t count, ByteWriter& out);
+
+ private:
+  TestSession() : worker_(engine_, 0) {}
+  Engine engine_{1};
+  Worker worker_;
+};
 
 // Returns false with `error` set when the batch itself is malformed; per-run description errors are
 // reported inside the result.

@@ -10,18 +10,15 @@ using namespace qk::engine;
 
 namespace {
 
-// Rust's regex turns Unicode off with `(?-u)`; RE2 has no such flag, so a leading `(?-u)` selects
-// RE2's Latin-1 (byte) mode instead. Elsewhere RE2's UTF-8 mode already matches Rust's default:
-// `.` takes one whole UTF-8 character and never an invalid byte.
+// The compiler sends the pattern already translated to a byte-level regex (translatePattern in
+// byte-regex.ts, the TS reference's own translation of Rust syntax), so RE2 runs in Latin-1 mode
+// where one character is one packet byte: both sides then run the same regex.
 std::unique_ptr<RE2> compile_regex(const std::string& pattern, std::string* error) {
   RE2::Options opts;
   opts.set_log_errors(false);
-  std::string text = pattern;
-  if (text.rfind("(?-u)", 0) == 0) {
-    text = text.substr(5);
-    opts.set_encoding(RE2::Options::EncodingLatin1);
-  }
-  auto re = std::make_unique<RE2>(text, opts);
+  opts.set_encoding(RE2::Options::EncodingLatin1);
+  opts.set_max_mem(64 << 20);  // Unicode classes expand into large byte alternations
+  auto re = std::make_unique<RE2>(pattern, opts);
   if (!re->ok()) {
     *error = "invalid regex `" + pattern + "`: " + re->error();
     return nullptr;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "data-plane/filters/load_balancer/load_balancer.h"
 
+#include <arpa/inet.h>
+
 #include "data-plane/filters/load_balancer/load_balancer_core.h"
 
 namespace qk::filters {
@@ -24,7 +26,9 @@ class LoadBalancerFilter : public Filter {
     } else if (policy_ == kRandom) {
       pick = ctx.ws.next_random() % n;
     } else {
-      pick = qk_load_balancer__hash(ctx.source.ip, ctx.source.ip_len(), ctx.source.port) % n;
+      char text[INET6_ADDRSTRLEN];
+      if (!inet_ntop(ctx.source.family == 4 ? AF_INET : AF_INET6, ctx.source.ip, text, sizeof(text))) text[0] = 0;
+      pick = qk_load_balancer__hash(text, ctx.source.port) % n;
     }
     ctx.dests->push(static_cast<uint32_t>(pick));
     return QK_DROP_NONE;

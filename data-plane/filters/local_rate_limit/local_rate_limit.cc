@@ -11,14 +11,14 @@ using namespace qk::engine;
 
 namespace {
 
-constexpr int64_t kBucketTtlSeconds = 60;  // Quilkin forgets a source 60 s after its last packet
+constexpr int64_t kBucketTtlMs = 60000;  // Quilkin forgets a source 60 s after its last packet
 constexpr uint32_t kTableSize = 16384;      // per worker and filter; power of two
 constexpr uint32_t kProbe = 16;
 
 struct Slot {
   SockAddr key;
   bool used = false;
-  int64_t last_seen = 0;
+  int64_t last_seen_ms = 0;
   qk_rl_bucket bucket{};
 };
 
@@ -29,27 +29,27 @@ class BucketTable : public SlotState {
   BucketTable() : slots_(kTableSize) {}
 
   // Returns the bucket for `key`, or null with *fresh set when a new one must be started in it.
-  Slot& find(const SockAddr& key, int64_t now_s, bool* fresh) {
-    uint32_t h = static_cast<uint32_t>(qk_load_balancer__hash(key.ip, key.ip_len(), key.port));
+  Slot& find(const SockAddr& key, int64_t now_ms, bool* fresh) {
+    uint32_t h = static_cast<uint32_t>(qk_addr__hash(key.ip, key.ip_len(), key.port));
     Slot* victim = nullptr;
     for (uint32_t i = 0; i < kProbe; i++) {
       Slot& s = slots_[(h + i) & (kTableSize - 1)];
-      bool live = s.used && now_s - s.last_seen <= kBucketTtlSeconds;
+      bool live = s.used && now_ms - s.last_seen_ms < kBucketTtlMs;
       if (live && s.key == key) {
         *fresh = false;
-        s.last_seen = now_s;
+        s.last_seen_ms = now_ms;
         return s;
       }
       if (!live) {
         if (!victim || victim->used) victim = &s;
-      } else if (!victim || (victim->used && s.last_seen < victim->last_seen)) {
+      } else if (!victim || (victim->used && s.last_seen_ms < victim->last_seen_ms)) {
         victim = &s;
       }
     }
     *fresh = true;
     victim->used = true;
     victim->key = key;
-    victim->last_seen = now_s;
+    victim->last_seen_ms = now_ms;
     return *victim;
   }
 
@@ -68,7 +68,7 @@ class LocalRateLimitFilter : public Filter {
     int64_t now_ms = ctx.ws.clock.now_ms();
     int64_t now_s = now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000;  // floor
     bool fresh = false;
-    Slot& s = table->find(ctx.source, now_s, &fresh);
+    Slot& s = table->find(ctx.source, now_ms, &fresh);
     if (fresh) {
       qk_rate_limit__start(&s.bucket, now_s);
       return QK_DROP_NONE;

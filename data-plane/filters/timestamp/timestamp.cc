@@ -6,13 +6,14 @@ using namespace qk::engine;
 
 namespace {
 
-// The range a JS Date can hold (±8.64e15 ms), the TS reference's notion of a representable time.
-constexpr int64_t kMaxAbsSeconds = 8640000000000LL;
+// The Unix seconds Quilkin's date type can represent (about ±262143 years), as timestamp.ts.
+constexpr int64_t kMaxSeconds = 8210266876799LL;
+constexpr int64_t kMinSeconds = -8334601228800LL;
 
 // Number: Unix seconds; Bytes of exactly 8: big-endian signed seconds; anything else: no sample.
 bool timestamp_of(const MetaValue& v, int64_t* out) {
   if (v.tag == MetaTag::Number) {
-    if (v.n > static_cast<uint64_t>(kMaxAbsSeconds)) return false;
+    if (v.n > static_cast<uint64_t>(kMaxSeconds)) return false;
     *out = static_cast<int64_t>(v.n);
     return true;
   }
@@ -20,7 +21,7 @@ bool timestamp_of(const MetaValue& v, int64_t* out) {
   uint64_t u = 0;
   for (uint32_t i = 0; i < 8; i++) u = (u << 8) | v.bytes[i];
   int64_t s = static_cast<int64_t>(u);
-  if (s > kMaxAbsSeconds || s < -kMaxAbsSeconds) return false;
+  if (s > kMaxSeconds || s < kMinSeconds) return false;
   *out = s;
   return true;
 }
