@@ -30,8 +30,8 @@ export interface SubscriberOptions {
   /** Validates and applies one response's resources; an error becomes the NACK's message. */
   readonly apply: (type: ResourceType, response: DeltaDiscoveryResponse) => ApplyResult;
   readonly metrics: XdsMetrics;
-  /** Called after each response is handled, with whether it was accepted. */
-  readonly onResponse?: (response: DeltaDiscoveryResponse, result: ApplyResult) => void;
+  /** Called after each response is handled, with whether it was accepted (undefined: the probe's answer). */
+  readonly onResponse?: (response: DeltaDiscoveryResponse, result: ApplyResult | undefined) => void;
 }
 
 export class DeltaSubscriber {
@@ -54,7 +54,7 @@ export class DeltaSubscriber {
   }
 
   handle(response: DeltaDiscoveryResponse): void {
-    if (response.type_url === PROBE_TYPE_URL) return;
+    if (response.type_url === PROBE_TYPE_URL) return this.options.onResponse?.(response, undefined);
     const { metrics } = this.options;
     if (response.control_plane?.identifier && response.control_plane.identifier !== this.controlPlane) {
       if (this.controlPlane) metrics.activeControlPlanes.dec({ control_plane: this.controlPlane });

@@ -105,3 +105,21 @@ export function openStream<Req, Res>(client: grpc.Client, ctor: ServiceClientCto
   if (!def) throw new Error(`method ${method} not found on service`);
   return client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata);
 }
+
+/**
+ * Waits until the channel is connected, failing on the first connection failure (rather than
+ * waiting out the deadline as waitForReady does) so the next server is tried at once.
+ */
+export function waitConnected(client: grpc.Client, timeoutMs: number, done: (err?: Error) => void): void {
+  const channel = client.getChannel();
+  const deadline = Date.now() + timeoutMs;
+  const check = (): void => {
+    const state = channel.getConnectivityState(true);
+    if (state === grpc.connectivityState.READY) return done();
+    if (state === grpc.connectivityState.TRANSIENT_FAILURE) return done(new Error('connection failed'));
+    if (state === grpc.connectivityState.SHUTDOWN) return done(new Error('channel closed'));
+    if (Date.now() >= deadline) return done(new Error(`not connected within ${timeoutMs} ms`));
+    channel.watchConnectivityState(state, deadline, () => check());
+  };
+  check();
+}

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
 import { DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
-import { GRPC_CHANNEL_OPTIONS, openStream, xdsServices } from '../../proto/loader';
+import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/loader';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { PROXY_TYPES, shortType } from '../../proto/type-urls';
@@ -88,7 +88,7 @@ export function startXdsClient(options: XdsClientOptions): XdsClient {
     const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
     const pending: Connection = { client };
     current = pending;
-    client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => {
+    waitConnected(client, CONNECT_TIMEOUT_MS, (err) => {
       if (current !== pending) return;
       if (err) return lost(pending, url, `connect: ${err.message}`);
       openDelta(pending, url);
@@ -110,7 +110,8 @@ export function startXdsClient(options: XdsClientOptions): XdsClient {
         gotResponse = true;
         backoff.reset();
         armIdle();
-        if (result.ok) log.info({ server: url, type: shortType(response.type_url), resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
+        if (!result) log.debug({ server: url }, 'xDS server answered the probe');
+        else if (result.ok) log.info({ server: url, type: shortType(response.type_url), resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
         else log.warn({ server: url, type: shortType(response.type_url), error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
       },
     });
