@@ -38,7 +38,8 @@ export interface RunningProxy {
   readonly fallbacks: readonly string[];
   /** Extra readiness condition (xDS stream), replaced by whoever owns it. */
   readiness: () => boolean;
-  stop(): Promise<void>;
+  /** Replaceable so owners of extra parts (the xDS client) can chain their own shutdown. */
+  stop: () => Promise<void>;
 }
 
 export function updateClusterGauges(metrics: QuilkinMetrics, config: Config): void {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `quilkin proxy` and `quilkin proxy xdp`.
 import type { Command } from 'commander';
+import * as os from 'node:os';
 import type { EndpointConfig } from '../../config/model';
 import { endpointCount } from '../../config/model';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { startProxy, tryItCommand } from '../../data-plane/proxy';
+import { startXdsClient } from '../../data-plane/xds/client';
 import { applyToTokens, parseToAddresses, StaticEndpointError, withStaticEndpoints } from '../../data-plane/static-endpoints';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
@@ -37,7 +39,6 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
   if (endpointCount(config) === 0 && !opts.managementServer?.length) {
     throw new CliError('`quilkin proxy` requires at least one `to` address or `management_server` endpoint.');
   }
-  if (opts.managementServer?.length) throw new CliError('`--management-server` is not available yet in this build', 2);
   const metrics = new QuilkinMetrics();
   const proxy = await startProxy(
     {
@@ -73,6 +74,25 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
     if (err.code === 'EADDRINUSE') throw new CliError(`cannot bind: ${err.message}`);
     throw new CliError((err as Error).message);
   });
+  if (opts.managementServer?.length) {
+    const nodeId = opts.id ?? config.id ?? os.hostname();
+    const xds = startXdsClient({
+      servers: opts.managementServer,
+      nodeId,
+      store: proxy.store,
+      validator: registry,
+      metrics,
+      idleRequestIntervalSecs: opts.idleRequestIntervalSecs,
+    });
+    // With a management server, readiness follows the xDS stream, as in Quilkin.
+    proxy.readiness = () => xds.ready();
+    const stopProxy = proxy.stop;
+    proxy.stop = async () => {
+      await xds.close();
+      await stopProxy();
+    };
+    log.info({ servers: opts.managementServer, nodeId }, 'subscribing to xDS');
+  }
   onShutdown(() => proxy.stop());
   const describe = proxy.backend.describe();
   log.info(
