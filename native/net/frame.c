@@ -119,7 +119,7 @@ void qk_frame__addrs(const __u8 *data, const struct qk_frame_info *fi, struct qk
 	dst->port = qk_load_be16(udp + 2);
 }
 
-int qk_frame__trim_payload_front(struct qk_pkt *pkt, struct qk_frame_info *fi, __u32 n)
+int qk_frame__trim_payload_front(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 n)
 {
 	if (n > fi->payload_len)
 		return -EINVAL;
@@ -131,7 +131,7 @@ int qk_frame__trim_payload_front(struct qk_pkt *pkt, struct qk_frame_info *fi, _
 	return 0;
 }
 
-int qk_frame__set_payload_len(struct qk_pkt *pkt, struct qk_frame_info *fi, __u32 new_len,
+int qk_frame__set_payload_len(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len,
 			      __u32 cap)
 {
 	if ((__u32)fi->payload_off + new_len > cap || fi->payload_off + new_len > 0xffff)
@@ -141,8 +141,8 @@ int qk_frame__set_payload_len(struct qk_pkt *pkt, struct qk_frame_info *fi, __u3
 	return 0;
 }
 
-int qk_frame__copy(const struct qk_pkt *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
-		   struct qk_pkt *out)
+int qk_frame__copy(const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
+		   struct qk_frame *out)
 {
 	if (headroom > cap || src->len > cap - headroom)
 		return -ENOSPC;

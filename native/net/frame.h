@@ -31,7 +31,7 @@ struct qk_addr {
 };
 
 /* A frame in a buffer that may grow into headroom (family switch) or shrink. */
-struct qk_pkt {
+struct qk_frame {
 	__u8 *data; /* start of the Ethernet header */
 	__u32 len; /* bytes from data */
 	__u32 headroom; /* writable bytes before data */
@@ -71,11 +71,11 @@ void qk_frame__addrs(const __u8 *data, const struct qk_frame_info *fi, struct qk
 /* Drop n bytes from the front of the payload by moving the headers forward
  * (cheaper than moving the payload). Lengths and checksums are fixed by the
  * next qk_frame__rewrite. Returns 0 or -EINVAL when n exceeds the payload. */
-int qk_frame__trim_payload_front(struct qk_pkt *pkt, struct qk_frame_info *fi, __u32 n);
+int qk_frame__trim_payload_front(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 n);
 
 /* Set the payload length: shorter cuts the tail, longer needs the caller to
  * have written the bytes (cap = bytes available from pkt->data). */
-int qk_frame__set_payload_len(struct qk_pkt *pkt, struct qk_frame_info *fi, __u32 new_len,
+int qk_frame__set_payload_len(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len,
 			      __u32 cap);
 
 /* Rewrite MACs, addresses, ports and TTL. When only headers change, both
@@ -84,13 +84,13 @@ int qk_frame__set_payload_len(struct qk_pkt *pkt, struct qk_frame_info *fi, __u3
  * extension headers, minimal headers are rebuilt and the checksums computed
  * in full. Updates pkt and fi. Returns 0, -EINVAL (mixed families) or
  * -ENOSPC (not enough headroom to grow the header). */
-int qk_frame__rewrite(struct qk_pkt *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw);
+int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw);
 
 /* Copy a frame into another buffer (fan-out to several endpoints, or to the
  * UMEM of another interface), leaving headroom bytes in front. Returns 0 or
  * -ENOSPC when cap cannot hold headroom + frame. */
-int qk_frame__copy(const struct qk_pkt *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
-		   struct qk_pkt *out);
+int qk_frame__copy(const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
+		   struct qk_frame *out);
 
 #ifdef __cplusplus
 }

@@ -22,7 +22,7 @@ struct l3_keep {
 	__u32 flow; /* IPv6 flow label only */
 };
 
-static int can_patch(const struct qk_pkt *pkt, const struct qk_frame_info *fi,
+static int can_patch(const struct qk_frame *pkt, const struct qk_frame_info *fi,
 		     const struct qk_rewrite *rw)
 {
 	const __u8 *l3 = pkt->data + fi->l3_off;
@@ -79,7 +79,7 @@ static void patch_ipv6(__u8 *ip6h, __u8 *udp, const struct qk_rewrite *rw)
 		ip6h[7] = rw->ttl;
 }
 
-static void patch(struct qk_pkt *pkt, const struct qk_frame_info *fi, const struct qk_rewrite *rw)
+static void patch(struct qk_frame *pkt, const struct qk_frame_info *fi, const struct qk_rewrite *rw)
 {
 	__u8 *l3 = pkt->data + fi->l3_off, *udp = pkt->data + fi->l4_off;
 
@@ -147,7 +147,7 @@ static void write_udp(__u8 *udp, const __u8 *l3, const struct qk_rewrite *rw, __
 	qk_store_be16(udp + 6, csum);
 }
 
-static int rebuild(struct qk_pkt *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw)
+static int rebuild(struct qk_frame *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw)
 {
 	__u8 l2[QK_ETH_HLEN + QK_VLAN_HLEN * QK_MAX_VLANS];
 	__u32 l2_len = fi->l3_off, udp_len = fi->payload_len + QK_UDP_HLEN;
@@ -181,7 +181,7 @@ static int rebuild(struct qk_pkt *pkt, struct qk_frame_info *fi, const struct qk
 	return 0;
 }
 
-int qk_frame__rewrite(struct qk_pkt *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw)
+int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw)
 {
 	int err = 0;
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/if_xdp.h>
 
 #include "ring.h"
@@ -81,6 +82,16 @@ void qk_xsk__delete(struct qk_xsk *x)
 	xsk_umem__delete(x->umem->umem);
 	x->umem->umem = NULL;
 	free(x);
+}
+
+int qk_xsk__kernel_stats(const struct qk_xsk *x, struct xdp_statistics *out)
+{
+	socklen_t len = sizeof(*out);
+
+	memset(out, 0, sizeof(*out));
+	if (getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, out, &len) < 0)
+		return -errno;
+	return 0;
 }
 
 int qk_xsk__register(struct qk_xsk *x, int xskmap_fd)

@@ -91,6 +91,11 @@ int qk_xsk__create(struct qk_xsk **out, struct qk_umem *umem, const char *ifname
 		   const struct qk_xsk_opts *opts);
 void qk_xsk__delete(struct qk_xsk *xsk);
 
+/* The kernel's own drop counters for this socket (XDP_STATISTICS): rx ring
+ * full, fill ring empty, invalid descriptors. 0 or negative errno. */
+struct xdp_statistics;
+int qk_xsk__kernel_stats(const struct qk_xsk *xsk, struct xdp_statistics *out);
+
 /* Puts the socket in the XSKMAP at its queue index: 0 or negative errno. */
 int qk_xsk__register(struct qk_xsk *xsk, int xskmap_fd);
 

@@ -120,6 +120,7 @@ static void downstream(struct fwd *w, int in, __u64 addr, const struct qk_frame 
 	struct qk_rewrite rw;
 	int why;
 
+	w->c.downstream++;
 	if (qk_sessions__downstream(w->sessions, port, endpoint, now, &s)) {
 		drop(w, u, addr, QK_DROP_NO_DOWNSTREAM, 1);
 		return;
@@ -129,7 +130,6 @@ static void downstream(struct fwd *w, int in, __u64 addr, const struct qk_frame 
 		drop(w, u, addr, why, 1);
 		return;
 	}
-	w->c.downstream++;
 	fill_rewrite(&rw, &nh, &s->local, &s->client);
 	emit(w, in, addr, pkt, info, &rw, iface_by_index(w, nh.ifindex), 1);
 }

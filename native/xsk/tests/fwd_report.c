@@ -2,21 +2,28 @@
 /* Prints the forwarder's counters as one JSON line, read by the mocha test. */
 #include "fwd_report.h"
 
+#include <linux/if_xdp.h>
+
 #define U(x) ((unsigned long long)(x))
 
 static void report_iface(const struct fwd_iface *f, FILE *out)
 {
 	const struct qk_xsk_counters *x = &f->xsk->counters;
 	const struct qk_umem_counters *u = &f->umem->counters;
+	struct xdp_statistics k;
+
+	qk_xsk__kernel_stats(f->xsk, &k);
 
 	fprintf(out,
 		"{\"name\":\"%s\",\"zerocopy\":%d,\"rx_packets\":%llu,\"tx_packets\":%llu,"
 		"\"tx_ring_full\":%llu,\"tx_kicks\":%llu,\"tx_kick_retries\":%llu,"
 		"\"tx_kick_errors\":%llu,\"tx_kick_stalls\":%llu,\"rx_wakeups\":%llu,"
-		"\"umem_alloc_failed\":%llu,\"fill_short\":%llu,\"completed\":%llu}",
+		"\"umem_alloc_failed\":%llu,\"fill_short\":%llu,\"completed\":%llu,"
+		"\"kernel_rx_dropped\":%llu,\"kernel_rx_ring_full\":%llu,\"kernel_fill_empty\":%llu}",
 		f->name, f->xsk->zerocopy, U(x->rx_packets), U(x->tx_packets), U(x->tx_ring_full),
 		U(x->tx_kicks), U(x->tx_kick_retries), U(x->tx_kick_errors), U(x->tx_kick_stalls),
-		U(x->rx_wakeups), U(u->alloc_failed), U(u->fill_short), U(u->completed));
+		U(x->rx_wakeups), U(u->alloc_failed), U(u->fill_short), U(u->completed), U(k.rx_dropped),
+		U(k.rx_ring_full), U(k.rx_fill_ring_empty_descs));
 }
 
 void fwd_report(const struct fwd *w, FILE *out)
