@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+import { expect } from 'chai';
+import { parseConfigText } from '../../config/parse';
+import { filterRegistry } from '../../data-plane/filters';
+import { CHAIN_LENGTHS, chainYaml, payloadFormat, TOKEN } from './chains';
+
+describe('bench chains', () => {
+  for (const chain of CHAIN_LENGTHS) {
+    it(`the ${chain}-filter config is valid for our config loader and has ${chain} filters`, () => {
+      const result = parseConfigText(chainYaml(chain, '10.201.2.2:9000', '10.201.1.1/24', '10.201.2.2/24'), filterRegistry());
+      if (!result.ok) expect.fail(JSON.stringify(result.issues));
+      expect(result.value.filters).to.have.length(chain);
+      const endpoint = result.value.clusters[0].endpoints[0];
+      expect(endpoint.tokens.map((t) => Buffer.from(t).toString())).to.deep.equal([TOKEN]);
+    });
+  }
+
+  it('routes by the Embark suffix only when a chain is present', () => {
+    expect(payloadFormat(0)).to.equal('none');
+    expect(payloadFormat(3)).to.equal('embark');
+    const three = chainYaml(3, '10.0.0.1:1', 'a', 'b');
+    expect(three.indexOf('embark.dev/load_balancer/version')).to.be.lessThan(three.indexOf('quilkin.dev/capture'));
+  });
+});
