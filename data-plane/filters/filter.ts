@@ -54,6 +54,18 @@ export interface FilterServices {
   metrics: FilterMetrics;
   /** Builds a nested filter (Match branches). */
   createFilter(name: string, config: JsonValue | undefined): Filter;
+  /** Per-filter chain timing (quilkin_filter_read/write_duration_seconds); absent = not measured. */
+  chainMetrics?: ChainMetrics;
+}
+
+/**
+ * Chain timing is sampled: one packet in `sampleEvery` is timed filter by filter, so the hot path
+ * pays one counter decrement per packet. 1 times every packet; 0 disables timing.
+ */
+export interface ChainMetrics {
+  readonly sampleEvery: number;
+  readDuration(filter: string): { observe(seconds: number): void };
+  writeDuration(filter: string): { observe(seconds: number): void };
 }
 
 export interface FilterMetrics {

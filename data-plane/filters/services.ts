@@ -6,6 +6,9 @@ import type { QuilkinMetrics } from '../../runtime/metrics';
 import type { Filter, FilterServices } from './filter';
 import type { FilterRegistry } from './registry';
 
+/** One packet in this many is timed per filter (quilkin_filter_read/write_duration_seconds). */
+export const DEFAULT_DURATION_SAMPLE_EVERY = 64;
+
 export function filterServices(registry: FilterRegistry, metrics: QuilkinMetrics, overrides: Partial<FilterServices> = {}): FilterServices {
   const services: FilterServices = {
     now: () => Date.now(),
@@ -13,6 +16,11 @@ export function filterServices(registry: FilterRegistry, metrics: QuilkinMetrics
     log: logger('filters'),
     metrics: metrics.filters,
     createFilter: (name: string, config: JsonValue | undefined): Filter => registry.create(name, config, services),
+    chainMetrics: {
+      sampleEvery: Number(process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY ?? DEFAULT_DURATION_SAMPLE_EVERY),
+      readDuration: (filter) => metrics.filterReadDuration.labels({ filter }),
+      writeDuration: (filter) => metrics.filterWriteDuration.labels({ filter }),
+    },
     ...overrides,
   };
   return services;

@@ -110,6 +110,7 @@ class Translator {
     if (c === '$') return flags.m ? '(?:$|(?=\\n))' : '$';
     if (c === '*' || c === '+' || c === '?' || c === '{') this.fail('repetition operator missing expression');
     if (c === '\\') {
+      this.pos--; // escape() consumes the backslash itself
       const e = this.escape(flags, false);
       if (e.kind === 'assert') return e.src;
       if (e.kind === 'set') return this.emitSet(e.ranges, flags);

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+import { expect } from 'chai';
+import type { FilterConfig } from '../../config/model';
+import { FilterChain } from './chain';
+import type { ChainMetrics } from './filter';
+import { filterRegistry } from './index';
+import { readContext, testServices, writeContext } from './test-services';
+
+const CONCAT = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
+const RATE = 'quilkin.filters.local_rate_limit.v1alpha1.LocalRateLimit';
+const LB = 'quilkin.filters.load_balancer.v1alpha1.LoadBalancer';
+
+function recordingChainMetrics(sampleEvery: number): ChainMetrics & { read: string[]; write: string[] } {
+  const read: string[] = [];
+  const write: string[] = [];
+  return {
+    sampleEvery,
+    read,
+    write,
+    readDuration: (filter) => ({ observe: (s) => void (s >= 0 && read.push(filter)) }),
+    writeDuration: (filter) => ({ observe: (s) => void (s >= 0 && write.push(filter)) }),
+  };
+}
+
+describe('FilterChain', () => {
+  it('runs reads in order and writes in reverse', () => {
+    const services = testServices();
+    const chain = FilterChain.build(
+      [
+        { name: CONCAT, config: { on_read: 'APPEND', on_write: 'APPEND', bytes: 'MQ==' } },
+        { name: CONCAT, config: { on_read: 'APPEND', on_write: 'APPEND', bytes: 'Mg==' } },
+      ],
+      filterRegistry(),
+      services,
+    );
+    const r = readContext('x');
+    expect(chain.read(r)).to.equal(undefined);
+    expect(r.contents.toString()).to.equal('x12');
+    const w = writeContext('x');
+    expect(chain.write(w)).to.equal(undefined);
+    expect(w.contents.toString()).to.equal('x21');
+  });
+
+  it('rejects the whole chain when one filter is invalid, naming its index', () => {
+    expect(() => FilterChain.build([{ name: CONCAT, config: { bytes: '' } }, { name: RATE, config: { max_packets: 1, period: 0 } }], filterRegistry(), testServices())).to.throw(
+      /filters\[1\].*value must be at least 1 second/,
+    );
+  });
+
+  it('keeps the instance (and state) of an unchanged filter across a rebuild, and starts changed ones fresh', () => {
+    const services = testServices();
+    const configs: FilterConfig[] = [
+      { name: RATE, config: { max_packets: 1, period: 60 } },
+      { name: LB, config: { policy: 'ROUND_ROBIN' } },
+    ];
+    const first = FilterChain.build(configs, filterRegistry(), services);
+    expect(first.read(readContext('a'))).to.equal(undefined);
+    const same = FilterChain.build(configs, filterRegistry(), services, first);
+    expect(same.filters).to.deep.equal(first.filters);
+    expect(same.read(readContext('a'))).to.equal('filter::rate_limit::dropped');
+    const changed = FilterChain.build([{ name: RATE, config: { max_packets: 2, period: 60 } }, configs[1]], filterRegistry(), services, same);
+    expect(changed.filters[0]).to.not.equal(first.filters[0]);
+    expect(changed.filters[1]).to.equal(first.filters[1]);
+    expect(changed.read(readContext('a'))).to.equal(undefined);
+  });
+
+  it('times one packet in sampleEvery per filter, in both directions', () => {
+    const metrics = recordingChainMetrics(4);
+    const services = testServices({ chainMetrics: metrics });
+    const chain = FilterChain.build([{ name: CONCAT, config: { on_read: 'APPEND', on_write: 'PREPEND', bytes: 'YQ==' } }], filterRegistry(), services);
+    for (let i = 0; i < 8; i++) {
+      chain.read(readContext('x'));
+      chain.write(writeContext('x'));
+    }
+    expect(metrics.read).to.deep.equal([CONCAT, CONCAT]);
+    expect(metrics.write).to.deep.equal([CONCAT, CONCAT]);
+  });
+
+  it('does not time anything when sampling is disabled', () => {
+    const metrics = recordingChainMetrics(0);
+    const chain = FilterChain.build([{ name: CONCAT, config: { on_read: 'APPEND', bytes: 'YQ==' } }], filterRegistry(), testServices({ chainMetrics: metrics }));
+    for (let i = 0; i < 10; i++) chain.read(readContext('x'));
+    expect(metrics.read).to.deep.equal([]);
+  });
+});
