@@ -110,27 +110,31 @@ QK_INLINE __u32 qk_xsk__tx_outstanding(const struct qk_xsk *x)
 	return *x->tx.producer - __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE);
 }
 
-/* Kicks until the kernel consumed every submitted descriptor: copy mode
- * takes QK_TX_KICK_BUDGET per sendto and says EAGAIN/EBUSY for the rest.
- * Completions are reclaimed between kicks so frames flow back. Returns 0,
+/* Zero-copy: the driver consumes the TX ring by itself; a sendto is only
+ * needed when it asked for a wakeup. Copy mode: each sendto transmits at
+ * most QK_TX_KICK_BUDGET descriptors and answers EAGAIN/EBUSY for the
+ * rest, so kick until the kernel consumed every submitted descriptor,
+ * reclaiming completions between kicks so frames flow back. Returns 0,
  * -EAGAIN when the loop gave up (counted stall) or the sendto errno. */
 QK_INLINE int qk_xsk__kick(struct qk_xsk *x)
 {
 	__u32 left = qk_xsk__tx_outstanding(x);
 	__u32 tries = left / QK_TX_KICK_BUDGET + QK_TX_KICK_SLACK;
 
+	if (x->zerocopy && !xsk_ring_prod__needs_wakeup(&x->tx))
+		return 0;
 	while (left && tries--) {
-		if (!x->zerocopy || xsk_ring_prod__needs_wakeup(&x->tx)) {
-			x->counters.tx_kicks++;
-			if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
-				if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) {
-					x->counters.tx_kick_errors++;
-					return -errno;
-				}
-				x->counters.tx_kick_retries++;
+		x->counters.tx_kicks++;
+		if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+			if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) {
+				x->counters.tx_kick_errors++;
+				return -errno;
 			}
+			x->counters.tx_kick_retries++;
 		}
 		qk_umem__reclaim(x->umem);
+		if (x->zerocopy)
+			return 0; /* one wakeup is enough: the driver takes it from here */
 		left = qk_xsk__tx_outstanding(x);
 	}
 	if (left) {

@@ -4,7 +4,7 @@
 // through the kernel (route lookup, neighbour lookup, NTF_USE trigger and
 // the RTNLGRP_NEIGH notification), for on-link and gatewayed destinations;
 // unresolvable, unroutable and local destinations must fail precisely.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { expect } from 'chai';
@@ -48,13 +48,13 @@ describe('native next-hop resolution (rtnetlink)', function () {
       sh(['ip', 'netns', 'add', ns]);
       sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
     }
-    sh(['ip', 'link', 'add', 'va', 'netns', nsA, 'type', 'veth', 'peer', 'name', 'vb', 'netns', nsB]);
-    sh(['ip', '-n', nsA, 'addr', 'add', '10.78.0.1/24', 'dev', 'va']);
-    sh(['ip', '-n', nsB, 'addr', 'add', '10.78.0.2/24', 'dev', 'vb']);
-    sh(['ip', '-n', nsA, 'addr', 'add', 'fd00:78::1/64', 'dev', 'va', 'nodad']);
-    sh(['ip', '-n', nsB, 'addr', 'add', 'fd00:78::2/64', 'dev', 'vb', 'nodad']);
-    sh(['ip', '-n', nsA, 'link', 'set', 'va', 'up']);
-    sh(['ip', '-n', nsB, 'link', 'set', 'vb', 'up']);
+    sh(['ip', 'link', 'add', 'qkxsk-va', 'netns', nsA, 'type', 'veth', 'peer', 'name', 'qkxsk-vb', 'netns', nsB]);
+    sh(['ip', '-n', nsA, 'addr', 'add', '10.78.0.1/24', 'dev', 'qkxsk-va']);
+    sh(['ip', '-n', nsB, 'addr', 'add', '10.78.0.2/24', 'dev', 'qkxsk-vb']);
+    sh(['ip', '-n', nsA, 'addr', 'add', 'fd00:78::1/64', 'dev', 'qkxsk-va', 'nodad']);
+    sh(['ip', '-n', nsB, 'addr', 'add', 'fd00:78::2/64', 'dev', 'qkxsk-vb', 'nodad']);
+    sh(['ip', '-n', nsA, 'link', 'set', 'qkxsk-va', 'up']);
+    sh(['ip', '-n', nsB, 'link', 'set', 'qkxsk-vb', 'up']);
     sh(['ip', '-n', nsA, 'route', 'add', '10.98.0.0/16', 'via', '10.78.0.2']);
   });
 
@@ -63,7 +63,7 @@ describe('native next-hop resolution (rtnetlink)', function () {
   });
 
   it('resolves on-link IPv4 and IPv6 and gatewayed destinations to the peer MAC, with source address', () => {
-    const mac = linkMac(nsB, 'vb');
+    const mac = linkMac(nsB, 'qkxsk-vb');
     const out = probe(3000, ['10.78.0.2', 'fd00:78::2', '10.98.7.7']);
     expect(out.get('10.78.0.2')).to.match(new RegExp(`mac=${mac} src=10\\.78\\.0\\.1$`));
     expect(out.get('fd00:78::2')).to.match(new RegExp(`mac=${mac} src=fd00:78::1$`));
@@ -76,5 +76,22 @@ describe('native next-hop resolution (rtnetlink)', function () {
     expect(out.get('10.78.0.77')).to.equal('error=Resource temporarily unavailable');
     expect(out.get('10.99.0.1')).to.equal('error=Network is unreachable');
     expect(out.get('10.78.0.1')).to.equal('error=Cannot assign requested address');
+  });
+
+  it('follows a neighbour change through RTNLGRP_NEIGH notifications, without asking again', async () => {
+    const child = spawn('ip', ['netns', 'exec', nsA, path.join(xskDir, 'build', 'neigh_probe'), '2000', '--watch', '2000', '10.78.0.2']);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 50 && !stdout.includes('mac='); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stdout, 'first resolution').to.contain('10.78.0.2 ifindex=');
+      sh(['ip', '-n', nsA, 'neigh', 'replace', '10.78.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'qkxsk-va']);
+      expect(await exited).to.equal(0);
+    } finally {
+      child.kill();
+    }
+    expect(stdout).to.match(/^changed 10\.78\.0\.2 ifindex=\d+ mac=02:00:00:00:00:99 /m);
+    expect(stdout, 'the change came from the notification, not a new route lookup').to.match(/route_lookups=1\b/);
   });
 });

@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end check of the AF_XDP layer with real sockets:
 #
-#   client ns  c0 ==veth== pc [ proxy ns: forwarder ] ps ==veth== s0  server ns
-#   10.77.1.2 (+ .3)      10.77.1.1            10.77.2.1        10.77.2.2
-#   fd00:77:1::2 (+ ::3)  fd00:77:1::1         fd00:77:2::1     fd00:77:2::2
+#   client ns             proxy ns (forwarder)                  server ns
+#   qkxsk-c0 ====veth==== qkxsk-pc            qkxsk-ps ===veth=== qkxsk-s0
+#   10.77.1.2 (+ .3)      10.77.1.1           10.77.2.1           10.77.2.2
+#   fd00:77:1::2 (+ ::3)  fd00:77:1::1        fd00:77:2::1        fd00:77:2::2
 #   (each interface has both families)
 #
-# The client sends to the proxy's listen port; the forwarder (AF_XDP on pc
-# and ps, bpf/obj/xdp_redirect.bpf.o) rewrites each frame towards the
-# endpoint, with the next hop's MAC from the neighbour table and checksums
-# the receiving kernel verifies, and sends the echo back to the client.
-# endpoints=server: one endpoint behind ps (frames cross interfaces).
-# endpoints=both: also one on the client's own link, reached back out of pc
-# (fan-out to two endpoints; the last one reuses the received frame).
+# The client sends to the proxy's listen port; the forwarder (AF_XDP on
+# qkxsk-pc and qkxsk-ps, bpf/obj/xdp_redirect.bpf.o) rewrites each frame
+# towards the endpoint, with the next hop's MAC from the neighbour table and
+# checksums the receiving kernel verifies, and sends the echo back.
+# endpoints=server: one endpoint behind qkxsk-ps (frames cross interfaces).
+# endpoints=both: also one on the client's own link, reached back out of
+# qkxsk-pc (fan-out to two endpoints; the last one reuses the received frame).
 #
 # usage: forwarder-test.sh ipv4|ipv6|4to6|6to4 native|generic server|both
 # Prints the forwarder's JSON counters as the last line; exit 0 when the
@@ -62,24 +63,24 @@ for ns in "$ns_c" "$ns_p" "$ns_s"; do
 	ip -n "$ns" link set lo up
 done
 # One rx queue per veth: the forwarder binds queue 0 of each interface.
-ip link add c0 netns "$ns_c" numtxqueues 1 numrxqueues 1 type veth peer name pc netns "$ns_p" numtxqueues 1 numrxqueues 1
-ip link add s0 netns "$ns_s" numtxqueues 1 numrxqueues 1 type veth peer name ps netns "$ns_p" numtxqueues 1 numrxqueues 1
+ip link add qkxsk-c0 netns "$ns_c" numtxqueues 1 numrxqueues 1 type veth peer name qkxsk-pc netns "$ns_p" numtxqueues 1 numrxqueues 1
+ip link add qkxsk-s0 netns "$ns_s" numtxqueues 1 numrxqueues 1 type veth peer name qkxsk-ps netns "$ns_p" numtxqueues 1 numrxqueues 1
 for f in 4 6; do
 	if [ "$f" = 4 ]; then plen=24; else plen=64; fi
-	ip -n "$ns_c" addr add "$(addr $f 1.2)/$plen" dev c0
-	ip -n "$ns_c" addr add "$(addr $f 1.3)/$plen" dev c0
-	ip -n "$ns_p" addr add "$(addr $f 1.1)/$plen" dev pc
-	ip -n "$ns_p" addr add "$(addr $f 2.1)/$plen" dev ps
-	ip -n "$ns_s" addr add "$(addr $f 2.2)/$plen" dev s0
+	ip -n "$ns_c" addr add "$(addr $f 1.2)/$plen" dev qkxsk-c0
+	ip -n "$ns_c" addr add "$(addr $f 1.3)/$plen" dev qkxsk-c0
+	ip -n "$ns_p" addr add "$(addr $f 1.1)/$plen" dev qkxsk-pc
+	ip -n "$ns_p" addr add "$(addr $f 2.1)/$plen" dev qkxsk-ps
+	ip -n "$ns_s" addr add "$(addr $f 2.2)/$plen" dev qkxsk-s0
 done
-for pair in "$ns_c c0" "$ns_p pc" "$ns_p ps" "$ns_s s0"; do
+for pair in "$ns_c qkxsk-c0" "$ns_p qkxsk-pc" "$ns_p qkxsk-ps" "$ns_s qkxsk-s0"; do
 	set -- $pair
 	ip -n "$1" link set "$2" up
 done
 # Sockets on veth hand XDP a partial checksum unless TX offload is off (a
 # real NIC delivers full ones); GRO on the peers lets XDP-sent frames in.
-ip netns exec "$ns_c" ethtool -K c0 tx off gro on >/dev/null
-ip netns exec "$ns_s" ethtool -K s0 tx off gro on >/dev/null
+ip netns exec "$ns_c" ethtool -K qkxsk-c0 tx off gro on >/dev/null
+ip netns exec "$ns_s" ethtool -K qkxsk-s0 tx off gro on >/dev/null
 
 ip netns exec "$ns_s" "$bin/udp_peer" echo "$server" 9000 30000 >"$work/echo-server" &
 pids+=($!)
@@ -87,7 +88,7 @@ ip netns exec "$ns_c" "$bin/udp_peer" echo "$near" 9001 30000 >"$work/echo-near"
 pids+=($!)
 eps=(--endpoint "$ep_server")
 [ "$endpoints" = both ] && eps+=(--endpoint "$ep_near")
-ip netns exec "$ns_p" "$bin/forwarder" --iface pc --iface ps "${eps[@]}" --listen 7000 \
+ip netns exec "$ns_p" "$bin/forwarder" --iface qkxsk-pc --iface qkxsk-ps "${eps[@]}" --listen 7000 \
 	--ports 40000-40999 --mode "$mode" --bpf "$root/bpf/obj/xdp_redirect.bpf.o" \
 	--duration-ms 25000 >"$work/fwd" 2>"$work/fwd-err" &
 fwd=$!
@@ -104,8 +105,8 @@ echo "ping: $(ip netns exec "$ns_c" "$bin/udp_peer" ping "$proxy_c" 7000 20 1000
 echo "burst: $(ip netns exec "$ns_c" "$bin/udp_peer" burst "$proxy_c" 7000 200 5000)" || true
 
 # Where frames were lost, if any: interface drop counters of the proxy.
-ip -s -n "$ns_p" link show pc >&2
-ip -s -n "$ns_p" link show ps >&2
+ip -s -n "$ns_p" link show qkxsk-pc >&2
+ip -s -n "$ns_p" link show qkxsk-ps >&2
 kill -TERM "$fwd"
 wait "$fwd" || { echo "forwarder failed" >&2; status=1; }
 cat "$work/fwd-err" >&2
