@@ -53,15 +53,31 @@ QK_INLINE __u16 qk_csum_fold(__u64 sum)
 }
 
 /* Add the big-endian 16-bit words of buf to sum; an odd last byte is padded
- * with a zero byte, as RFC 1071 says. The bound keeps the BPF verifier happy
- * (a UDP datagram never exceeds 64 KiB). */
+ * with a zero byte, as RFC 1071 says. buf must start the checksummed region
+ * (or an even offset in it). The bulk is summed as native 32-bit words: the
+ * ones'-complement sum does not care about byte order until the end, where
+ * one byte swap turns it back into a big-endian number (RFC 1071 2.B).
+ * The bound keeps the BPF verifier happy: a UDP datagram is under 64 KiB. */
 QK_INLINE __u64 qk_csum_add(__u64 sum, const __u8 *buf, __u32 len)
 {
-	__u32 i;
+	__u64 acc = 0;
+	__u32 i = 0;
+	__u16 folded;
 
 	if (len > 0xffff)
 		len = 0xffff;
-	for (i = 0; i + 1 < len; i += 2)
+	for (; i + 4 <= len; i += 4) {
+		__u32 w;
+
+		__builtin_memcpy(&w, buf + i, 4);
+		acc += w;
+	}
+	folded = qk_csum_fold(acc);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (__u16)(folded << 8 | folded >> 8);
+#endif
+	sum += folded;
+	for (; i + 1 < len; i += 2)
 		sum += qk_load_be16(buf + i);
 	if (len & 1)
 		sum += (__u32)buf[len - 1] << 8;
