@@ -39,9 +39,13 @@ interface ForwarderReport {
 }
 
 const PINGS = 20;
-const BURST = 200;
-// veth (not the forwarder) may lose part of a burst on a loaded machine.
-const BURST_MIN_REPLIES = 0.9 * BURST;
+// Messages sent at once, to make TX batches exceed the 32 descriptors a
+// copy-mode kick takes. With two endpoints, one of them echoes into the
+// client's own veth as well, so the burst is halved to stay under the 256
+// frames a veth XDP ring holds. veth (not the forwarder) may still lose a
+// few on a loaded machine: the forwarder's own counters must show no loss.
+const burstFor = (endpoints: 'server' | 'both'): number => (endpoints === 'both' ? 100 : 200);
+const BURST_MIN_SHARE = 0.9;
 const NEIGHBOUR_UNRESOLVED = String(23); // QK_DROP_NEIGHBOUR_UNRESOLVED in bpf/lib/drop_reasons.h
 
 const cases: Array<{ family: string; mode: string; endpoints: 'server' | 'both' }> = [
@@ -68,7 +72,8 @@ describe('native AF_XDP test forwarder (client, proxy, server namespaces)', func
 
   for (const c of cases) {
     it(`forwards ${c.family} in ${c.mode} XDP mode to ${c.endpoints === 'both' ? 'two endpoints (fan-out, both interfaces)' : 'a server on the proxy subnet'} and back`, () => {
-      const run = spawnSync(path.join(xskDir, 'tests', 'forwarder-test.sh'), [c.family, c.mode, c.endpoints], {
+      const BURST = burstFor(c.endpoints);
+      const run = spawnSync(path.join(xskDir, 'tests', 'forwarder-test.sh'), [c.family, c.mode, c.endpoints, String(BURST)], {
         encoding: 'utf8',
         timeout: 100000,
       });
@@ -78,7 +83,7 @@ describe('native AF_XDP test forwarder (client, proxy, server namespaces)', func
       const burst = /burst: sent=(\d+) replies=(\d+)/.exec(run.stdout);
       expect(burst, detail).to.not.equal(null);
       expect(Number(burst?.[1])).to.equal(BURST);
-      expect(Number(burst?.[2]), detail).to.be.at.least(BURST_MIN_REPLIES);
+      expect(Number(burst?.[2]), detail).to.be.at.least(BURST_MIN_SHARE * BURST);
       const lines = run.stdout.trim().split('\n');
       const report = JSON.parse(lines[lines.length - 1]) as ForwarderReport;
       const n = c.endpoints === 'both' ? 2 : 1;
@@ -87,7 +92,7 @@ describe('native AF_XDP test forwarder (client, proxy, server namespaces)', func
       const unresolved = report.drops[NEIGHBOUR_UNRESOLVED] ?? 0;
       expect(Object.keys(report.drops).filter((k) => k !== NEIGHBOUR_UNRESOLVED), detail).to.deep.equal([]);
       expect(unresolved, detail).to.be.at.most(4);
-      expect(report.upstream, detail).to.be.at.least(PINGS + BURST_MIN_REPLIES);
+      expect(report.upstream, detail).to.be.at.least(PINGS + BURST_MIN_SHARE * BURST);
       // Every frame the forwarder received went out (fan-out: n per upstream one).
       expect(report.tx + unresolved, detail).to.equal(report.upstream * n + report.downstream);
       expect(report.sessions.created, 'one session per client socket and endpoint').to.equal(2 * n);

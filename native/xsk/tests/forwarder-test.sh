@@ -16,16 +16,16 @@
 # endpoints=both: also one on the client's own link, reached back out of
 # qkxsk-pc (fan-out to two endpoints; the last one reuses the received frame).
 #
-# usage: forwarder-test.sh ipv4|ipv6|4to6|6to4 native|generic server|both
-# Prints the forwarder's JSON counters as the last line; exit 0 when the
+# usage: forwarder-test.sh ipv4|ipv6|4to6|6to4 native|generic server|both [BURST]
+# Prints the forwarder's JSON counters as the last line. Exits 0 when the
 # forwarder ran cleanly and every ping (one message at a time, retried) came
-# back. The burst (200 at once, to make TX batches exceed the 32-descriptor
-# copy-mode kick) is reported, not judged here: veth itself may drop some of
-# a burst on a loaded 2-vCPU machine (its XDP ring holds 256 frames), so the
-# caller compares the forwarder's own counters instead.
+# back. The burst (BURST messages at once, default 200, so TX batches exceed
+# the 32 descriptors of a copy-mode kick) is reported, not judged: veth may
+# drop some of a burst on a loaded 2-vCPU machine (its XDP ring holds 256
+# frames), so the caller checks the forwarder's own counters instead.
 set -euo pipefail
 
-family="$1" mode="$2" endpoints="${3:-server}"
+family="$1" mode="$2" endpoints="${3:-server}" burst="${4:-200}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 bin="$here/../build"
@@ -102,7 +102,7 @@ grep -q '^ready' "$work/fwd" || { echo "forwarder not ready after 10 s" >&2; exi
 
 status=0
 echo "ping: $(ip netns exec "$ns_c" "$bin/udp_peer" ping "$proxy_c" 7000 20 10000)" || status=1
-echo "burst: $(ip netns exec "$ns_c" "$bin/udp_peer" burst "$proxy_c" 7000 200 5000)" || true
+echo "burst: $(ip netns exec "$ns_c" "$bin/udp_peer" burst "$proxy_c" 7000 "$burst" 5000)" || true
 
 # Where frames were lost, if any: interface drop counters of the proxy.
 ip -s -n "$ns_p" link show qkxsk-pc >&2
