@@ -213,4 +213,25 @@ describe('k8s provider against the API-server double', () => {
     expect(filterNames(h)).to.deep.equal(['Capture', 'TokenRouter']);
     expect(h.api.countRequests({ plural: 'gameservers' })).to.equal(0);
   });
+
+  it('as an agent watches only GameServers, as a relay only ConfigMaps', async () => {
+    h.api.apply(gameServer({ name: 'gs-1', state: 'Allocated', address: '127.0.0.1', port: 7001, tokens: ['abc'] }));
+    h.api.apply(quilkinConfigMap('quilkin', EMBARK_CHAIN));
+    await h.start({ role: 'agent' });
+    expect(h.endpoints()).to.deep.equal({ '127.0.0.1:7001': ['abc'] });
+    expect(h.store.current.filters).to.deep.equal([]);
+    expect(h.api.countRequests({ plural: 'configmaps' })).to.equal(0);
+    await h.provider.stop();
+    const relay = new ProviderHarness();
+    await relay.listen();
+    relay.api.apply(gameServer({ name: 'gs-1', state: 'Allocated', address: '127.0.0.1', port: 7001, tokens: ['abc'] }));
+    relay.api.apply(quilkinConfigMap('quilkin', EMBARK_CHAIN));
+    try {
+      await relay.start({ role: 'relay' });
+      expect(relay.endpoints()).to.deep.equal({});
+      expect(filterNames(relay)).to.deep.equal(['Capture', 'TokenRouter']);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

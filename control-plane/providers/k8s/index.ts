@@ -11,6 +11,8 @@ export { K8sProvider, type K8sProviderOptions } from './k8s-provider';
 
 export interface CreateK8sProviderOptions extends K8sCliValues {
   readonly kind: 'k8s' | 'agones';
+  /** Which command runs the provider (default manage): agent = GameServers only, relay = ConfigMaps only. */
+  readonly role?: 'manage' | 'agent' | 'relay';
   /** Usually filterRegistry() from data-plane/filters. */
   readonly validator: FilterConfigValidator;
   readonly locality?: Locality;
@@ -21,6 +23,7 @@ export function createK8sProvider(options: CreateK8sProviderOptions): Provider {
   return new K8sProvider({
     ...selectionFromCli(options),
     kind: options.kind,
+    ...(options.role ? { role: options.role } : {}),
     validator: options.validator,
     kubeConfig: loadKubeConfig(),
     ...(options.locality ? { locality: options.locality } : {}),

@@ -17,6 +17,8 @@ const log = logger('k8s-provider');
 export interface K8sProviderOptions extends K8sSelection {
   /** `k8s`: ConfigMaps only; `agones`: ConfigMaps and GameServers. */
   readonly kind: 'k8s' | 'agones';
+  /** As in Quilkin: an agent only publishes endpoints, a relay only takes the filter chain. */
+  readonly role?: 'manage' | 'agent' | 'relay';
   readonly kubeConfig: KubeConfig;
   readonly validator: FilterConfigValidator;
   /** Locality the GameServer endpoints are published under (manage --region/--zone/--sub-zone). */
@@ -49,8 +51,10 @@ export class K8sProvider implements Provider {
     this.store = store;
     this.health = health;
     health.set(false, 'initial Kubernetes listing not done yet');
-    this.reflectors.push(this.configMapReflector());
-    if (this.options.kind === 'agones') for (const ns of this.options.gameServerNamespaces) this.reflectors.push(this.gameServerReflector(ns));
+    const role = this.options.role ?? 'manage';
+    if (role === 'agent' && this.options.kind === 'agones') log.warn({ configNamespace: this.options.configNamespace }, 'an agent takes no filter chain; ConfigMaps are not watched');
+    else this.reflectors.push(this.configMapReflector());
+    if (this.options.kind === 'agones' && role !== 'relay') for (const ns of this.options.gameServerNamespaces) this.reflectors.push(this.gameServerReflector(ns));
     await Promise.all(this.reflectors.map((r) => r.start()));
     log.info({ provider: this.name, filters: store.current.filters.length, endpoints: this.gameServers.endpoints().length }, 'initial Kubernetes state applied');
     this.reportHealth();
