@@ -18,15 +18,15 @@ import { SUBJECTS } from './lib/subjects';
 
 const PROFILES: Record<string, Profile> = {
   full: {
-    name: 'full', reps: 3, floodSeconds: 0.3, stepSeconds: 0.25, echoSeconds: 0.4, latencySeconds: 0.5, latencyRate: 5000,
+    name: 'full', reps: 3, floodSeconds: 0.25, stepSeconds: 0.2, budgetSeconds: 165, echoSeconds: 0.4, latencySeconds: 0.5, latencyRate: 5000,
     sessions: [1, 1000, 10000, 100000], chains: [0, 3, 8], subjects: SUBJECTS.map((s) => s.id),
   },
   quick: {
-    name: 'quick', reps: 1, floodSeconds: 0.3, stepSeconds: 0.25, echoSeconds: 0.3, latencySeconds: 0.3, latencyRate: 5000,
+    name: 'quick', reps: 1, floodSeconds: 0.3, stepSeconds: 0.25, budgetSeconds: 600, echoSeconds: 0.3, latencySeconds: 0.3, latencyRate: 5000,
     sessions: [1, 1000, 100000], chains: [0, 3, 8], subjects: SUBJECTS.map((s) => s.id),
   },
   smoke: {
-    name: 'smoke', reps: 1, floodSeconds: 0.2, stepSeconds: 0.2, echoSeconds: 0.2, latencySeconds: 0.2, latencyRate: 2000,
+    name: 'smoke', reps: 1, floodSeconds: 0.2, stepSeconds: 0.2, budgetSeconds: 60, echoSeconds: 0.2, latencySeconds: 0.2, latencyRate: 2000,
     sessions: [1], chains: [0], subjects: ['kernel'],
   },
 };

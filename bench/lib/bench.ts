@@ -82,6 +82,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
     const sink = await startFixtures(bin, t, daemons);
     const m = { bin, topo: t, sink };
     for (const s of SUBJECTS.filter((x) => opts.profile.subjects.includes(x.id))) {
+      if ((Date.now() - started) / 1000 > opts.profile.budgetSeconds) {
+        const reason = `skipped: the run had used its ${opts.profile.budgetSeconds} s budget before this subject`;
+        subjects.push({ id: s.id, label: s.label, available: false, reason, sessions: {}, chains: {} });
+        log(`${s.id}: ${reason}`);
+        continue;
+      }
       log(`${s.id}: measuring`);
       subjects.push(await measureSubject(m, { root: opts.root, bin, outDir, topo: t }, s, opts.profile, log));
     }

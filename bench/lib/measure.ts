@@ -26,6 +26,7 @@ export interface FloodResult {
   deliveredPps: number;
   loss: number; // share of offered packets that never reached the sink
   cpuSeconds: number; // subject process CPU + softirq on every CPU
+  procShare: number | null; // subject process CPU time / wall time (it is pinned to the proxy CPU)
   cpuSecPerMpkt: number | null;
   rssMiB: number | null;
   cpu: CpuUse;
@@ -49,26 +50,40 @@ function genArgs(env: MeasureEnv, load: Load, rate: number): string[] {
 }
 
 /** Touches every session once at a rate most subjects can take, so the measured run
- *  starts with all sessions established. Bounded: at most 2 s. */
+ *  starts with all sessions established. Bounded: at most 1.5 s. */
 export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
   if (load.sessions <= 1) return;
-  const seconds = Math.min(2, Math.max(0.05, load.sessions / 50000));
+  const seconds = Math.min(1.5, Math.max(0.05, load.sessions / 50000));
   await runJson(genArgs(env, { ...load, seconds }, Math.ceil(load.sessions / seconds)), seconds * 1000 + 10000);
   await sleep(300); // let the warm-up backlog drain before the measured run reads the sink
 }
 
 /** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
+/** Waits until the sink count stops moving (a slow subject may still be draining its
+ *  queues from the previous run), at most 1 s; returns the settled count. */
+async function settledSinkCount(env: MeasureEnv): Promise<number> {
+  let last = (await env.sink.ask<SinkReport>('read')).packets;
+  for (let waited = 0; waited < 1000; waited += 50) {
+    await sleep(50);
+    const now = (await env.sink.ask<SinkReport>('read')).packets;
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
 export async function flood(env: MeasureEnv, load: Load, pid: number | null, rate = 0): Promise<FloodResult> {
-  const before = await env.sink.ask<SinkReport>('read');
+  const before = await settledSinkCount(env);
   const cpu0 = readCpuTimes();
   const t0 = process.hrtime.bigint();
   const proc0 = pid === null ? 0 : treeCpuSeconds(pid);
   const gen = await runJson<GenReport>(genArgs(env, load, rate), load.seconds * 1000 + 10000);
-  await sleep(100); // let queued packets drain into the sink before reading it
+  const after = await settledSinkCount(env);
   const proc1 = pid === null ? 0 : treeCpuSeconds(pid);
-  const cpu = cpuUse(cpu0, readCpuTimes(), Number(process.hrtime.bigint() - t0) / 1e9);
-  const after = await env.sink.ask<SinkReport>('read');
-  const delivered = after.packets - before.packets;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuUse(cpu0, readCpuTimes(), wall);
+  const delivered = after - before;
   const cpuSeconds = proc1 - proc0 + cpu.softirqSeconds;
   return {
     offeredPps: Math.round(gen.sent / gen.duration_s),
@@ -76,6 +91,7 @@ export async function flood(env: MeasureEnv, load: Load, pid: number | null, rat
     loss: gen.sent > 0 ? round(Math.max(0, 1 - delivered / gen.sent), 4) : 1,
     cpuSeconds: round(cpuSeconds, 3),
     cpuSecPerMpkt: delivered > 0 ? round(cpuSeconds / (delivered / 1e6), 3) : null,
+    procShare: pid === null ? null : round((proc1 - proc0) / wall, 2),
     rssMiB: pid === null ? null : round(treeRssMiB(pid), 1),
     cpu,
   };

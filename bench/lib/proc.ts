@@ -76,8 +76,11 @@ export class Daemon {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The last lines of output; lines that name an error first, since they say why. */
   recentOutput(): string {
-    return this.output.trim().split('\n').slice(-6).join(' | ');
+    const lines = this.output.trim().split('\n');
+    const errors = lines.filter((l) => /error|fail|cannot|not /i.test(l) && !l.startsWith('{"level":30'));
+    return (errors.length ? errors.slice(-3) : lines.slice(-6)).join(' | ');
   }
 
   /** Resolves once `ready` returns true (polled), rejects if the child dies or time runs out. */

@@ -5,25 +5,30 @@ import * as path from 'node:path';
 import type { BenchResults } from './bench';
 import { renderChart } from './chart';
 import type { SubjectResult } from './runner';
-import { headline, med, ratio, show, si, type Figure } from './summary';
+import { headline, med, ratio, show, si, us, type Figure, type Headline } from './summary';
 
 const pps = (f: Figure): string => show(f, si);
 const pct = (f: Figure): string => show(f, (x) => `${(x * 100).toFixed(1)}%`);
+
+function deliveredCell(h: Headline): string {
+  const bound = h.kneePps === null && typeof h.floodPps === 'number' ? ' (all offered: generator-bound)' : '';
+  return `${pps(h.floodPps)}${bound}`;
+}
 
 function mainTable(subjects: SubjectResult[], rate: number): string {
   const nginx = subjects.find((s) => s.id === 'nginx-1w');
   const base = nginx && nginx.available ? headline(nginx) : null;
   const rows = subjects.map((s) => {
-    if (!s.available) return `| ${s.label} | not available: ${(s.reason ?? '').replace(/\|/g, '/')} | | | | | | | | |`;
+    if (!s.available) return `| ${s.label} | not available: ${(s.reason ?? '').replace(/\|/g, '/')} | | | | | | | | | |`;
     const h = headline(s);
-    const rtt = `${show(h.rtt.p50)} / ${show(h.rtt.p99)} / ${show(h.rtt.p999)}`;
-    return `| ${s.label} | ${pps(h.floodPps)} | ${ratio(h.floodPps, base?.floodPps ?? null)} | ${pct(h.loss)} | ` +
-      `${show(h.cpuPerMpkt)} | ${pct(h.busy0)} / ${pct(h.busy1)} | ${pps(h.echoPps)} | ${ratio(h.echoPps, base?.echoPps ?? null)} | ` +
-      `${rtt} | ${show(h.rssMiB)} |`;
+    const rtt = `${show(h.rtt.p50, us)} / ${show(h.rtt.p99, us)} / ${show(h.rtt.p999, us)}`;
+    const where = `${pct(h.procShare)} / ${pct(h.softirq0)} / ${pct(h.softirq1)}`;
+    return `| ${s.label} | ${deliveredCell(h)} | ${ratio(h.floodPps, base?.floodPps ?? null)} | ${pps(h.overloadPps)} | ${pct(h.loss)} | ` +
+      `${show(h.cpuPerMpkt)} | ${where} | ${pps(h.echoPps)} | ${ratio(h.echoPps, base?.echoPps ?? null)} | ${rtt} | ${show(h.rssMiB)} |`;
   });
   return [
-    `| subject | delivered pps (1 session) | vs nginx 1w | loss | CPU s / Mpkt | busy cpu0 / cpu1 | echo pps | vs nginx 1w | RTT p50 / p99 / p99.9 µs @ ${rate} pps | RSS MiB |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| subject | delivered pps | vs nginx 1w | delivered under overload | loss | CPU s / Mpkt | process / softirq cpu0 / softirq cpu1 | echo pps | vs nginx 1w | RTT p50 / p99 / p99.9 µs @ ${rate} pps | RSS MiB |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -87,30 +92,40 @@ ${notes(r.subjects)}
 ## How it is measured
 
 - Topology (\`bench/netns.sh\`): namespaces client, proxy and server joined by two veth
-  pairs; addresses exist only inside them. The proxy runs on cpu0 and the proxy
+  pairs; addresses exist only inside them. The subject runs pinned to cpu0 and the proxy
   namespace's receive work is steered there (RPS); generators, echo server and sink run
-  on cpu1. Native XDP on veth runs on the CPU that sent the frame, so the busy columns
-  show where the work really went.
-- **delivered pps**: the in-kernel generator (\`bench/bpf/xdp_gen\`, BPF_PROG_RUN with live
-  frames, ${p.floodSeconds} s flat out, ${64}-byte payloads) sends from the client namespace; an
-  XDP sink on the server's veth counts and drops what arrives. **loss** is the share of
-  offered frames that never arrived: a subject that cannot keep up loses the rest.
-- **CPU s / Mpkt**: CPU seconds of the subject's processes plus all softirq time on both
+  on cpu1. Native XDP on veth runs on the CPU that sent the frame, which is why the
+  softirq columns are shown per CPU.
+- **delivered pps**: the in-kernel generator (\`bench/bpf/xdp_gen\`: BPF_PROG_RUN with live
+  frames, 64-byte payloads) sends from the client namespace; an XDP program on the
+  server's veth (\`bench/bpf/xdp_sink\`) counts and drops what arrives. First a search for
+  the sustainable rate: flat out, then halving the offered rate until at most 2 % is
+  lost, then one step back up (${p.stepSeconds} s per step). Every flood then runs ${p.floodSeconds} s at that
+  rate. When flat out already arrives whole, the figure is the generator's, not the
+  subject's limit. **delivered under overload** is the flat-out step: a socket-based
+  proxy sharing its CPU with the kernel's receive work loses most of it there (receive
+  livelock), which is the behaviour a traffic spike meets.
+- **CPU s / Mpkt**: CPU seconds of the subject's processes plus softirq time on both
   CPUs during the flood, per million delivered packets. For in-kernel subjects it is
-  softirq time alone; it always includes the sink's small share.
-- **echo pps**: the socket generator (\`bench/tools/udpgen\`, sendmmsg/recvmmsg, 256
-  probes in flight) against the echo server through the subject, both directions;
-  bounded by the generator (about 75-100k pps on one vCPU).
-- **RTT**: the same generator paced at ${p.latencyRate} pps for ${p.latencySeconds} s; timestamps travel in
-  the payload.
-- **RSS**: resident memory of the subject's processes after the flood (sum over nginx's
-  master and workers).
-- Sessions: the generator cycles through N client source addresses (ports 10000+ on
-  10.x.1.2, .3, ...); each session is touched once before the measured run.
-- Chains: 3 filters = the Embark chain (payload + 3-byte token + version byte; Capture
+  softirq time alone; it always includes the sink's small share. **process / softirq**:
+  the subject's process CPU time and each CPU's softirq time as shares of the run's wall
+  time.
+- **echo pps**: the socket generator (\`bench/tools/udpgen\`: sendmmsg/recvmmsg, closed
+  loop with 64 probes in flight) through the subject to the echo server
+  (\`bench/tools/udpecho\`) and back; bounded by the generator and echo server sharing
+  one vCPU (about 75-100k pps here).
+- **RTT**: the same generator paced at ${p.latencyRate} pps for ${p.latencySeconds} s, timestamps carried in the
+  payload; 1 µs buckets below 1 ms, 10 µs up to 100 ms ("≥100000": beyond).
+- **RSS**: resident memory of the subject's processes after its floods (summed over
+  nginx's master and workers).
+- **Sessions**: the generator cycles through N client source addresses (ports from 10000
+  on 10.x.1.2, .3, ...), touching each once before the measured runs.
+- **Chains**: 3 filters = the Embark chain (payload + 3-byte token + version byte; Capture
   suffix 1 → \`embark.dev/load_balancer/version\`, Capture suffix 3 → \`quilkin.dev/capture\`,
   TokenRouter); 8 = the same behind Firewall, Concatenate, Capture, Pass and
-  LocalRateLimit (\`bench/lib/chains.ts\`).
+  LocalRateLimit (\`bench/lib/chains.ts\`). Run at the plain forward's sustainable rate.
+- Noise: the machine is shared (see the load averages above); numbers taken while
+  others compile are lower and wider than on an idle box.
 `;
 }
 

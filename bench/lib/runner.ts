@@ -16,6 +16,8 @@ export interface Profile {
   sessions: number[];
   chains: ChainLength[];
   subjects: string[];
+  /** Subjects not started by this many seconds into the run are skipped, with that reason. */
+  budgetSeconds: number;
 }
 
 export type Reps<T> = { runs: T[] } | { error: string };
@@ -40,10 +42,10 @@ function message(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 300);
 }
 
-async function repeat<T>(reps: number, once: () => Promise<T>): Promise<Reps<T>> {
+async function repeat<T>(reps: number, once: (i: number) => Promise<T>): Promise<Reps<T>> {
   try {
     const runs: T[] = [];
-    for (let i = 0; i < reps; i++) runs.push(await once());
+    for (let i = 0; i < reps; i++) runs.push(await once(i));
     return { runs };
   } catch (err) {
     return { error: message(err) };
@@ -63,8 +65,8 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   }
   for (const sessions of p.sessions) {
     const load = { target, sessions, format: 'none' as const, seconds: p.floodSeconds };
-    out.sessions[String(sessions)] = await repeat(p.reps, async () => {
-      await warmSessions(m, load);
+    out.sessions[String(sessions)] = await repeat(p.reps, async (i) => {
+      if (i === 0) await warmSessions(m, load); // sessions stay established across repetitions
       return flood(m, load, running.pid, rate);
     });
   }
@@ -86,6 +88,7 @@ async function chainRuns(m: MeasureEnv, start: StartEnv, s: Subject, chain: Chai
   }
   try {
     const load = { target: s.target(m.topo), sessions: 1, format: payloadFormat(chain), seconds: p.floodSeconds };
+    await flood(m, { ...load, seconds: 0.1 }, running.pid, rate); // warm-up after the restart, not counted
     return await repeat(p.reps, () => flood(m, load, running.pid, rate));
   } finally {
     await running.stop();

@@ -125,10 +125,15 @@ function ours(backend: 'js' | 'socket'): Subject {
   };
 }
 
-/** The CLI may or may not offer a way to pick the XDP attach mode; ask its help. */
-async function modeFlag(env: StartEnv, mode: string): Promise<string[]> {
-  const r = await run(['node', cliPath(env), 'proxy', 'xdp', '--help'], 10000);
-  return r.stdout.includes('--xdp.mode') ? ['--xdp.mode', mode] : [];
+/** XDP options as far as the CLI offers them (read from its help): the attach mode, and
+ *  both proxy interfaces when --xdp.interface is repeatable (a two-armed proxy). */
+async function xdpArgs(env: StartEnv, mode: string): Promise<{ args: string[]; canPickMode: boolean }> {
+  const t = env.topo;
+  const help = (await run(['node', cliPath(env), 'proxy', 'xdp', '--help'], 10000)).stdout.replace(/\s+/g, ' ');
+  const canPickMode = help.includes('--xdp.mode');
+  const repeatable = /--xdp\.interface[^-]*repeatable/.test(help);
+  const args = ['--xdp.interface', t.dev.proxyClient, ...(repeatable ? ['--xdp.interface', t.dev.proxyServer] : [])];
+  return { args: [...args, ...(canPickMode ? ['--xdp.mode', mode] : [])], canPickMode };
 }
 
 function oursXdp(mode: 'generic' | 'native'): Subject {
@@ -139,15 +144,15 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
     chains: [0, 3, 8],
     async start(env, chain) {
       const t = env.topo;
-      const flag = await modeFlag(env, mode);
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.interface', t.dev.proxyClient, '--xdp.force', '--workers', '1', ...flag];
+      const xdp = await xdpArgs(env, mode);
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', ...xdp.args];
       const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv));
       await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
       const attached = await xdpMode(t, t.dev.proxyClient);
       const wanted = mode === 'generic' ? ['xdpgeneric'] : ['xdp', 'xdpdrv'];
       if (!wanted.includes(attached)) {
         await d.stop();
-        const why = flag.length ? '' : ' (the CLI has no --xdp.mode option to ask for it)';
+        const why = xdp.canPickMode ? '' : ' (the CLI has no --xdp.mode option to ask for it)';
         throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} but the proxy attached "${attached}"${why}`);
       }
       return daemonRunning(d, `${attached} on ${t.dev.proxyClient}`);
@@ -165,7 +170,8 @@ const ceiling: Subject = {
     const argv = [path.join(env.bin, 'xdp_fwd'), t.dev.proxyClient, t.mac.client, t.dev.proxyServer, t.mac.server, proxyTarget(t), t.ip.proxyServer, serverAddr(t), 'native'];
     const d = new Daemon('xdp_fwd', inNs(t.ns.proxy, t.cpu.proxy, argv));
     await d.waitFor(() => d.recentOutput().includes('"ready":true'), 5000);
-    return daemonRunning(d, `native XDP redirect between ${t.dev.proxyClient} and ${t.dev.proxyServer}`);
+    // The loader only holds the attachment; the forwarding is all softirq work.
+    return { pid: null, note: `native XDP redirect between ${t.dev.proxyClient} and ${t.dev.proxyServer}`, stop: () => d.stop() };
   },
 };
 

@@ -15,10 +15,15 @@ export function med<T>(reps: Reps<T> | undefined, pick: (r: T) => number | null)
 
 export interface Headline {
   floodPps: Figure;
+  offeredPps: Figure;
+  /** Sustainable-rate search: null when flat out was delivered without loss. */
+  kneePps: number | null;
+  overloadPps: Figure;
   loss: Figure;
+  procShare: Figure;
+  softirq0: Figure;
+  softirq1: Figure;
   cpuPerMpkt: Figure;
-  busy0: Figure;
-  busy1: Figure;
   echoPps: Figure;
   rtt: { p50: Figure; p99: Figure; p999: Figure };
   rssMiB: Figure;
@@ -27,12 +32,17 @@ export interface Headline {
 export function headline(s: SubjectResult): Headline {
   const one: Reps<FloodResult> | undefined = s.sessions['1'];
   const lat: Reps<EchoResult> | undefined = s.latency;
+  const knee = s.knee && !('error' in s.knee) ? s.knee : undefined;
   return {
     floodPps: med(one, (r) => r.deliveredPps),
+    offeredPps: med(one, (r) => r.offeredPps),
+    kneePps: knee?.ratePps ?? null,
+    overloadPps: knee ? knee.overload.deliveredPps : null,
     loss: med(one, (r) => r.loss),
+    procShare: med(one, (r) => r.procShare),
+    softirq0: med(one, (r) => r.cpu.softirq[0] ?? null),
+    softirq1: med(one, (r) => r.cpu.softirq[1] ?? null),
     cpuPerMpkt: med(one, (r) => r.cpuSecPerMpkt),
-    busy0: med(one, (r) => r.cpu.busy[0] ?? null),
-    busy1: med(one, (r) => r.cpu.busy[1] ?? null),
     echoPps: med(s.echo, (r) => r.rxPps),
     rtt: { p50: med(lat, (r) => r.rttUs.p50), p99: med(lat, (r) => r.rttUs.p99), p999: med(lat, (r) => r.rttUs.p999) },
     rssMiB: med(one, (r) => r.rssMiB),
@@ -41,6 +51,11 @@ export function headline(s: SubjectResult): Headline {
 
 export function num(f: Figure): number | null {
   return typeof f === 'number' ? f : null;
+}
+
+/** Round-trip times in µs; the histogram's top bucket means "100 ms or more". */
+export function us(x: number): string {
+  return x >= 100000 ? '≥100000' : String(x);
 }
 
 /** "1.23M", "45.6k", "789" */
