@@ -4,12 +4,14 @@
 
 #include "native/engine/binding.h"
 #include "native/socket/binding.h"
+#include "native/xdp/binding.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   qk::engine::InitBinding(env, exports);
   qk::socket::InitBinding(env, exports);
+  qk::xdp::InitBinding(env, exports);
   return exports;
 }
 

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// Startup in the order bpf/README.md prescribes (load, maps, sockets + XSKMAP, attach) and the
+// merged counters.
+#include "native/xdp/backend.h"
+
+#include <dirent.h>
+#include <net/if.h>
+
+#include <cstring>
+
+namespace qk::xdp {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// rx queues of an interface, as sysfs lists them (rx-0, rx-1, ...); 0 when unreadable.
+uint32_t rx_queue_count(const std::string& ifname) {
+  std::string dir = "/sys/class/net/" + ifname + "/queues";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  uint32_t n = 0;
+  while (dirent* e = readdir(d))
+    if (std::strncmp(e->d_name, "rx-", 3) == 0) n++;
+  closedir(d);
+  return n;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engine::Engine> engine, StepLog* steps,
+                                        std::string* error) {
+  std::unique_ptr<Backend> b(new Backend());
+  b->settings_ = s;
+  b->engine_ = std::move(engine);
+  b->ifindex_ = int(if_nametoindex(s.ifname.c_str()));
+  if (!b->ifindex_) {
+    *error = "interface " + s.ifname + ": " + errno_text(errno);
+    return nullptr;
+  }
+  b->env_.settings = &b->settings_;
+  b->env_.ifindex = b->ifindex_;
+  b->env_.engine = b->engine_.get();
+  int err = qk_link__mac(b->ifindex_, b->env_.mac);
+  if (err) {
+    *error = "interface " + s.ifname + " MAC address: " + errno_text(err);
+    return nullptr;
+  }
+  b->program_ = Program::load(b->settings_, b->ifindex_, steps, error);
+  if (!b->program_) return nullptr;
+  err = b->program_->remove_stale(steps);
+  if (err) {
+    *error = "removing a stale attachment from " + s.ifname + ": " + errno_text(err);
+    return nullptr;
+  }
+  if (b->program_->configure(b->settings_, steps, error)) return nullptr;
+  qk_session_opts so{s.session_port_min, s.session_port_max, s.max_sessions, s.idle_timeout_ns};
+  qk_sessions* table = nullptr;
+  err = qk_sessions__create(&table, &so);
+  if (err) {
+    *error = "session table (ports " + std::to_string(s.session_port_min) + "-" + std::to_string(s.session_port_max) +
+             ", " + std::to_string(s.max_sessions) + " sessions): " + errno_text(err);
+    return nullptr;
+  }
+  uint32_t available = rx_queue_count(s.ifname);
+  uint32_t queues = s.queues ? s.queues : (available ? available : 1);
+  if (available && queues > available) {
+    qk_sessions__destroy(table);
+    *error = "--xdp.queues " + std::to_string(queues) + ": " + s.ifname + " has " + std::to_string(available) + " rx queues";
+    return nullptr;
+  }
+  b->sessions_ = std::make_unique<SessionTable>(table, queues > 1);
+  b->env_.sessions = b->sessions_.get();
+  if (b->open_workers(queues, steps, error)) return nullptr;
+  if (b->program_->attach(s.attach, steps, error)) {
+    *error = "XDP attach to " + s.ifname + " failed: " + *error;
+    return nullptr;
+  }
+  for (auto& w : b->workers_) w->start();
+  return b;
+}
+
+int Backend::open_workers(uint32_t n, StepLog* steps, std::string* error) {
+  for (uint32_t q = 0; q < n; q++) {
+    auto w = Worker::create(env_, q, error);
+    if (!w) return -EIO;
+    int err = w->register_in(program_->xsks_fd());
+    if (err) {
+      *error = "XSKMAP entry for queue " + std::to_string(q) + ": " + errno_text(err);
+      return err;
+    }
+    steps->push_back("AF_XDP bind queue " + std::to_string(q) + ": " + (w->zerocopy() ? "zero-copy" : "copy mode (zero-copy unsupported)"));
+    workers_.push_back(std::move(w));
+  }
+  return 0;
+}
+
+Backend::~Backend() {
+  stop();
+  workers_.clear();  // sockets close before the program and the session table go
+}
+
+void Backend::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& w : workers_) w->stop();
+  if (program_) program_->detach();
+}
+
+bool Backend::zerocopy() const {
+  for (const auto& w : workers_)
+    if (!w->zerocopy()) return false;
+  return !workers_.empty();
+}
+
+std::string Backend::kernel_path_note() const {
+  for (const auto& w : workers_) {
+    std::string note = w->kernel_path_note();
+    if (!note.empty()) return note;
+  }
+  return "";
+}
+
+Totals Backend::totals() const {
+  Totals t;
+  auto rd = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  for (const auto& w : workers_) {
+    const WorkerCounters& c = w->counters();
+    for (int d = 0; d < 2; d++) {
+      t.packets[d] += rd(c.sent_packets[d]);
+      t.bytes[d] += rd(c.sent_bytes[d]);
+      t.kernel_path[d] += rd(c.kernel_path[d]);
+    }
+    t.rx_packets += rd(c.rx_packets), t.rx_bytes += rd(c.rx_bytes), t.qcmp_replies += rd(c.qcmp_replies);
+    t.copies += rd(c.copies), t.tx_kicks += rd(c.tx_kicks), t.tx_kick_retries += rd(c.tx_kick_retries);
+    t.tx_kick_errors += rd(c.tx_kick_errors), t.tx_ring_full += rd(c.tx_ring_full);
+    t.rx_wakeups += rd(c.rx_wakeups), t.fill_short += rd(c.fill_short), t.umem_exhausted += rd(c.umem_exhausted);
+    t.k_rx_dropped += rd(c.k_rx_dropped), t.k_rx_invalid += rd(c.k_rx_invalid), t.k_tx_invalid += rd(c.k_tx_invalid);
+    t.k_rx_ring_full += rd(c.k_rx_ring_full), t.k_fill_ring_empty += rd(c.k_fill_ring_empty);
+    t.k_tx_ring_empty += rd(c.k_tx_ring_empty);
+  }
+  uint64_t rp = 0, wp = 0;
+  engine_->sum_counters(t.drops[0], t.drops[1], &rp, &wp);
+  if (sessions_) {
+    t.sessions_created = sessions_->created();
+    t.sessions_closed = sessions_->expired();
+  }
+  return t;
+}
+
+}  // namespace qk::xdp

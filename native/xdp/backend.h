@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// The AF_XDP backend as C++ sees it: our program attached to one interface, one worker per rx
+// queue, a shared session table, and merged counters for the JS side.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "native/engine/engine.h"
+#include "native/xdp/program.h"
+#include "native/xdp/sessions.h"
+#include "native/xdp/worker.h"
+
+namespace qk::xdp {
+
+struct Totals {
+  uint64_t packets[2] = {}, bytes[2] = {}, kernel_path[2] = {};
+  uint64_t drops[2][QK_DROP__MAX] = {};
+  uint64_t sessions_created = 0, sessions_closed = 0;
+  uint64_t rx_packets = 0, rx_bytes = 0, qcmp_replies = 0, copies = 0;
+  uint64_t tx_kicks = 0, tx_kick_retries = 0, tx_kick_errors = 0, tx_ring_full = 0;
+  uint64_t rx_wakeups = 0, fill_short = 0, umem_exhausted = 0;
+  uint64_t k_rx_dropped = 0, k_rx_invalid = 0, k_tx_invalid = 0, k_rx_ring_full = 0, k_fill_ring_empty = 0,
+           k_tx_ring_empty = 0;
+};
+
+class Backend {
+ public:
+  // Every step of the detection is appended to *steps; on failure returns null with *error
+  // naming the step that failed, and nothing stays attached or open.
+  static std::unique_ptr<Backend> start(const Settings& s, std::shared_ptr<engine::Engine> engine, StepLog* steps,
+                                        std::string* error);
+  ~Backend();
+  void stop();  // joins the workers, detaches the program; idempotent
+
+  const Settings& settings() const { return settings_; }
+  const char* mode() const { return program_->mode(); }
+  uint32_t prog_id() const { return program_->prog_id(); }
+  int ifindex() const { return ifindex_; }
+  uint32_t queues() const { return uint32_t(workers_.size()); }
+  bool zerocopy() const;
+  uint32_t session_count() const { return sessions_->count(); }
+  Totals totals() const;
+  void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
+  size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
+  std::string kernel_path_note() const;
+
+ private:
+  Backend() = default;
+  int open_workers(uint32_t n, StepLog* steps, std::string* error);
+
+  Settings settings_;
+  int ifindex_ = 0;
+  std::shared_ptr<engine::Engine> engine_;
+  std::unique_ptr<Program> program_;
+  std::unique_ptr<SessionTable> sessions_;
+  WorkerEnv env_{};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool stopped_ = false;
+};
+
+}  // namespace qk::xdp

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: Apache-2.0
+// N-API face of the AF_XDP backend: `new xdp.XdpBackend(options, engine)` runs the detection
+// steps and starts the workers, or throws an Error whose message names the failed step and whose
+// `steps` property lists every step tried. The methods only read counters: JS never sees a packet.
+// Error mode: C++ exceptions off; throw a JS Error, then return at once.
+#include "native/xdp/binding.h"
+
+#include <memory>
+#include <string>
+
+#include "native/engine/binding.h"
+#include "native/xdp/backend.h"
+
+namespace qk::xdp {
+
+namespace {
+
+constexpr size_t kMaxEventsPerDrain = 4096;
+
+Napi::Array string_array(Napi::Env env, const StepLog& steps) {
+  Napi::Array a = Napi::Array::New(env, steps.size());
+  for (uint32_t i = 0; i < steps.size(); i++) a.Set(i, steps[i]);
+  return a;
+}
+
+bool read_uint(Napi::Object o, const char* name, uint64_t max, uint64_t* out, std::string* error) {
+  Napi::Value v = o.Get(name);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (d < 0 || d > double(max) || d != double(uint64_t(d))) {
+    *error = std::string("option `") + name + "` must be an integer in 0.." + std::to_string(max);
+    return false;
+  }
+  *out = uint64_t(d);
+  return true;
+}
+
+bool read_settings(Napi::Object o, Settings* s, std::string* error) {
+  Napi::Value ifname = o.Get("interface"), obj = o.Get("bpfObject"), attach = o.Get("attachMode");
+  if (!ifname.IsString() || !obj.IsString() || !attach.IsString()) {
+    *error = "options `interface`, `bpfObject` and `attachMode` must be strings";
+    return false;
+  }
+  s->ifname = ifname.As<Napi::String>().Utf8Value();
+  s->bpf_object = obj.As<Napi::String>().Utf8Value();
+  std::string mode = attach.As<Napi::String>().Utf8Value();
+  if (mode == "auto") s->attach = AttachMode::kAuto;
+  else if (mode == "native") s->attach = AttachMode::kNative;
+  else if (mode == "generic") s->attach = AttachMode::kGeneric;
+  else {
+    *error = "option `attachMode` must be auto, native or generic";
+    return false;
+  }
+  s->require_zerocopy = o.Get("zerocopy").ToBoolean().Value();
+  uint64_t queues, frames, listen, qcmp, lo, hi, max_sessions, idle_ms;
+  if (!read_uint(o, "queues", 128, &queues, error) || !read_uint(o, "umemFrames", 1u << 20, &frames, error) ||
+      !read_uint(o, "listenPort", 65535, &listen, error) || !read_uint(o, "qcmpPort", 65535, &qcmp, error) ||
+      !read_uint(o, "sessionPortMin", 65535, &lo, error) || !read_uint(o, "sessionPortMax", 65535, &hi, error) ||
+      !read_uint(o, "maxSessions", UINT32_MAX, &max_sessions, error) ||
+      !read_uint(o, "sessionTimeoutMs", UINT32_MAX, &idle_ms, error))
+    return false;
+  if (frames < 256) {
+    *error = "option `umemFrames` must be at least 256";
+    return false;
+  }
+  s->queues = uint32_t(queues);
+  s->umem_frames = uint32_t(frames);
+  s->listen_port = uint16_t(listen);
+  s->qcmp_port = uint16_t(qcmp);
+  s->session_port_min = uint16_t(lo);
+  s->session_port_max = uint16_t(hi);
+  s->max_sessions = uint32_t(max_sessions);
+  s->idle_timeout_ns = idle_ms * 1000000ull;
+  return true;
+}
+
+}  // namespace
+
+class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "XdpBackend",
+                       {InstanceMethod<&XdpBackendWrap::Describe>("describe"),
+                        InstanceMethod<&XdpBackendWrap::TotalsJs>("totals"),
+                        InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
+                        InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
+                        InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
+                        InstanceMethod<&XdpBackendWrap::KernelPathNote>("kernelPathNote"),
+                        InstanceMethod<&XdpBackendWrap::Stop>("stop")});
+  }
+
+  explicit XdpBackendWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XdpBackendWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "XdpBackend(options, engine): options object and engine.Engine required")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    std::shared_ptr<engine::Engine> eng = engine::UnwrapEngine(info[1]);
+    if (!eng) return;  // UnwrapEngine threw
+    Settings s;
+    std::string error;
+    if (!read_settings(info[0].As<Napi::Object>(), &s, &error)) {
+      Napi::TypeError::New(env, "XdpBackend: " + error).ThrowAsJavaScriptException();
+      return;
+    }
+    StepLog steps;
+    backend_ = Backend::start(s, std::move(eng), &steps, &error);
+    steps_ = steps;
+    if (!backend_) {
+      Napi::Error e = Napi::Error::New(env, error);
+      e.Set("steps", string_array(env, steps));
+      e.ThrowAsJavaScriptException();
+    }
+  }
+
+ private:
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    if (!backend_) return o;
+    o.Set("interface", backend_->settings().ifname);
+    o.Set("ifindex", backend_->ifindex());
+    o.Set("mode", backend_->mode());
+    o.Set("zerocopy", backend_->zerocopy());
+    o.Set("queues", backend_->queues());
+    o.Set("progId", backend_->prog_id());
+    o.Set("running", !stopped_);
+    o.Set("steps", string_array(env, steps_));
+    return o;
+  }
+
+  Napi::Value TotalsJs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Totals t = backend_ ? backend_->totals() : Totals{};
+    auto num = [&](uint64_t v) { return Napi::Number::New(env, double(v)); };
+    auto pair = [&](const uint64_t (&v)[2]) {
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(uint32_t(0), num(v[0]));
+      a.Set(uint32_t(1), num(v[1]));
+      return a;
+    };
+    Napi::Array drops = Napi::Array::New(env, 2);
+    for (uint32_t d = 0; d < 2; d++) {
+      Napi::Array row = Napi::Array::New(env, QK_DROP__MAX);
+      for (uint32_t r = 0; r < QK_DROP__MAX; r++) row.Set(r, num(t.drops[d][r]));
+      drops.Set(d, row);
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("packets", pair(t.packets));
+    o.Set("bytes", pair(t.bytes));
+    o.Set("kernelPath", pair(t.kernel_path));
+    o.Set("drops", drops);
+    o.Set("sessionsCreated", num(t.sessions_created));
+    o.Set("sessionsClosed", num(t.sessions_closed));
+    struct Named {
+      const char* name;
+      uint64_t value;
+    } xsk[] = {{"rxPackets", t.rx_packets},       {"rxBytes", t.rx_bytes},
+               {"qcmpReplies", t.qcmp_replies},   {"copies", t.copies},
+               {"txKicks", t.tx_kicks},           {"txKickRetries", t.tx_kick_retries},
+               {"txKickErrors", t.tx_kick_errors}, {"txRingFull", t.tx_ring_full},
+               {"rxWakeups", t.rx_wakeups},       {"fillShort", t.fill_short},
+               {"umemExhausted", t.umem_exhausted}, {"kernelRxDropped", t.k_rx_dropped},
+               {"kernelRxInvalid", t.k_rx_invalid}, {"kernelTxInvalid", t.k_tx_invalid},
+               {"kernelRxRingFull", t.k_rx_ring_full}, {"kernelFillRingEmpty", t.k_fill_ring_empty},
+               {"kernelTxRingEmpty", t.k_tx_ring_empty}};
+    Napi::Object x = Napi::Object::New(env);
+    for (const Named& n : xsk) x.Set(n.name, num(n.value));
+    o.Set("xsk", x);
+    return o;
+  }
+
+  // bpfCounters() -> { packets: number[], bytes: number[] } indexed by enum qk_counter_index
+  Napi::Value BpfCounters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<uint64_t> packets, bytes;
+    if (backend_) backend_->bpf_counters(&packets, &bytes);
+    Napi::Array p = Napi::Array::New(env, packets.size()), b = Napi::Array::New(env, bytes.size());
+    for (uint32_t i = 0; i < packets.size(); i++) {
+      p.Set(i, double(packets[i]));
+      b.Set(i, double(bytes[i]));
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("packets", p);
+    o.Set("bytes", b);
+    return o;
+  }
+
+  // drainEvents() -> [{ kind, reason, ifindex, rxQueue, frameLen, offset, ethProto }]
+  Napi::Value DrainEvents(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<qk_xdp_event> events;
+    if (backend_ && !stopped_) backend_->drain_events(&events, kMaxEventsPerDrain);
+    Napi::Array a = Napi::Array::New(env, events.size());
+    for (uint32_t i = 0; i < events.size(); i++) {
+      const qk_xdp_event& e = events[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("kind", e.kind);
+      o.Set("reason", e.reason);
+      o.Set("ifindex", e.ifindex);
+      o.Set("rxQueue", e.rx_queue);
+      o.Set("frameLen", e.frame_len);
+      o.Set("offset", e.offset);
+      o.Set("ethProto", e.eth_proto);
+      a.Set(i, o);
+    }
+    return a;
+  }
+
+  Napi::Value SessionCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), backend_ ? backend_->session_count() : 0);
+  }
+
+  Napi::Value KernelPathNote(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), backend_ ? backend_->kernel_path_note() : "");
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (backend_ && !stopped_) backend_->stop();
+    stopped_ = true;
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Backend> backend_;
+  StepLog steps_;
+  bool stopped_ = false;
+};
+
+void InitBinding(Napi::Env env, Napi::Object exports) {
+  Napi::Object part = Napi::Object::New(env);
+  part.Set("XdpBackend", XdpBackendWrap::Define(env));
+  exports.Set("xdp", part);
+}
+
+}  // namespace qk::xdp

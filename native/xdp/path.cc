@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: Apache-2.0
+// The per-frame path of an AF_XDP worker. A received frame is either forwarded by rewriting it in
+// place (the last destination), copied for fan-out, answered (QCMP), sent through the kernel
+// (endpoint off this interface) or dropped with a counted reason; it is never lost silently.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "native/net/csum.h"
+#include "native/xdp/worker.h"
+
+namespace qk::xdp {
+
+namespace {
+
+constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
+constexpr int kKernelPath = 0x100;     // next_hop(): not a drop reason, send through the kernel
+constexpr uint8_t kQcmpDir = 2;        // tx_dir_ of QCMP replies (not a Quilkin direction)
+constexpr uint32_t kQcmpPing = 17, kQcmpPong = 33;
+
+engine::SockAddr to_sock(const qk_addr& a) {
+  engine::SockAddr s;
+  s.family = a.family;
+  s.port = a.port;
+  std::memcpy(s.ip, a.addr, 16);
+  return s;
+}
+
+qk_addr to_qk(const engine::SockAddr& s) {
+  qk_addr a{};
+  a.family = s.family;
+  a.port = s.port;
+  std::memcpy(a.addr, s.ip, 16);
+  return a;
+}
+
+uint64_t realtime_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+void store_be64(uint8_t* p, uint64_t v) {
+  qk_store_be32(p, uint32_t(v >> 32));
+  qk_store_be32(p + 4, uint32_t(v));
+}
+
+// The chain may have trimmed, grown or moved the payload inside the frame (PacketBuf re-centres
+// it when one end runs out of room). Put the headers back right in front of it. Returns whether
+// the payload changed, which makes the rewrite compute the UDP checksum in full.
+bool rejoin(qk_frame& f, qk_frame_info& fi, const engine::PacketBuf& pkt, uint32_t orig_len) {
+  uint8_t* payload = pkt.base + pkt.head;
+  if (pkt.head) {
+    uint8_t* start = payload - fi.payload_off;
+    std::memmove(start, f.data, fi.payload_off);
+    f.headroom += uint32_t(start - f.data);
+    f.data = start;
+  }
+  fi.payload_len = uint16_t(pkt.len);
+  f.len = fi.payload_off + pkt.len;
+  return pkt.head != 0 || pkt.len != orig_len;
+}
+
+}  // namespace
+
+void Worker::drop(uint64_t addr, Direction dir, uint8_t reason) {
+  ew_->count_drop(dir == kWrite, reason);
+  qk_umem__free(umem_, addr);
+}
+
+void Worker::handle(const qk_desc& d, uint64_t now) {
+  uint64_t base = qk_umem__frame_base(umem_, d.addr);
+  qk_frame f{qk_umem__data(umem_, d.addr), d.len, uint32_t(d.addr - base)};
+  qk_frame_info fi;
+  if (qk_frame__parse(f.data, f.len, &fi)) {
+    drop(d.addr, kRead, QK_DROP_MALFORMED);
+    return;
+  }
+  qk_addr src, dst;
+  qk_frame__addrs(f.data, &fi, &src, &dst);
+  const Settings& s = *env_.settings;
+  if (dst.port == s.listen_port)
+    upstream(f, fi, d.addr, src, dst, now);
+  else if (dst.port == s.qcmp_port)
+    qcmp(f, fi, d.addr, src, dst);
+  else if (dst.port >= s.session_port_min && dst.port <= s.session_port_max)
+    downstream(f, fi, d.addr, src, dst.port, now);
+  else  // the program redirected a port we no longer serve (a port change racing the map write)
+    drop(d.addr, kRead, QK_DROP_MALFORMED);
+}
+
+int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
+  int err = qk_nhcache__lookup(nh_, to.family, to.addr, now, nh);
+  if (err == -EAGAIN || err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;
+  if (err == -EADDRNOTAVAIL) return kKernelPath;  // a local address: only the kernel delivers it
+  if (err) return QK_DROP_NO_ROUTE;
+  if (nh->ifindex != env_.ifindex) return kKernelPath;
+  if (!nh->has_src) return QK_DROP_NO_ROUTE;
+  return 0;
+}
+
+void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
+                      uint64_t now) {
+  uint8_t* payload = f.data + fi.payload_off;
+  uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
+  auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
+  const uint32_t orig_len = fi.payload_len;
+  engine::ReadOutcome out = ew_->read(pkt, to_sock(client));
+  if (out.reason != QK_DROP_NONE) {
+    qk_umem__free(umem_, addr);  // the engine counted the reason
+    return;
+  }
+  const bool changed = rejoin(f, fi, pkt, orig_len);
+  const auto& endpoints = ew_->pinned()->endpoints->endpoints;
+  bool consumed = false;
+  for (uint32_t j = 0; j < out.n_dest; j++) {
+    const engine::Endpoint& ep = endpoints[out.dest[j]];
+    if (ep.addr.family == 0) {  // a DNS name the control plane has not resolved
+      ew_->count_drop(false, QK_DROP_NO_ROUTE);
+      continue;
+    }
+    const qk_addr to = to_qk(ep.addr);
+    uint16_t port = 0;
+    int r = env_.sessions->upstream(client, to, local, now, &port);
+    if (r < 0) {
+      ew_->count_drop(false, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION);
+      continue;
+    }
+    qk_nexthop nh;
+    int why = next_hop(to, now, &nh);
+    if (why == kKernelPath) {
+      kernel_send(f, fi, to, kRead);
+      continue;
+    }
+    if (why) {
+      ew_->count_drop(false, uint8_t(why));
+      continue;
+    }
+    qk_rewrite rw{};
+    std::memcpy(rw.eth_dst, nh.mac, QK_ETH_ALEN);
+    rw.src.family = to.family;
+    std::memcpy(rw.src.addr, nh.src, sizeof(rw.src.addr));
+    rw.src.port = port;
+    rw.dst = to;
+    rw.ttl = QK_DEFAULT_TTL;
+    rw.flags = changed ? QK_RW_PAYLOAD_CHANGED : 0;
+    const bool last = j + 1 == out.n_dest;
+    emit(f, fi, addr, rw, last, kRead);
+    consumed = consumed || last;
+  }
+  if (!consumed) qk_umem__free(umem_, addr);
+}
+
+void Worker::downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port,
+                        uint64_t now) {
+  SessionView s;
+  if (env_.sessions->downstream(port, endpoint, now, &s)) {
+    drop(addr, kWrite, QK_DROP_NO_DOWNSTREAM);
+    return;
+  }
+  uint8_t* payload = f.data + fi.payload_off;
+  uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
+  auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
+  const uint32_t orig_len = fi.payload_len;
+  if (ew_->write(pkt, to_sock(endpoint), to_sock(s.client)) != QK_DROP_NONE) {
+    qk_umem__free(umem_, addr);  // counted by the engine
+    return;
+  }
+  const bool changed = rejoin(f, fi, pkt, orig_len);
+  qk_nexthop nh;
+  int why = next_hop(s.client, now, &nh);
+  // A client reached us through this interface; a route back elsewhere would also need its source
+  // port (the listen port) on a kernel socket, so such replies are dropped as unroutable.
+  if (why) {
+    drop(addr, kWrite, why == kKernelPath ? uint8_t(QK_DROP_NO_ROUTE) : uint8_t(why));
+    return;
+  }
+  qk_rewrite rw{};
+  std::memcpy(rw.eth_dst, nh.mac, QK_ETH_ALEN);
+  rw.src = s.local;
+  rw.dst = s.client;
+  rw.ttl = QK_DEFAULT_TTL;
+  rw.flags = changed ? QK_RW_PAYLOAD_CHANGED : 0;
+  emit(f, fi, addr, rw, true, kWrite);
+}
+
+// QCMP ping -> pong in the same frame (the kernel never sees packets to the QCMP port once they
+// are redirected). The reply goes back the way the ping came: MACs and addresses swapped.
+void Worker::qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to) {
+  uint64_t received = realtime_ns();
+  uint8_t* p = f.data + fi.payload_off;
+  uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
+  if (fi.payload_len != kQcmpPing || std::memcmp(p, "QLKN", 4) != 0 || p[4] != 0 || p[5] != 0 ||
+      qk_load_be16(p + 6) != kQcmpPing - 8) {
+    drop(addr, kRead, QK_DROP_MALFORMED);
+    return;
+  }
+  if (qk_frame__set_payload_len(&f, &fi, kQcmpPong, uint32_t(frame_end - f.data))) {
+    drop(addr, kRead, QK_DROP_TOO_LARGE);
+    return;
+  }
+  p[5] = 1;  // pong
+  qk_store_be16(p + 6, kQcmpPong - 8);
+  store_be64(p + 17, received);
+  store_be64(p + 25, realtime_ns());
+  qk_rewrite rw{};
+  std::memcpy(rw.eth_dst, f.data + QK_ETH_ALEN, QK_ETH_ALEN);
+  rw.src = to;
+  rw.dst = from;
+  rw.flags = QK_RW_PAYLOAD_CHANGED;
+  emit(f, fi, addr, rw, true, Direction(kQcmpDir));
+}
+
+void Worker::emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw_in, bool in_place,
+                  Direction dir) {
+  const bool write = dir != kRead;
+  if (tx_n_ == kTxMax) flush_tx();
+  qk_frame work = f;
+  qk_frame_info wi = fi;
+  __u64 waddr = addr;
+  if (!in_place) {
+    if (qk_umem__alloc(umem_, &waddr)) {
+      ew_->count_drop(write, QK_DROP_UMEM_EXHAUSTED);
+      return;
+    }
+    if (qk_frame__copy(&f, qk_umem__data(umem_, waddr), umem_->frame_size, kTxHeadroom, &work)) {
+      drop(waddr, dir, QK_DROP_TOO_LARGE);
+      return;
+    }
+    bump(counters_.copies);
+  }
+  qk_rewrite rw = rw_in;
+  std::memcpy(rw.eth_src, env_.mac, QK_ETH_ALEN);
+  if (qk_frame__rewrite(&work, &wi, &rw)) {
+    drop(waddr, write ? kWrite : kRead, QK_DROP_TOO_LARGE);
+    return;
+  }
+  tx_[tx_n_] = qk_desc{uint64_t(work.data - static_cast<uint8_t*>(umem_->area)), work.len};
+  tx_dir_[tx_n_] = uint8_t(dir);
+  tx_payload_[tx_n_] = wi.payload_len;
+  tx_n_++;
+}
+
+void Worker::flush_tx() {
+  if (!tx_n_) return;
+  uint32_t sent = qk_xsk__tx_batch(xsk_, tx_, tx_n_);
+  uint64_t packets[3] = {}, bytes[3] = {};
+  for (uint32_t i = 0; i < sent; i++) {
+    packets[tx_dir_[i]]++;
+    bytes[tx_dir_[i]] += tx_payload_[i];
+  }
+  for (uint32_t i = sent; i < tx_n_; i++) drop(tx_[i].addr, tx_dir_[i] == kRead ? kRead : kWrite, QK_DROP_TX_RING_FULL);
+  for (int d = 0; d < 2; d++) {
+    if (packets[d]) bump(counters_.sent_packets[d], packets[d]);
+    if (bytes[d]) bump(counters_.sent_bytes[d], bytes[d]);
+  }
+  if (packets[kQcmpDir]) bump(counters_.qcmp_replies, packets[kQcmpDir]);
+  tx_n_ = 0;
+}
+
+// An endpoint this interface cannot reach (another interface, or this host): the payload goes
+// through an ordinary UDP socket. Counted; the first one is logged by the JS side.
+void Worker::kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& to, Direction dir) {
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(to.port);
+  if (to.family == QK_INET4) {
+    sa.sin6_addr.s6_addr[10] = 0xff;
+    sa.sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(sa.sin6_addr.s6_addr + 12, to.addr, 4);
+  } else {
+    std::memcpy(sa.sin6_addr.s6_addr, to.addr, 16);
+  }
+  if (!kernel_noted_.load(std::memory_order_relaxed)) {
+    char ip[64];
+    inet_ntop(to.family == QK_INET4 ? AF_INET : AF_INET6, to.addr, ip, sizeof(ip));
+    std::snprintf(kernel_note_, sizeof(kernel_note_), "%s port %u", ip, unsigned(to.port));
+    kernel_noted_.store(true, std::memory_order_release);
+  }
+  if (sendto(kernel_fd_, f.data + fi.payload_off, fi.payload_len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sa),
+             sizeof(sa)) < 0) {
+    ew_->count_drop(dir == kWrite, QK_DROP_IO);
+    return;
+  }
+  bump(counters_.kernel_path[dir]);
+  bump(counters_.sent_packets[dir]);
+  bump(counters_.sent_bytes[dir], fi.payload_len);
+}
+
+}  // namespace qk::xdp

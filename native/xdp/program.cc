@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+// Load, configure, attach and observe bpf/obj/xdp_redirect.bpf.o (contract: bpf/README.md).
+#include "native/xdp/program.h"
+
+#include <bpf/bpf.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+#include "bpf/lib/map_names.h"
+
+namespace qk::xdp {
+
+namespace {
+
+std::mutex g_print_mu;
+std::string g_last_print;
+
+// libbpf explains failed opens/loads only through its print callback: keep the last line for the
+// error message instead of letting it write to the proxy's stderr.
+int capture_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[512];
+  int n = vsnprintf(line, sizeof(line), fmt, args);
+  std::lock_guard<std::mutex> lock(g_print_mu);
+  g_last_print.assign(line);
+  while (!g_last_print.empty() && (g_last_print.back() == '\n' || g_last_print.back() == ' ')) g_last_print.pop_back();
+  return n;
+}
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+int map_fd(bpf_object* obj, const char* name) {
+  bpf_map* m = bpf_object__find_map_by_name(obj, name);
+  return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+bool prog_name_is_ours(uint32_t id) {
+  int fd = bpf_prog_get_fd_by_id(id);
+  if (fd < 0) return false;
+  bpf_prog_info info{};
+  uint32_t len = sizeof(info);
+  bool ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strcmp(info.name, QK_NAME(QK_PROG_XDP_REDIRECT)) == 0;
+  close(fd);
+  return ours;
+}
+
+uint32_t attached_id(int ifindex, uint32_t mode_flag) {
+  uint32_t id = 0;
+  if (bpf_xdp_query_id(ifindex, int(mode_flag), &id)) return 0;
+  return id;
+}
+
+}  // namespace
+
+std::string libbpf_last_message() {
+  std::lock_guard<std::mutex> lock(g_print_mu);
+  return g_last_print;
+}
+
+Program::~Program() {
+  detach();
+  if (ring_) ring_buffer__free(ring_);
+  if (obj_) bpf_object__close(obj_);
+}
+
+std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, StepLog* steps, std::string* error) {
+  libbpf_set_print(capture_print);
+  std::unique_ptr<Program> p(new Program());
+  p->ifindex_ = ifindex;
+  p->obj_ = bpf_object__open_file(s.bpf_object.c_str(), nullptr);
+  if (!p->obj_) {
+    *error = "bpf object open " + s.bpf_object + ": " + errno_text(errno) + " (" + libbpf_last_message() + ")";
+    p->obj_ = nullptr;
+    return nullptr;
+  }
+  int err = bpf_object__load(p->obj_);
+  if (err) {
+    *error = "bpf program load (BPF syscall / verifier / CAP_BPF): " + errno_text(err) + " (" + libbpf_last_message() + ")";
+    return nullptr;
+  }
+  bpf_program* prog = bpf_object__find_program_by_name(p->obj_, QK_NAME(QK_PROG_XDP_REDIRECT));
+  p->prog_fd_ = prog ? bpf_program__fd(prog) : -1;
+  p->config_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_CONFIG));
+  p->addrs_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_LOCAL_ADDRS));
+  p->xsks_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_XSKS));
+  p->counters_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_COUNTERS));
+  p->events_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_EVENTS));
+  if (p->prog_fd_ < 0 || p->config_fd_ < 0 || p->addrs_fd_ < 0 || p->xsks_fd_ < 0 || p->counters_fd_ < 0 || p->events_fd_ < 0) {
+    *error = "bpf object " + s.bpf_object + " lacks the program or a map named in bpf/lib/map_names.h";
+    return nullptr;
+  }
+  p->ring_ = ring_buffer__new(p->events_fd_, &Program::on_event, p.get(), nullptr);
+  if (!p->ring_) {
+    *error = "bpf event ring buffer: " + errno_text(errno);
+    return nullptr;
+  }
+  steps->push_back("bpf program load: ok (" + s.bpf_object + ")");
+  return p;
+}
+
+int Program::remove_stale(StepLog* steps) {
+  const uint32_t modes[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
+  for (uint32_t mode : modes) {
+    uint32_t id = attached_id(ifindex_, mode);
+    if (!id || !prog_name_is_ours(id)) continue;
+    int err = bpf_xdp_detach(ifindex_, int(mode), nullptr);
+    if (err) return err;
+    steps->push_back("stale attachment: removed " QK_NAME(QK_PROG_XDP_REDIRECT) " id " + std::to_string(id) +
+                     (mode == XDP_FLAGS_DRV_MODE ? " (native)" : " (generic)") + " left by a proxy that did not exit cleanly");
+  }
+  return 0;
+}
+
+int Program::write_local_addrs(const std::string& ifname, uint32_t* count) {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list)) return -errno;
+  int err = 0;
+  *count = 0;
+  for (ifaddrs* a = list; a && !err; a = a->ifa_next) {
+    if (!a->ifa_addr || ifname != a->ifa_name) continue;
+    qk_local_addr_key key{};
+    if (a->ifa_addr->sa_family == AF_INET) {
+      key.family = QK_ADDR_V4;
+      std::memcpy(key.addr, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
+    } else if (a->ifa_addr->sa_family == AF_INET6) {
+      key.family = QK_ADDR_V6;
+      std::memcpy(key.addr, &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    qk_local_addr_value value{};
+    if (bpf_map_update_elem(addrs_fd_, &key, &value, BPF_ANY)) err = -errno;
+    else (*count)++;
+  }
+  freeifaddrs(list);
+  return err;
+}
+
+int Program::configure(const Settings& s, StepLog* steps, std::string* error) {
+  uint32_t count = 0;
+  int err = write_local_addrs(s.ifname, &count);
+  if (err) {
+    *error = "bpf map " QK_NAME(QK_MAP_LOCAL_ADDRS) " write: " + errno_text(err);
+    return err;
+  }
+  qk_xdp_config cfg{};
+  cfg.listen_port = s.listen_port;
+  cfg.qcmp_port = s.qcmp_port;
+  cfg.session_port_start = s.session_port_min;
+  cfg.session_port_end = s.session_port_max;
+  cfg.flags = QK_CFG_F_ENABLED | (count ? QK_CFG_F_MATCH_LOCAL_ADDR : 0u);
+  uint32_t key = QK_CONFIG_KEY;
+  if (bpf_map_update_elem(config_fd_, &key, &cfg, BPF_ANY)) {
+    err = -errno;
+    *error = "bpf map " QK_NAME(QK_MAP_CONFIG) " write: " + errno_text(err);
+    return err;
+  }
+  steps->push_back("bpf maps: config written (" + std::to_string(count) + " local addresses)");
+  return 0;
+}
+
+int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
+  struct Try {
+    AttachMode mode;
+    uint32_t flag;
+    const char* name;
+  };
+  const Try tries[] = {{AttachMode::kNative, XDP_FLAGS_DRV_MODE, "native"}, {AttachMode::kGeneric, XDP_FLAGS_SKB_MODE, "generic"}};
+  int err = -EINVAL;
+  for (const Try& t : tries) {
+    if (mode != AttachMode::kAuto && mode != t.mode) continue;
+    // UPDATE_IF_NOEXIST: another program on the interface is somebody else's; never replace it.
+    err = bpf_xdp_attach(ifindex_, prog_fd_, t.flag | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+    if (!err) {
+      attach_flags_ = t.flag;
+      prog_id_ = attached_id(ifindex_, t.flag);
+      steps->push_back(std::string("attach ") + t.name + ": ok");
+      return 0;
+    }
+    std::string why = errno_text(err);
+    if (err == -EBUSY || err == -EEXIST) why += " (another XDP program is attached to the interface)";
+    steps->push_back(std::string("attach ") + t.name + ": " + why);
+    if (!error->empty()) *error += "; ";
+    *error += std::string("attach ") + t.name + ": " + why;
+  }
+  return err;
+}
+
+void Program::detach() {
+  if (!attach_flags_) return;
+  // Only remove what is still ours: a later proxy may have replaced it after a stale cleanup.
+  if (attached_id(ifindex_, attach_flags_) == prog_id_) bpf_xdp_detach(ifindex_, int(attach_flags_), nullptr);
+  attach_flags_ = 0;
+}
+
+const char* Program::mode() const {
+  if (attach_flags_ == XDP_FLAGS_DRV_MODE) return "native";
+  if (attach_flags_ == XDP_FLAGS_SKB_MODE) return "generic";
+  return "detached";
+}
+
+void Program::counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
+  int ncpu = libbpf_num_possible_cpus();
+  packets->assign(QK_CNT__MAX, 0);
+  bytes->assign(QK_CNT__MAX, 0);
+  if (ncpu <= 0) return;
+  std::vector<qk_counter> per_cpu(static_cast<size_t>(ncpu));
+  for (uint32_t i = 0; i < QK_CNT__MAX; i++) {
+    if (bpf_map_lookup_elem(counters_fd_, &i, per_cpu.data())) continue;
+    for (const qk_counter& c : per_cpu) {
+      (*packets)[i] += c.packets;
+      (*bytes)[i] += c.bytes;
+    }
+  }
+}
+
+int Program::on_event(void* ctx, void* data, size_t len) {
+  auto* self = static_cast<Program*>(ctx);
+  if (len < sizeof(qk_xdp_event) || self->sink_->size() >= self->sink_max_) return 0;
+  qk_xdp_event e;
+  std::memcpy(&e, data, sizeof(e));
+  self->sink_->push_back(e);
+  return 0;
+}
+
+size_t Program::drain_events(std::vector<qk_xdp_event>* out, size_t max) {
+  sink_ = out;
+  sink_max_ = max;
+  ring_buffer__consume(ring_);
+  sink_ = nullptr;
+  return out->size();
+}
+
+}  // namespace qk::xdp

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// One AF_XDP worker: a thread that owns one rx queue's UMEM and socket and runs, per frame, the
+// filter chain (native engine), the session table and the in-place header rewrite, then sends the
+// batch with one TX kick. Nothing here calls into JavaScript or allocates per packet.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "native/engine/engine.h"
+#include "native/xdp/counters.h"
+#include "native/xdp/sessions.h"
+#include "native/xdp/settings.h"
+#include "native/xsk/ring.h"
+#include "native/net/neigh.h"
+
+namespace qk::xdp {
+
+// Read-only facts every worker shares.
+struct WorkerEnv {
+  const Settings* settings;
+  int ifindex;
+  uint8_t mac[QK_ETH_ALEN];
+  SessionTable* sessions;
+  engine::Engine* engine;
+};
+
+class Worker {
+ public:
+  static constexpr uint32_t kBatch = 64;
+  static constexpr uint32_t kTxMax = 1024;  // frames queued before a flush (fan-out multiplies)
+
+  // Creates the UMEM and binds the socket to `queue`. On failure returns null with *error set.
+  static std::unique_ptr<Worker> create(const WorkerEnv& env, uint32_t queue, std::string* error);
+  ~Worker();
+
+  int socket_fd() const { return xsk_->fd; }
+  bool zerocopy() const { return xsk_->zerocopy != 0; }
+  uint32_t queue() const { return queue_; }
+  int register_in(int xskmap_fd) { return qk_xsk__register(xsk_, xskmap_fd); }
+  void start();
+  void stop();  // joins the thread
+  const WorkerCounters& counters() const { return counters_; }
+  // The first endpoint sent through the kernel path (for one log line), empty if none yet.
+  std::string kernel_path_note() const;
+
+ private:
+  Worker(const WorkerEnv& env, uint32_t queue) : env_(env), queue_(queue) {}
+  void run();
+  void idle();
+  void periodic(uint64_t now);
+  void publish_counters();
+  void on_generation(const engine::Generation& gen, uint64_t now);
+
+  // path.cc: per frame
+  void handle(const qk_desc& d, uint64_t now);
+  void upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
+  void downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
+  void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
+  int next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh);
+  void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
+  void kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& to, Direction dir);
+  void drop(uint64_t addr, Direction dir, uint8_t reason);
+  void flush_tx();
+
+  WorkerEnv env_;
+  uint32_t queue_;
+  qk_umem* umem_ = nullptr;
+  qk_xsk* xsk_ = nullptr;
+  qk_nhcache* nh_ = nullptr;
+  int kernel_fd_ = -1;  // UDP socket for endpoints off this interface
+  std::unique_ptr<engine::Worker> ew_;
+  uint64_t gen_id_ = UINT64_MAX;
+  qk_desc tx_[kTxMax];
+  uint8_t tx_dir_[kTxMax];
+  uint32_t tx_payload_[kTxMax];
+  uint32_t tx_n_ = 0;
+  uint64_t next_expire_ns_ = 0;
+  WorkerCounters counters_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::atomic<bool> kernel_noted_{false};
+  char kernel_note_[96] = {};
+};
+
+uint64_t monotonic_ns();
+
+}  // namespace qk::xdp
