@@ -56,6 +56,12 @@ describe('native next-hop resolution (rtnetlink)', function () {
     sh(['ip', '-n', nsA, 'link', 'set', 'qkxsk-va', 'up']);
     sh(['ip', '-n', nsB, 'link', 'set', 'qkxsk-vb', 'up']);
     sh(['ip', '-n', nsA, 'route', 'add', '10.98.0.0/16', 'via', '10.78.0.2']);
+    // A second link, for a route that moves to another interface.
+    sh(['ip', 'link', 'add', 'qkxsk-va2', 'netns', nsA, 'type', 'veth', 'peer', 'name', 'qkxsk-vb2', 'netns', nsB]);
+    sh(['ip', '-n', nsA, 'addr', 'add', '10.78.1.1/24', 'dev', 'qkxsk-va2']);
+    sh(['ip', '-n', nsB, 'addr', 'add', '10.78.1.2/24', 'dev', 'qkxsk-vb2']);
+    sh(['ip', '-n', nsA, 'link', 'set', 'qkxsk-va2', 'up']);
+    sh(['ip', '-n', nsB, 'link', 'set', 'qkxsk-vb2', 'up']);
   });
 
   after(() => {
@@ -78,20 +84,37 @@ describe('native next-hop resolution (rtnetlink)', function () {
     expect(out.get('10.78.0.1')).to.equal('error=Cannot assign requested address');
   });
 
-  it('follows a neighbour change through RTNLGRP_NEIGH notifications, without asking again', async () => {
-    const child = spawn('ip', ['netns', 'exec', nsA, path.join(xskDir, 'build', 'neigh_probe'), '2000', '--watch', '2000', '10.78.0.2']);
+  // Runs neigh_probe --watch on addr while change() runs; returns its output.
+  async function watchWhile(addr: string, change: () => void): Promise<string> {
+    const child = spawn('ip', ['netns', 'exec', nsA, path.join(xskDir, 'build', 'neigh_probe'), '2000', '--watch', '2500', addr]);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       for (let i = 0; i < 50 && !stdout.includes('mac='); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(stdout, 'first resolution').to.contain('10.78.0.2 ifindex=');
-      sh(['ip', '-n', nsA, 'neigh', 'replace', '10.78.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'qkxsk-va']);
+      expect(stdout, 'first resolution').to.contain(`${addr} ifindex=`);
+      change();
       expect(await exited).to.equal(0);
     } finally {
       child.kill();
     }
-    expect(stdout).to.match(/^changed 10\.78\.0\.2 ifindex=\d+ mac=02:00:00:00:00:99 /m);
-    expect(stdout, 'the change came from the notification, not a new route lookup').to.match(/route_lookups=1\b/);
+    return stdout;
+  }
+
+  it('follows a neighbour change through RTNLGRP_NEIGH notifications, without asking again', async () => {
+    const out = await watchWhile('10.78.0.2', () =>
+      sh(['ip', '-n', nsA, 'neigh', 'replace', '10.78.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'qkxsk-va']),
+    );
+    expect(out).to.match(/^changed 10\.78\.0\.2 ifindex=\d+ mac=02:00:00:00:00:99 /m);
+    expect(out, 'the change came from the notification, not a new route lookup').to.match(/route_lookups=1\b/);
+  });
+
+  it('re-resolves after a route change moves a destination to another interface', async () => {
+    const mac2 = linkMac(nsB, 'qkxsk-vb2');
+    const out = await watchWhile('10.98.7.7', () =>
+      sh(['ip', '-n', nsA, 'route', 'replace', '10.98.0.0/16', 'via', '10.78.1.2']),
+    );
+    expect(out).to.match(new RegExp(`^changed 10\\.98\\.7\\.7 ifindex=\\d+ mac=${mac2} src=10\\.78\\.1\\.1$`, 'm'));
+    expect(out, 'the route notification flushed the cache').to.match(/route_lookups=[2-9]\b/);
   });
 });
