@@ -42,7 +42,10 @@ describe('native next-hop resolution (rtnetlink)', function () {
   this.timeout(60000);
 
   before(function () {
-    if (process.getuid?.() !== 0) this.skip(); // network namespaces need root (CAP_NET_ADMIN)
+    if (process.getuid?.() !== 0) {
+      console.log('    skipped: network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)');
+      this.skip();
+    }
     execFileSync('make', ['-C', xskDir, '-j2', 'all'], { stdio: 'pipe', timeout: 170000 });
     for (const ns of [nsA, nsB]) {
       sh(['ip', 'netns', 'add', ns]);
