@@ -2,10 +2,12 @@
 // The data path backends this build has, in order of preference for each mode.
 import type { BackendFactory, BackendKind } from './backend';
 import { createJsBackend } from './js/js-backend';
+import { createXdpBackend } from './xdp/xdp-backend';
 
 /** Each backend part adds its factory here (one line each). */
 export const BACKENDS: Partial<Record<BackendKind, BackendFactory>> = {
   js: createJsBackend,
+  xdp: createXdpBackend,
 };
 
 /** What to try, in order, for a requested backend: xdp falls back to socket, socket to js. */

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+// `quilkin proxy xdp`: our XDP program redirects the proxy's UDP ports into per-queue AF_XDP
+// sockets; native worker threads (native/xdp) run the compiled filter chain on the frames in
+// UMEM, rewrite them in place and transmit. This side detects what the host allows, compiles
+// configs into engine generations, and moves counters into metrics. JavaScript never sees a packet.
+import * as path from 'node:path';
+import { XDP_OBJECTS } from '../../../bpf/abi';
+import type { Config } from '../../../config/model';
+import { loadNative } from '../../../native/index';
+import type { NativeEngine, NativeXdpBackend, XdpAddon, XdpAttachMode, XdpStartError } from '../../../native/xdp/xdp-addon';
+import { logger } from '../../../runtime/logger';
+import { compileChain } from '../../compiler/description';
+import type { FilterRegistry } from '../../filters/registry';
+import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
+import { CounterSync } from '../socket/counter-sync';
+import { AttachmentState } from './attachment-state';
+import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
+import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
+
+const log = logger('backend-xdp');
+
+/** Diagnostics and tests: force one attach mode instead of native-then-generic. */
+export const ATTACH_MODE_ENV = 'QUILKIN_XDP_ATTACH_MODE';
+const SYNC_INTERVAL_MS = 1000;
+
+function bpfObjectPath(): string {
+  // Compiled to dist/data-plane/backends/xdp/; the object is committed under bpf/obj/.
+  return path.resolve(__dirname, '..', '..', '..', '..', XDP_OBJECTS.redirect);
+}
+
+function attachMode(): XdpAttachMode {
+  const value = process.env[ATTACH_MODE_ENV] ?? 'auto';
+  if (value === 'auto' || value === 'native' || value === 'generic') return value;
+  throw new Error(`${ATTACH_MODE_ENV}=${value}: expected auto, native or generic`);
+}
+
+function publishChain(engine: NativeEngine, config: Config, registry: FilterRegistry): number {
+  const compiled = compileChain(config.filters, config.clusters, registry);
+  return engine.publish(compiled.description).generation;
+}
+
+class XdpBackend implements ProxyBackend {
+  readonly kind = 'xdp' as const;
+  private readonly counters: CounterSync;
+  private readonly xdpMetrics: XdpMetrics;
+  private readonly timer: NodeJS.Timeout;
+  private readonly seenEvents = new Set<string>();
+  private kernelPathLogged = false;
+  private stopped = false;
+
+  constructor(
+    private readonly native: NativeXdpBackend,
+    private readonly engine: NativeEngine,
+    private readonly options: BackendOptions,
+    private readonly ports: PortRange,
+    private readonly state: AttachmentState,
+  ) {
+    const source = {
+      totals: () => {
+        const t = native.totals();
+        const none = [new Array<number>(t.drops[0].length).fill(0), new Array<number>(t.drops[1].length).fill(0)] as const;
+        return { ...t, errors: none, durationsLost: 0, upstreamSockets: 0 };
+      },
+      // Lifetimes are not tracked by the native session table: quilkin_session_duration_secs stays empty.
+      drainDurations: () => [],
+      sessionCount: () => native.sessionCount(),
+    };
+    this.counters = new CounterSync(source, options.metrics);
+    this.xdpMetrics = new XdpMetrics(options.metrics.registry);
+    options.metrics.onScrape(() => this.sync());
+    this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  describe(): Record<string, unknown> {
+    const d = this.native.describe();
+    return {
+      backend: 'xdp',
+      listen: `[::]:${this.options.port}`,
+      interface: d.interface,
+      xdpMode: d.mode,
+      zerocopy: d.zerocopy,
+      bind: d.zerocopy ? 'zero-copy' : 'copy',
+      queues: d.queues,
+      progId: d.progId,
+      qcmpPort: this.options.qcmpPort,
+      sessionPorts: `${this.ports.min}-${this.ports.max}`,
+      sessions: this.sessionCount(),
+      detection: d.steps,
+    };
+  }
+
+  applyConfig(config: Config): void {
+    if (this.stopped) throw new Error('xdp backend: applyConfig after stop');
+    const generation = publishChain(this.engine, config, this.options.registry);
+    log.debug({ generation }, 'engine generation published');
+  }
+
+  sessionCount(): number {
+    return this.native.sessionCount();
+  }
+
+  private sync(): void {
+    if (this.stopped) return;
+    this.counters.sync();
+    for (const e of this.xdpMetrics.sync(this.native)) {
+      const key = `${eventKind(e.kind)}:${eventReason(e)}`;
+      if (this.seenEvents.has(key)) continue;
+      this.seenEvents.add(key);
+      log.warn({ kind: eventKind(e.kind), reason: eventReason(e), offset: e.offset, frameLen: e.frameLen, rxQueue: e.rxQueue }, 'xdp program event (first of its kind; all are counted in quilkin_xdp_events_total)');
+    }
+    const note = this.kernelPathLogged ? '' : this.native.kernelPathNote();
+    if (note) {
+      this.kernelPathLogged = true;
+      log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through the kernel (counted in quilkin_xdp_kernel_path_packets_total; replies to them are not forwarded)');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.timer);
+    this.native.stop();
+    this.counters.sync();
+    this.xdpMetrics.sync(this.native);
+    this.stopped = true;
+    this.state.release();
+    log.info({ interface: this.native.describe().interface }, 'xdp program detached');
+  }
+}
+
+function loadXdpAddon(): { xdp: XdpAddon; Engine: new (maxWorkers?: number) => NativeEngine } {
+  const { addon, error } = loadNative();
+  if (!addon) throw new Error(`native addon did not load: ${error?.message ?? 'unknown reason'}`);
+  const xdp = (addon as unknown as { xdp?: XdpAddon }).xdp;
+  if (typeof xdp?.XdpBackend !== 'function') throw new Error('the loaded addon has no xdp part (rebuild with npm run build:native)');
+  const Engine = addon.engine.Engine as new (maxWorkers?: number) => NativeEngine;
+  return { xdp, Engine };
+}
+
+function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOptions, ifname: string, ports: PortRange): NativeXdpBackend {
+  const x = options.xdp;
+  try {
+    return new xdp.XdpBackend(
+      {
+        interface: ifname,
+        bpfObject: bpfObjectPath(),
+        attachMode: attachMode(),
+        queues: x?.queues ?? 0,
+        zerocopy: x?.zerocopy ?? false,
+        umemFrames: x?.umemFrames ?? 4096,
+        listenPort: options.port,
+        qcmpPort: options.qcmpPort,
+        sessionPortMin: ports.min,
+        sessionPortMax: ports.max,
+        maxSessions: options.maxSessions,
+        sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
+      },
+      engine,
+    );
+  } catch (err) {
+    const steps = (err as XdpStartError).steps ?? [];
+    for (const step of steps) log.info({ interface: ifname, step }, 'xdp detection');
+    log.warn({ interface: ifname, failed: (err as Error).message }, 'xdp detection failed');
+    throw err;
+  }
+}
+
+/** Detects, attaches and starts the workers; throws an Error naming the step that failed. */
+export const createXdpBackend: BackendFactory = async (options, initial) => {
+  try {
+    const { xdp, Engine } = loadXdpAddon();
+    const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
+    if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
+    const ports = readSessionPortRange(options.port, options.qcmpPort);
+    const engine = new Engine();
+    publishChain(engine, initial, options.registry);
+    const state = new AttachmentState(ifname);
+    const deadOwner = state.claim();
+    if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
+    let native: NativeXdpBackend;
+    try {
+      native = startNative(xdp, engine, options, ifname, ports);
+    } catch (err) {
+      state.release();
+      throw err;
+    }
+    const backend = new XdpBackend(native, engine, options, ports, state);
+    const d = native.describe();
+    state.record({ interface: ifname, progId: d.progId, mode: d.mode });
+    for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
+    log.info(backend.describe(), 'xdp backend started');
+    return backend;
+  } catch (err) {
+    throw new Error(`xdp: ${(err as Error).message}`);
+  }
+};

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The TypeScript view of the AF_XDP part of the addon (native/xdp/binding.cc).
+
+export type XdpAttachMode = 'auto' | 'native' | 'generic';
+
+export interface NativeXdpOptions {
+  readonly interface: string;
+  /** Absolute path of bpf/obj/xdp_redirect.bpf.o. */
+  readonly bpfObject: string;
+  readonly attachMode: XdpAttachMode;
+  /** 0 = every rx queue of the interface. */
+  readonly queues: number;
+  /** Fail instead of binding in copy mode. */
+  readonly zerocopy: boolean;
+  /** UMEM frames per queue (2 KiB each). */
+  readonly umemFrames: number;
+  readonly listenPort: number;
+  readonly qcmpPort: number;
+  readonly sessionPortMin: number;
+  readonly sessionPortMax: number;
+  readonly maxSessions: number;
+  readonly sessionTimeoutMs: number;
+}
+
+/** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
+export interface XdpTotals {
+  readonly packets: readonly [number, number];
+  readonly bytes: readonly [number, number];
+  /** Sent through a kernel socket because the endpoint is not behind the attached interface. */
+  readonly kernelPath: readonly [number, number];
+  /** [direction][drop reason id from data-plane/drop_reasons.json] */
+  readonly drops: readonly [readonly number[], readonly number[]];
+  readonly sessionsCreated: number;
+  readonly sessionsClosed: number;
+  /** Ring and socket counters of the workers and the kernel's XDP_STATISTICS. */
+  readonly xsk: Readonly<Record<XskCounterName, number>>;
+}
+
+export type XskCounterName =
+  | 'rxPackets'
+  | 'rxBytes'
+  | 'qcmpReplies'
+  | 'copies'
+  | 'txKicks'
+  | 'txKickRetries'
+  | 'txKickErrors'
+  | 'txRingFull'
+  | 'rxWakeups'
+  | 'fillShort'
+  | 'umemExhausted'
+  | 'kernelRxDropped'
+  | 'kernelRxInvalid'
+  | 'kernelTxInvalid'
+  | 'kernelRxRingFull'
+  | 'kernelFillRingEmpty'
+  | 'kernelTxRingEmpty';
+
+/** One record of the program's event ring (struct qk_xdp_event). */
+export interface XdpEvent {
+  readonly kind: number;
+  readonly reason: number;
+  readonly ifindex: number;
+  readonly rxQueue: number;
+  readonly frameLen: number;
+  readonly offset: number;
+  readonly ethProto: number;
+}
+
+export interface XdpDescription {
+  readonly interface: string;
+  readonly ifindex: number;
+  readonly mode: 'native' | 'generic' | 'detached';
+  readonly zerocopy: boolean;
+  readonly queues: number;
+  readonly progId: number;
+  readonly running: boolean;
+  /** Every detection step, in order, with its outcome. */
+  readonly steps: readonly string[];
+}
+
+export interface NativeXdpBackend {
+  describe(): XdpDescription;
+  totals(): XdpTotals;
+  /** Per-CPU sums of the program's counters, indexed by enum qk_counter_index (bpf/abi.ts). */
+  bpfCounters(): { packets: number[]; bytes: number[] };
+  drainEvents(): XdpEvent[];
+  sessionCount(): number;
+  /** The first endpoint sent through the kernel path ("ip port N"), or "" if none. */
+  kernelPathNote(): string;
+  /** Joins the workers, closes the sockets and detaches the program; idempotent. */
+  stop(): void;
+}
+
+/** Thrown by the constructor: the message names the failed step; `steps` lists all that ran. */
+export interface XdpStartError extends Error {
+  readonly steps?: readonly string[];
+}
+
+/** The engine object the workers run (native/engine/binding.cc), as far as this part uses it. */
+export interface NativeEngine {
+  publish(description: Buffer): { generation: number; maxGrowth: number; maxDestinations: number; chainReused: boolean };
+}
+
+export interface XdpAddon {
+  readonly XdpBackend: new (options: NativeXdpOptions, engine: NativeEngine) => NativeXdpBackend;
+}
