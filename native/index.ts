@@ -12,6 +12,8 @@ export interface NativeAddon {
 let cached: { addon?: NativeAddon; error?: Error } | undefined;
 
 function addonPath(): string {
+  // QUILKIN_NATIVE_ADDON selects another build flavour (the ASan/UBSan one: scripts/build-native-asan.sh).
+  if (process.env.QUILKIN_NATIVE_ADDON) return path.resolve(process.env.QUILKIN_NATIVE_ADDON);
   // Compiled to dist/native/index.js; the addon is built into native/build/Release.
   return path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'quilkin_native.node');
 }

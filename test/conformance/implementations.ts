@@ -9,6 +9,7 @@
 import type { SocketAddr } from '../../config/address';
 import type { ClusterConfig, JsonValue } from '../../config/model';
 import type { Metadata } from '../../data-plane/filters/metadata';
+import { nativeImplementation } from './native-implementation';
 import { typescriptImplementation } from './typescript-implementation';
 
 /** A filter exactly as written in a config file: raw (unvalidated) config. */
@@ -74,4 +75,4 @@ export interface Implementation {
 }
 
 /** Every implementation the conformance suite runs. Native and BPF engines append a line here. */
-export const IMPLEMENTATIONS: readonly Implementation[] = [typescriptImplementation];
+export const IMPLEMENTATIONS: readonly Implementation[] = [typescriptImplementation, nativeImplementation];

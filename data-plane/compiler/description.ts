@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compiler: a validated Config -> the native engine's compact, versioned chain description
+// (format: native/engine/description.md) plus the slot table the control side needs to label
+// Debug events and Match/Timestamp metrics.
+import type { EndpointConfig, JsonValue } from '../../config/model';
+import { ClusterMap } from '../cluster-map';
+import type { FilterConfigValidator } from '../../config/model';
+import type { ClusterConfig, FilterConfig } from '../../config/model';
+import { ENCODERS, type EncodeContext, ipBytes } from './filter-encoders';
+import { ByteWriter } from './wire';
+
+export const DESCRIPTION_MAGIC = 0x48434b51; // "QKCH"
+export const DESCRIPTION_VERSION = 1;
+
+/** One filter instance, nested ones included, numbered depth-first as the engine numbers them. */
+export interface SlotInfo {
+  readonly slot: number;
+  readonly name: string;
+  /** Where it sits in the config, e.g. `filters[1].on_read.branches[0]`. */
+  readonly path: string;
+  readonly label?: string;
+  /** The normalised config the slot was built from. */
+  readonly config?: JsonValue;
+}
+
+export interface CompiledChain {
+  /** Pass to the engine (`engine.Engine#publish`, `engine.TestChain`). */
+  readonly description: Buffer;
+  readonly slots: readonly SlotInfo[];
+  /** Metadata keys in engine index order. */
+  readonly keys: readonly string[];
+  /** Endpoint addresses in engine index order (destination indices point here). */
+  readonly endpoints: readonly string[];
+}
+
+export class CompileError extends Error {
+  override name = 'CompileError';
+}
+
+function writeEndpoint(w: ByteWriter, e: EndpointConfig): void {
+  const { family, bytes } = e.address.kind === 'dns' ? { family: 0, bytes: Buffer.alloc(16) } : ipBytes(e.address.host);
+  w.u8(family).raw(bytes).u16(e.address.port).str16(e.address.host);
+  w.u16(e.tokens.length);
+  for (const token of e.tokens) w.bytes32(token);
+}
+
+class ChainEncoder {
+  readonly w = new ByteWriter();
+  readonly keys: string[] = [];
+  readonly slots: SlotInfo[] = [];
+  private readonly keyIndex = new Map<string, number>();
+
+  constructor(private readonly validator: FilterConfigValidator) {}
+
+  key = (name: string): number => {
+    let index = this.keyIndex.get(name);
+    if (index === undefined) {
+      index = this.keys.length;
+      if (index > 0xffff) throw new CompileError('more than 65536 metadata keys');
+      this.keys.push(name);
+      this.keyIndex.set(name, index);
+    }
+    return index;
+  };
+
+  filter = (name: string, rawConfig: JsonValue | undefined, path: string, label?: string): void => {
+    const entry = ENCODERS.get(name);
+    if (!entry) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
+    // Validation is idempotent: it re-applies defaults to nested configs that omit them.
+    const config = this.validator.validate(name, rawConfig ?? undefined);
+    const slot = this.slots.length;
+    this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
+    this.w.u8(entry.kind).u32(slot);
+    const ctx: EncodeContext = { w: this.w, key: this.key, filter: (n, c, p) => this.filter(n, c, p) };
+    try {
+      entry.encode(ctx, (config ?? {}) as { [key: string]: JsonValue }, path);
+    } catch (err) {
+      if (err instanceof CompileError) throw err;
+      throw new CompileError(`${path} (${name}): ${(err as Error).message}`);
+    }
+  };
+}
+
+/** Compiles the filter chain and the cluster map. Throws CompileError naming the filter path. */
+export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], validator: FilterConfigValidator): CompiledChain {
+  const chain = new ChainEncoder(validator);
+  filters.forEach((f, i) => chain.filter(f.name, f.config, `filters[${i}]`, f.label));
+  const map = new ClusterMap(clusters);
+  const out = new ByteWriter();
+  out.u32(DESCRIPTION_MAGIC).u16(DESCRIPTION_VERSION).u16(0);
+  out.u32(map.endpoints.length);
+  for (const e of map.endpoints) writeEndpoint(out, e);
+  out.u16(chain.keys.length);
+  for (const k of chain.keys) out.str16(k);
+  const body = chain.w.finish();
+  out.u32(4 + 2 + body.length).u32(chain.slots.length).u16(filters.length).raw(body);
+  return { description: out.finish(), slots: chain.slots, keys: chain.keys, endpoints: map.addresses.map((a) => a.key) };
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// Little-endian byte writer/reader for the native engine's binary formats (chain description,
+// test batches). Mirrors native/engine/desc_reader.h and byte_writer.h.
+
+export class ByteWriter {
+  private buf = Buffer.alloc(256);
+  private len = 0;
+
+  private reserve(n: number): number {
+    if (this.len + n > this.buf.length) {
+      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    const at = this.len;
+    this.len += n;
+    return at;
+  }
+
+  u8(v: number): this {
+    this.buf[this.reserve(1)] = v & 0xff;
+    return this;
+  }
+  u16(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`${v} does not fit in 16 bits`);
+    this.buf.writeUInt16LE(v, this.reserve(2));
+    return this;
+  }
+  u32(v: number): this {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${v} does not fit in 32 bits`);
+    this.buf.writeUInt32LE(v, this.reserve(4));
+    return this;
+  }
+  u64(v: number | bigint): this {
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), this.reserve(8));
+    return this;
+  }
+  i64(v: number): this {
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(v)), this.reserve(8));
+    return this;
+  }
+  raw(b: Uint8Array): this {
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
+    return this;
+  }
+  str16(s: string): this {
+    const b = Buffer.from(s, 'utf8');
+    return this.u16(b.length).raw(b);
+  }
+  bytes32(b: Uint8Array): this {
+    return this.u32(b.length).raw(b);
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** A copy of what was written. */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.len));
+  }
+}
+
+export class ByteReader {
+  private off = 0;
+
+  constructor(private readonly buf: Buffer) {}
+
+  private take(n: number, what: string): number {
+    if (this.off + n > this.buf.length) throw new RangeError(`truncated ${what} at offset ${this.off}`);
+    const at = this.off;
+    this.off += n;
+    return at;
+  }
+
+  u8(what = 'u8'): number {
+    return this.buf[this.take(1, what)];
+  }
+  u16(what = 'u16'): number {
+    return this.buf.readUInt16LE(this.take(2, what));
+  }
+  u32(what = 'u32'): number {
+    return this.buf.readUInt32LE(this.take(4, what));
+  }
+  u64(what = 'u64'): bigint {
+    return this.buf.readBigUInt64LE(this.take(8, what));
+  }
+  f64(what = 'f64'): number {
+    return this.buf.readDoubleLE(this.take(8, what));
+  }
+  bytes(n: number, what = 'bytes'): Buffer {
+    const at = this.take(n, what);
+    return Buffer.from(this.buf.subarray(at, at + n));
+  }
+  str16(what = 'string'): string {
+    return this.bytes(this.u16(what), what).toString('utf8');
+  }
+  bytes32(what = 'bytes'): Buffer {
+    return this.bytes(this.u32(what), what);
+  }
+  get remaining(): number {
+    return this.buf.length - this.off;
+  }
+}
