@@ -111,7 +111,7 @@ static int route_reply(const struct nlmsghdr *h, void *ctx)
 	if (rtm->rtm_type == RTN_LOCAL)
 		r->oif = -EADDRNOTAVAIL;
 	else if (rtm->rtm_type != RTN_UNICAST)
-		r->oif = -EHOSTUNREACH;
+		r->oif = -ENETUNREACH; /* unreachable, blackhole or prohibit route */
 	for (const struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_OIF && r->oif == 0)
 			memcpy(&r->oif, RTA_DATA(a), sizeof(int));

@@ -42,9 +42,9 @@ struct qk_nexthop {
 int qk_nl__open(struct qk_nl *nl);
 void qk_nl__close(struct qk_nl *nl);
 
-/* RTM_GETROUTE for dst (network byte order). 0, -ENETUNREACH (no route),
- * -EHOSTUNREACH (unreachable/blackhole/prohibit route), -EADDRNOTAVAIL
- * (dst is local: nothing to forward on a wire) or another negative errno. */
+/* RTM_GETROUTE for dst (network byte order). 0, -ENETUNREACH (no route, or
+ * an unreachable/blackhole/prohibit one), -EADDRNOTAVAIL (dst is local:
+ * nothing to forward on a wire) or another negative errno. */
 int qk_route__lookup(struct qk_nl *nl, __u8 family, const __u8 *dst, struct qk_route *out);
 
 /* RTM_GETNEIGH for addr on ifindex. 0 with mac when usable, -EAGAIN while
@@ -86,8 +86,9 @@ int qk_nhcache__fd(const struct qk_nhcache *c);
 
 /* Next hop for dst. 0 when resolved. -EAGAIN while the neighbour is being
  * resolved (the kernel was asked; count a QK_DROP_NEIGHBOUR_UNRESOLVED),
- * -EHOSTUNREACH when resolution failed, -ENETUNREACH when there is no
- * route (QK_DROP_NO_ROUTE). A miss costs netlink round trips; a hit none. */
+ * -EHOSTUNREACH when resolution failed, -ENETUNREACH or -EADDRNOTAVAIL
+ * when there is no route to forward on (QK_DROP_NO_ROUTE). Failures are
+ * remembered for a second. A miss costs netlink round trips; a hit none. */
 int qk_nhcache__lookup(struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64 now_ns,
 		       struct qk_nexthop *out);
 

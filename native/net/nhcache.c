@@ -199,8 +199,12 @@ int qk_nhcache__lookup(struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64
 		return 0;
 	}
 	if ((e->state == NH_PENDING || e->state == NH_FAILED) && now_ns < e->retry_ns) {
-		c->counters.unresolved++;
-		return e->state == NH_PENDING ? -EAGAIN : e->err;
+		err = e->state == NH_PENDING ? -EAGAIN : e->err;
+		if (err == -EAGAIN || err == -EHOSTUNREACH)
+			c->counters.unresolved++;
+		else
+			c->counters.no_route++;
+		return err;
 	}
 	c->counters.misses++;
 	if (e->state == NH_EMPTY) {
@@ -219,14 +223,13 @@ int qk_nhcache__lookup(struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64
 		c->counters.unresolved++;
 	else if (err)
 		c->counters.no_route++;
-	if (err) {
-		if (e->state == NH_UNKNOWN) { /* no route: answer that for a while */
-			e->state = NH_FAILED;
-			e->err = err;
-			e->retry_ns = now_ns + RETRY_NS;
-		}
-		return err;
+	if (err && err != -EAGAIN) { /* answer the same for a while, without syscalls */
+		e->state = NH_FAILED;
+		e->err = err;
+		e->retry_ns = now_ns + RETRY_NS;
 	}
+	if (err)
+		return err;
 	*out = e->nh;
 	return 0;
 }
