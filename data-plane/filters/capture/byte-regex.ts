@@ -175,6 +175,8 @@ class Translator {
     if (c === 'x' || c === 'u' || c === 'U') return this.hexEscape(c, flags);
     if (!inClass && (c === 'A' || c === 'z')) return { kind: 'assert', src: c === 'A' ? '^' : '$' };
     if (!inClass && (c === 'b' || c === 'B')) {
+      // Unicode \b needs look-around over UTF-8 sequences, which the native engine (RE2) lacks; a
+      // config both engines cannot run is rejected once, here, rather than diverging later.
       if (flags.u) this.fail(`Unicode word boundary \\${c} is not supported; use (?-u:\\${c}) for an ASCII word boundary`);
       return { kind: 'assert', src: `\\${c}` };
     }
