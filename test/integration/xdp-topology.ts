@@ -188,3 +188,10 @@ export function runClient(star: Star, target: string, count: number, intervalMs:
 export function embarkPayload(body: string, token: string): string {
   return `${body}${token}${VERSION_BYTE}`;
 }
+
+/** The XDP attachment of the proxy's interface (`ip -j link`), or undefined when none. */
+export function xdpAttachment(star: Star): { mode?: number; prog?: { id?: number } } | undefined {
+  const dev = star.host('prx').dev;
+  const [link] = JSON.parse(star.exec('prx', ['ip', '-j', '-d', 'link', 'show', 'dev', dev])) as Array<{ xdp?: { mode?: number; prog?: { id?: number } } }>;
+  return link?.xdp;
+}

@@ -12,9 +12,9 @@ import { logger } from '../../../runtime/logger';
 import { compileChain } from '../../compiler/description';
 import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
-import { CounterSync } from '../socket/counter-sync';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
+import { QuilkinSync } from './quilkin-sync';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
 
 const log = logger('backend-xdp');
@@ -41,7 +41,7 @@ function publishChain(engine: NativeEngine, config: Config, registry: FilterRegi
 
 class XdpBackend implements ProxyBackend {
   readonly kind = 'xdp' as const;
-  private readonly counters: CounterSync;
+  private readonly counters: QuilkinSync;
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly seenEvents = new Set<string>();
@@ -55,17 +55,8 @@ class XdpBackend implements ProxyBackend {
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
   ) {
-    const source = {
-      totals: () => {
-        const t = native.totals();
-        const none = [new Array<number>(t.drops[0].length).fill(0), new Array<number>(t.drops[1].length).fill(0)] as const;
-        return { ...t, errors: none, durationsLost: 0, upstreamSockets: 0 };
-      },
-      // Lifetimes are not tracked by the native session table: quilkin_session_duration_secs stays empty.
-      drainDurations: () => [],
-      sessionCount: () => native.sessionCount(),
-    };
-    this.counters = new CounterSync(source, options.metrics);
+    // The native session table does not report lifetimes: quilkin_session_duration_secs stays empty.
+    this.counters = new QuilkinSync(native, options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
