@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loader of the counting sink (xdp_sink.bpf.c). Attaches to one interface and then
+// Loader of the counting sink (xdp_sink.bpf.c). Attaches to each interface given (one
+// program, shared counters: the server may be reached on two links) and then
 // obeys one-word commands on stdin, so the harness can switch modes and read counters
 // without bpffs (fresh namespaces have none):
 //   drop | pass  -> count packets to --port, then drop or pass them
@@ -43,36 +44,45 @@ static void serve(int cfg_fd, int counters_fd, uint16_t port)
 	}
 }
 
+#define MAX_IFS 4
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
 	uint8_t mac[6];
-	int ifindex, flags, prog_fd, cfg_fd, counters_fd, err;
+	int ifindex[MAX_IFS], nifs = 0, flags, prog_fd, cfg_fd, counters_fd, err;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: xdp_sink IFNAME PORT native|generic\n");
+	if (argc < 4 || argc - 3 > MAX_IFS) {
+		fprintf(stderr, "usage: xdp_sink PORT native|generic IFNAME [IFNAME...]\n");
 		return 2;
 	}
-	ifindex = loader__if(argv[1], mac);
-	flags = loader__xdp_mode(argv[3]);
-	if (ifindex < 0 || flags < 0 || loader__open("xdp_sink", &obj))
+	flags = loader__xdp_mode(argv[2]);
+	for (int i = 3; i < argc; i++)
+		if ((ifindex[i - 3] = loader__if(argv[i], mac)) < 0)
+			return 1;
+	if (flags < 0 || loader__open("xdp_sink", &obj))
 		return 1;
 	prog_fd = loader__prog_fd(obj, "xdp_sink");
 	cfg_fd = loader__map_fd(obj, "sink_cfg");
 	counters_fd = loader__map_fd(obj, "sink_counters");
-	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 || set_mode(cfg_fd, (uint16_t)atoi(argv[2]), 0))
+	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 || set_mode(cfg_fd, (uint16_t)atoi(argv[1]), 0))
 		goto out_close;
-	err = bpf_xdp_attach(ifindex, prog_fd, (uint32_t)flags, NULL);
-	if (err) {
-		fprintf(stderr, "attach xdp_sink to %s (%s): %s\n", argv[1], argv[3], strerror(-err));
-		goto out_close;
+	for (; nifs < argc - 3; nifs++) {
+		err = bpf_xdp_attach(ifindex[nifs], prog_fd, (uint32_t)flags, NULL);
+		if (err) {
+			fprintf(stderr, "attach xdp_sink to %s (%s): %s\n", argv[3 + nifs], argv[2], strerror(-err));
+			goto out_detach;
+		}
 	}
 	printf("{\"ready\":true}\n");
 	fflush(stdout);
-	serve(cfg_fd, counters_fd, (uint16_t)atoi(argv[2]));
-	bpf_xdp_detach(ifindex, (uint32_t)flags, NULL);
+	serve(cfg_fd, counters_fd, (uint16_t)atoi(argv[1]));
+	err = 0;
+out_detach:
+	while (nifs--)
+		bpf_xdp_detach(ifindex[nifs], (uint32_t)flags, NULL);
 	bpf_object__close(obj);
-	return 0;
+	return err ? 1 : 0;
 out_close:
 	bpf_object__close(obj);
 	return 1;

@@ -48,15 +48,29 @@ async function build(root: string): Promise<void> {
 }
 
 async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<LineClient> {
-  const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `${t.ip.server}:${t.ports.echo}`, '--duration', '900']));
+  const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `0.0.0.0:${t.ports.echo}`, '--duration', '900']));
   daemons.push(echo);
-  await echo.waitFor(() => echo.recentOutput().includes('ready'), 5000);
-  const sinkDaemon = new Daemon('xdp_sink', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'xdp_sink'), t.dev.server, String(t.ports.echo), 'native']));
+  await echo.waitFor(() => echo.printed('ready'), 5000);
+  const sinkDaemon = new Daemon('xdp_sink', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.server, t.dev.serverOneArm]));
   daemons.push(sinkDaemon);
   const sink = new LineClient(sinkDaemon);
   const first = await sink.next(10000).catch(() => '');
   if (!first.includes('"ready":true')) throw new Error(`xdp_sink did not start: ${sinkDaemon.recentOutput()}`);
   return sink;
+}
+
+/** The bounds of the box (kernel, XDP ceiling) first, so a run cut short by its time
+ *  budget still has them; the slowest subject last. Reports keep SUBJECTS order. */
+const RUN_ORDER = ['kernel', 'xdp-ceiling', 'nginx-1w', 'socket', 'xdp-native', 'nginx-2w', 'xdp-generic', 'js'];
+
+function runOrder(ids: string[]): typeof SUBJECTS {
+  const rank = (id: string): number => (RUN_ORDER.includes(id) ? RUN_ORDER.indexOf(id) : RUN_ORDER.length);
+  return SUBJECTS.filter((s) => ids.includes(s.id)).sort((a, b) => rank(a.id) - rank(b.id));
+}
+
+function reportOrder(results: SubjectResult[]): SubjectResult[] {
+  const rank = (id: string): number => SUBJECTS.findIndex((s) => s.id === id);
+  return [...results].sort((a, b) => rank(a.id) - rank(b.id));
 }
 
 export async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<string> {
@@ -81,7 +95,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
     await topology.up(opts.root, t, opts.octet);
     const sink = await startFixtures(bin, t, daemons);
     const m = { bin, topo: t, sink };
-    for (const s of SUBJECTS.filter((x) => opts.profile.subjects.includes(x.id))) {
+    for (const s of runOrder(opts.profile.subjects)) {
       if ((Date.now() - started) / 1000 > opts.profile.budgetSeconds) {
         const reason = `skipped: the run had used its ${opts.profile.budgetSeconds} s budget before this subject`;
         subjects.push({ id: s.id, label: s.label, available: false, reason, sessions: {}, chains: {} });
@@ -89,7 +103,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
         continue;
       }
       log(`${s.id}: measuring`);
+      const t0 = Date.now();
       subjects.push(await measureSubject(m, { root: opts.root, bin, outDir, topo: t }, s, opts.profile, log));
+      log(`${s.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     await cleanup();
@@ -103,7 +119,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
       loadAverage: { start: loadStart, end: fs.readFileSync('/proc/loadavg', 'utf8').trim() },
       seconds: Math.round((Date.now() - started) / 1000),
     },
-    subjects,
+    subjects: reportOrder(subjects),
   };
   return writeReport(results, opts.outDir, opts.docs);
 }

@@ -60,10 +60,10 @@ export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
 
 /** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
 /** Waits until the sink count stops moving (a slow subject may still be draining its
- *  queues from the previous run), at most 1 s; returns the settled count. */
+ *  queues from the previous run), at most 300 ms; returns the settled count. */
 async function settledSinkCount(env: MeasureEnv): Promise<number> {
   let last = (await env.sink.ask<SinkReport>('read')).packets;
-  for (let waited = 0; waited < 1000; waited += 50) {
+  for (let waited = 0; waited < 300; waited += 50) {
     await sleep(50);
     const now = (await env.sink.ask<SinkReport>('read')).packets;
     if (now === last) return now;
@@ -134,33 +134,41 @@ const KNEE_LOSS = 0.02;
 const MIN_RATE = 2000;
 
 export interface Knee {
-  /** Highest offered rate found with at most 2 % loss; null = flat out kept up. */
+  /** Offered rate at which the subject delivered most; null = flat out. */
   ratePps: number | null;
   steps: { offeredPps: number; deliveredPps: number; loss: number }[];
   /** The first step: flat out, far above what a socket-based subject can take. */
   overload: FloodResult;
 }
 
-/** Finds the rate a subject sustains: flat out first; if that loses packets, halve the
- *  offered rate until loss is at most 2 %, then try once halfway back up. */
+/** Finds the offered rate at which a subject delivers most: flat out first; while that
+ *  loses more than 2 %, halve the offered rate (a socket-based proxy often delivers
+ *  more when offered less: receive livelock), then try once halfway back up. The rate
+ *  of the step that delivered most wins, which stays sound on a noisy machine. */
 export async function findKnee(env: MeasureEnv, load: Load, pid: number | null): Promise<Knee> {
   const overload = await flood(env, load, pid, 0);
-  const steps = [overload];
+  const steps: { rate: number | null; r: FloodResult }[] = [{ rate: null, r: overload }];
   const ok = (r: FloodResult): boolean => r.loss <= KNEE_LOSS;
-  if (ok(overload)) return { ratePps: null, steps, overload };
   let bad = overload.offeredPps;
   let good = 0;
-  for (let rate = Math.floor(bad / 2); rate >= MIN_RATE && !good; rate = Math.floor(rate / 2)) {
-    const r = await flood(env, load, pid, rate);
-    steps.push(r);
-    if (ok(r)) good = rate;
-    else bad = rate;
+  if (!ok(overload)) {
+    for (let rate = Math.floor(bad / 2); rate >= MIN_RATE && !good; rate = Math.floor(rate / 2)) {
+      const r = await flood(env, load, pid, rate);
+      steps.push({ rate, r });
+      if (ok(r)) good = rate;
+      else bad = rate;
+    }
+    if (good) {
+      const mid = Math.floor(Math.sqrt(good * bad));
+      steps.push({ rate: mid, r: await flood(env, load, pid, mid) });
+    }
   }
-  if (!good) return { ratePps: MIN_RATE, steps, overload };
-  const mid = Math.floor(Math.sqrt(good * bad));
-  const r = await flood(env, load, pid, mid);
-  steps.push(r);
-  return { ratePps: ok(r) ? mid : good, steps, overload };
+  const best = steps.reduce((a, b) => (b.r.deliveredPps > a.r.deliveredPps ? b : a));
+  return {
+    ratePps: best.rate,
+    steps: steps.map(({ r }) => ({ offeredPps: r.offeredPps, deliveredPps: r.deliveredPps, loss: r.loss })),
+    overload,
+  };
 }
 
 export function median(xs: number[]): number {

@@ -52,13 +52,13 @@ export async function runJson<T>(argv: string[], timeoutMs: number): Promise<T> 
 /** A long-running child (proxy, echo server, XDP loader) with its recent output kept. */
 export class Daemon {
   readonly child: ChildProcess;
-  private output = '';
+  private text = '';
   private exited: Promise<number | null>;
 
   constructor(readonly name: string, argv: string[]) {
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const keep = (d: Buffer): void => {
-      this.output = (this.output + d.toString()).slice(-4000);
+      this.text = (this.text + d.toString()).slice(-8000);
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
@@ -76,9 +76,24 @@ export class Daemon {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Throws with the exit status and last output when the process is gone. */
+  check(): void {
+    if (!this.alive) throw new Error(`${this.name} exited during the run (${this.child.exitCode ?? this.child.signalCode}): ${this.recentOutput()}`);
+  }
+
+  /** The last 8000 characters of stdout and stderr. */
+  get output(): string {
+    return this.text;
+  }
+
+  /** Whether the output seen so far (last 8000 characters) contains text. */
+  printed(text: string): boolean {
+    return this.text.includes(text);
+  }
+
   /** The last lines of output; lines that name an error first, since they say why. */
   recentOutput(): string {
-    const lines = this.output.trim().split('\n');
+    const lines = this.text.trim().split('\n');
     const errors = lines.filter((l) => /error|fail|cannot|not /i.test(l) && !l.startsWith('{"level":30'));
     return (errors.length ? errors.slice(-3) : lines.slice(-6)).join(' | ');
   }

@@ -11,7 +11,8 @@ const pps = (f: Figure): string => show(f, si);
 const pct = (f: Figure): string => show(f, (x) => `${(x * 100).toFixed(1)}%`);
 
 function deliveredCell(h: Headline): string {
-  const bound = h.kneePps === null && typeof h.floodPps === 'number' ? ' (all offered: generator-bound)' : '';
+  const kept = h.kneePps === null && typeof h.loss === 'number' && h.loss <= 0.02;
+  const bound = kept ? ' (all offered: generator-bound)' : '';
   return `${pps(h.floodPps)}${bound}`;
 }
 
@@ -55,7 +56,8 @@ function chainTable(subjects: SubjectResult[], chains: number[]): string {
 }
 
 function notes(subjects: SubjectResult[]): string {
-  return subjects.map((s) => `- **${s.label}** (\`${s.id}\`): ${s.available ? s.note : `not available: ${s.reason}`}`).join('\n');
+  const failed = (s: SubjectResult): string => (s.error ? `; measurements cut short: ${s.error}` : '');
+  return subjects.map((s) => `- **${s.label}** (\`${s.id}\`): ${s.available ? `${s.note}${failed(s)}` : `not available: ${s.reason}`}`).join('\n');
 }
 
 export function renderMarkdown(r: BenchResults, chartRel: string, jsonRel: string): string {

@@ -28,6 +28,8 @@ export interface SubjectResult {
   available: boolean;
   reason?: string;
   note?: string;
+  /** A failure that cut the subject's measurements short. */
+  error?: string;
   /** The sustainable rate search (1 session, plain forward); all floods run at its rate. */
   knee?: Knee | { error: string };
   /** Flood runs by concurrent sessions (plain forward), at the knee rate. */
@@ -67,14 +69,21 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
     const load = { target, sessions, format: 'none' as const, seconds: p.floodSeconds };
     out.sessions[String(sessions)] = await repeat(p.reps, async (i) => {
       if (i === 0) await warmSessions(m, load); // sessions stay established across repetitions
-      return flood(m, load, running.pid, rate);
+      const r = await flood(m, load, running.pid, rate);
+      running.check();
+      return r;
     });
   }
   if (out.sessions['1']) out.chains['0'] = out.sessions['1'];
   await m.sink.ask('pass');
   const one = { target, sessions: 1, format: 'none' as const };
-  out.echo = await repeat(p.reps, () => echo(m, { ...one, seconds: p.echoSeconds }, 0));
-  out.latency = await repeat(p.reps, () => echo(m, { ...one, seconds: p.latencySeconds }, p.latencyRate));
+  try {
+    running.check();
+    out.echo = await repeat(p.reps, () => echo(m, { ...one, seconds: p.echoSeconds }, 0));
+    out.latency = await repeat(p.reps, () => echo(m, { ...one, seconds: p.latencySeconds }, p.latencyRate));
+  } catch (err) {
+    out.echo = out.latency = { error: message(err) };
+  }
   await m.sink.ask('drop');
   return rate;
 }
@@ -89,7 +98,11 @@ async function chainRuns(m: MeasureEnv, start: StartEnv, s: Subject, chain: Chai
   try {
     const load = { target: s.target(m.topo), sessions: 1, format: payloadFormat(chain), seconds: p.floodSeconds };
     await flood(m, { ...load, seconds: 0.1 }, running.pid, rate); // warm-up after the restart, not counted
-    return await repeat(p.reps, () => flood(m, load, running.pid, rate));
+    return await repeat(p.reps, async () => {
+      const r = await flood(m, load, running.pid, rate);
+      running.check();
+      return r;
+    });
   } finally {
     await running.stop();
   }
@@ -110,6 +123,9 @@ export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject,
   let rate = 0;
   try {
     rate = await plainRuns(m, s, running, p, out);
+  } catch (err) {
+    out.error = message(err);
+    log(`${s.id}: ${out.error}`);
   } finally {
     await running.stop();
   }

@@ -12,6 +12,8 @@ export interface Running {
   pid: number | null;
   /** Facts found at start (e.g. the XDP mode actually attached). */
   note: string;
+  /** Throws, saying why, when the subject's process has exited during a measurement. */
+  check(): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export interface StartEnv {
 
 const proxyTarget = (t: Topology): string => `${t.ip.proxyClient}:${t.ports.proxy}`;
 const serverAddr = (t: Topology): string => `${t.ip.server}:${t.ports.echo}`;
+const serverOneArmAddr = (t: Topology): string => `${t.ip.serverOneArm}:${t.ports.echo}`;
 
 async function udpBound(t: Topology, port: number): Promise<boolean> {
   const r = await run(inNs(t.ns.proxy, null, ['ss', '-Huln', `sport = :${port}`]), 3000);
@@ -48,7 +51,7 @@ async function xdpMode(t: Topology, dev: string): Promise<string> {
 }
 
 function daemonRunning(d: Daemon, note: string): Running {
-  return { pid: d.pid, note, stop: () => d.stop() };
+  return { pid: d.pid, note, check: () => d.check(), stop: () => d.stop() };
 }
 
 const kernel: Subject = {
@@ -57,7 +60,7 @@ const kernel: Subject = {
   target: serverAddr,
   chains: [0],
   async start() {
-    return { pid: null, note: 'routing in the proxy namespace (ip_forward=1), RPS to the proxy CPU', stop: async () => {} };
+    return { pid: null, note: 'routing in the proxy namespace (ip_forward=1), RPS to the proxy CPU', check: () => undefined, stop: async () => {} };
   },
 };
 
@@ -104,10 +107,22 @@ function cliPath(env: StartEnv): string {
 }
 
 /** Global CLI options for our proxy subjects: the chain's config file, admin on loopback. */
-function globalArgs(env: StartEnv, chain: ChainLength): string[] {
+function globalArgs(env: StartEnv, chain: ChainLength, endpoint: string): string[] {
   const t = env.topo;
-  const file = writeChainConfig(env.outDir, chain, serverAddr(t), `${t.ip.proxyClient}/24`, `${t.ip.server}/24`);
+  const dir = path.join(env.outDir, endpoint.replace(/[.:]/g, '_'));
+  const file = writeChainConfig(dir, chain, endpoint, `${t.ip.proxyClient}/24`, `${endpoint.split(':')[0]}/32`);
   return ['-c', file, '--admin-address', '127.0.0.1:8001'];
+}
+
+/** The proxy falls back to another backend, visibly, when the one asked for cannot run;
+ *  measuring the fallback under the wrong name would be a false claim. */
+async function refuseFallback(d: Daemon, wanted: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the start-up line follows the bind
+  const m = /"backend":"(\w+)"(?:,"fallbacks":\[([^\]]*)\])?/.exec(d.output);
+  if (m && m[1] !== wanted) {
+    await d.stop();
+    throw new Error(`asked for the ${wanted} backend, the proxy fell back to ${m[1]}: ${m[2] ?? 'no reason logged'}`);
+  }
 }
 
 function ours(backend: 'js' | 'socket'): Subject {
@@ -117,22 +132,22 @@ function ours(backend: 'js' | 'socket'): Subject {
     target: proxyTarget,
     chains: [0, 3, 8],
     async start(env, chain) {
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', '--port', String(env.topo.ports.proxy), '--backend', backend, '--workers', '1'];
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverAddr(env.topo)), 'proxy', '--port', String(env.topo.ports.proxy), '--backend', backend, '--workers', '1'];
       const d = new Daemon(`proxy --backend ${backend}`, inNs(env.topo.ns.proxy, env.topo.cpu.proxy, argv));
       await d.waitFor(() => udpBound(env.topo, env.topo.ports.proxy), 10000);
+      await refuseFallback(d, backend);
       return daemonRunning(d, 'one worker, pinned to the proxy CPU');
     },
   };
 }
 
-/** XDP options as far as the CLI offers them (read from its help): the attach mode, and
- *  both proxy interfaces when --xdp.interface is repeatable (a two-armed proxy). */
+/** XDP options as far as the CLI offers them (read from its help): the interface, and
+ *  the attach mode when there is an option for it. */
 async function xdpArgs(env: StartEnv, mode: string): Promise<{ args: string[]; canPickMode: boolean }> {
   const t = env.topo;
   const help = (await run(['node', cliPath(env), 'proxy', 'xdp', '--help'], 10000)).stdout.replace(/\s+/g, ' ');
   const canPickMode = help.includes('--xdp.mode');
-  const repeatable = /--xdp\.interface[^-]*repeatable/.test(help);
-  const args = ['--xdp.interface', t.dev.proxyClient, ...(repeatable ? ['--xdp.interface', t.dev.proxyServer] : [])];
+  const args = ['--xdp.interface', t.dev.proxyClient];
   return { args: [...args, ...(canPickMode ? ['--xdp.mode', mode] : [])], canPickMode };
 }
 
@@ -145,7 +160,8 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
     async start(env, chain) {
       const t = env.topo;
       const xdp = await xdpArgs(env, mode);
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', ...xdp.args];
+      // One-armed: the endpoint sits on the attached interface's segment (see netns.sh).
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverOneArmAddr(t)), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', ...xdp.args];
       const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv));
       await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
       const attached = await xdpMode(t, t.dev.proxyClient);
@@ -169,9 +185,9 @@ const ceiling: Subject = {
     const t = env.topo;
     const argv = [path.join(env.bin, 'xdp_fwd'), t.dev.proxyClient, t.mac.client, t.dev.proxyServer, t.mac.server, proxyTarget(t), t.ip.proxyServer, serverAddr(t), 'native'];
     const d = new Daemon('xdp_fwd', inNs(t.ns.proxy, t.cpu.proxy, argv));
-    await d.waitFor(() => d.recentOutput().includes('"ready":true'), 5000);
+    await d.waitFor(() => d.printed('"ready":true'), 5000);
     // The loader only holds the attachment; the forwarding is all softirq work.
-    return { pid: null, note: `native XDP redirect between ${t.dev.proxyClient} and ${t.dev.proxyServer}`, stop: () => d.stop() };
+    return { pid: null, note: `native XDP redirect between ${t.dev.proxyClient} and ${t.dev.proxyServer}`, check: () => d.check(), stop: () => d.stop() };
   },
 };
 
