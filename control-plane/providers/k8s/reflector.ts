@@ -122,7 +122,9 @@ export class Reflector {
         const delay = this.backoff.next();
         const reason = `${this.options.description}: ${describe(err)}`;
         this.handlers.health(false, reason);
-        log.warn({ watch: this.options.description, error: describe(err), retryInMs: delay, attempt: this.backoff.failures }, 'Kubernetes API request failed; retrying');
+        // The first failure and then every 20th are warnings; an outage should not flood the log.
+        const level = this.backoff.failures % 20 === 1 ? 'warn' : 'debug';
+        log[level]({ watch: this.options.description, error: describe(err), retryInMs: delay, attempt: this.backoff.failures }, 'Kubernetes API request failed; retrying');
         await this.sleep(delay);
       }
     }
