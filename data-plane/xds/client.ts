@@ -5,12 +5,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
-import { DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
+import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
 import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/loader';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { PROXY_TYPES, shortType } from '../../proto/type-urls';
-import { xdsMetrics } from '../../proto/xds-metrics';
+import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { applyDeltaResponse } from './apply';
@@ -42,105 +42,128 @@ interface Connection {
   subscriber?: DeltaSubscriber;
 }
 
-export function startXdsClient(options: XdsClientOptions): XdsClient {
-  if (options.servers.length === 0) throw new Error('xDS client needs at least one management server');
-  const targets = options.servers.map((url) => ({ url, ...grpcTarget(url) }));
-  const metrics = xdsMetrics(options.metrics);
-  const state = new SubscriptionState();
-  const backoff = new ReconnectBackoff();
-  let serverIndex = 0;
-  let current: Connection | undefined;
-  let gotResponse = false;
-  let closed = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let idleTimer: NodeJS.Timeout | undefined;
+/** Management servers as given, with the gRPC target each one dials. */
+interface Target {
+  readonly url: string;
+  readonly target: string;
+  readonly secure: boolean;
+}
 
-  const armIdle = (): void => {
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      log.debug({ secs: options.idleRequestIntervalSecs }, 'no xDS response for the idle interval, re-sending subscriptions');
-      current?.subscriber?.subscribe(false);
-      armIdle();
-    }, options.idleRequestIntervalSecs * 1000);
-    idleTimer.unref();
-  };
+class DeltaXdsClient implements XdsClient {
+  private readonly targets: Target[];
+  private readonly metrics: XdsMetrics;
+  /** What we hold per type, kept across streams so a reconnect only gets differences. */
+  private readonly state = new SubscriptionState();
+  private readonly backoff = new ReconnectBackoff();
+  private serverIndex = 0;
+  private current: Connection | undefined;
+  private gotResponse = false;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  const lost = (conn: Connection, url: string, reason: string): void => {
-    if (current !== conn) return;
-    current = undefined;
-    gotResponse = false;
-    if (idleTimer) clearTimeout(idleTimer);
-    conn.subscriber?.close();
-    conn.client.close();
-    metrics.connected.set({ peer: url, role: 'client' }, 0);
-    if (closed) return;
-    serverIndex = (serverIndex + 1) % targets.length;
-    const delay = backoff.next();
-    log.warn({ server: url, reason, retryInMs: delay, attempt: backoff.attempts }, 'xDS stream lost; keeping the last good config. Retrying to connect');
-    retryTimer = setTimeout(connect, delay);
-  };
+  constructor(private readonly options: XdsClientOptions) {
+    if (options.servers.length === 0) throw new Error('xDS client needs at least one management server');
+    this.targets = options.servers.map((url) => ({ url, ...grpcTarget(url) }));
+    this.metrics = xdsMetrics(options.metrics);
+  }
 
-  const connect = (): void => {
-    retryTimer = undefined;
-    if (closed) return;
-    const { url, target, secure } = targets[serverIndex];
+  ready(): boolean {
+    return this.gotResponse;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const conn = this.current;
+    this.current = undefined;
+    this.gotResponse = false;
+    if (conn) {
+      conn.stream?.cancel();
+      conn.subscriber?.close();
+      conn.client.close();
+    }
+  }
+
+  connect(): void {
+    this.retryTimer = undefined;
+    if (this.closed) return;
+    const { url, target, secure } = this.targets[this.serverIndex];
     const { ads } = xdsServices();
     const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
     const pending: Connection = { client };
-    current = pending;
+    this.current = pending;
     waitConnected(client, CONNECT_TIMEOUT_MS, (err) => {
-      if (current !== pending) return;
-      if (err) return lost(pending, url, `connect: ${err.message}`);
-      openDelta(pending, url);
+      if (this.current !== pending) return;
+      if (err) return this.lost(pending, url, `connect: ${err.message}`);
+      this.openDelta(pending, url);
     });
-  };
+  }
 
-  const openDelta = (conn: Connection, url: string): void => {
+  private openDelta(conn: Connection, url: string): void {
     const stream = openStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(conn.client, xdsServices().ads, 'DeltaAggregatedResources');
     const source = `xds:${url}`;
     const subscriber = new DeltaSubscriber({
-      nodeId: options.nodeId,
+      nodeId: this.options.nodeId,
       types: PROXY_TYPES,
-      state,
+      state: this.state,
       probe: true,
-      metrics,
+      metrics: this.metrics,
       send: (request) => void stream.write(request),
-      apply: (type, response) => applyDeltaResponse(options.store, options.validator, source, type, response),
-      onResponse: (response, result) => {
-        gotResponse = true;
-        backoff.reset();
-        armIdle();
-        if (!result) log.debug({ server: url }, 'xDS server answered the probe');
-        else if (result.ok) log.info({ server: url, type: shortType(response.type_url), resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
-        else log.warn({ server: url, type: shortType(response.type_url), error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
-      },
+      apply: (type, response) => applyDeltaResponse(this.options.store, this.options.validator, source, type, response),
+      onResponse: (response, result) => this.responded(url, response, result),
     });
     conn.stream = stream;
     conn.subscriber = subscriber;
     stream.on('data', (response: DeltaDiscoveryResponse) => subscriber.handle(response));
-    stream.on('error', (err: grpc.ServiceError) => lost(conn, url, err.details || err.message));
-    stream.on('end', () => lost(conn, url, 'stream ended by the server'));
-    metrics.connected.set({ peer: url, role: 'client' }, 1);
-    log.info({ server: url, node: options.nodeId }, 'connected to xDS management server');
+    stream.on('error', (err: grpc.ServiceError) => this.lost(conn, url, err.details || err.message));
+    stream.on('end', () => this.lost(conn, url, 'stream ended by the server'));
+    this.metrics.connected.set({ peer: url, role: 'client' }, 1);
+    log.info({ server: url, node: this.options.nodeId }, 'connected to xDS management server');
     subscriber.subscribe();
-    armIdle();
-  };
+    this.armIdle();
+  }
 
-  connect();
-  return {
-    ready: () => gotResponse,
-    close: async () => {
-      closed = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      if (idleTimer) clearTimeout(idleTimer);
-      const conn = current;
-      current = undefined;
-      gotResponse = false;
-      if (conn) {
-        conn.stream?.cancel();
-        conn.subscriber?.close();
-        conn.client.close();
-      }
-    },
-  };
+  private responded(url: string, response: DeltaDiscoveryResponse, result: ApplyResult | undefined): void {
+    this.gotResponse = true;
+    this.backoff.reset();
+    this.armIdle();
+    const type = shortType(response.type_url);
+    if (!result) log.debug({ server: url }, 'xDS server answered the probe');
+    else if (result.ok) log.info({ server: url, type, resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
+    else log.warn({ server: url, type, error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
+  }
+
+  /** Quilkin re-sends its subscriptions when a stream has been quiet for the idle interval. */
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      log.debug({ secs: this.options.idleRequestIntervalSecs }, 'no xDS response for the idle interval, re-sending subscriptions');
+      this.current?.subscriber?.subscribe(false);
+      this.armIdle();
+    }, this.options.idleRequestIntervalSecs * 1000);
+    this.idleTimer.unref();
+  }
+
+  private lost(conn: Connection, url: string, reason: string): void {
+    if (this.current !== conn) return;
+    this.current = undefined;
+    this.gotResponse = false;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    conn.subscriber?.close();
+    conn.client.close();
+    this.metrics.connected.set({ peer: url, role: 'client' }, 0);
+    if (this.closed) return;
+    this.serverIndex = (this.serverIndex + 1) % this.targets.length;
+    const delay = this.backoff.next();
+    log.warn({ server: url, reason, retryInMs: delay, attempt: this.backoff.attempts }, 'xDS stream lost; keeping the last good config. Retrying to connect');
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+export function startXdsClient(options: XdsClientOptions): XdsClient {
+  const client = new DeltaXdsClient(options);
+  client.connect();
+  return client;
 }
