@@ -43,7 +43,7 @@ class CaptureFilter : public Filter {
   uint8_t capture_affix(FilterCtx& ctx) const {
     uint32_t off = 0;
     if (!qk_capture__affix(ctx.pkt.len, size_, strategy_ == QK_CAPTURE_SUFFIX, &off)) return QK_DROP_CAPTURE_NO_VALUE;
-    MetaValue v;
+    MetaValue v{};
     v.tag = MetaTag::Bytes;
     v.len = size_;
     v.bytes = ctx.meta.copy_bytes(ctx.pkt.data() + off, size_);
@@ -87,7 +87,7 @@ class CaptureFilter : public Filter {
       ctx.meta.set(key_, *first);
       return QK_DROP_NONE;
     }
-    MetaValue list;
+    MetaValue list{};
     list.tag = MetaTag::List;
     list.len = count;
     list.items = first;

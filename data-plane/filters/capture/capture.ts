@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Capture: copies bytes from the packet (prefix, suffix or regex) into dynamic metadata.
 import { z } from 'zod';
+import type { JsonValue } from '../../../config/model';
 import { type Filter, FilterConfigError, type FilterFactory } from '../filter';
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
@@ -102,9 +103,12 @@ export function createCapture(config: CaptureConfig): Filter {
   };
 }
 
+/** The generated schema plus the "exactly one strategy" rule zod's object type cannot express. */
+const captureSchema = { ...(jsonSchemaOf(configSchema) as { [key: string]: JsonValue }), oneOf: STRATEGIES.map((s) => ({ required: [s] })) };
+
 export const captureFactory: FilterFactory<CaptureConfig> = {
   name: CAPTURE_NAME,
-  schema: jsonSchemaOf(configSchema),
+  schema: captureSchema,
   validate: validateCapture,
   create: (config) => createCapture(config),
 };

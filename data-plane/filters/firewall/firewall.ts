@@ -30,7 +30,7 @@ export function parsePortRange(value: string | number): PortRange | string {
   return { min, max };
 }
 
-const portItem = z.union([z.number(), z.string()], { error: 'must be a port number or a `min-max` string' }).superRefine((v, ctx) => {
+const portItem = z.union([z.number().int().min(0).max(65535), z.string().regex(/^\s*\d+(-\d+)?\s*$/)], { error: 'must be a port number or a `min-max` string' }).superRefine((v, ctx) => {
   const parsed = parsePortRange(v);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
 });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "data-plane/filters/local_rate_limit/local_rate_limit.h"
 
-#include <vector>
+#include <cstdlib>
+#include <new>
 
 #include "data-plane/filters/load_balancer/load_balancer_core.h"
 #include "data-plane/filters/local_rate_limit/local_rate_limit_core.h"
@@ -26,14 +27,17 @@ struct Slot {
 // the probe window is full the least recently seen entry is replaced.
 class BucketTable : public SlotState {
  public:
-  BucketTable() : slots_(kTableSize) {}
+  // calloc: all-zero is the empty state, and untouched pages cost nothing until sources arrive.
+  BucketTable() : slots_(static_cast<Slot*>(std::calloc(kTableSize, sizeof(Slot)))) {
+    if (!slots_) throw std::bad_alloc();
+  }
 
   // Returns the bucket for `key`, or null with *fresh set when a new one must be started in it.
   Slot& find(const SockAddr& key, int64_t now_ms, bool* fresh) {
     uint32_t h = static_cast<uint32_t>(qk_addr__hash(key.ip, key.ip_len(), key.port));
     Slot* victim = nullptr;
     for (uint32_t i = 0; i < kProbe; i++) {
-      Slot& s = slots_[(h + i) & (kTableSize - 1)];
+      Slot& s = slots_.get()[(h + i) & (kTableSize - 1)];
       bool live = s.used && now_ms - s.last_seen_ms < kBucketTtlMs;
       if (live && s.key == key) {
         *fresh = false;
@@ -54,7 +58,10 @@ class BucketTable : public SlotState {
   }
 
  private:
-  std::vector<Slot> slots_;
+  struct Free {
+    void operator()(Slot* p) const { std::free(p); }
+  };
+  std::unique_ptr<Slot, Free> slots_;
 };
 
 class LocalRateLimitFilter : public Filter {
