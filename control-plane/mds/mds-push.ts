@@ -8,7 +8,7 @@ import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '..
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { AGENT_TYPES } from '../../proto/type-urls';
-import { xdsMetrics } from '../../proto/xds-metrics';
+import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { ConfigBroadcaster } from '../xds/config-broadcaster';
@@ -32,81 +32,100 @@ export interface MdsPush {
   close(): Promise<void>;
 }
 
-export function startMdsPush(options: MdsPushOptions): MdsPush {
-  const targets = options.relays.map((url) => ({ url, ...grpcTarget(url) }));
-  const metrics = xdsMetrics(options.metrics);
-  const broadcaster = new ConfigBroadcaster(options.store, AGENT_TYPES, metrics, options.debounceMs);
-  const backoff = new ReconnectBackoff();
-  let index = 0;
-  let up = false;
-  let closed = false;
-  let client: grpc.Client | undefined;
-  let stream: grpc.ClientDuplexStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest> | undefined;
-  let removeListener: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
+interface Target {
+  readonly url: string;
+  readonly target: string;
+  readonly secure: boolean;
+}
 
-  const lost = (own: grpc.Client, url: string, reason: string): void => {
-    if (client !== own) return;
-    client = undefined;
-    stream = undefined;
-    up = false;
-    removeListener?.();
-    own.close();
-    metrics.connected.set({ peer: url, role: 'mds-client' }, 0);
-    if (closed) return;
-    index = (index + 1) % targets.length;
-    const delay = backoff.next();
-    log.warn({ relay: url, reason, retryInMs: delay, attempt: backoff.attempts }, 'relay stream lost. Retrying to connect');
-    timer = setTimeout(connect, delay);
-  };
+class MdsPushClient implements MdsPush {
+  private readonly targets: Target[];
+  private readonly metrics: XdsMetrics;
+  private readonly broadcaster: ConfigBroadcaster;
+  private readonly backoff = new ReconnectBackoff();
+  private index = 0;
+  private up = false;
+  private closed = false;
+  private client: grpc.Client | undefined;
+  private stream: grpc.ClientDuplexStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest> | undefined;
+  private removeListener: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
-  const open = (own: grpc.Client, url: string): void => {
+  constructor(private readonly options: MdsPushOptions) {
+    this.targets = options.relays.map((url) => ({ url, ...grpcTarget(url) }));
+    this.metrics = xdsMetrics(options.metrics);
+    this.broadcaster = new ConfigBroadcaster(options.store, AGENT_TYPES, this.metrics, options.debounceMs);
+  }
+
+  connected(): boolean {
+    return this.up;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.stream?.cancel();
+    this.client?.close();
+    this.broadcaster.close();
+    this.up = false;
+  }
+
+  connect(): void {
+    this.timer = undefined;
+    if (this.closed || this.targets.length === 0) return;
+    const { url, target, secure } = this.targets[this.index];
+    const { mds } = xdsServices();
+    const own = new mds(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    this.client = own;
+    waitConnected(own, CONNECT_TIMEOUT_MS, (err) => {
+      if (this.client !== own) return;
+      if (err) return this.lost(own, url, `connect: ${err.message}`);
+      this.open(own, url);
+    });
+  }
+
+  private open(own: grpc.Client, url: string): void {
     const call = openStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest>(own, xdsServices().mds, 'DeltaAggregatedResources');
-    stream = call;
-    const publisher = new DeltaPublisher({ serverId: options.id, types: AGENT_TYPES, config: () => options.store.current, metrics, send: (r) => void call.write(r) });
-    removeListener = broadcaster.add((types) => types.forEach((t) => publisher.push(t)));
+    this.stream = call;
+    const { store, id } = this.options;
+    const publisher = new DeltaPublisher({ serverId: id, types: AGENT_TYPES, config: () => store.current, metrics: this.metrics, send: (r) => void call.write(r) });
+    this.removeListener = this.broadcaster.add((types) => types.forEach((t) => publisher.push(t)));
     call.on('data', (request: DeltaDiscoveryRequest) => {
       try {
         publisher.handle(request);
-        if (!up) log.info({ relay: url, id: options.id }, 'relay subscribed to our resources');
-        up = true;
-        backoff.reset();
       } catch (err) {
         log.warn({ relay: url, err: (err as Error).message }, 'bad request from relay; reconnecting');
-        call.cancel();
+        return call.cancel();
       }
+      if (!this.up) log.info({ relay: url, id }, 'relay subscribed to our resources');
+      this.up = true;
+      this.backoff.reset();
     });
-    call.on('error', (err: grpc.ServiceError) => lost(own, url, err.details || err.message));
-    call.on('end', () => lost(own, url, 'relay ended the stream'));
-    metrics.connected.set({ peer: url, role: 'mds-client' }, 1);
+    call.on('error', (err: grpc.ServiceError) => this.lost(own, url, err.details || err.message));
+    call.on('end', () => this.lost(own, url, 'relay ended the stream'));
+    this.metrics.connected.set({ peer: url, role: 'mds-client' }, 1);
     // The reversed stream starts with our identity; the relay subscribes after it.
-    call.write({ system_version_info: '', resources: [], type_url: '', removed_resources: [], nonce: '', control_plane: { identifier: options.id } });
-  };
+    call.write({ system_version_info: '', resources: [], type_url: '', removed_resources: [], nonce: '', control_plane: { identifier: id } });
+  }
 
-  const connect = (): void => {
-    timer = undefined;
-    if (closed) return;
-    const { url, target, secure } = targets[index];
-    const { mds } = xdsServices();
-    const own = new mds(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
-    client = own;
-    waitConnected(own, CONNECT_TIMEOUT_MS, (err) => {
-      if (client !== own) return;
-      if (err) return lost(own, url, `connect: ${err.message}`);
-      open(own, url);
-    });
-  };
+  private lost(own: grpc.Client, url: string, reason: string): void {
+    if (this.client !== own) return;
+    this.client = undefined;
+    this.stream = undefined;
+    this.up = false;
+    this.removeListener?.();
+    own.close();
+    this.metrics.connected.set({ peer: url, role: 'mds-client' }, 0);
+    if (this.closed) return;
+    this.index = (this.index + 1) % this.targets.length;
+    const delay = this.backoff.next();
+    log.warn({ relay: url, reason, retryInMs: delay, attempt: this.backoff.attempts }, 'relay stream lost. Retrying to connect');
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
 
-  if (targets.length > 0) connect();
-  return {
-    connected: () => up,
-    close: async () => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      stream?.cancel();
-      client?.close();
-      broadcaster.close();
-      up = false;
-    },
-  };
+export function startMdsPush(options: MdsPushOptions): MdsPush {
+  const push = new MdsPushClient(options);
+  push.connect();
+  return push;
 }
