@@ -30,10 +30,13 @@ export function parsePortRange(value: string | number): PortRange | string {
   return { min, max };
 }
 
-const portItem = z.union([z.number().int().min(0).max(65535), z.string().regex(/^\s*\d+(-\d+)?\s*$/)], { error: 'must be a port number or a `min-max` string' }).superRefine((v, ctx) => {
-  const parsed = parsePortRange(v);
-  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-});
+const portItem = z
+  .union([z.number(), z.string()], { error: 'must be a port number or a `min-max` string' })
+  .superRefine((v, ctx) => {
+    const parsed = parsePortRange(v);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  })
+  .meta({ description: 'a single port (0-65534) or a half-open range "min-max" (max excluded)' });
 
 const cidrItem = z.string({ error: 'must be a CIDR string' }).superRefine((v, ctx) => {
   const parsed = parseCidr(v);
