@@ -73,6 +73,17 @@ function reportOrder(results: SubjectResult[]): SubjectResult[] {
   return [...results].sort((a, b) => rank(a.id) - rank(b.id));
 }
 
+/** Every subject starts with no XDP program on the proxy's interfaces: one left behind
+ *  by the previous subject would forward in its place and be measured under its name. */
+async function clearProxyXdp(t: topology.Topology, log: (line: string) => void): Promise<void> {
+  for (const dev of [t.dev.proxyClient, t.dev.proxyServer]) {
+    const shown = await run(['ip', '-n', t.ns.proxy, '-d', 'link', 'show', 'dev', dev], 5000);
+    if (!/\bprog\/xdp|xdpgeneric|xdpdrv|\bxdp\b/.test(shown.stdout)) continue;
+    log(`${dev}: an XDP program was left attached by the previous subject; detaching it`);
+    for (const mode of ['xdpgeneric', 'xdpdrv']) await run(['ip', '-n', t.ns.proxy, 'link', 'set', 'dev', dev, mode, 'off'], 5000);
+  }
+}
+
 export async function runBench(opts: BenchOptions, log: (line: string) => void): Promise<string> {
   const started = Date.now();
   const bin = path.join(opts.root, 'bench', 'bin');
@@ -102,6 +113,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
         log(`${s.id}: ${reason}`);
         continue;
       }
+      await clearProxyXdp(t, log);
       log(`${s.id}: measuring`);
       const t0 = Date.now();
       subjects.push(await measureSubject(m, { root: opts.root, bin, outDir, topo: t }, s, opts.profile, log));

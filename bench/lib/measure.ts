@@ -50,21 +50,21 @@ function genArgs(env: MeasureEnv, load: Load, rate: number): string[] {
 }
 
 /** Touches every session once at a rate most subjects can take, so the measured run
- *  starts with all sessions established. Bounded: at most 1.5 s. */
+ *  starts with all sessions established. Bounded: at most 1 s. */
 export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
   if (load.sessions <= 1) return;
-  const seconds = Math.min(1.5, Math.max(0.05, load.sessions / 50000));
+  const seconds = Math.min(1, Math.max(0.05, load.sessions / 100000));
   await runJson(genArgs(env, { ...load, seconds }, Math.ceil(load.sessions / seconds)), seconds * 1000 + 10000);
   await sleep(300); // let the warm-up backlog drain before the measured run reads the sink
 }
 
 /** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
 /** Waits until the sink count stops moving (a slow subject may still be draining its
- *  queues from the previous run), at most 300 ms; returns the settled count. */
+ *  queues from the previous run), at most 200 ms; returns the settled count. */
 async function settledSinkCount(env: MeasureEnv): Promise<number> {
   let last = (await env.sink.ask<SinkReport>('read')).packets;
-  for (let waited = 0; waited < 300; waited += 50) {
-    await sleep(50);
+  for (let waited = 0; waited < 200; waited += 40) {
+    await sleep(40);
     const now = (await env.sink.ask<SinkReport>('read')).packets;
     if (now === last) return now;
     last = now;
@@ -118,7 +118,7 @@ export async function echo(env: MeasureEnv, load: Load, rate: number): Promise<E
   const argv = inNs(t.ns.client, t.cpu.load, [
     path.join(env.bin, 'udpgen'), '--dst', load.target, '--src', t.ip.client[0], '--sessions', String(load.sessions),
     '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE), '--duration', String(load.seconds),
-    ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
+    '--drain-ms', '100', ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
   ]);
   const r = await runJson<UdpgenReport>(argv, load.seconds * 1000 + 10000);
   return {
