@@ -58,9 +58,10 @@ int open_listen_socket(uint16_t port, uint16_t* bound_port, std::string* error) 
 
 }  // namespace
 
-std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::shared_ptr<const Generation> initial,
+std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::shared_ptr<qk::engine::Engine> engine,
                                         std::string* error) {
   std::unique_ptr<Backend> backend(new Backend());
+  backend->engine_ = std::move(engine);
   backend->budget_.max = settings.max_sessions;
   backend->port_ = settings.port;
   for (uint32_t i = 0; i < settings.workers; i++) {
@@ -69,20 +70,22 @@ std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::sh
     int fd = open_listen_socket(backend->port_, &bound, error);
     if (fd < 0) return nullptr;  // the destructor closes the workers made so far
     backend->port_ = bound;
-    int err = 0;
-    auto worker = Worker::create(WorkerSettings{i, settings.idle_timeout_ms}, fd, backend->slot_, backend->budget_, &err);
+    auto worker = Worker::create(WorkerSettings{i, settings.idle_timeout_ms}, fd, *backend->engine_, backend->budget_, error);
     if (!worker) {
-      *error = std::string("worker ") + std::to_string(i) + " setup (epoll/eventfd): " + strerror(-err);
+      *error = "worker " + std::to_string(i) + ": " + *error;
       return nullptr;
     }
     backend->workers_.push_back(std::move(worker));
   }
-  backend->slot_.publish(std::move(initial));
   for (auto& worker : backend->workers_) worker->start();
   return backend;
 }
 
-Backend::~Backend() { stop(); }
+// Workers go first: they detach from the engine they hold a reference to.
+Backend::~Backend() {
+  stop();
+  workers_.clear();
+}
 
 void Backend::stop() {
   for (auto& worker : workers_) worker->stop();
@@ -95,16 +98,15 @@ CounterTotals Backend::totals() const {
     for (int d = 0; d < 2; d++) {
       t.packets[d] += c.packets[d].get();
       t.bytes[d] += c.bytes[d].get();
-      for (int r = 0; r < QK_DROP__MAX; r++) {
-        t.drops[d][r] += c.drops[d][r].get();
-        t.errors[d][r] += c.errors[d][r].get();
-      }
+      for (int r = 0; r < QK_DROP__MAX; r++) t.errors[d][r] += c.errors[d][r].get();
     }
     t.sessions_created += c.sessions_created.get();
     t.sessions_closed += c.sessions_closed.get();
     t.durations_lost += c.durations.lost();
     t.upstream_sockets += c.upstream_sockets.get();
   }
+  // Every drop, from the chain or from this backend, is in the engine's worker counters.
+  engine_->sum_counters(t.drops[kRead], t.drops[kWrite], &t.passed[kRead], &t.passed[kWrite]);
   return t;
 }
 

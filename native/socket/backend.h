@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The socket backend as C++ sees it: N workers bound to one port, one generation slot
-// they all read, and a merged view of their counters for the JS side.
+// The socket backend as C++ sees it: N workers bound to one port, all running generations
+// of one filter engine (published from JS), and a merged view of their counters.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "native/socket/generation.h"
+#include "native/engine/engine.h"
 #include "native/socket/session_shard.h"
 #include "native/socket/worker.h"
 
@@ -27,6 +27,7 @@ struct CounterTotals {
   uint64_t bytes[2] = {};
   uint64_t drops[2][QK_DROP__MAX] = {};
   uint64_t errors[2][QK_DROP__MAX] = {};
+  uint64_t passed[2] = {};  // packets the chain let through
   uint64_t sessions_created = 0;
   uint64_t sessions_closed = 0;
   uint64_t durations_lost = 0;
@@ -35,13 +36,13 @@ struct CounterTotals {
 
 class Backend {
  public:
-  // Binds every worker's listening socket, publishes `initial`, then starts the threads.
-  // Returns nullptr with a message in *error if any step fails (nothing is left open).
-  static std::unique_ptr<Backend> start(const BackendSettings& settings, std::shared_ptr<const Generation> initial,
+  // Binds every worker's listening socket and starts the threads; config comes from what is
+  // (and will be) published on `engine`. Returns nullptr with a message in *error if any
+  // step fails (nothing is left open).
+  static std::unique_ptr<Backend> start(const BackendSettings& settings, std::shared_ptr<qk::engine::Engine> engine,
                                         std::string* error);
   ~Backend();
 
-  void apply(std::shared_ptr<const Generation> next) { slot_.publish(std::move(next)); }
   uint16_t port() const { return port_; }
   uint32_t worker_count() const { return uint32_t(workers_.size()); }
   int64_t session_count() const { return budget_.live.load(std::memory_order_relaxed); }
@@ -55,7 +56,7 @@ class Backend {
   Backend() = default;
 
   uint16_t port_ = 0;
-  GenerationSlot slot_;
+  std::shared_ptr<qk::engine::Engine> engine_;  // outlives the workers that attach to it
   SessionBudget budget_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };

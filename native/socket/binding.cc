@@ -1,39 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// N-API face of the socket backend: `new socket.SocketBackend(options)` starts the workers;
-// the methods configure them and read their counters. Errors are thrown as JS Errors
+// N-API face of the socket backend: `new socket.SocketBackend(options)` starts the workers
+// on an `engine.Engine` (config changes are published there); the methods read counters and
+// stop the workers. Errors are thrown as JS Errors
 // (node-addon-api without C++ exceptions: throw, then return at once).
 #include "native/socket/binding.h"
-
-#include <arpa/inet.h>
 
 #include <memory>
 #include <string>
 
+#include "native/engine/binding.h"
 #include "native/socket/backend.h"
 
 namespace qk::socket {
 
 namespace {
-
-// Parses "a.b.c.d" or an IPv6 literal into the dual-stack (IPv6 / v4-mapped) form.
-bool parse_ip(const std::string& text, uint16_t port, Endpoint* out) {
-  std::memset(out, 0, sizeof(*out));
-  in_addr v4;
-  in6_addr v6;
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    out->addr.ip[10] = 0xff;
-    out->addr.ip[11] = 0xff;
-    std::memcpy(out->addr.ip + 12, &v4, 4);
-  } else if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-    std::memcpy(out->addr.ip, &v6, 16);
-  } else {
-    return false;
-  }
-  out->addr.port = port;
-  out->resolved = true;
-  addr_key__to_sockaddr(out->addr, &out->sockaddr);
-  return true;
-}
 
 uint32_t positive_int(Napi::Object options, const char* name, uint32_t max, std::string* error) {
   Napi::Value v = options.Get(name);
@@ -52,9 +32,6 @@ class SocketBackendWrap : public Napi::ObjectWrap<SocketBackendWrap> {
   explicit SocketBackendWrap(const Napi::CallbackInfo& info);
 
  private:
-  std::shared_ptr<const Generation> build_generation(Napi::Env env, Napi::Value endpoints);
-  bool running(Napi::Env env);
-  Napi::Value ApplyEndpoints(const Napi::CallbackInfo& info);
   Napi::Value Totals(const Napi::CallbackInfo& info);
   Napi::Value DrainDurations(const Napi::CallbackInfo& info);
   Napi::Value SessionCount(const Napi::CallbackInfo& info);
@@ -68,8 +45,7 @@ class SocketBackendWrap : public Napi::ObjectWrap<SocketBackendWrap> {
 
 Napi::Function SocketBackendWrap::Define(Napi::Env env) {
   return DefineClass(env, "SocketBackend",
-                     {InstanceMethod("applyEndpoints", &SocketBackendWrap::ApplyEndpoints),
-                      InstanceMethod("totals", &SocketBackendWrap::Totals),
+                     {InstanceMethod("totals", &SocketBackendWrap::Totals),
                       InstanceMethod("drainDurations", &SocketBackendWrap::DrainDurations),
                       InstanceMethod("sessionCount", &SocketBackendWrap::SessionCount),
                       InstanceMethod("describe", &SocketBackendWrap::Describe),
@@ -95,52 +71,10 @@ SocketBackendWrap::SocketBackendWrap(const Napi::CallbackInfo& info) : Napi::Obj
     return;
   }
   workers_ = settings.workers;
-  auto initial = build_generation(env, options.Get("endpoints"));
-  if (!initial) return;
-  backend_ = Backend::start(settings, std::move(initial), &error);
+  std::shared_ptr<qk::engine::Engine> engine = qk::engine::UnwrapEngine(options.Get("engine"));
+  if (!engine) return;  // UnwrapEngine threw: `engine` is not an engine.Engine
+  backend_ = Backend::start(settings, std::move(engine), &error);
   if (!backend_) Napi::Error::New(env, "socket backend: " + error).ThrowAsJavaScriptException();
-}
-
-// endpoints: Array<{ ip: string | null, port: number }>; ip null = DNS name not resolved yet.
-std::shared_ptr<const Generation> SocketBackendWrap::build_generation(Napi::Env env, Napi::Value value) {
-  if (!value.IsArray()) {
-    Napi::TypeError::New(env, "endpoints must be an array").ThrowAsJavaScriptException();
-    return nullptr;
-  }
-  Napi::Array list = value.As<Napi::Array>();
-  auto gen = std::make_shared<Generation>();
-  gen->endpoints.resize(list.Length());
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    Napi::Value item = list.Get(i);
-    Napi::Value ip = item.IsObject() ? item.As<Napi::Object>().Get("ip") : env.Undefined();
-    Napi::Value port = item.IsObject() ? item.As<Napi::Object>().Get("port") : env.Undefined();
-    bool port_ok = port.IsNumber() && port.As<Napi::Number>().DoubleValue() >= 0 &&
-                   port.As<Napi::Number>().DoubleValue() <= 65535;
-    bool ip_ok = ip.IsNull() || (ip.IsString() && parse_ip(ip.As<Napi::String>().Utf8Value(),
-                                                           uint16_t(port_ok ? port.As<Napi::Number>().Uint32Value() : 0),
-                                                           &gen->endpoints[i]));
-    if (!port_ok || !ip_ok) {
-      Napi::TypeError::New(env, "endpoints[" + std::to_string(i) + "]: expected { ip: IP literal | null, port: 0..65535 }")
-          .ThrowAsJavaScriptException();
-      return nullptr;
-    }
-  }
-  for (uint32_t w = 0; w < workers_; w++) gen->pipelines.push_back(std::make_unique<PassThrough>());
-  return gen;
-}
-
-bool SocketBackendWrap::running(Napi::Env env) {
-  if (backend_ && !stopped_) return true;
-  Napi::Error::New(env, "socket backend is stopped").ThrowAsJavaScriptException();
-  return false;
-}
-
-Napi::Value SocketBackendWrap::ApplyEndpoints(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!running(env)) return env.Undefined();
-  auto next = build_generation(env, info[0]);
-  if (next) backend_->apply(std::move(next));
-  return env.Undefined();
 }
 
 Napi::Value SocketBackendWrap::Totals(const Napi::CallbackInfo& info) {
@@ -165,6 +99,7 @@ Napi::Value SocketBackendWrap::Totals(const Napi::CallbackInfo& info) {
   out.Set("bytes", pair(t.bytes));
   out.Set("drops", by_reason(t.drops));
   out.Set("errors", by_reason(t.errors));
+  out.Set("passed", pair(t.passed));
   out.Set("sessionsCreated", Napi::Number::New(env, double(t.sessions_created)));
   out.Set("sessionsClosed", Napi::Number::New(env, double(t.sessions_closed)));
   out.Set("durationsLost", Napi::Number::New(env, double(t.durations_lost)));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Per-worker counters. Each worker is the only writer of its own block, so it updates them
-// with relaxed load+store (no read-modify-write bus lock); the JS thread reads them with
-// relaxed loads when Prometheus scrapes and merges the workers.
+// Per-worker counters of what the engine does not count: packets and bytes sent, errors,
+// sessions. (Drops, whoever decides them, go to the engine worker's counters through
+// count_drop, so every drop lives in one place.) Each worker is the only writer of its own
+// block, so it updates them with relaxed load+store (no read-modify-write bus lock); the JS
+// thread reads them with relaxed loads when Prometheus scrapes and merges the workers.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -60,19 +62,13 @@ class DurationRing {
 struct alignas(64) WorkerCounters {
   Counter packets[2];
   Counter bytes[2];
-  Counter drops[2][QK_DROP__MAX];
   Counter errors[2][QK_DROP__MAX];
   Counter sessions_created;
   Counter sessions_closed;
   Counter upstream_sockets;
   DurationRing durations;
 
-  void drop(Direction dir, qk_drop_reason reason, uint64_t n = 1) { drops[dir][reason].add(n); }
-  // An error is also a drop of the packet it happened to (Quilkin counts both).
-  void error(Direction dir, qk_drop_reason reason) {
-    drops[dir][reason].add(1);
-    errors[dir][reason].add(1);
-  }
+  void error(Direction dir, uint8_t reason) { errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)].add(1); }
   void sent(Direction dir, uint64_t len) {
     packets[dir].add(1);
     bytes[dir].add(len);

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TypeScript view of the socket part of the addon (native/socket/binding.cc).
 
-/** An upstream endpoint for the workers; `ip: null` is a DNS name not resolved yet (sends count as `io`). */
-export interface NativeEndpoint {
-  readonly ip: string | null;
-  readonly port: number;
+/** The part of an `engine.Engine` (native/engine) the socket backend drives: config goes in as a compiled description. */
+export interface EngineHandle {
+  publish(description: Buffer): unknown;
 }
 
 export interface SocketBackendOptions {
@@ -13,16 +12,19 @@ export interface SocketBackendOptions {
   readonly workers: number;
   readonly sessionTimeoutMs: number;
   readonly maxSessions: number;
-  readonly endpoints: readonly NativeEndpoint[];
+  /** The engine whose generations the workers run; it must allow at least `workers` workers. */
+  readonly engine: EngineHandle;
 }
 
 /** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
 export interface SocketTotals {
   readonly packets: readonly [number, number];
   readonly bytes: readonly [number, number];
-  /** [direction][drop reason id from data-plane/drop_reasons.json] */
+  /** Every drop, chain or socket: [direction][drop reason id from data-plane/drop_reasons.json] */
   readonly drops: readonly [readonly number[], readonly number[]];
   readonly errors: readonly [readonly number[], readonly number[]];
+  /** Packets the filter chain let through. */
+  readonly passed: readonly [number, number];
   readonly sessionsCreated: number;
   readonly sessionsClosed: number;
   /** Session lifetimes the workers could not queue because JS drained too slowly. */
@@ -31,8 +33,6 @@ export interface SocketTotals {
 }
 
 export interface NativeSocketBackend {
-  /** Publishes a new endpoint table; sessions stay. Throws TypeError on a malformed list. */
-  applyEndpoints(endpoints: readonly NativeEndpoint[]): void;
   totals(): SocketTotals;
   /** Lifetimes (whole seconds) of sessions closed since the last call. */
   drainDurations(): number[];

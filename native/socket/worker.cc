@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <stdexcept>
 
 namespace qk::socket {
 
@@ -22,10 +24,39 @@ int64_t monotonic_ms() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// The engine's canonical address (plain IPv4 when it can be) back into dual-stack form.
+qk::engine::SockAddr engine_addr(const AddrKey& key) {
+  sockaddr_in6 sa;
+  addr_key__to_sockaddr(key, &sa);
+  qk::engine::SockAddr out;
+  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&sa), &out);
+  return out;
+}
+
+AddrKey dual_stack_key(const qk::engine::SockAddr& a) {
+  AddrKey key{};
+  if (a.family == 4) {
+    key.ip[10] = key.ip[11] = 0xff;
+    std::memcpy(key.ip + 12, a.ip, 4);
+  } else {
+    std::memcpy(key.ip, a.ip, 16);
+  }
+  key.port = a.port;
+  return key;
+}
+
 }  // namespace
 
-std::unique_ptr<Worker> Worker::create(const WorkerSettings& settings, int listen_fd, GenerationSlot& slot,
-                                       SessionBudget& budget, int* err) {
+std::unique_ptr<Worker> Worker::create(const WorkerSettings& settings, int listen_fd, qk::engine::Engine& engine,
+                                       SessionBudget& budget, std::string* error) {
+  std::unique_ptr<qk::engine::Worker> engine_worker;
+  try {
+    engine_worker = std::make_unique<qk::engine::Worker>(engine, 0x51c0ffee ^ settings.index);
+  } catch (const std::exception& e) {
+    *error = e.what();
+    close(listen_fd);
+    return nullptr;
+  }
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event listen_ev{};
@@ -36,22 +67,22 @@ std::unique_ptr<Worker> Worker::create(const WorkerSettings& settings, int liste
   wake_ev.data.u64 = kEpollWake;
   if (epoll_fd < 0 || wake_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &listen_ev) < 0 ||
       epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake_ev) < 0) {
-    *err = -errno;
+    *error = std::string("epoll/eventfd setup: ") + strerror(errno);
     if (epoll_fd >= 0) close(epoll_fd);
     if (wake_fd >= 0) close(wake_fd);
     close(listen_fd);
     return nullptr;
   }
-  return std::unique_ptr<Worker>(new Worker(settings, listen_fd, epoll_fd, wake_fd, slot, budget));
+  return std::unique_ptr<Worker>(new Worker(settings, listen_fd, epoll_fd, wake_fd, std::move(engine_worker), budget));
 }
 
-Worker::Worker(const WorkerSettings& settings, int listen_fd, int epoll_fd, int wake_fd, GenerationSlot& slot,
-               SessionBudget& budget)
+Worker::Worker(const WorkerSettings& settings, int listen_fd, int epoll_fd, int wake_fd,
+               std::unique_ptr<qk::engine::Worker> engine_worker, SessionBudget& budget)
     : settings_(settings),
       listen_fd_(listen_fd),
       epoll_fd_(epoll_fd),
       wake_fd_(wake_fd),
-      slot_(slot),
+      engine_(std::move(engine_worker)),
       counters_(new WorkerCounters()),
       shard_(new SessionShard(budget, *counters_, epoll_fd)),
       rx_(new RecvBatch()),
@@ -65,8 +96,8 @@ void Worker::stop() {
   if (thread_.joinable()) {
     stopping_.store(true, std::memory_order_relaxed);
     uint64_t one = 1;
-    // The eventfd wakes epoll_wait at once; if the write fails the poll timeout still ends it.
-    if (write(wake_fd_, &one, sizeof(one)) < 0) counters_->errors[kRead][QK_DROP_IO].add(1);
+    // Wakes epoll_wait at once. Should the write fail, the poll timeout ends the loop anyway.
+    [[maybe_unused]] ssize_t woke = write(wake_fd_, &one, sizeof(one));
     thread_.join();
   }
   if (listen_fd_ < 0) return;
@@ -88,8 +119,7 @@ void Worker::run() {
   int64_t next_sweep = now_ms_ + sweep_every;
   while (!stopping_.load(std::memory_order_relaxed)) {
     int n = epoll_wait(epoll_fd_, events, kBatch, timeout);
-    if (n < 0 && errno != EINTR) counters_->errors[kRead][QK_DROP_IO].add(1);
-    slot_.refresh(&seen_version_, &generation_);
+    if (n < 0 && errno != EINTR) counters_->error(kRead, QK_DROP_IO);
     now_ms_ = monotonic_ms();
     for (int i = 0; i < n; i++) {
       uint64_t tag = events[i].data.u64;
@@ -104,96 +134,105 @@ void Worker::run() {
     }
   }
   shard_->close_all(monotonic_ms());
-  // Let go of the generation on this thread so an old chain is never kept alive by a
-  // stopped worker.
-  generation_.reset();
+}
+
+// Pins the engine's current generation for one batch and, when it changed, rebuilds the
+// send-side endpoint table (the only allocation, once per config change).
+void Worker::begin_batch() {
+  const qk::engine::Generation& gen = engine_->begin_batch();
+  if (gen.id == targets_generation_) return;
+  targets_generation_ = gen.id;
+  targets_.clear();
+  if (!gen.endpoints) return;
+  for (const qk::engine::Endpoint& ep : gen.endpoints->endpoints) {
+    Target t{};
+    t.routable = ep.addr.family != 0;
+    if (t.routable) t.key = dual_stack_key(ep.addr);
+    addr_key__to_sockaddr(t.key, &t.addr);
+    targets_.push_back(t);
+  }
 }
 
 void Worker::on_downstream() {
-  WorkerCounters& c = *counters_;
-  int n = rx_->receive(listen_fd_, c, kRead);
-  const Generation* gen = generation_.get();
+  qk::engine::Worker& engine = *engine_;
+  int n = rx_->receive(listen_fd_, *counters_, kRead);
+  if (n == 0) return;
+  begin_batch();
   for (int i = 0; i < n; i++) {
     if (rx_->truncated(i)) {
-      c.drop(kRead, QK_DROP_TOO_LARGE);
+      engine.count_drop(false, QK_DROP_TOO_LARGE);
       continue;
     }
-    if (!gen || gen->endpoints.empty()) {
-      c.drop(kRead, QK_DROP_NO_UPSTREAM_ENDPOINTS);
+    qk::engine::SockAddr source;
+    qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+    qk::engine::PacketBuf packet = rx_->packet(i);
+    qk::engine::ReadOutcome out = engine.read(packet, source);
+    if (out.reason != QK_DROP_NONE) continue;  // the engine counted it
+    if (packet.len > kMaxSend) {
+      engine.count_drop(false, QK_DROP_TOO_LARGE);
       continue;
     }
+    // The session key keeps the address as the kernel gave it (dual-stack form).
     AddrKey client = addr_key__from_sockaddr(rx_->source(i));
-    PacketView packet{rx_->data(i), rx_->length(i), kSlotCapacity};
-    dests_.count = 0;
-    qk_drop_reason reason = gen->pipelines[settings_.index]->read(client, packet, dests_);
-    if (reason == QK_DROP_NONE && packet.len > kMaxSend) reason = QK_DROP_TOO_LARGE;
-    if (reason != QK_DROP_NONE) {
-      c.drop(kRead, reason);
-      continue;
-    }
-    if (dests_.count == 0) {
-      for (const Endpoint& ep : gen->endpoints) forward_upstream(client, packet.data, packet.len, ep, now_ms_);
-      continue;
-    }
-    for (uint32_t d = 0; d < dests_.count; d++) {
-      if (dests_.index[d] < gen->endpoints.size())
-        forward_upstream(client, packet.data, packet.len, gen->endpoints[dests_.index[d]], now_ms_);
+    for (uint32_t d = 0; d < out.n_dest; d++) {
+      if (out.dest[d] < targets_.size())
+        forward_upstream(client, packet.data(), packet.len, targets_[out.dest[d]]);
       else
-        c.drop(kRead, QK_DROP_NO_UPSTREAM_ENDPOINTS);
+        engine.count_drop(false, QK_DROP_NO_UPSTREAM_ENDPOINTS);
     }
   }
-  tx_->flush(c, kRead);
+  tx_->flush(*counters_, engine, kRead);
 }
 
-void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Endpoint& ep,
-                              int64_t now) {
-  if (!ep.resolved) {
-    counters_->error(kRead, QK_DROP_IO);
+void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to) {
+  if (!to.routable) {
+    engine_->count_drop(false, QK_DROP_NO_ROUTE);
     return;
   }
   qk_drop_reason why = QK_DROP_NONE;
-  Session* session = shard_->acquire(SessionKey{client, ep.addr}, now, &why);
+  Session* session = shard_->acquire(SessionKey{client, to.key}, now_ms_, &why);
   if (!session) {
-    counters_->drop(kRead, why);
+    engine_->count_drop(false, why);
     return;
   }
   int fd = shard_->upstream_fd(session->socket_index);
-  if (tx_->full()) tx_->flush(*counters_, kRead);
-  tx_->add(fd, data, len, ep.sockaddr);
+  if (tx_->full()) tx_->flush(*counters_, *engine_, kRead);
+  tx_->add(fd, data, len, to.addr);
 }
 
 void Worker::on_upstream(uint32_t socket_index) {
-  WorkerCounters& c = *counters_;
-  int n = rx_->receive(shard_->upstream_fd(socket_index), c, kWrite);
-  const Generation* gen = generation_.get();
+  qk::engine::Worker& engine = *engine_;
+  int n = rx_->receive(shard_->upstream_fd(socket_index), *counters_, kWrite);
+  if (n == 0) return;
+  begin_batch();
   sockaddr_in6 to;
   for (int i = 0; i < n; i++) {
     if (rx_->truncated(i)) {
-      c.drop(kWrite, QK_DROP_TOO_LARGE);
+      engine.count_drop(true, QK_DROP_TOO_LARGE);
       continue;
     }
-    AddrKey source = addr_key__from_sockaddr(rx_->source(i));
-    const Session* session = shard_->find_reply(source, socket_index);
+    const Session* session = shard_->find_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
     if (!session) {
-      c.drop(kWrite, QK_DROP_NO_DOWNSTREAM);
+      engine.count_drop(true, QK_DROP_NO_DOWNSTREAM);
       continue;
     }
-    PacketView packet{rx_->data(i), rx_->length(i), kSlotCapacity};
-    qk_drop_reason reason = gen ? gen->pipelines[settings_.index]->write(source, session->key.client, packet)
-                                : QK_DROP_NONE;
+    qk::engine::SockAddr source;
+    qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+    qk::engine::PacketBuf packet = rx_->packet(i);
+    uint8_t reason = engine.write(packet, source, engine_addr(session->key.client));
     if (reason != QK_DROP_NONE) {
-      c.error(kWrite, reason);  // Quilkin counts a write-side filter drop as an error too
+      counters_->error(kWrite, reason);  // Quilkin counts a reply-side filter drop as an error too
       continue;
     }
     if (packet.len > kMaxSend) {
-      c.drop(kWrite, QK_DROP_TOO_LARGE);
+      engine.count_drop(true, QK_DROP_TOO_LARGE);
       continue;
     }
     addr_key__to_sockaddr(session->key.client, &to);
-    if (tx_->full()) tx_->flush(c, kWrite);
-    tx_->add(listen_fd_, packet.data, packet.len, to);
+    if (tx_->full()) tx_->flush(*counters_, engine, kWrite);
+    tx_->add(listen_fd_, packet.data(), packet.len, to);
   }
-  tx_->flush(c, kWrite);
+  tx_->flush(*counters_, engine, kWrite);
 }
 
 }  // namespace qk::socket

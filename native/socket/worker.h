@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // One packet-loop thread: its own SO_REUSEPORT listening socket, its session shard and
-// upstream sockets, one epoll set over all of them. It never touches Napi::Env; it reports
-// through WorkerCounters only.
+// upstream sockets, one epoll set over all of them, and its own engine worker (filter chain
+// state is per thread). It never touches Napi::Env; it reports through counters only.
 #pragma once
+#include <netinet/in.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
+#include "native/engine/engine.h"
 #include "native/socket/counters.h"
-#include "native/socket/generation.h"
 #include "native/socket/mmsg_batch.h"
 #include "native/socket/session_shard.h"
 
@@ -22,9 +25,10 @@ struct WorkerSettings {
 
 class Worker {
  public:
-  // Takes ownership of listen_fd. Returns nullptr and sets *err (negative errno) on failure.
-  static std::unique_ptr<Worker> create(const WorkerSettings& settings, int listen_fd, GenerationSlot& slot,
-                                        SessionBudget& budget, int* err);
+  // Takes ownership of listen_fd (closed on failure too). Returns nullptr with a message in
+  // *error on failure.
+  static std::unique_ptr<Worker> create(const WorkerSettings& settings, int listen_fd, qk::engine::Engine& engine,
+                                        SessionBudget& budget, std::string* error);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -37,25 +41,32 @@ class Worker {
   const WorkerCounters& counters() const { return *counters_; }
 
  private:
-  Worker(const WorkerSettings& settings, int listen_fd, int epoll_fd, int wake_fd, GenerationSlot& slot,
-         SessionBudget& budget);
+  // An engine endpoint in the form the send path needs, rebuilt when the generation changes.
+  struct Target {
+    AddrKey key;
+    sockaddr_in6 addr;
+    bool routable;  // false: a DNS name the control plane has not resolved
+  };
+
+  Worker(const WorkerSettings& settings, int listen_fd, int epoll_fd, int wake_fd,
+         std::unique_ptr<qk::engine::Worker> engine_worker, SessionBudget& budget);
   void run();
+  void begin_batch();
   void on_downstream();
-  void forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Endpoint& ep, int64_t now);
+  void forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to);
   void on_upstream(uint32_t socket_index);
 
   WorkerSettings settings_;
   int listen_fd_;
   int epoll_fd_;
   int wake_fd_;
-  GenerationSlot& slot_;
-  uint64_t seen_version_ = 0;
-  std::shared_ptr<const Generation> generation_;
+  std::unique_ptr<qk::engine::Worker> engine_;
+  uint64_t targets_generation_ = UINT64_MAX;
+  std::vector<Target> targets_;
   std::unique_ptr<WorkerCounters> counters_;
   std::unique_ptr<SessionShard> shard_;
   std::unique_ptr<RecvBatch> rx_;
   std::unique_ptr<SendBatch> tx_;
-  DestList dests_;
   int64_t now_ms_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

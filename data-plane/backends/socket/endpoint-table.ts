@@ -1,29 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
-// The workers' endpoint list for a config: ClusterMap order (the order the native engine
-// indexes endpoints by), host names replaced by their resolved IP once known.
+// Endpoint host names for the native workers: the engine only routes to IP addresses, so
+// names are resolved here and the resolved address replaces the name in place (positions,
+// and so the engine's endpoint indices, stay as in the config).
 import * as dns from 'node:dns';
-import type { EndpointAddress } from '../../../config/address';
-import type { Config } from '../../../config/model';
-import type { NativeEndpoint } from '../../../native/socket/socket-addon';
-import { ClusterMap } from '../../cluster-map';
+import * as net from 'node:net';
+import { type EndpointAddress, formatHostPort } from '../../../config/address';
+import type { ClusterConfig } from '../../../config/model';
 
 /** Quilkin caches resolved names for 60 s. */
 export const DNS_REFRESH_MS = 60_000;
 
-export function endpointAddresses(config: Config): readonly EndpointAddress[] {
-  return new ClusterMap(config.clusters).addresses;
+export function hostNames(clusters: readonly ClusterConfig[]): string[] {
+  const names = clusters.flatMap((c) => c.endpoints.filter((e) => e.address.kind === 'dns').map((e) => e.address.host));
+  return [...new Set(names)];
 }
 
-/** IP literals as they are; names from `resolved`, or null while unknown. */
-export function nativeEndpoints(addresses: readonly EndpointAddress[], resolved: ReadonlyMap<string, string>): NativeEndpoint[] {
-  return addresses.map((a) => ({ ip: a.kind === 'dns' ? (resolved.get(a.host) ?? null) : a.host, port: a.port }));
+function resolvedAddress(address: EndpointAddress, resolved: ReadonlyMap<string, string>): EndpointAddress {
+  const ip = address.kind === 'dns' ? resolved.get(address.host) : undefined;
+  if (ip === undefined) return address;
+  const kind = net.isIPv4(ip) ? 'ipv4' : 'ipv6';
+  return { host: ip, port: address.port, kind, key: formatHostPort(ip, address.port, kind) };
 }
 
-/** Resolves every distinct host name, preferring IPv6 like Quilkin; failures are left out and reported. */
-export async function resolveNames(
-  addresses: readonly EndpointAddress[],
-): Promise<{ resolved: Map<string, string>; failures: Array<{ host: string; error: string }> }> {
-  const names = [...new Set(addresses.filter((a) => a.kind === 'dns').map((a) => a.host))];
+/** The clusters with every resolved name replaced by its IP; unresolved names stay (the engine drops their sends as `no route`). */
+export function withResolvedNames(clusters: readonly ClusterConfig[], resolved: ReadonlyMap<string, string>): ClusterConfig[] {
+  if (resolved.size === 0) return [...clusters];
+  return clusters.map((c) => ({ ...c, endpoints: c.endpoints.map((e) => ({ ...e, address: resolvedAddress(e.address, resolved) })) }));
+}
+
+/** Resolves each name, preferring IPv6 like Quilkin; failures are left out and reported. */
+export async function resolveNames(names: readonly string[]): Promise<{ resolved: Map<string, string>; failures: Array<{ host: string; error: string }> }> {
   const resolved = new Map<string, string>();
   const failures: Array<{ host: string; error: string }> = [];
   await Promise.all(

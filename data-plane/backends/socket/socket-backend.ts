@@ -1,46 +1,57 @@
 // SPDX-License-Identifier: Apache-2.0
 // The native socket backend: C++ worker threads (native/socket) own the packet loop with
-// SO_REUSEPORT sockets and recvmmsg/sendmmsg; this side only configures them and moves their
-// counters into the Quilkin metrics on scrape. JavaScript never touches a packet.
-import type { EndpointAddress } from '../../../config/address';
+// SO_REUSEPORT sockets and recvmmsg/sendmmsg, running the native filter engine's chain.
+// This side compiles configs into engine generations and moves the workers' counters into
+// the Quilkin metrics on scrape. JavaScript never touches a packet.
 import type { Config } from '../../../config/model';
-import { loadNative } from '../../../native/index';
-import type { NativeSocketBackend } from '../../../native/socket/socket-addon';
+import { type NativeAddon, loadNative } from '../../../native/index';
+import type { EngineHandle, NativeSocketBackend } from '../../../native/socket/socket-addon';
 import { logger } from '../../../runtime/logger';
-import { PASS_NAME } from '../../filters/pass/pass';
+import { compileChain } from '../../compiler/description';
+import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { CounterSync } from './counter-sync';
-import { DNS_REFRESH_MS, endpointAddresses, nativeEndpoints, resolveNames } from './endpoint-table';
+import { DNS_REFRESH_MS, hostNames, resolveNames, withResolvedNames } from './endpoint-table';
 
 const log = logger('backend-socket');
+/** The engine keeps per-worker state in fixed tables of this many workers. */
+const MAX_WORKERS = 64;
 
-/** Filters the workers can run today without the native engine: those that change nothing. */
-const NO_OP_FILTERS = new Set([PASS_NAME]);
+type EngineConstructor = new (maxWorkers?: number) => EngineHandle;
 
-function checkFilters(config: Config): void {
-  const unsupported = config.filters.map((f) => f.name).filter((name) => !NO_OP_FILTERS.has(name));
-  if (unsupported.length > 0) {
-    throw new Error(`socket backend: filters need the native filter engine, which this build does not run yet: ${unsupported.join(', ')}`);
-  }
+function engineConstructor(addon: NativeAddon): EngineConstructor {
+  const ctor = (addon.engine as { Engine?: unknown }).Engine;
+  if (typeof ctor !== 'function') throw new Error('socket backend: the loaded addon has no engine part (rebuild with npm run build:native)');
+  return ctor as EngineConstructor;
+}
+
+/** Compiles a config (names replaced by their resolved IPs) and swaps it in; throws CompileError or the engine's message. */
+function publish(engine: EngineHandle, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry): void {
+  const compiled = compileChain(config.filters, withResolvedNames(config.clusters, resolved), registry);
+  engine.publish(compiled.description);
 }
 
 class SocketBackend implements ProxyBackend {
   readonly kind = 'socket' as const;
   private readonly counters: CounterSync;
-  private addresses: readonly EndpointAddress[] = [];
+  private config: Config;
   private resolved = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
-  private generation = 0;
   private stopped = false;
 
   constructor(
     private readonly native: NativeSocketBackend,
+    private readonly engine: EngineHandle,
+    private readonly registry: FilterRegistry,
     options: BackendOptions,
+    initial: Config,
   ) {
+    this.config = initial;
     this.counters = new CounterSync(native, options.metrics);
     options.metrics.onScrape(() => {
       if (!this.stopped) this.counters.sync();
     });
+    this.scheduleDns();
   }
 
   describe(): Record<string, unknown> {
@@ -50,10 +61,8 @@ class SocketBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     if (this.stopped) throw new Error('socket backend: applyConfig after stop');
-    checkFilters(config);
-    this.addresses = endpointAddresses(config);
-    this.native.applyEndpoints(nativeEndpoints(this.addresses, this.resolved));
-    this.generation++;
+    publish(this.engine, config, this.resolved, this.registry);
+    this.config = config;
     this.scheduleDns();
   }
 
@@ -65,7 +74,7 @@ class SocketBackend implements ProxyBackend {
   private scheduleDns(): void {
     clearInterval(this.dnsTimer);
     this.dnsTimer = undefined;
-    if (!this.addresses.some((a) => a.kind === 'dns')) return;
+    if (hostNames(this.config.clusters).length === 0) return;
     const refresh = (): void => void this.refreshNames();
     refresh();
     this.dnsTimer = setInterval(refresh, DNS_REFRESH_MS);
@@ -73,13 +82,17 @@ class SocketBackend implements ProxyBackend {
   }
 
   private async refreshNames(): Promise<void> {
-    const generation = this.generation;
-    const { resolved, failures } = await resolveNames(this.addresses);
-    for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets are dropped as io');
+    const config = this.config;
+    const { resolved, failures } = await resolveNames(hostNames(config.clusters));
+    for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; sends to it are dropped as no route');
     // A newer config may have arrived while we waited; its own refresh covers it.
-    if (this.stopped || generation !== this.generation) return;
+    if (this.stopped || config !== this.config) return;
     this.resolved = resolved;
-    this.native.applyEndpoints(nativeEndpoints(this.addresses, resolved));
+    try {
+      publish(this.engine, config, resolved, this.registry);
+    } catch (err) {
+      log.warn({ error: (err as Error).message }, 'could not republish the config with resolved endpoint names');
+    }
   }
 
   async stop(): Promise<void> {
@@ -92,22 +105,24 @@ class SocketBackend implements ProxyBackend {
   }
 }
 
-/** Starts the native workers. Throws an Error saying exactly why when the addon or a socket is unavailable. */
+/** Starts the native workers. Throws an Error saying exactly why when the addon, the config or a socket is unusable. */
 export const createSocketBackend: BackendFactory = async (options, initial) => {
   const { addon, error } = loadNative();
   if (!addon) throw new Error(`socket backend: native addon did not load: ${error?.message ?? 'unknown reason'}`);
   if (typeof addon.socket?.SocketBackend !== 'function') throw new Error('socket backend: the loaded addon has no socket part (rebuild with npm run build:native)');
-  checkFilters(initial);
-  const addresses = endpointAddresses(initial);
+  if (options.workers < 1 || options.workers > MAX_WORKERS) throw new Error(`socket backend: workers must be 1..${MAX_WORKERS}, got ${options.workers}`);
+  const Engine = engineConstructor(addon);
+  const engine = new Engine(options.workers);
+  // Names resolve in the background; until then sends to them count as `no route`.
+  publish(engine, initial, new Map(), options.registry);
   const native = new addon.socket.SocketBackend({
     port: options.port,
     workers: options.workers,
     sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
     maxSessions: options.maxSessions,
-    endpoints: nativeEndpoints(addresses, new Map()),
+    engine,
   });
-  const backend = new SocketBackend(native, options);
-  backend.applyConfig(initial);
+  const backend = new SocketBackend(native, engine, options.registry, options, initial);
   log.info(backend.describe(), 'socket backend started');
   return backend;
 };
