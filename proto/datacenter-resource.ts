@@ -13,13 +13,15 @@ interface ProtoDatacenter {
 }
 
 /**
- * Named by host IP with version `<ICAO>-<port>`, as a relay or manage server serves them.
- * An agent advertises itself with an empty host; the relay fills in the agent's address.
+ * Named by host IP with version `<ICAO>-<port>`, as a relay or manage server serves them. An
+ * agent advertises itself with an empty host, named by its ICAO code with the port as version;
+ * the relay fills in the agent's address from the connection.
  */
 export function encodeDatacenter(dc: Datacenter): EncodedResource {
   const { datacenter: type } = quilkinMessageTypes();
   const value = Buffer.from(type.encode(type.fromObject({ host: dc.host, qcmp_port: dc.qcmpPort, icao_code: dc.icaoCode })).finish());
-  return { name: dc.host === '' ? dc.icaoCode : dc.host, version: `${dc.icaoCode}-${dc.qcmpPort}`, value };
+  if (dc.host === '') return { name: dc.icaoCode, version: String(dc.qcmpPort), value };
+  return { name: dc.host, version: `${dc.icaoCode}-${dc.qcmpPort}`, value };
 }
 
 /** `hostOverride`: the peer's address, used by a relay for what an agent advertises. */

@@ -63,7 +63,7 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     expect(await metrics.render()).to.match(/quilkin_xds_acks\{control_plane="fake-cp",type="[^"]*Cluster"\} 1/);
   });
 
-  it('NACKs a malformed resource and an invalid endpoint with the reason, keeping the last good config', async () => {
+  it('NACKs malformed resources, unknown filters, mismatched and unknown types with the reason, keeping the last good config', async () => {
     const server = await fake();
     start([`http://127.0.0.1:${server.port}`]);
     await server.waitFor((m) => m.type_url === CLUSTER_TYPE);
@@ -81,6 +81,10 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     expect((chainNack.error_detail as { message: string }).message).to.contain('`nop` not found');
     server.send({ type_url: CLUSTER_TYPE, nonce: 'wrong-any', resources: badTokens.map((r) => ({ ...r, resource: { type_url: DATACENTER_TYPE, value: (r.resource as { value: Buffer }).value } })) });
     expect(((await server.waitFor((m) => m.response_nonce === 'wrong-any')).error_detail as { message: string }).message).to.contain('does not match');
+
+    const unknownType = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+    server.send({ type_url: unknownType, nonce: 'unknown-type', resources: [] });
+    expect(((await server.waitFor((m) => m.response_nonce === 'unknown-type')).error_detail as { message: string }).message).to.contain('was not subscribed to');
 
     expect(store.current.clusters[0].endpoints.map((e) => e.address.key)).to.deep.equal(['127.0.0.1:7001']);
     expect(await metrics.render()).to.match(/quilkin_xds_nacks\{control_plane="fake-cp",type="[^"]*Cluster"\} 2/);
