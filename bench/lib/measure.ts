@@ -152,7 +152,10 @@ export async function findKnee(env: MeasureEnv, load: Load, pid: number | null):
   let bad = overload.offeredPps;
   let good = 0;
   if (!ok(overload)) {
-    for (let rate = Math.floor(bad / 2); rate >= MIN_RATE && !good; rate = Math.floor(rate / 2)) {
+    // What it delivered under overload bounds where to start: livelock costs a socket
+    // proxy rarely more than 8x, so higher rates would only repeat the overload step.
+    const first = Math.floor(Math.min(bad / 2, Math.max(MIN_RATE, overload.deliveredPps * 8)));
+    for (let rate = first; rate >= MIN_RATE && !good; rate = Math.floor(rate / 2)) {
       const r = await flood(env, load, pid, rate);
       steps.push({ rate, r });
       if (ok(r)) good = rate;

@@ -51,7 +51,7 @@ async function xdpMode(t: Topology, dev: string): Promise<string> {
 }
 
 function daemonRunning(d: Daemon, note: string): Running {
-  return { pid: d.pid, note, check: () => d.check(), stop: () => d.stop() };
+  return { pid: d.pid, note, check: () => d.check(), stop: () => d.stop(1000) };
 }
 
 const kernel: Subject = {
