@@ -124,13 +124,22 @@ describe('socket backend (native workers, loopback)', function () {
     expect(sample(text, 'quilkin_session_total')).to.equal(2);
   });
 
-  it('serves IPv6 clients on the same dual-stack socket', async () => {
-    const e = await echo();
-    const { port } = await start(configFor([e.port]));
+  it('serves IPv6 clients on the same dual-stack socket, and IPv6 endpoints', async () => {
+    const e4 = await echo();
+    const e6 = dgram.createSocket({ type: 'udp6', recvBufferSize: RECV_BUFFER });
+    e6.on('message', (msg, rinfo) => e6.send(msg, rinfo.port, rinfo.address));
+    const port6 = await bound(e6, '::1');
+    cleanup.push(() => void e6.close());
+    const config = configFor([e4.port]);
+    const v6Endpoint = { address: parseEndpointAddress(`[::1]:${port6}`), tokens: [], userMetadata: {} };
+    const { port } = await start({ ...config, clusters: [{ endpoints: [...config.clusters[0].endpoints, v6Endpoint] }] });
     const c = await client('udp6');
     c.socket.send('over v6', port, '::1');
-    await waitFor('the reply', () => c.replies.length === 1);
-    expect(c.replies[0]).to.deep.equal({ text: 'over v6', fromPort: port });
+    await waitFor('both replies', () => c.replies.length === 2);
+    expect(c.replies).to.deep.equal([
+      { text: 'over v6', fromPort: port },
+      { text: 'over v6', fromPort: port },
+    ]);
   });
 
   it('applies a new endpoint list without dropping an established session', async () => {

@@ -152,4 +152,14 @@ describe('socket backend: hostile input and teardown', function () {
     await waitFor('every packet forwarded', async () => sample(await metrics.render(), read) === sent);
     expect(backend.sessionCount()).to.equal(8);
   });
+
+  it('fails to start with a precise error when the port is taken or the worker count is impossible', async () => {
+    const holder = await udp('udp6', '::');
+    const options = { qcmpPort: 0, sessionTimeoutSecs: 60, maxSessions: 10, metrics: new QuilkinMetrics(), registry: new FilterRegistry() };
+    let error: Error | undefined;
+    await createSocketBackend({ ...options, port: holder.port, workers: 1 }, configFor([])).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(new RegExp(`bind\\(\\[::\\]:port\\) for port ${holder.port}: Address already in use`));
+    await createSocketBackend({ ...options, port: 0, workers: 0 }, configFor([])).catch((e: Error) => (error = e));
+    expect(error?.message).to.equal('socket backend: workers must be 1..64, got 0');
+  });
 });
