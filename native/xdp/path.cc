@@ -2,12 +2,10 @@
 // The per-frame path of an AF_XDP worker. A received frame is either forwarded by rewriting it in
 // place (the last destination), copied for fan-out, answered (QCMP), sent through the kernel
 // (endpoint off this interface) or dropped with a counted reason; it is never lost silently.
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -16,13 +14,6 @@
 
 namespace qk::xdp {
 
-namespace {
-
-constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
-constexpr int kKernelPath = 0x100;     // next_hop(): not a drop reason, send through the kernel
-constexpr uint8_t kQcmpDir = 2;        // tx_dir_ of QCMP replies (not a Quilkin direction)
-constexpr uint32_t kQcmpPing = 17, kQcmpPong = 33;
-
 engine::SockAddr to_sock(const qk_addr& a) {
   engine::SockAddr s;
   s.family = a.family;
@@ -30,6 +21,11 @@ engine::SockAddr to_sock(const qk_addr& a) {
   std::memcpy(s.ip, a.addr, 16);
   return s;
 }
+
+namespace {
+
+constexpr uint8_t kQcmpDir = 2;  // tx_dir_ of QCMP replies (not a Quilkin direction)
+constexpr uint32_t kQcmpPing = 17, kQcmpPong = 33;
 
 qk_addr to_qk(const engine::SockAddr& s) {
   qk_addr a{};
@@ -134,7 +130,7 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     qk_nexthop nh;
     int why = next_hop(to, now, &nh);
     if (why == kKernelPath) {
-      kernel_send(f, fi, to, kRead);
+      kernel_send(f, fi, client, local, port, to, now);
       continue;
     }
     if (why) {
@@ -261,35 +257,6 @@ void Worker::flush_tx() {
   }
   if (packets[kQcmpDir]) bump(counters_.qcmp_replies, packets[kQcmpDir]);
   tx_n_ = 0;
-}
-
-// An endpoint this interface cannot reach (another interface, or this host): the payload goes
-// through an ordinary UDP socket. Counted; the first one is logged by the JS side.
-void Worker::kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& to, Direction dir) {
-  sockaddr_in6 sa{};
-  sa.sin6_family = AF_INET6;
-  sa.sin6_port = htons(to.port);
-  if (to.family == QK_INET4) {
-    sa.sin6_addr.s6_addr[10] = 0xff;
-    sa.sin6_addr.s6_addr[11] = 0xff;
-    std::memcpy(sa.sin6_addr.s6_addr + 12, to.addr, 4);
-  } else {
-    std::memcpy(sa.sin6_addr.s6_addr, to.addr, 16);
-  }
-  if (!kernel_noted_.load(std::memory_order_relaxed)) {
-    char ip[64];
-    inet_ntop(to.family == QK_INET4 ? AF_INET : AF_INET6, to.addr, ip, sizeof(ip));
-    std::snprintf(kernel_note_, sizeof(kernel_note_), "%s port %u", ip, unsigned(to.port));
-    kernel_noted_.store(true, std::memory_order_release);
-  }
-  if (sendto(kernel_fd_, f.data + fi.payload_off, fi.payload_len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sa),
-             sizeof(sa)) < 0) {
-    ew_->count_drop(dir == kWrite, QK_DROP_IO);
-    return;
-  }
-  bump(counters_.kernel_path[dir]);
-  bump(counters_.sent_packets[dir]);
-  bump(counters_.sent_bytes[dir], fi.payload_len);
 }
 
 }  // namespace qk::xdp

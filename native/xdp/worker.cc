@@ -68,13 +68,7 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
     *error = "next-hop cache (rtnetlink): " + errno_text(err);
     return nullptr;
   }
-  w->kernel_fd_ = ::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (w->kernel_fd_ < 0) {
-    *error = std::string("kernel-path UDP socket: ") + errno_text(errno);
-    return nullptr;
-  }
-  int off = 0;
-  setsockopt(w->kernel_fd_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+  w->kernel_ = std::make_unique<KernelPath>(s.idle_timeout_ns);
   w->ew_ = std::make_unique<engine::Worker>(*env.engine, monotonic_ns() ^ (uint64_t(queue) << 32));
   return w;
 }
@@ -82,7 +76,7 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
 Worker::~Worker() {
   stop();
   ew_.reset();
-  if (kernel_fd_ >= 0) close(kernel_fd_);
+  kernel_.reset();
   qk_nhcache__destroy(nh_);
   qk_xsk__delete(xsk_);
   qk_umem__delete(umem_);
@@ -122,6 +116,7 @@ void Worker::run() {
     }
     uint32_t n = qk_xsk__rx_batch(xsk_, rx, kBatch);
     for (uint32_t i = 0; i < n; i++) handle(rx[i], now);
+    if (!kernel_->empty()) kernel_replies(now);
     flush_tx();
     publish_counters();
     if (now >= next_expire_ns_) periodic(now);
@@ -134,8 +129,8 @@ void Worker::run() {
 // Nothing received: finish pending TX, then sleep until a frame or a neighbour/route change.
 void Worker::idle() {
   if (qk_xsk__tx_outstanding(xsk_)) qk_xsk__kick(xsk_);
-  pollfd pfds[2] = {{xsk_->fd, POLLIN, 0}, {qk_nhcache__fd(nh_), POLLIN, 0}};
-  poll(pfds, 2, kIdlePollMs);
+  pollfd pfds[3] = {{xsk_->fd, POLLIN, 0}, {qk_nhcache__fd(nh_), POLLIN, 0}, {kernel_->fd(), POLLIN, 0}};
+  poll(pfds, kernel_->fd() >= 0 ? 3 : 2, kIdlePollMs);
   qk_nhcache__poll(nh_);
 }
 
@@ -144,6 +139,7 @@ void Worker::periodic(uint64_t now) {
   next_expire_ns_ = now + kExpireEveryNs;
   qk_nhcache__poll(nh_);
   env_.sessions->expire(now);
+  kernel_->expire(now);
   xdp_statistics st;
   if (qk_xsk__kernel_stats(xsk_, &st) == 0) {
     publish(counters_.k_rx_dropped, st.rx_dropped);

@@ -12,6 +12,7 @@
 
 #include "native/engine/engine.h"
 #include "native/xdp/counters.h"
+#include "native/xdp/kernel_path.h"
 #include "native/xdp/sessions.h"
 #include "native/xdp/settings.h"
 #include "native/xsk/ring.h"
@@ -62,7 +63,11 @@ class Worker {
   void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
   int next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh);
   void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
-  void kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& to, Direction dir);
+  // kernel_io.cc: endpoints off this interface
+  void kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
+                   uint16_t port, const qk_addr& to, uint64_t now);
+  void kernel_replies(uint64_t now);
+  void kernel_reply(const KernelSession& s, uint32_t len, uint64_t now);
   void drop(uint64_t addr, Direction dir, uint8_t reason);
   void flush_tx();
 
@@ -71,7 +76,8 @@ class Worker {
   qk_umem* umem_ = nullptr;
   qk_xsk* xsk_ = nullptr;
   qk_nhcache* nh_ = nullptr;
-  int kernel_fd_ = -1;  // UDP socket for endpoints off this interface
+  std::unique_ptr<KernelPath> kernel_;
+  uint8_t kernel_buf_[2048];
   std::unique_ptr<engine::Worker> ew_;
   uint64_t gen_id_ = UINT64_MAX;
   qk_desc tx_[kTxMax];
@@ -87,5 +93,9 @@ class Worker {
 };
 
 uint64_t monotonic_ns();
+engine::SockAddr to_sock(const qk_addr& a);
+
+constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
+constexpr int kKernelPath = 0x100;     // Worker::next_hop(): not a drop reason, send through the kernel
 
 }  // namespace qk::xdp

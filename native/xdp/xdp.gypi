@@ -5,6 +5,8 @@
   "sources": [
     "backend.cc",
     "binding.cc",
+    "kernel_io.cc",
+    "kernel_path.cc",
     "path.cc",
     "program.cc",
     "worker.cc",

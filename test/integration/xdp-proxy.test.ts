@@ -55,6 +55,8 @@ for (const { mode, subnet } of MODES) {
       configFile = writeConfig(embarkConfig(defaultEndpoints(star)));
       proxy = startProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode } });
       await proxy.waitFor('Quilkin is ready');
+      // Everything below is about the xdp backend: a fallback is a failure here, with its reason.
+      if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
     });
 
     after(async function () {
@@ -127,5 +129,30 @@ for (const { mode, subnet } of MODES) {
       expect(got).to.have.length(150);
       expect(run.replies).to.have.length(150);
     });
+
+    it('fans a packet out to every endpoint when the chain chooses none (frame copies in UMEM)', async function () {
+      // No filters: every endpoint gets every packet; both echo, so the client gets two replies each.
+      const srv = star!.host('srv');
+      writeConfig(
+        `version: v1alpha1\nclusters:\n  - endpoints:\n      - address: "${srv.ipv4}:${SERVER_PORTS[0]}"\n      - address: "[${srv.ipv6}]:${SERVER_PORTS[1]}"\n`,
+        configFile,
+      );
+      await eventually(() => proxy!.output().split('"config applied"').length > 2, 10000);
+      const before = servers.received.length;
+      const tag = `fanout-${mode}`;
+      const run = await runClient(star!, star!.host('prx').ipv4, 10, 10, [tag]);
+      const got = servers.received.slice(before);
+      for (const port of SERVER_PORTS) expect(got.filter((r) => r.port === port && r.text.endsWith(tag))).to.have.length(10);
+      expect(run.replies).to.have.length(20);
+      expect(metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fanout_copies_total')).to.be.at.least(10);
+    });
   });
+}
+
+async function eventually(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -25,8 +25,8 @@ function peerCli(): string {
   return path.join(repoRoot(), 'dist', 'test', 'support', 'udp-peer-cli.js');
 }
 
-export function topology(subnet: number): Star {
-  return new Star({ prefix: 'qkxdp', hosts: ['cli', 'prx', 'srv'], subnet: [77, subnet], txChecksumOff: true }).create();
+export function topology(subnet: number, queues = 1): Star {
+  return new Star({ prefix: 'qkxdp', hosts: ['cli', 'prx', 'srv'], subnet: [77, subnet], txChecksumOff: true, queues }).create();
 }
 
 /** The Embark chain: version byte and 3-byte token captured from the end (removed), then TokenRouter. */
@@ -126,8 +126,13 @@ export class Servers {
   private readonly child: ChildProcess;
   private listening = 0;
 
-  constructor(star: Star, lifetimeMs = 120000) {
-    this.child = star.spawn('srv', [process.execPath, peerCli(), 'server', '::', SERVER_PORTS.join(','), String(lifetimeMs)]);
+  constructor(
+    star: Star,
+    lifetimeMs = 120000,
+    host = 'srv',
+    private readonly ports: readonly number[] = SERVER_PORTS,
+  ) {
+    this.child = star.spawn(host, [process.execPath, peerCli(), 'server', '::', ports.join(','), String(lifetimeMs)]);
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -142,8 +147,8 @@ export class Servers {
   }
 
   async ready(): Promise<void> {
-    for (let i = 0; i < 100 && this.listening < SERVER_PORTS.length; i++) await new Promise((r) => setTimeout(r, 50));
-    if (this.listening < SERVER_PORTS.length) throw new Error('UDP servers did not start');
+    for (let i = 0; i < 100 && this.listening < this.ports.length; i++) await new Promise((r) => setTimeout(r, 50));
+    if (this.listening < this.ports.length) throw new Error('UDP servers did not start');
   }
 
   on(port: number): string[] {

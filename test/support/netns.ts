@@ -29,6 +29,8 @@ export interface StarOptions {
   readonly subnet: readonly [number, number];
   /** Turn TX checksum offload off on every host veth: frames then carry full UDP checksums. */
   readonly txChecksumOff?: boolean;
+  /** rx/tx queues of every veth (default 1). */
+  readonly queues?: number;
 }
 
 export class Star {
@@ -73,7 +75,9 @@ export class Star {
 
   private addHost(h: Host): void {
     sh(['ip', 'netns', 'add', h.ns]);
-    sh(['ip', 'link', 'add', h.dev, 'netns', h.ns, 'type', 'veth', 'peer', 'name', h.peer, 'netns', this.bridgeNs]);
+    const q = String(this.options.queues ?? 1);
+    const queues = ['numrxqueues', q, 'numtxqueues', q];
+    sh(['ip', 'link', 'add', h.dev, 'netns', h.ns, ...queues, 'type', 'veth', 'peer', 'name', h.peer, 'netns', this.bridgeNs, ...queues]);
     sh(['ip', '-n', this.bridgeNs, 'link', 'set', h.peer, 'master', 'br0']);
     sh(['ip', '-n', this.bridgeNs, 'link', 'set', h.peer, 'up']);
     // GRO on the bridge side: native-mode XDP on veth delivers frames into a peer only when it

@@ -103,7 +103,7 @@ class XdpBackend implements ProxyBackend {
     const note = this.kernelPathLogged ? '' : this.native.kernelPathNote();
     if (note) {
       this.kernelPathLogged = true;
-      log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through the kernel (counted in quilkin_xdp_kernel_path_packets_total; replies to them are not forwarded)');
+      log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through a kernel socket per session (counted in quilkin_xdp_kernel_path_packets_total)');
     }
   }
 

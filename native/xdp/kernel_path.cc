@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-session kernel sockets for endpoints the attached interface cannot reach.
+#include "native/xdp/kernel_path.h"
+
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace qk::xdp {
+
+namespace {
+
+sockaddr_in6 to_sockaddr(const qk_addr& a) {
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_port = htons(a.port);
+  if (a.family == QK_INET4) {  // v4-mapped: one dual-stack socket type serves both families
+    sa.sin6_addr.s6_addr[10] = 0xff;
+    sa.sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(sa.sin6_addr.s6_addr + 12, a.addr, 4);
+  } else {
+    std::memcpy(sa.sin6_addr.s6_addr, a.addr, 16);
+  }
+  return sa;
+}
+
+}  // namespace
+
+bool KernelPath::Key::operator==(const Key& o) const {
+  return port == o.port && endpoint.family == o.endpoint.family && endpoint.port == o.endpoint.port &&
+         std::memcmp(endpoint.addr, o.endpoint.addr, 16) == 0;
+}
+
+size_t KernelPath::KeyHash::operator()(const Key& k) const {
+  uint64_t h = 1469598103934665603ull ^ (uint64_t(k.port) << 24 | uint64_t(k.endpoint.port) << 8 | k.endpoint.family);
+  for (uint8_t b : k.endpoint.addr) h = (h ^ b) * 1099511628211ull;
+  return size_t(h);
+}
+
+KernelPath::~KernelPath() {
+  for (auto& [key, s] : sessions_) close(s->fd);
+  if (epfd_ >= 0) close(epfd_);
+}
+
+int KernelPath::open(KernelSession* s) {
+  if (epfd_ < 0) {
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) return -errno;
+  }
+  int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int off = 0, on = 1;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in6 bind_to{};
+  bind_to.sin6_family = AF_INET6;
+  bind_to.sin6_port = htons(s->port);
+  sockaddr_in6 peer = to_sockaddr(s->endpoint);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = s;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&bind_to), sizeof(bind_to)) < 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)) < 0 || epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    int err = -errno;
+    close(fd);
+    return err;
+  }
+  s->fd = fd;
+  return 0;
+}
+
+int KernelPath::send(const qk_addr& client, const qk_addr& local, uint16_t port, const qk_addr& endpoint,
+                     const uint8_t* data, uint32_t len, uint64_t now) {
+  Key key{port, endpoint};
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) {
+    auto s = std::make_unique<KernelSession>();
+    s->client = client;
+    s->local = local;
+    s->endpoint = endpoint;
+    s->port = port;
+    int err = open(s.get());
+    if (err) return err;
+    it = sessions_.emplace(key, std::move(s)).first;
+  }
+  KernelSession& s = *it->second;
+  // The session table may have given this port to another client after an expiry: follow it.
+  s.client = client;
+  s.local = local;
+  s.last_ns = now;
+  if (::send(s.fd, data, len, MSG_DONTWAIT) < 0) return -errno;
+  return 0;
+}
+
+void KernelPath::receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint64_t now, const ReplyFn& on_reply) {
+  if (epfd_ < 0 || sessions_.empty()) return;
+  epoll_event events[16];
+  int n = epoll_wait(epfd_, events, 16, 0);
+  for (int i = 0; i < n && max_replies; i++) {
+    auto* s = static_cast<KernelSession*>(events[i].data.ptr);
+    for (; max_replies; max_replies--) {
+      ssize_t got = recv(s->fd, buf, cap, MSG_DONTWAIT);
+      if (got < 0) break;  // EAGAIN: drained; a refused send surfaces here too and is ignored
+      s->last_ns = now;
+      on_reply(*s, uint32_t(got));
+    }
+  }
+}
+
+void KernelPath::expire(uint64_t now) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (now - it->second->last_ns > idle_ns_) {
+      close(it->second->fd);  // closing also removes it from the epoll set
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace qk::xdp

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// `quilkin proxy xdp` on a veth with two rx queues: one AF_XDP socket and worker per queue (XSKMAP
+// slot = queue id), one session table shared by both workers. Several client flows, which the
+// sending veth spreads over its queues by hash, must all be routed and answered.
+import { expect } from 'chai';
+import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import type { Star } from '../support/netns';
+import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, Servers, startProxy, TOKENS, topology, writeConfig } from './xdp-topology';
+
+describe('proxy xdp with two rx queues', function () {
+  this.timeout(60000);
+  let star: Star | undefined;
+  let proxy: Proxy | undefined;
+  let servers: Servers;
+
+  before(async function () {
+    const reason = bpfUnavailableReason();
+    if (reason) {
+      console.log(`    skipped: ${reason}`);
+      this.skip();
+    }
+    star = topology(84, 2);
+    servers = new Servers(star);
+    await servers.ready();
+    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))));
+    await proxy.waitFor('Quilkin is ready');
+    if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
+  });
+
+  after(async function () {
+    try {
+      await proxy?.stop();
+    } finally {
+      star?.destroy();
+    }
+  });
+
+  it('binds one socket per queue and forwards every flow both ways', async function () {
+    const config = JSON.parse(adminGet(star!, '/config')) as { proxy: { queues: number; detection: string[] } };
+    expect(config.proxy.queues).to.equal(2);
+    expect(config.proxy.detection).to.include.members(['AF_XDP bind queue 0: copy mode (zero-copy unsupported)', 'AF_XDP bind queue 1: copy mode (zero-copy unsupported)']);
+    const target = star!.host('prx').ipv4;
+    const flows = [...Array(6).keys()];
+    const runs = await Promise.all(flows.map((f) => runClient(star!, target, 10, 20, [embarkPayload(`mq${f}`, TOKENS[f % 2])])));
+    for (const [f, run] of runs.entries()) {
+      expect(run.replies.filter((r) => r.endsWith(`mq${f}`)), `flow ${f}`).to.have.length(10);
+    }
+    expect(servers.received.filter((r) => /:mq\d$/.test(r.text))).to.have.length(60);
+  });
+});
