@@ -7,9 +7,14 @@ import * as dgram from 'node:dgram';
 import { parseEndpointAddress } from '../../config/address';
 import type { Config, FilterConfig } from '../../config/model';
 import type { ProxyBackend } from '../../data-plane/backends/backend';
+import { EngineDebugLog } from '../../data-plane/backends/socket/engine-debug-log';
 import { createSocketBackend } from '../../data-plane/backends/socket/socket-backend';
+import { compileChain } from '../../data-plane/compiler/description';
 import { registerAll } from '../../data-plane/filters/index';
 import { FilterRegistry } from '../../data-plane/filters/registry';
+import { loadEngine } from '../../native/engine/engine-addon';
+import { loadNative } from '../../native/index';
+import type { ModuleLogger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
 
 const GEO = 'asn="",ip_prefix=""';
@@ -17,6 +22,7 @@ const CAPTURE = 'quilkin.filters.capture.v1alpha1.Capture';
 const TOKEN_ROUTER = 'quilkin.filters.token_router.v1alpha1.TokenRouter';
 const CONCATENATE = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
 const DROP = 'quilkin.filters.drop.v1alpha1.Drop';
+const DEBUG = 'quilkin.filters.debug.v1alpha1.Debug';
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -114,5 +120,35 @@ describe('socket backend with native filters', function () {
     client.socket.send('still' + 'a', port, '127.0.0.1');
     await waitFor('the reply through the old chain', () => client.received.length === 1);
     expect(client.received).to.deep.equal(['still!']);
+  });
+
+  it('logs Debug filter events from the workers with the filter id, source and contents', async () => {
+    const a = await udp(true);
+    const cfg = config([{ port: a.port, token: 'a' }], [{ name: DEBUG, config: { id: 'probe' } }]);
+    const compiled = compileChain(cfg.filters, cfg.clusters, registry);
+    const Engine = loadEngine().engine?.Engine;
+    const SocketBackend = loadNative().addon?.socket.SocketBackend;
+    if (!Engine || !SocketBackend) throw new Error('addon not built');
+    const engine = new Engine(1);
+    engine.publish(compiled.description);
+    const native = new SocketBackend({ port: 0, workers: 1, sessionTimeoutMs: 60_000, maxSessions: 10, engine });
+    const lines: Array<{ fields: Record<string, unknown>; message?: string }> = [];
+    const record = (fields: Record<string, unknown> | string, message?: string): void => void lines.push({ fields: typeof fields === 'string' ? {} : fields, message });
+    const log: ModuleLogger = { trace: record, debug: record, info: record, warn: record, error: record, fatal: record, isLevelEnabled: () => true };
+    const debugLog = new EngineDebugLog(engine, log);
+    debugLog.follow(compiled.slots);
+    try {
+      const client = await udp();
+      client.socket.send('peek', native.describe().port, '127.0.0.1');
+      await waitFor('the reply', () => client.received.length === 1);
+      await waitFor('both events', () => lines.length === 2, 2000);
+      const read = lines.find((l) => l.message === 'Read filter event');
+      const write = lines.find((l) => l.message === 'Write filter event');
+      expect(read?.fields).to.deep.equal({ id: 'probe', source: `127.0.0.1:${client.port}`, contents: 'peek' });
+      expect(write?.fields).to.deep.equal({ id: 'probe', source: `127.0.0.1:${a.port}`, dest: `127.0.0.1:${client.port}`, contents: 'peek' });
+    } finally {
+      native.stop();
+      debugLog.stop();
+    }
   });
 });

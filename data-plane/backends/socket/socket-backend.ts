@@ -4,36 +4,32 @@
 // This side compiles configs into engine generations and moves the workers' counters into
 // the Quilkin metrics on scrape. JavaScript never touches a packet.
 import type { Config } from '../../../config/model';
-import { type NativeAddon, loadNative } from '../../../native/index';
-import type { EngineHandle, NativeSocketBackend } from '../../../native/socket/socket-addon';
+import { type NativeEngine, loadEngine } from '../../../native/engine/engine-addon';
+import { loadNative } from '../../../native/index';
+import type { NativeSocketBackend } from '../../../native/socket/socket-addon';
 import { logger } from '../../../runtime/logger';
-import { compileChain } from '../../compiler/description';
+import { type SlotInfo, compileChain } from '../../compiler/description';
 import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { CounterSync } from './counter-sync';
+import { EngineDebugLog } from './engine-debug-log';
 import { DNS_REFRESH_MS, hostNames, resolveNames, withResolvedNames } from './endpoint-table';
 
 const log = logger('backend-socket');
 /** The engine keeps per-worker state in fixed tables of this many workers. */
 const MAX_WORKERS = 64;
 
-type EngineConstructor = new (maxWorkers?: number) => EngineHandle;
-
-function engineConstructor(addon: NativeAddon): EngineConstructor {
-  const ctor = (addon.engine as { Engine?: unknown }).Engine;
-  if (typeof ctor !== 'function') throw new Error('socket backend: the loaded addon has no engine part (rebuild with npm run build:native)');
-  return ctor as EngineConstructor;
-}
-
 /** Compiles a config (names replaced by their resolved IPs) and swaps it in; throws CompileError or the engine's message. */
-function publish(engine: EngineHandle, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry): void {
+function publish(engine: NativeEngine, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry): readonly SlotInfo[] {
   const compiled = compileChain(config.filters, withResolvedNames(config.clusters, resolved), registry);
   engine.publish(compiled.description);
+  return compiled.slots;
 }
 
 class SocketBackend implements ProxyBackend {
   readonly kind = 'socket' as const;
   private readonly counters: CounterSync;
+  private readonly debugLog: EngineDebugLog;
   private config: Config;
   private resolved = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -41,13 +37,16 @@ class SocketBackend implements ProxyBackend {
 
   constructor(
     private readonly native: NativeSocketBackend,
-    private readonly engine: EngineHandle,
+    private readonly engine: NativeEngine,
     private readonly registry: FilterRegistry,
     options: BackendOptions,
     initial: Config,
+    slots: readonly SlotInfo[],
   ) {
     this.config = initial;
     this.counters = new CounterSync(native, options.metrics);
+    this.debugLog = new EngineDebugLog(engine, log);
+    this.debugLog.follow(slots);
     options.metrics.onScrape(() => {
       if (!this.stopped) this.counters.sync();
     });
@@ -61,7 +60,7 @@ class SocketBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     if (this.stopped) throw new Error('socket backend: applyConfig after stop');
-    publish(this.engine, config, this.resolved, this.registry);
+    this.debugLog.follow(publish(this.engine, config, this.resolved, this.registry));
     this.config = config;
     this.scheduleDns();
   }
@@ -99,6 +98,7 @@ class SocketBackend implements ProxyBackend {
     if (this.stopped) return;
     clearInterval(this.dnsTimer);
     this.native.stop();
+    this.debugLog.stop();
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
     this.stopped = true;
@@ -111,10 +111,11 @@ export const createSocketBackend: BackendFactory = async (options, initial) => {
   if (!addon) throw new Error(`socket backend: native addon did not load: ${error?.message ?? 'unknown reason'}`);
   if (typeof addon.socket?.SocketBackend !== 'function') throw new Error('socket backend: the loaded addon has no socket part (rebuild with npm run build:native)');
   if (options.workers < 1 || options.workers > MAX_WORKERS) throw new Error(`socket backend: workers must be 1..${MAX_WORKERS}, got ${options.workers}`);
-  const Engine = engineConstructor(addon);
-  const engine = new Engine(options.workers);
+  const { engine: enginePart } = loadEngine();
+  if (typeof enginePart?.Engine !== 'function') throw new Error('socket backend: the loaded addon has no engine part (rebuild with npm run build:native)');
+  const engine = new enginePart.Engine(options.workers);
   // Names resolve in the background; until then sends to them count as `no route`.
-  publish(engine, initial, new Map(), options.registry);
+  const slots = publish(engine, initial, new Map(), options.registry);
   const native = new addon.socket.SocketBackend({
     port: options.port,
     workers: options.workers,
@@ -122,7 +123,7 @@ export const createSocketBackend: BackendFactory = async (options, initial) => {
     maxSessions: options.maxSessions,
     engine,
   });
-  const backend = new SocketBackend(native, engine, options.registry, options, initial);
+  const backend = new SocketBackend(native, engine, options.registry, options, initial, slots);
   log.info(backend.describe(), 'socket backend started');
   return backend;
 };
