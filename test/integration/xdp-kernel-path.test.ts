@@ -16,6 +16,7 @@ describe('proxy xdp: endpoints off the attached interface use the kernel path', 
   let proxy: Proxy | undefined;
   let remote: Servers;
   let local: Servers;
+  let configFile: string;
 
   before(async function () {
     const reason = bpfUnavailableReason();
@@ -28,7 +29,8 @@ describe('proxy xdp: endpoints off the attached interface use the kernel path', 
     local = new Servers(star, 120000, 'prx', [LOCAL_PORT]);
     await Promise.all([remote.ready(), local.ready()]);
     const endpoints = [...defaultEndpoints(star), { address: `${star.host('prx').ipv4}:${LOCAL_PORT}`, token: 'ccc' }];
-    proxy = startProxy(star, writeConfig(embarkConfig(endpoints)));
+    configFile = writeConfig(embarkConfig(endpoints));
+    proxy = startProxy(star, configFile);
     await proxy.waitFor('Quilkin is ready');
     if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
   });
@@ -52,5 +54,18 @@ describe('proxy xdp: endpoints off the attached interface use the kernel path', 
     expect(metrics).to.match(/quilkin_xdp_kernel_path_packets_total\{event="write"\} 10\b/);
     await proxy!.waitFor('endpoint not reachable through the attached interface', 5000);
     expect(proxy!.output().split('endpoint not reachable through the attached interface')).to.have.length(2);
+  });
+
+  it('resolves an endpoint given by DNS name (localhost: the kernel path again)', async function () {
+    const endpoints = [...defaultEndpoints(star!), { address: `localhost:${LOCAL_PORT}`, token: 'ddd' }];
+    writeConfig(embarkConfig(endpoints), configFile);
+    await proxy!.waitFor('"config applied"', 10000);
+    let replies: string[] = [];
+    // Resolution runs after the config is applied: retry briefly until the name has an address.
+    for (let attempt = 0; attempt < 10 && replies.length === 0; attempt++) {
+      replies = (await runClient(star!, star!.host('prx').ipv4, 1, 10, [embarkPayload('by-name', 'ddd')], 500)).replies;
+    }
+    expect(replies.some((t) => t.endsWith('by-name'))).to.equal(true);
+    expect(local.on(LOCAL_PORT).some((t) => t.endsWith('by-name'))).to.equal(true);
   });
 });

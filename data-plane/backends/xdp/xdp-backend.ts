@@ -15,6 +15,7 @@ import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { QuilkinSync } from './quilkin-sync';
+import { hasNames, REFRESH_MS, resolveNames } from './resolve-names';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
 
 const log = logger('backend-xdp');
@@ -47,6 +48,8 @@ class XdpBackend implements ProxyBackend {
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
   private stopped = false;
+  private configGeneration = 0;
+  private dnsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly native: NativeXdpBackend,
@@ -85,6 +88,22 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) throw new Error('xdp backend: applyConfig after stop');
     const generation = publishChain(this.engine, config, this.options.registry);
     log.debug({ generation }, 'engine generation published');
+    this.configGeneration++;
+    clearInterval(this.dnsTimer);
+    this.dnsTimer = undefined;
+    if (!hasNames(config)) return;
+    const refresh = (): void => void this.publishResolved(config, this.configGeneration);
+    refresh();
+    this.dnsTimer = setInterval(refresh, REFRESH_MS);
+    this.dnsTimer.unref();
+  }
+
+  /** Republishes `config` with its DNS names resolved, unless a newer config arrived meanwhile. */
+  private async publishResolved(config: Config, generation: number): Promise<void> {
+    const { config: resolved, failures } = await resolveNames(config);
+    for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets drop as no route');
+    if (this.stopped || generation !== this.configGeneration) return;
+    publishChain(this.engine, resolved, this.options.registry);
   }
 
   sessionCount(): number {
@@ -110,6 +129,7 @@ class XdpBackend implements ProxyBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
+    clearInterval(this.dnsTimer);
     this.native.stop();
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
@@ -176,6 +196,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
       throw err;
     }
     const backend = new XdpBackend(native, engine, options, ports, state);
+    backend.applyConfig(initial); // starts name resolution when the config has DNS endpoints
     const d = native.describe();
     state.record({ interface: ifname, progId: d.progId, mode: d.mode });
     for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
