@@ -97,7 +97,8 @@ static void usage(void)
 	exit(2);
 }
 
-static void parse_opts(struct gen_opts *o, int argc, char **argv)
+/* Returns 0, or -1 when an option is missing or malformed. */
+static int parse_opts(struct gen_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "ifname", 1, 0, 'i' },  { "dst-mac", 1, 0, 'm' }, { "src", 1, 0, 's' },
@@ -107,27 +108,29 @@ static void parse_opts(struct gen_opts *o, int argc, char **argv)
 	};
 	int c, have = 0;
 
+	optind = 0; /* glibc: a full reset, so serve mode can parse one request after another */
 	*o = (struct gen_opts){ .sessions = 1, .payload = 64, .duration = 1, .token = { 'a', 'b', 'c' },
 				.version = 1 };
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ifname = optarg; break;
-		case 'm': if (loader__parse_mac(optarg, o->dst_mac)) usage(); have |= 1; break;
-		case 's': if (inet_pton(AF_INET, optarg, &o->src) != 1) usage(); have |= 2; break;
-		case 'd': if (loader__parse_ipport(optarg, &o->dst, &o->dport_be)) usage(); have |= 4; break;
+		case 'm': if (loader__parse_mac(optarg, o->dst_mac)) return -1; have |= 1; break;
+		case 's': if (inet_pton(AF_INET, optarg, &o->src) != 1) return -1; have |= 2; break;
+		case 'd': if (loader__parse_ipport(optarg, &o->dst, &o->dport_be)) return -1; have |= 4; break;
 		case 'n': o->sessions = (unsigned)atoi(optarg); break;
 		case 'p': o->payload = (unsigned)atoi(optarg); break;
 		case 'f': o->embark = !strcmp(optarg, "embark"); break;
-		case 'k': if (strlen(optarg) != 3) usage(); memcpy(o->token, optarg, 3); break;
+		case 'k': if (strlen(optarg) != 3) return -1; memcpy(o->token, optarg, 3); break;
 		case 'v': o->version = (uint8_t)atoi(optarg); break;
 		case 'r': o->rate = atof(optarg); break;
 		case 'D': o->duration = atof(optarg); break;
-		default: usage();
+		default: return -1;
 		}
 	}
 	if (have != 7 || !o->ifname || !o->sessions || o->payload < 8 || o->duration <= 0 || o->duration > 600 ||
 	    o->payload + 4 + 42 > GEN_MAX_FRAME)
-		usage();
+		return -1;
+	return 0;
 }
 
 /* Runs the program `repeat` times on live frames leaving through ifindex. */
@@ -168,42 +171,84 @@ static int generate(const struct gen_opts *o, int prog_fd, int ifindex, const st
 	return err;
 }
 
-int main(int argc, char **argv)
+/* One request: build the template, run, print {"sent","duration_s","tx_pps","frame_bytes"}. */
+static int serve_one(struct bpf_object *obj, const struct gen_opts *o)
 {
 	static struct gen_cfg cfg;
-	struct bpf_object *obj;
-	struct gen_opts o;
 	uint8_t src_mac[6];
 	uint32_t zero = 0;
-	int err, ifindex, prog_fd, cfg_fd, sent_fd;
+	int ifindex = loader__if(o->ifname, src_mac), prog_fd = loader__prog_fd(obj, "xdp_gen");
+	int cfg_fd = loader__map_fd(obj, "gen_cfg"), sent_fd = loader__map_fd(obj, "gen_sent"), err;
 
-	parse_opts(&o, argc, argv);
-	ifindex = loader__if(o.ifname, src_mac);
-	if (ifindex < 0)
-		return 1;
-	if (loader__open("xdp_gen", &obj))
-		return 1;
-	prog_fd = loader__prog_fd(obj, "xdp_gen");
-	cfg_fd = loader__map_fd(obj, "gen_cfg");
-	sent_fd = loader__map_fd(obj, "gen_sent");
-	if (prog_fd < 0 || cfg_fd < 0 || sent_fd < 0)
-		return 1;
-	cfg.len = build_frame(&o, src_mac, cfg.frame);
-	cfg.sessions = o.sessions;
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY)) {
-		fprintf(stderr, "write gen_cfg: %s\n", strerror(errno));
-		return 1;
-	}
+	if (ifindex < 0 || prog_fd < 0 || cfg_fd < 0 || sent_fd < 0)
+		return -ENOENT;
+	cfg.len = build_frame(o, src_mac, cfg.frame);
+	cfg.sessions = o->sessions;
+	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY))
+		return -errno;
+	uint64_t sent0 = loader__percpu_sum_u64(sent_fd, 1, 0);
 	double t0 = now_s();
-	err = generate(&o, prog_fd, ifindex, &cfg);
+	err = generate(o, prog_fd, ifindex, &cfg);
 	double secs = now_s() - t0;
 	if (err) {
-		fprintf(stderr, "BPF_PROG_RUN (live frames) on %s: %s\n", o.ifname, strerror(-err));
-		return 1;
+		fprintf(stderr, "BPF_PROG_RUN (live frames) on %s: %s\n", o->ifname, strerror(-err));
+		return err;
 	}
-	uint64_t sent = loader__percpu_sum_u64(sent_fd, 1, 0);
+	uint64_t sent = loader__percpu_sum_u64(sent_fd, 1, 0) - sent0;
 	printf("{\"sent\":%lu,\"duration_s\":%.4f,\"tx_pps\":%.1f,\"frame_bytes\":%u}\n", sent, secs,
 	       (double)sent / secs, cfg.len);
-	bpf_object__close(obj);
+	fflush(stdout);
 	return 0;
+}
+
+/* --serve: load once, then run one request per stdin line (the same options as the
+ * command line); saves the object load and verification on every run. */
+static int serve(struct bpf_object *obj)
+{
+	char line[1024], *args[64];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		int n = 0;
+		struct gen_opts o;
+
+		args[n++] = "xdp_gen";
+		for (char *tok = strtok(line, " \t\r\n"); tok && n < 63; tok = strtok(NULL, " \t\r\n"))
+			args[n++] = tok;
+		args[n] = NULL;
+		if (parse_opts(&o, n, args)) {
+			printf("{\"error\":\"bad request\"}\n");
+			fflush(stdout);
+			continue;
+		}
+		int err = serve_one(obj, &o);
+		if (err) {
+			printf("{\"error\":\"%s\"}\n", strerror(-err));
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct gen_opts o;
+	int err;
+
+	if (argc == 2 && !strcmp(argv[1], "--serve")) {
+		if (loader__open("xdp_gen", &obj))
+			return 1;
+		printf("{\"ready\":true}\n");
+		fflush(stdout);
+		err = serve(obj);
+		bpf_object__close(obj);
+		return err ? 1 : 0;
+	}
+	if (parse_opts(&o, argc, argv))
+		usage();
+	if (loader__open("xdp_gen", &obj))
+		return 1;
+	err = serve_one(obj, &o);
+	bpf_object__close(obj);
+	return err ? 1 : 0;
 }

@@ -47,16 +47,23 @@ async function build(root: string): Promise<void> {
   if (r.code !== 0) throw new Error(`bench/build.sh failed: ${r.stderr.trim()}`);
 }
 
-async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<LineClient> {
+async function lineDaemon(name: string, argv: string[], daemons: Daemon[]): Promise<LineClient> {
+  const d = new Daemon(name, argv);
+  daemons.push(d);
+  const client = new LineClient(d);
+  const first = await client.next(15000).catch(() => '');
+  if (!first.includes('"ready":true')) throw new Error(`${name} did not start: ${d.recentOutput()}`);
+  return client;
+}
+
+async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<{ sink: LineClient; gen: LineClient }> {
   const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `0.0.0.0:${t.ports.echo}`, '--duration', '900']));
   daemons.push(echo);
   await echo.waitFor(() => echo.printed('ready'), 5000);
-  const sinkDaemon = new Daemon('xdp_sink', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.server, t.dev.serverOneArm]));
-  daemons.push(sinkDaemon);
-  const sink = new LineClient(sinkDaemon);
-  const first = await sink.next(10000).catch(() => '');
-  if (!first.includes('"ready":true')) throw new Error(`xdp_sink did not start: ${sinkDaemon.recentOutput()}`);
-  return sink;
+  const sinkArgv = [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.server, t.dev.serverOneArm];
+  const sink = await lineDaemon('xdp_sink', inNs(t.ns.server, t.cpu.load, sinkArgv), daemons);
+  const gen = await lineDaemon('xdp_gen', inNs(t.ns.client, t.cpu.load, [path.join(bin, 'xdp_gen'), '--serve']), daemons);
+  return { sink, gen };
 }
 
 /** The bounds of the box (kernel, XDP ceiling) first, so a run cut short by its time
@@ -104,12 +111,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
   try {
     await build(opts.root);
     await topology.up(opts.root, t, opts.octet);
-    const sink = await startFixtures(bin, t, daemons);
-    const m = { bin, topo: t, sink };
+    const { sink, gen } = await startFixtures(bin, t, daemons);
+    const m = { bin, topo: t, sink, gen };
     for (const s of runOrder(opts.profile.subjects)) {
       if ((Date.now() - started) / 1000 > opts.profile.budgetSeconds) {
         const reason = `skipped: the run had used its ${opts.profile.budgetSeconds} s budget before this subject`;
-        subjects.push({ id: s.id, label: s.label, available: false, reason, sessions: {}, chains: {} });
+        subjects.push({ id: s.id, label: s.label, available: false, reason, sessions: {}, chains: {}, phaseSeconds: {} });
         log(`${s.id}: ${reason}`);
         continue;
       }

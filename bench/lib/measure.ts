@@ -12,6 +12,8 @@ export interface MeasureEnv {
   bin: string;
   topo: Topology;
   sink: LineClient;
+  /** The in-kernel generator, loaded once (`xdp_gen --serve`), one run per request. */
+  gen: LineClient;
 }
 
 export interface Load {
@@ -40,13 +42,17 @@ interface SinkReport {
   packets: number;
 }
 
-function genArgs(env: MeasureEnv, load: Load, rate: number): string[] {
+function genRequest(env: MeasureEnv, load: Load, rate: number): string {
   const t = env.topo;
-  return inNs(t.ns.client, t.cpu.load, [
-    path.join(env.bin, 'xdp_gen'), '--ifname', t.dev.client, '--dst-mac', t.mac.proxyClient, '--src', t.ip.client[0],
-    '--dst', load.target, '--sessions', String(load.sessions), '--format', load.format, '--token', TOKEN,
-    '--version-byte', String(VERSION_BYTE), '--rate', String(rate), '--duration', String(load.seconds),
-  ]);
+  return [
+    '--ifname', t.dev.client, '--dst-mac', t.mac.proxyClient, '--src', t.ip.client[0], '--dst', load.target,
+    '--sessions', String(load.sessions), '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE),
+    '--rate', String(rate), '--duration', String(load.seconds),
+  ].join(' ');
+}
+
+function generate(env: MeasureEnv, load: Load, rate: number): Promise<GenReport> {
+  return env.gen.ask<GenReport>(genRequest(env, load, rate), load.seconds * 1000 + 10000);
 }
 
 /** Touches every session once at a rate most subjects can take, so the measured run
@@ -54,7 +60,7 @@ function genArgs(env: MeasureEnv, load: Load, rate: number): string[] {
 export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
   if (load.sessions <= 1) return;
   const seconds = Math.min(1, Math.max(0.05, load.sessions / 100000));
-  await runJson(genArgs(env, { ...load, seconds }, Math.ceil(load.sessions / seconds)), seconds * 1000 + 10000);
+  await generate(env, { ...load, seconds }, Math.ceil(load.sessions / seconds));
   await sleep(300); // let the warm-up backlog drain before the measured run reads the sink
 }
 
@@ -78,7 +84,7 @@ export async function flood(env: MeasureEnv, load: Load, pid: number | null, rat
   const cpu0 = readCpuTimes();
   const t0 = process.hrtime.bigint();
   const proc0 = pid === null ? 0 : treeCpuSeconds(pid);
-  const gen = await runJson<GenReport>(genArgs(env, load, rate), load.seconds * 1000 + 10000);
+  const gen = await generate(env, load, rate);
   const after = await settledSinkCount(env);
   const proc1 = pid === null ? 0 : treeCpuSeconds(pid);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;

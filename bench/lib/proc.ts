@@ -145,9 +145,9 @@ export class LineClient {
     });
   }
 
-  async ask<T>(command: string): Promise<T> {
+  async ask<T>(command: string, timeoutMs = 3000): Promise<T> {
     this.daemon.child.stdin!.write(`${command}\n`);
-    const answer = JSON.parse(await this.next()) as T & { error?: string };
+    const answer = JSON.parse(await this.next(timeoutMs)) as T & { error?: string };
     if (answer.error) throw new Error(`${this.daemon.name} ${command}: ${answer.error}`);
     return answer;
   }

@@ -28,6 +28,8 @@ export interface SubjectResult {
   available: boolean;
   reason?: string;
   note?: string;
+  /** Wall seconds spent per phase (start, knee, sessions, echo, chain-N), for budgeting. */
+  phaseSeconds: Record<string, number>;
   /** A failure that cut the subject's measurements short. */
   error?: string;
   /** The sustainable rate search (1 session, plain forward); all floods run at its rate. */
@@ -38,6 +40,14 @@ export interface SubjectResult {
   chains: Record<string, Reps<FloodResult>>;
   echo?: Reps<EchoResult>;
   latency?: Reps<EchoResult>;
+}
+
+/** Starts a phase clock; calling the result records the phase's wall time into out. */
+function phase(out: SubjectResult, name: string): () => void {
+  const t0 = Date.now();
+  return () => {
+    out.phaseSeconds[name] = (Date.now() - t0) / 1000;
+  };
 }
 
 function message(err: unknown): string {
@@ -58,6 +68,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   const target = s.target(m.topo);
   await m.sink.ask('drop');
   let rate = 0;
+  const kneeDone = phase(out, 'knee');
   try {
     const knee = await findKnee(m, { target, sessions: 1, format: 'none', seconds: p.stepSeconds }, running.pid);
     out.knee = knee;
@@ -65,6 +76,8 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   } catch (err) {
     out.knee = { error: message(err) };
   }
+  kneeDone();
+  const sessionsDone = phase(out, 'sessions');
   for (const sessions of p.sessions) {
     const load = { target, sessions, format: 'none' as const, seconds: p.floodSeconds };
     out.sessions[String(sessions)] = await repeat(p.reps, async (i) => {
@@ -75,6 +88,8 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
     });
   }
   if (out.sessions['1']) out.chains['0'] = out.sessions['1'];
+  sessionsDone();
+  const echoDone = phase(out, 'echo');
   await m.sink.ask('pass');
   const one = { target, sessions: 1, format: 'none' as const };
   try {
@@ -85,6 +100,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
     out.echo = out.latency = { error: message(err) };
   }
   await m.sink.ask('drop');
+  echoDone();
   return rate;
 }
 
@@ -109,10 +125,12 @@ async function chainRuns(m: MeasureEnv, start: StartEnv, s: Subject, chain: Chai
 }
 
 export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject, p: Profile, log: (line: string) => void): Promise<SubjectResult> {
-  const out: SubjectResult = { id: s.id, label: s.label, available: false, sessions: {}, chains: {} };
+  const out: SubjectResult = { id: s.id, label: s.label, available: false, sessions: {}, chains: {}, phaseSeconds: {} };
   let running: Running;
+  const startDone = phase(out, 'start');
   try {
     running = await s.start(start, 0);
+    startDone();
   } catch (err) {
     out.reason = message(err);
     log(`${s.id}: not available: ${out.reason}`);
@@ -130,7 +148,9 @@ export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject,
     await running.stop();
   }
   for (const chain of CHAIN_LENGTHS.filter((c) => c > 0 && s.chains.includes(c) && p.chains.includes(c))) {
+    const chainDone = phase(out, `chain-${chain}`);
     out.chains[String(chain)] = await chainRuns(m, start, s, chain, p, rate);
+    chainDone();
   }
   log(`${s.id}: done`);
   return out;

@@ -14,7 +14,7 @@ function floodRun(deliveredPps: number): FloodResult {
 }
 
 function subject(id: string, runs: number[]): SubjectResult {
-  return { id, label: id, available: true, sessions: { '1': { runs: runs.map(floodRun) } }, chains: {} };
+  return { id, label: id, available: true, sessions: { '1': { runs: runs.map(floodRun) } }, chains: {}, phaseSeconds: {} };
 }
 
 describe('bench summary', () => {
@@ -36,7 +36,7 @@ describe('bench summary', () => {
   });
 
   it('draws one labelled row per subject, unavailable ones marked', () => {
-    const down: SubjectResult = { id: 'x', label: 'missing one', available: false, reason: 'no CLI', sessions: {}, chains: {} };
+    const down: SubjectResult = { id: 'x', label: 'missing one', available: false, reason: 'no CLI', sessions: {}, chains: {}, phaseSeconds: {} };
     const svg = renderChart([subject('fast', [3e6, 2e6, 1e6]), down], 'title');
     expect(svg.startsWith('<svg')).to.equal(true);
     expect(svg).to.include('>2.00M<');
