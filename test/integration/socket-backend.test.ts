@@ -162,12 +162,12 @@ describe('socket backend (native workers, loopback)', function () {
 
   it('expires idle sessions after the session timeout', async () => {
     const e = await echo();
-    const { port, backend, metrics } = await start(configFor([e.port]), { sessionTimeoutSecs: 0.3 });
+    const { port, backend, metrics } = await start(configFor([e.port]), { sessionTimeoutSecs: 1 });
     const c = await client();
     c.socket.send('one', port, '127.0.0.1');
     await waitFor('reply', () => c.replies.length === 1);
     expect(backend.sessionCount()).to.equal(1);
-    await waitFor('expiry', () => backend.sessionCount() === 0, 3000);
+    await waitFor('expiry', () => backend.sessionCount() === 0, 5000);
     const text = await metrics.render();
     expect(sample(text, 'quilkin_session_duration_secs_count')).to.equal(1);
     expect(sample(text, 'quilkin_session_active{asn="",ip_prefix="",organization="",country_code="",prefix_entity="",prefix_name=""}')).to.equal(0);
