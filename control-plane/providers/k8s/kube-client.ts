@@ -14,7 +14,12 @@ export function loadKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('no Kubernetes cluster configured: set KUBECONFIG, provide ~/.kube/config, or run in a pod with a service account');
+  // With nothing found, client-node falls back to an unauthenticated http://localhost:8080,
+  // which it then refuses to use: say what is missing instead of retrying that forever.
+  const fallback = cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080' && kc.getCurrentUser()?.name === 'user';
+  if (!cluster || fallback) {
+    throw new Error('no Kubernetes cluster configured: set KUBECONFIG, provide ~/.kube/config, or run in a pod with a service account');
+  }
   const source = process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : cluster.name === 'inCluster' ? 'in-cluster service account' : 'kubeconfig';
   log.info({ server: cluster.server, source }, 'using Kubernetes API server');
   return kc;
