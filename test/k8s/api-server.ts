@@ -166,10 +166,10 @@ export class KubeApiServerDouble {
     this.history.length = 0;
   }
 
-  /** Ends every open watch the way a server whose watch cache fell behind does: an ERROR 410 event. */
-  expireWatches(): void {
+  /** Ends every open watch with an ERROR event: 410 is what a server whose watch cache fell behind sends. */
+  expireWatches(code = 410, message = 'too old resource version'): void {
     for (const w of [...this.watchers]) {
-      this.writeEvent(w, { type: 'ERROR', object: status(410, 'Expired', 'too old resource version') });
+      this.writeEvent(w, { type: 'ERROR', object: status(code, code === 410 ? 'Expired' : 'InternalError', message) });
       this.endWatch(w);
     }
   }

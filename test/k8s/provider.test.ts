@@ -127,6 +127,16 @@ describe('k8s provider against the API-server double', () => {
     await waitFor('events after the re-list', () => '127.0.0.1:7009' in h.endpoints());
   });
 
+  it('lists again, after a pause, when a watch reports any other ERROR event', async () => {
+    await h.start();
+    await h.watchesOpen(2);
+    const lists = h.api.countRequests({ watch: false, plural: 'gameservers' });
+    h.api.expireWatches(500, 'etcdserver: request timed out');
+    h.api.apply(gameServer({ name: 'gs-8', state: 'Allocated', address: '127.0.0.1', port: 7008, tokens: ['y'] }));
+    await waitFor('re-list after ERROR 500', () => h.api.countRequests({ watch: false, plural: 'gameservers' }) > lists);
+    await waitFor('state after the re-list', () => '127.0.0.1:7008' in h.endpoints());
+  });
+
   it('resumes from the newest bookmark', async () => {
     await h.start();
     // Changes in a namespace this watch does not see move the server's resourceVersion on.
