@@ -66,8 +66,9 @@ class ChainEncoder {
   filter = (name: string, rawConfig: JsonValue | undefined, path: string, label?: string): void => {
     const entry = ENCODERS.get(name);
     if (!entry) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
-    // Validation is idempotent: it re-applies defaults to nested configs that omit them.
-    const config = this.validator.validate(name, rawConfig ?? undefined);
+    // Configs arrive validated and normalised (nested Match configs too); only an absent config
+    // still needs its defaults (TokenRouter's key, ...), which the validator supplies.
+    const config = rawConfig === undefined || rawConfig === null ? this.validator.validate(name, undefined) : rawConfig;
     const slot = this.slots.length;
     this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
     this.w.u8(entry.kind).u32(slot);

@@ -24,8 +24,23 @@ export type Encoder = (ctx: EncodeContext, config: Obj, path: string) => void;
 const CONCAT: Record<string, number> = { DO_NOTHING: 0, APPEND: 1, PREPEND: 2 };
 const POLICY: Record<string, number> = { ROUND_ROBIN: 0, RANDOM: 1, HASH: 2 };
 
-/** Rewrites the translator's multi-line anchors (JS look-around) into RE2's `(?m:^)` / `(?m:$)`. */
+const translated = new Map<string, string>();
+
+/**
+ * Rewrites the translator's multi-line anchors (JS look-around) into RE2's `(?m:^)` / `(?m:$)`.
+ * Memoised: Unicode classes make translation costly and configs repeat patterns.
+ */
 export function regexForEngine(pattern: string): string {
+  let src = translated.get(pattern);
+  if (src === undefined) {
+    src = translateForEngine(pattern);
+    if (translated.size > 1024) translated.clear();
+    translated.set(pattern, src);
+  }
+  return src;
+}
+
+function translateForEngine(pattern: string): string {
   const src = translatePattern(pattern).split('(?:^|(?<=\\n))').join('(?m:^)').split('(?:$|(?=\\n))').join('(?m:$)');
   if (/\(\?<?[=!]/.test(src)) throw new Error(`regex \`${pattern}\`: its translation needs look-around, which the native engine lacks`);
   return src;

@@ -18,25 +18,30 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
-    this.buf[this.reserve(1)] = v & 0xff;
+    const at = this.reserve(1); // before reading this.buf: reserve may replace it
+    this.buf[at] = v & 0xff;
     return this;
   }
   u16(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`${v} does not fit in 16 bits`);
-    this.buf.writeUInt16LE(v, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeUInt16LE(v, at);
     return this;
   }
   u32(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${v} does not fit in 32 bits`);
-    this.buf.writeUInt32LE(v, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeUInt32LE(v, at);
     return this;
   }
   u64(v: number | bigint): this {
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), at);
     return this;
   }
   i64(v: number): this {
-    this.buf.writeBigInt64LE(BigInt(Math.trunc(v)), this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(v)), at);
     return this;
   }
   raw(b: Uint8Array): this {

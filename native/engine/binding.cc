@@ -22,6 +22,25 @@ Napi::Value address_value(Napi::Env env, const SockAddr& a) {
   return o;
 }
 
+}  // namespace
+
+Napi::Object counters_object(Napi::Env env, const uint64_t* read_dropped, const uint64_t* write_dropped,
+                             uint64_t read_passed, uint64_t write_passed) {
+  auto o = Napi::Object::New(env);
+  auto rd = Napi::Array::New(env, QK_DROP__MAX), wd = Napi::Array::New(env, QK_DROP__MAX);
+  for (uint32_t i = 0; i < QK_DROP__MAX; i++) {
+    rd.Set(i, static_cast<double>(read_dropped[i]));
+    wd.Set(i, static_cast<double>(write_dropped[i]));
+  }
+  o.Set("readPassed", static_cast<double>(read_passed));
+  o.Set("writePassed", static_cast<double>(write_passed));
+  o.Set("readDropped", rd);
+  o.Set("writeDropped", wd);
+  return o;
+}
+
+namespace {
+
 class JsEngine : public Napi::ObjectWrap<JsEngine> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -67,20 +86,9 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
     uint64_t rd[QK_DROP__MAX], wd[QK_DROP__MAX], rp = 0, wp = 0;
     engine_->sum_counters(rd, wd, &rp, &wp);
-    auto o = Napi::Object::New(env);
-    auto read_dropped = Napi::Array::New(env, QK_DROP__MAX), write_dropped = Napi::Array::New(env, QK_DROP__MAX);
-    for (uint32_t i = 0; i < QK_DROP__MAX; i++) {
-      read_dropped.Set(i, static_cast<double>(rd[i]));
-      write_dropped.Set(i, static_cast<double>(wd[i]));
-    }
-    o.Set("readPassed", static_cast<double>(rp));
-    o.Set("writePassed", static_cast<double>(wp));
-    o.Set("readDropped", read_dropped);
-    o.Set("writeDropped", write_dropped);
-    return o;
+    return counters_object(info.Env(), rd, wd, rp, wp);
   }
 
   // drainDebug() -> { events: [{slot, direction, source, dest, length, contents}], lost }

@@ -14,6 +14,10 @@ void InitBinding(Napi::Env env, Napi::Object exports);
 // Adds the test entry points (TestChain, runTestBatch) to the engine part (binding_test.cc).
 void InitTestBinding(Napi::Env env, Napi::Object part);
 
+// { readPassed, writePassed, readDropped[], writeDropped[] } (arrays indexed by drop reason id).
+Napi::Object counters_object(Napi::Env env, const uint64_t* read_dropped, const uint64_t* write_dropped,
+                             uint64_t read_passed, uint64_t write_passed);
+
 // The C++ engine behind a JS `engine.Engine` object, for other parts of the addon (the socket
 // workers): returns null (and throws a JS TypeError) when `value` is not one.
 std::shared_ptr<Engine> UnwrapEngine(Napi::Value value);

@@ -11,7 +11,8 @@ namespace {
 class JsTestChain : public Napi::ObjectWrap<JsTestChain> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TestChain", {InstanceMethod<&JsTestChain::Run>("run")});
+    return DefineClass(env, "TestChain",
+                       {InstanceMethod<&JsTestChain::Run>("run"), InstanceMethod<&JsTestChain::Counters>("counters")});
   }
 
   // new TestChain(description: Buffer, seed: number); throws the engine's message when invalid.
@@ -44,6 +45,15 @@ class JsTestChain : public Napi::ObjectWrap<JsTestChain> {
       return env.Undefined();
     }
     return Napi::Buffer<uint8_t>::Copy(env, out.out.data(), out.out.size());
+  }
+
+  // counters() -> { readPassed, writePassed, readDropped[], writeDropped[] } of this chain's worker
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!session_) return env.Undefined();
+    uint64_t rd[QK_DROP__MAX], wd[QK_DROP__MAX], rp = 0, wp = 0;
+    session_->engine().sum_counters(rd, wd, &rp, &wp);
+    return counters_object(env, rd, wd, rp, wp);
   }
 
   std::unique_ptr<TestSession> session_;

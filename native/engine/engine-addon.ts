@@ -61,6 +61,8 @@ export interface NativeEngine {
 export interface NativeTestChain {
   /** Runs `count` encoded steps (test/conformance/native-implementation.ts) and returns their results. */
   run(steps: Buffer, count: number): Buffer;
+  /** Every verdict this chain's worker counted. */
+  counters(): EngineCounters;
 }
 
 export interface EngineAddon {

@@ -93,7 +93,7 @@ size_t Engine::drain_debug(DebugEvent* out, size_t max, uint64_t* lost) {
 bool DebugRing::push(const DebugEvent& e) {
   uint32_t tail = tail_.load(std::memory_order_relaxed);
   if (tail - head_.load(std::memory_order_acquire) == kSize) return false;
-  slots_[tail & (kSize - 1)] = e;
+  slots_.get()[tail & (kSize - 1)] = e;
   tail_.store(tail + 1, std::memory_order_release);
   return true;
 }
@@ -101,7 +101,7 @@ bool DebugRing::push(const DebugEvent& e) {
 bool DebugRing::pop(DebugEvent* out) {
   uint32_t head = head_.load(std::memory_order_relaxed);
   if (head == tail_.load(std::memory_order_acquire)) return false;
-  *out = slots_[head & (kSize - 1)];
+  *out = slots_.get()[head & (kSize - 1)];
   head_.store(head + 1, std::memory_order_release);
   return true;
 }

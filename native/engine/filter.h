@@ -69,6 +69,9 @@ class Filter {
   virtual uint32_t max_route_appends() const { return 0; }
   // Per-thread state, or null for stateless filters.
   virtual std::unique_ptr<SlotState> new_state() const { return nullptr; }
+  // Per-packet metadata arena this filter needs at most (bytes copied, list items); nested included.
+  virtual uint32_t metadata_bytes() const { return 0; }
+  virtual uint32_t metadata_items() const { return 0; }
   // Whether this filter keeps per-slot cells (Match counters, Timestamp histogram).
   virtual bool has_cells() const { return false; }
   // Visits nested filters (Match), so state and stats reach every slot.
@@ -134,7 +137,11 @@ class DebugRing {
   std::atomic<uint64_t> lost{0};
 
  private:
-  std::unique_ptr<DebugEvent[]> slots_{new DebugEvent[kSize]};
+  // Raw storage (DebugEvent is an aggregate): untouched until events arrive.
+  struct FreeRaw {
+    void operator()(DebugEvent* p) const { ::operator delete(p); }
+  };
+  std::unique_ptr<DebugEvent, FreeRaw> slots_{static_cast<DebugEvent*>(::operator new(sizeof(DebugEvent) * kSize))};
   std::atomic<uint32_t> head_{0};  // next to pop (consumer)
   std::atomic<uint32_t> tail_{0};  // next to push (producer)
 };

@@ -37,10 +37,16 @@ void OwnedValue::seal() {
   }
 }
 
-MetaStore::MetaStore(uint32_t arena_bytes, uint32_t arena_items) : arena_(arena_bytes), items_(arena_items) {}
-
-void MetaStore::resize_keys(uint32_t nkeys) {
-  values_.assign(nkeys, MetaValue());
+void MetaStore::resize(uint32_t nkeys, uint32_t arena_bytes, uint32_t arena_items) {
+  if (arena_bytes != arena_cap_) {
+    arena_.reset(arena_bytes ? new uint8_t[arena_bytes] : nullptr);
+    arena_cap_ = arena_bytes;
+  }
+  if (arena_items != items_cap_) {
+    items_.reset(arena_items ? new MetaValue[arena_items] : nullptr);
+    items_cap_ = arena_items;
+  }
+  values_.assign(nkeys, MetaValue{});
   present_.assign(nkeys, 0);
   set_keys_.clear();
   set_keys_.reserve(nkeys);
@@ -65,16 +71,18 @@ void MetaStore::set(uint32_t key, const MetaValue& v) {
 }
 
 const uint8_t* MetaStore::copy_bytes(const uint8_t* src, uint32_t n) {
-  if (n > arena_.size() - arena_used_) return nullptr;
-  uint8_t* at = arena_.data() + arena_used_;
+  static const uint8_t kEmpty[1] = {0};
+  if (n == 0) return kEmpty;  // an empty capture needs no arena (and must not read as "full")
+  if (n > arena_cap_ - arena_used_) return nullptr;
+  uint8_t* at = arena_.get() + arena_used_;
   if (n) std::memcpy(at, src, n);
   arena_used_ += n;
   return at;
 }
 
 MetaValue* MetaStore::alloc_items(uint32_t n) {
-  if (n > items_.size() - items_used_) return nullptr;
-  MetaValue* at = items_.data() + items_used_;
+  if (n > items_cap_ - items_used_) return nullptr;
+  MetaValue* at = items_.get() + items_used_;
   items_used_ += n;
   return at;
 }

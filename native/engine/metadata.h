@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,16 @@ struct MetaValue {
     const uint8_t* bytes;
     const MetaValue* items;
   };
-  MetaValue() : n(0) {}
+  // Trivial on purpose: the worker's value arena is allocated once without being touched.
 
   static MetaValue of_bool(bool v) {
-    MetaValue m;
+    MetaValue m{};
     m.tag = MetaTag::Bool;
     m.b = v;
     return m;
   }
   static MetaValue of_number(uint64_t v) {
-    MetaValue m;
+    MetaValue m{};
     m.tag = MetaTag::Number;
     m.n = v;
     return m;
@@ -42,7 +43,7 @@ bool metavalue__equals(const MetaValue& left, const MetaValue& right);
 
 // Owned value (for values that outlive a packet, like Match branch values).
 struct OwnedValue {
-  MetaValue value;
+  MetaValue value{};
   std::string storage;             // String/Bytes contents
   std::vector<OwnedValue> items;   // List items
   std::vector<MetaValue> views;    // MetaValue views of items (what value.items points at)
@@ -51,12 +52,9 @@ struct OwnedValue {
 
 class MetaStore {
  public:
-  static constexpr uint32_t kDefaultArenaBytes = 256 * 1024;
-  static constexpr uint32_t kDefaultArenaItems = 70 * 1024;
-
-  MetaStore(uint32_t arena_bytes = kDefaultArenaBytes, uint32_t arena_items = kDefaultArenaItems);
-
-  void resize_keys(uint32_t nkeys);  // on chain change (allocates; not per packet)
+  // Sized per chain (Filter::metadata_bytes/items summed): a chain without captures gets none, and
+  // arenas are allocated uninitialised so untouched pages cost nothing.
+  void resize(uint32_t nkeys, uint32_t arena_bytes, uint32_t arena_items);  // on chain change only
   void clear();                      // per packet
 
   uint32_t key_count() const { return static_cast<uint32_t>(values_.size()); }
@@ -72,8 +70,9 @@ class MetaStore {
   std::vector<MetaValue> values_;
   std::vector<uint8_t> present_;
   std::vector<uint32_t> set_keys_;  // keys set since clear(), so clear() is O(keys used)
-  std::vector<uint8_t> arena_;
-  std::vector<MetaValue> items_;
+  std::unique_ptr<uint8_t[]> arena_;
+  std::unique_ptr<MetaValue[]> items_;
+  uint32_t arena_cap_ = 0, items_cap_ = 0;
   uint32_t arena_used_ = 0;
   uint32_t items_used_ = 0;
 };

@@ -22,6 +22,7 @@ class TestSession {
   static std::unique_ptr<TestSession> create(const uint8_t* desc, size_t len, uint64_t seed, std::string* error);
   // Reads `count` steps from `r` and appends their results to `out`; false on a malformed step.
   bool run_steps(DescReader& r, uint32_t count, ByteWriter& out);
+  const Engine& engine() const { return engine_; }
 
  private:
   TestSession() : worker_(engine_, 0) {}

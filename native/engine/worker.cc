@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The per-packet pipeline around the chain (the native twin of data-plane/pipeline.ts).
+#include <algorithm>
 #include <stdexcept>
 
 #include "native/engine/filter.h"
@@ -26,7 +27,14 @@ void WorkerState::on_generation(const Generation& gen) {
   dest_storage.assign(gen.max_destinations(), 0);
   if (gen.chain.get() == chain) return;  // same chain: keep rate-limit buckets
   chain = gen.chain.get();
-  meta.resize_keys(static_cast<uint32_t>(chain->keys().size()));
+  uint64_t bytes = 0, items = 0;
+  for (const Filter* f : chain->all_filters()) {
+    bytes += f->metadata_bytes();
+    items += f->metadata_items();
+  }
+  // Beyond 1 MiB a capture drops with TOO_LARGE instead (counted), rather than a huge arena.
+  meta.resize(static_cast<uint32_t>(chain->keys().size()), static_cast<uint32_t>(std::min<uint64_t>(bytes, 1 << 20)),
+              static_cast<uint32_t>(std::min<uint64_t>(items, 1 << 17)));
   states_.clear();
   states_.resize(chain->slot_count());
   for (const auto& f : chain->filters()) make_states(*f, &states_);

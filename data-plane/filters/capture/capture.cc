@@ -3,6 +3,9 @@
 
 #include <re2/re2.h>
 
+#include <map>
+#include <mutex>
+
 #include "data-plane/filters/capture/capture_core.h"
 
 namespace qk::filters {
@@ -10,15 +13,22 @@ using namespace qk::engine;
 
 namespace {
 
+// Largest UDP payload (65507) plus what Concatenate may have added: what one capture can copy.
+constexpr uint32_t kMaxCaptureBytes = 65536 + 1024;
+
+// Compiled regexes are shared process-wide by pattern: the translated Unicode classes make RE2
+// compilation costly (milliseconds), and RE2 objects are safe to use from many threads.
+std::shared_ptr<const RE2> cached_regex(const std::string& pattern, std::string* error);
+
 // The compiler sends the pattern already translated to a byte-level regex (translatePattern in
 // byte-regex.ts, the TS reference's own translation of Rust syntax), so RE2 runs in Latin-1 mode
 // where one character is one packet byte: both sides then run the same regex.
-std::unique_ptr<RE2> compile_regex(const std::string& pattern, std::string* error) {
+std::shared_ptr<const RE2> compile_regex(const std::string& pattern, std::string* error) {
   RE2::Options opts;
   opts.set_log_errors(false);
   opts.set_encoding(RE2::Options::EncodingLatin1);
   opts.set_max_mem(64 << 20);  // Unicode classes expand into large byte alternations
-  auto re = std::make_unique<RE2>(pattern, opts);
+  auto re = std::make_shared<RE2>(pattern, opts);
   if (!re->ok()) {
     *error = "invalid regex `" + pattern + "`: " + re->error();
     return nullptr;
@@ -26,12 +36,28 @@ std::unique_ptr<RE2> compile_regex(const std::string& pattern, std::string* erro
   return re;
 }
 
+std::shared_ptr<const RE2> cached_regex(const std::string& pattern, std::string* error) {
+  static std::mutex mu;  // taken only while building a generation, never per packet
+  static std::map<std::string, std::shared_ptr<const RE2>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return it->second;
+  auto re = compile_regex(pattern, error);
+  if (!re) return nullptr;
+  if (cache.size() >= 256) cache.clear();
+  cache.emplace(pattern, re);
+  return re;
+}
+
 class CaptureFilter : public Filter {
  public:
   CaptureFilter(uint32_t slot, uint16_t key, uint16_t present_key, uint8_t strategy, uint32_t size, bool remove,
-                std::unique_ptr<RE2> re)
+                std::shared_ptr<const RE2> re)
       : Filter(slot), key_(key), present_key_(present_key), strategy_(strategy), size_(size), remove_(remove),
         re_(std::move(re)) {}
+
+  uint32_t metadata_bytes() const override { return kMaxCaptureBytes; }
+  uint32_t metadata_items() const override { return strategy_ == QK_CAPTURE_REGEX ? kMaxCaptureBytes + 1 : 0; }
 
   uint8_t read(FilterCtx& ctx) const override {
     uint8_t reason = strategy_ == QK_CAPTURE_REGEX ? capture_regex(ctx) : capture_affix(ctx);
@@ -99,7 +125,7 @@ class CaptureFilter : public Filter {
   uint8_t strategy_;
   uint32_t size_;
   bool remove_;
-  std::unique_ptr<RE2> re_;
+  std::shared_ptr<const RE2> re_;
 };
 
 }  // namespace
@@ -115,10 +141,10 @@ std::unique_ptr<Filter> capture__parse(ParseEnv& env, uint32_t slot) {
   if (!r.ok()) return nullptr;
   if (key >= env.key_count || present >= env.key_count) r.fail("capture key index out of range");
   if (strategy > QK_CAPTURE_REGEX) r.fail("unknown capture strategy " + std::to_string(strategy));
-  std::unique_ptr<RE2> re;
+  std::shared_ptr<const RE2> re;
   if (r.ok() && strategy == QK_CAPTURE_REGEX) {
     std::string error;
-    re = compile_regex(pattern, &error);
+    re = cached_regex(pattern, &error);
     if (!re) r.fail(error);
   }
   if (!r.ok()) return nullptr;
