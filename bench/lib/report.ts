@@ -60,6 +60,17 @@ function notes(subjects: SubjectResult[]): string {
   return subjects.map((s) => `- **${s.label}** (\`${s.id}\`): ${s.available ? `${s.note}${failed(s)}` : `not available: ${s.reason}`}`).join('\n');
 }
 
+/** A warning when other work shared the CPUs: pinned userspace subjects then get only a
+ *  slice of their CPU, so their figures are lower bounds (in-kernel ones suffer less). */
+function busyWarning(r: BenchResults): string {
+  const load = Math.max(...[r.meta.loadAverage.start, r.meta.loadAverage.end].map((l) => Number(l.split(' ')[0])));
+  if (!(load > r.meta.cpus)) return '';
+  return `\n> **Busy machine.** The 1-minute load average reached ${load} on ${r.meta.cpus} CPUs during this run:
+> other work shared both CPUs, so the subjects pinned to cpu0 (nginx and our userspace
+> backends) got a fraction of it. Their figures, and every latency, are lower bounds of
+> what an idle box gives; compare subjects within this run, not with other runs.\n`;
+}
+
 export function renderMarkdown(r: BenchResults, chartRel: string, jsonRel: string): string {
   const m = r.meta;
   const p = m.profile;
@@ -70,9 +81,8 @@ export function renderMarkdown(r: BenchResults, chartRel: string, jsonRel: strin
 Run of **${m.date}** on kernel **${m.kernel}**, ${m.cpus} × **${m.cpuModel}**, ${m.seconds} s in all.
 Command: \`${m.command}\` (as root). Raw results: [${path.basename(jsonRel)}](${jsonRel}).
 Load average at start / end: \`${m.loadAverage.start}\` / \`${m.loadAverage.end}\`.
-Other work on this machine during the run adds noise; each figure is the median of
-${p.reps} repetitions.
-
+Each figure is the median of ${p.reps} repetitions.
+${busyWarning(r)}
 ![delivered and echoed packets per second](${chartRel})
 
 ## Headline
