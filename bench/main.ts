@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runBench, type BenchOptions } from './lib/bench';
+import { runBench, type BenchOptions, type BenchResults } from './lib/bench';
+import { mainTable } from './lib/report';
 import type { Profile } from './lib/runner';
 import { SUBJECTS } from './lib/subjects';
 
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
   if (os.platform() !== 'linux' || process.getuid?.() !== 0) throw new Error('the benchmark needs Linux and root (network namespaces, XDP)');
   const opts = parseArgs(process.argv.slice(2));
   const file = await runBench(opts, (line) => process.stderr.write(`bench: ${line}\n`));
-  process.stderr.write(`bench: results in ${file}\n`);
+  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
+  process.stdout.write(`${mainTable(results.subjects, results.meta.profile.latencyRate)}\n`);
+  process.stderr.write(`bench: results in ${file}${opts.docs ? ` and ${path.relative(opts.root, opts.docs)}` : ''}\n`);
 }
 
 main().catch((err: unknown) => {

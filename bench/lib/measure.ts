@@ -24,6 +24,8 @@ export interface Load {
 }
 
 export interface FloodResult {
+  offered: number; // frames the generator built
+  delivered: number; // frames the sink counted
   offeredPps: number;
   deliveredPps: number;
   loss: number; // share of offered packets that never reached the sink
@@ -92,6 +94,8 @@ export async function flood(env: MeasureEnv, load: Load, pid: number | null, rat
   const delivered = after - before;
   const cpuSeconds = proc1 - proc0 + cpu.softirqSeconds;
   return {
+    offered: gen.sent,
+    delivered,
     offeredPps: Math.round(gen.sent / gen.duration_s),
     deliveredPps: Math.round(delivered / gen.duration_s),
     loss: gen.sent > 0 ? round(Math.max(0, 1 - delivered / gen.sent), 4) : 1,

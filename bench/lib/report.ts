@@ -16,7 +16,7 @@ function deliveredCell(h: Headline): string {
   return `${pps(h.floodPps)}${bound}`;
 }
 
-function mainTable(subjects: SubjectResult[], rate: number): string {
+export function mainTable(subjects: SubjectResult[], rate: number): string {
   const nginx = subjects.find((s) => s.id === 'nginx-1w');
   const base = nginx && nginx.available ? headline(nginx) : null;
   const rows = subjects.map((s) => {
@@ -86,6 +86,9 @@ ${busyWarning(r)}
 ![delivered and echoed packets per second](${chartRel})
 
 ## Headline
+
+For scale: a Quilkin v0.9 user reported about 5k forwarded packets per second per pod on
+a Capture + TokenRouter chain, with CPU going to futex waits.
 
 ${mainTable(r.subjects, p.latencyRate)}
 

@@ -13,6 +13,16 @@ export function med<T>(reps: Reps<T> | undefined, pick: (r: T) => number | null)
   return xs.length ? median(xs) : null;
 }
 
+/** CPU s per million delivered packets over all repetitions together: /proc/stat counts
+ *  10 ms ticks, too coarse for one short run of an in-kernel subject. */
+function pooledCpuPerMpkt(reps: Reps<FloodResult> | undefined): Figure {
+  if (!reps) return null;
+  if ('error' in reps) return { error: reps.error };
+  const cpu = reps.runs.reduce((sum, r) => sum + r.cpuSeconds, 0);
+  const delivered = reps.runs.reduce((sum, r) => sum + (r.delivered ?? 0), 0);
+  return delivered > 0 ? Math.round((cpu / (delivered / 1e6)) * 1000) / 1000 : null;
+}
+
 export interface Headline {
   floodPps: Figure;
   offeredPps: Figure;
@@ -42,7 +52,7 @@ export function headline(s: SubjectResult): Headline {
     procShare: med(one, (r) => r.procShare),
     softirq0: med(one, (r) => r.cpu.softirq[0] ?? null),
     softirq1: med(one, (r) => r.cpu.softirq[1] ?? null),
-    cpuPerMpkt: med(one, (r) => r.cpuSecPerMpkt),
+    cpuPerMpkt: pooledCpuPerMpkt(one),
     echoPps: med(s.echo, (r) => r.rxPps),
     rtt: { p50: med(lat, (r) => r.rttUs.p50), p99: med(lat, (r) => r.rttUs.p99), p999: med(lat, (r) => r.rttUs.p999) },
     rssMiB: med(one, (r) => r.rssMiB),
