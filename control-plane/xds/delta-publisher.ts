@@ -31,7 +31,13 @@ interface Pending {
 /** What the server believes one client holds of one type. */
 interface TypeState {
   /** name -> version the client has acknowledged. */
-  known: Map<string, string>;
+  acked: Map<string, string>;
+  /**
+   * What the client will hold once it accepts every response in flight. Deltas are computed
+   * against this, so a change pushed before the previous response is ACKed still removes and
+   * replaces what that response carried.
+   */
+  sent: Map<string, string>;
   /** Explicitly subscribed names; empty = everything (wildcard). */
   readonly subscribed: Set<string>;
   readonly pending: Map<string, Pending>;
@@ -43,6 +49,11 @@ export interface PublisherOptions {
   readonly config: () => Config;
   readonly send: (response: DeltaDiscoveryResponse) => void;
   readonly metrics: XdsMetrics;
+}
+
+function applyDiff(versions: Map<string, string>, diff: Pending): void {
+  for (const name of diff.removed) versions.delete(name);
+  for (const [name, version] of diff.versions) versions.set(name, version);
 }
 
 export class DeltaPublisher {
@@ -83,15 +94,17 @@ export class DeltaPublisher {
     const state = this.states.get(type);
     if (!state) return;
     const resources = this.selected(resourcesOf(this.options.config(), type), state);
-    const changed = [...resources.values()].filter((r) => state.known.get(r.name) !== r.version);
-    const removed = [...state.known.keys()].filter((name) => !resources.has(name));
+    const changed = [...resources.values()].filter((r) => state.sent.get(r.name) !== r.version);
+    const removed = [...state.sent.keys()].filter((name) => !resources.has(name));
     if (changed.length === 0 && removed.length === 0) return;
     const nonce = this.send(
       type,
       changed.map((r) => ({ name: r.name, version: r.version, resource: { type_url: type, value: r.value } })),
       removed,
     );
-    state.pending.set(nonce, { versions: new Map(changed.map((r) => [r.name, r.version])), removed });
+    const diff: Pending = { versions: new Map(changed.map((r) => [r.name, r.version])), removed };
+    state.pending.set(nonce, diff);
+    applyDiff(state.sent, diff);
     if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value as string);
   }
 
@@ -101,40 +114,46 @@ export class DeltaPublisher {
 
   private stateOf(type: ResourceType): TypeState {
     let state = this.states.get(type);
-    if (!state) this.states.set(type, (state = { known: new Map(), subscribed: new Set(), pending: new Map() }));
+    if (!state) this.states.set(type, (state = { acked: new Map(), sent: new Map(), subscribed: new Set(), pending: new Map() }));
     return state;
   }
 
   private subscribe(state: TypeState, request: DeltaDiscoveryRequest): void {
     const initial = Object.entries(request.initial_resource_versions ?? {});
     if (initial.length > 0) {
-      state.known = new Map(initial);
+      state.acked = new Map(initial);
+      state.sent = new Map(initial);
+      state.pending.clear();
       state.subscribed.clear();
     }
     for (const name of request.resource_names_subscribe ?? []) {
       state.subscribed.add(name);
-      state.known.delete(name);
+      state.acked.delete(name);
+      state.sent.delete(name);
     }
     for (const name of request.resource_names_unsubscribe ?? []) {
       state.subscribed.delete(name);
-      state.known.delete(name);
+      state.acked.delete(name);
+      state.sent.delete(name);
     }
   }
 
   /**
-   * ACK: the client now holds what that response carried. NACK: it kept its last acknowledged
-   * versions; we log why and wait for the next config change rather than re-send the same
-   * rejected resources in a loop.
+   * ACK: the client now holds what that response carried. NACK: it kept its previous versions;
+   * we log why and wait for the next config change rather than re-send the same rejected
+   * resources in a loop.
    */
   private acknowledge(type: ResourceType, state: TypeState, request: DeltaDiscoveryRequest, pending: Pending): void {
     state.pending.delete(request.response_nonce);
     if (request.error_detail && (request.error_detail.code !== 0 || request.error_detail.message)) {
       this.options.metrics.nacks.inc({ control_plane: this.nodeId ?? '', type });
       log.warn({ node: this.nodeId, type: shortType(type), nonce: request.response_nonce, error: request.error_detail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
+      // The client kept its state: what it will hold is the acknowledged state plus what is still in flight.
+      state.sent = new Map(state.acked);
+      for (const diff of state.pending.values()) applyDiff(state.sent, diff);
       return;
     }
-    for (const name of pending.removed) state.known.delete(name);
-    for (const [name, version] of pending.versions) state.known.set(name, version);
+    applyDiff(state.acked, pending);
   }
 
   private selected(all: ResourceSet, state: TypeState): ResourceSet {

@@ -107,6 +107,20 @@ describe('xDS server protocol (plain ADS client)', () => {
     expect(await unchanged.quietFor(150)).to.equal(true);
   });
 
+  it('delta: a change pushed before the previous response is ACKed still removes what that response carried', async () => {
+    const s = open('DeltaAggregatedResources');
+    s.send({ node, type_url: CLUSTER_TYPE });
+    const first = await s.next();
+    expect(names(first)).to.deep.equal(['eu', 'us']);
+    store.apply({ removeLocalities: ['eu'] }, 'test');
+    const second = await s.next();
+    expect(second.removed_resources).to.deep.equal(['eu']);
+    expect(second.resources).to.have.length(0);
+    s.send({ type_url: CLUSTER_TYPE, response_nonce: first.nonce });
+    s.send({ type_url: CLUSTER_TYPE, response_nonce: second.nonce });
+    expect(await s.quietFor(100)).to.equal(true);
+  });
+
   it('delta: rejects an unknown type URL and a first request without a node', async () => {
     const s = open('DeltaAggregatedResources');
     s.send({ node, type_url: 'type.googleapis.com/envoy.config.cluster.v3.Cluster' });
