@@ -2,11 +2,13 @@
 // The data path backends this build has, in order of preference for each mode.
 import type { BackendFactory, BackendKind } from './backend';
 import { createJsBackend } from './js/js-backend';
+import { createSocketBackend } from './socket/socket-backend';
 import { createXdpBackend } from './xdp/xdp-backend';
 
 /** Each backend part adds its factory here (one line each). */
 export const BACKENDS: Partial<Record<BackendKind, BackendFactory>> = {
   js: createJsBackend,
+  socket: createSocketBackend,
   xdp: createXdpBackend,
 };
 
