@@ -51,7 +51,7 @@ export function testServices(options: { random?: () => number; chainMetrics?: Ch
 /** A read context as the pipeline builds it, over the given endpoints (`ip:port` strings with optional tokens). */
 export function readContext(
   contents: Buffer | string,
-  options: { source?: string; endpoints?: Array<{ address: string; tokens?: string[] }>; metadata?: Metadata } = {},
+  options: { source?: string; endpoints?: Array<{ address: string; tokens?: Array<string | Buffer> }>; metadata?: Metadata } = {},
 ): ReadContext {
   const issues = new IssueCollector();
   const raw = (options.endpoints ?? [{ address: '127.0.0.1:7001' }]).map((e) => ({
