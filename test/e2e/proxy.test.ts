@@ -163,6 +163,28 @@ describe('quilkin proxy start-up validation', function () {
     expect(r.output).to.include('clusters[0].endpoints[0].address: invalid address `ftp://1.2.3.4:5`: non UDP based URLs are not permitted (line 5');
   });
 
+  it('falls back to the js backend, visibly, when the native addon cannot load', async () => {
+    const echo = await udpServer('echo');
+    const port = await freePort();
+    const proc = await startQuilkin(['proxy', '--port', String(port), '--qcmp-port', String(await freePort()), '--to', `127.0.0.1:${echo.port}`], {
+      env: { QUILKIN_NATIVE_ADDON: '/nonexistent/quilkin_native.node' },
+    });
+    try {
+      const config = JSON.parse((await proc.get('/config')).body);
+      expect(config.proxy.backend).to.equal('js');
+      expect(config.proxy.fallbacks).to.have.length(1);
+      expect(config.proxy.fallbacks[0]).to.match(/^socket: .*nonexistent/);
+      expect(proc.output()).to.include('backend unavailable, falling back');
+      const client = await udpClient();
+      client.send('via-js', port);
+      await eventually(() => client.received.length === 1, 5000, 'a reply through the fallback backend');
+      await client.close();
+    } finally {
+      await stopAllQuilkin();
+      await echo.close();
+    }
+  });
+
   it('rejects --to together with --management-server', async () => {
     const r = await runQuilkin(['--no-admin', 'proxy', '--to', '127.0.0.1:1', '--management-server', 'http://127.0.0.1:2']);
     expect(r.code).to.equal(1);
