@@ -53,6 +53,16 @@ describe('ByteRegex (Rust regex::bytes semantics)', () => {
     ['[a-]+', 'a-b', [h('a-')]],
     ['\\.\\*\\?', '.*?', [h('.*?')]],
     ['[😀-😂]', '😁', ['f09f9881']],
+    ['\\p{Greek}+', 'abγδε!', [h('γδε')]],
+    ['\\p{sc=Greek}', 'aγ', [h('γ')]],
+    ['\\pL+', 'ab1é', [h('ab'), h('é')]],
+    ['\\p{Lu}', 'aBÉ', [h('B'), h('É')]],
+    ['(?i)\\p{Lu}+', 'aBé', [h('aBé')]],
+    ['\\P{L}+', 'ab12é', [h('12')]],
+    ['\\p{^L}+', 'ab12é', [h('12')]],
+    ['\\p{gc!=L}+', 'ab12é', [h('12')]],
+    ['[\\p{Nd}a]+', 'xa1٣', [h('a1٣')]],
+    ['\\p{White_Space}', 'a\u2003', ['e28083']],
   ];
   for (const [pattern, input, expected] of cases) {
     it(`/${pattern}/ on ${typeof input === 'string' ? JSON.stringify(input) : input.toString('hex')}`, () => {
@@ -68,7 +78,10 @@ describe('ByteRegex (Rust regex::bytes semantics)', () => {
     ['(a)\\1', 'backreferences'],
     ['\\bfoo', 'Unicode word boundary'],
     ['\\Bfoo', 'Unicode word boundary'],
-    ['\\p{L}', 'property classes'],
+    ['\\p{greek}', 'Unicode property `greek` is not supported'],
+    ['\\p{Age=6.0}', 'is not supported'],
+    ['(?-u)\\pL', 'need Unicode mode'],
+    ['\\p{L', 'unclosed Unicode property'],
     ['a{2,1}', 'invalid repetition range'],
     ['*a', 'repetition operator missing expression'],
     ['[a-', 'unclosed character class'],

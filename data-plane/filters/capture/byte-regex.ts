@@ -2,7 +2,7 @@
 // Rust `regex::bytes` semantics on top of JS RegExp: the pattern is translated into a JS pattern
 // over a latin1 string in which every char is exactly one packet byte. Unsupported syntax throws.
 import { byteClass, complement, hexByte, MAX_SCALAR, normalise, type Ranges, utf8Alternation } from './codepoint-set';
-import { asciiPerlClass, caseFold, unicodePerlClass } from './unicode-tables';
+import { asciiPerlClass, caseFold, unicodePerlClass, unicodeProperty } from './unicode-tables';
 
 export class RegexSyntaxError extends Error {
   override name = 'RegexSyntaxError';
@@ -180,10 +180,39 @@ class Translator {
       if (flags.u) this.fail(`Unicode word boundary \\${c} is not supported; use (?-u:\\${c}) for an ASCII word boundary`);
       return { kind: 'assert', src: `\\${c}` };
     }
-    if (c === 'p' || c === 'P') this.fail('Unicode property classes (\\p, \\P) are not supported');
+    if (c === 'p' || c === 'P') return this.propertyEscape(c === 'P', flags);
     if (/[0-9]/.test(c)) this.fail('backreferences and octal escapes are not supported');
     if (/[!-/:-@[-`{-~]/.test(c)) return { kind: 'literal', cp: c.codePointAt(0)!, byte: false };
     this.fail(`unrecognized escape sequence \\${c}`);
+  }
+
+  /** `\pL`, `\p{Greek}`, `\P{sc=Latin}`, `\p{^Lu}`: Unicode mode only, as in Rust. */
+  private propertyEscape(negated: boolean, flags: Flags): Escape {
+    if (!flags.u) this.fail('Unicode property classes need Unicode mode');
+    let name: string;
+    if (this.eat('{')) {
+      const close = this.cps.indexOf(0x7d, this.pos);
+      if (close < 0) this.fail('unclosed Unicode property class');
+      name = String.fromCodePoint(...this.cps.slice(this.pos, close));
+      this.pos = close + 1;
+    } else {
+      if (this.pos >= this.cps.length) this.fail('incomplete Unicode property class');
+      name = String.fromCodePoint(this.cps[this.pos++]);
+    }
+    if (name.startsWith('^')) {
+      negated = !negated;
+      name = name.slice(1);
+    }
+    const notEqual = /^([^!]+)!=(.+)$/.exec(name);
+    if (notEqual) {
+      negated = !negated;
+      name = `${notEqual[1]}=${notEqual[2]}`;
+    }
+    let ranges = unicodeProperty(name);
+    if (!ranges) this.fail(`Unicode property \`${name}\` is not supported (spell it as Unicode does, e.g. \\p{Greek}, \\p{Lu}, \\p{sc=Latin})`);
+    // Rust folds a property class before negating it.
+    if (flags.i) ranges = caseFold(ranges, true);
+    return { kind: 'set', ranges: negated ? complement(ranges, MAX_SCALAR) : ranges };
   }
 
   private hexEscape(kind: string, flags: Flags): Escape {

@@ -94,3 +94,36 @@ export function caseFold(ranges: Ranges, unicode: boolean): Ranges {
   }
   return normalise([...ranges, ...extra]);
 }
+
+const propertyCache = new Map<string, Ranges>();
+
+/** A JS property expression, or undefined if the JS engine does not know it. */
+function jsProperty(expr: string): RegExp | undefined {
+  try {
+    return new RegExp(`^\\p{${expr}}$`, 'u');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves a Rust `\p{...}` query (`Greek`, `L`, `Letter`, `sc=Greek`, `Script:Latin`, `gc=Lu`,
+ * `White_Space`) with the JS engine's Unicode tables. Bare names are tried as a binary property or
+ * general category first, then as a script, in Rust's order. Names must be spelled as Unicode
+ * spells them (JS matches names exactly, Rust loosely); anything else returns undefined.
+ */
+export function unicodeProperty(query: string): Ranges | undefined {
+  const cached = propertyCache.get(query);
+  if (cached) return cached;
+  const parts = /^([^=:]+)[=:](.+)$/.exec(query.replace(/\s+/g, ''));
+  const candidates = parts ? [`${parts[1]}=${parts[2]}`] : [query, `Script=${query}`];
+  for (const expr of candidates) {
+    const test = jsProperty(expr);
+    if (test) {
+      const ranges = rangesMatching(test);
+      propertyCache.set(query, ranges);
+      return ranges;
+    }
+  }
+  return undefined;
+}
