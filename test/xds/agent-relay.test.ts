@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startAgent } from '../../control-plane/agent';
-import type { RunningControlPlane } from '../../control-plane/manage';
+import { type RunningControlPlane, startManage } from '../../control-plane/manage';
 import { FsProvider } from '../../control-plane/providers/fs/fs-provider';
 import { startRelay } from '../../control-plane/relay';
 import { ConfigStore } from '../../config/store';
@@ -55,6 +55,19 @@ describe('agent -> relay -> proxy xDS client', () => {
 
     fs.writeFileSync(path.join(dir, 'eu.yaml'), 'clusters: [{ endpoints: [{ address: 127.0.0.1:7200 }, { address: 127.0.0.1:7201 }] }]\n');
     await eventually(() => endpointsOf(proxyStore).join() === 'eu/127.0.0.1:7200,eu/127.0.0.1:7201,us/127.0.0.1:7101', 5000, 'the edit at the proxy');
+  });
+
+  it('manage --relay pushes its clusters to the relay as an agent does', async () => {
+    const relay = await startRelay({ id: 'relay-3', xdsPort: 0, mdsPort: 0, host: '127.0.0.1', validator: filterRegistry(), idleRequestIntervalSecs: 30, metrics: new QuilkinMetrics() });
+    stops.push(relay.stop);
+    const file = path.join(dir, 'manage.yaml');
+    fs.writeFileSync(file, 'clusters: [{ endpoints: [{ address: 127.0.0.1:7300 }] }]\n');
+    const provider = new FsProvider({ path: file, validator: filterRegistry(), locality: { region: 'ap', zone: 'south' } });
+    const manage = await startManage({ port: 0, host: '127.0.0.1', id: 'manage-ap', relays: [`http://127.0.0.1:${relay.mdsPort}`], provider, metrics: new QuilkinMetrics() });
+    stops.push(manage.stop);
+    await eventually(() => relay.store.current.clusters.length === 1, 5000, 'manage’s cluster at the relay');
+    expect(relay.store.current.clusters[0].locality).to.deep.equal({ region: 'ap', zone: 'south' });
+    expect(relay.store.current.clusters[0].endpoints[0].address.key).to.equal('127.0.0.1:7300');
   });
 
   it('rejects an agent stream that does not name itself first', async () => {

@@ -29,6 +29,10 @@ function configYaml(ports: { a: number; b: number }, tokens: { a: string; b: str
   ].join('\n');
 }
 
+function versionLabel(metrics: string, role: string): string | undefined {
+  return new RegExp(`quilkin_xds_config_version\\{role="${role}",type="[^"]*\\.Cluster",version="([^"]+)"\\} 1`).exec(metrics)?.[1];
+}
+
 /** Routable under either capture: the same token at both ends. */
 const packet = (token: string): Buffer => Buffer.from(`${token}payload${token}`);
 
@@ -103,6 +107,10 @@ describe('xDS end to end: manage --provider fs + three proxies', function () {
     // Packets go out every 20 ms; a pause this long would mean dozens lost, not scheduling noise.
     for (const f of flows) expect(f.longestGap(flowStart, flowEnd), 'longest pause in replies (ms)').to.be.below(750);
 
+    // Every proxy reports the Cluster version manage serves (the config-version gauge converges).
+    const served = versionLabel((await manage.get('/metrics')).body, 'server');
+    expect(served, 'manage serves a Cluster version').to.match(/^[0-9a-f]+$/);
+    for (const p of proxies) await eventually(async () => versionLabel((await p.proc.get('/metrics')).body, 'client') === served, 3000, `proxy on ${p.port} at version ${served}`);
     const metrics = (await proxies[0].proc.get('/metrics')).body;
     expect(metrics).to.match(/quilkin_xds_acks\{control_plane="e2e-manage",type="[^"]*FilterChain"\} \d+/);
     expect(metrics).to.match(/quilkin_xds_connected\{peer="http:\/\/127\.0\.0\.1:\d+",role="client"\} 1/);
