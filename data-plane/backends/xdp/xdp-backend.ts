@@ -178,31 +178,27 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
 
 /** Detects, attaches and starts the workers; throws an Error naming the step that failed. */
 export const createXdpBackend: BackendFactory = async (options, initial) => {
+  const { xdp, Engine } = loadXdpAddon();
+  const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
+  if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
+  const ports = readSessionPortRange(options.port, options.qcmpPort);
+  const engine = new Engine();
+  publishChain(engine, initial, options.registry);
+  const state = new AttachmentState(ifname);
+  const deadOwner = state.claim();
+  if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
+  let native: NativeXdpBackend;
   try {
-    const { xdp, Engine } = loadXdpAddon();
-    const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
-    if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
-    const ports = readSessionPortRange(options.port, options.qcmpPort);
-    const engine = new Engine();
-    publishChain(engine, initial, options.registry);
-    const state = new AttachmentState(ifname);
-    const deadOwner = state.claim();
-    if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
-    let native: NativeXdpBackend;
-    try {
-      native = startNative(xdp, engine, options, ifname, ports);
-    } catch (err) {
-      state.release();
-      throw err;
-    }
-    const backend = new XdpBackend(native, engine, options, ports, state);
-    backend.applyConfig(initial); // starts name resolution when the config has DNS endpoints
-    const d = native.describe();
-    state.record({ interface: ifname, progId: d.progId, mode: d.mode });
-    for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
-    log.info(backend.describe(), 'xdp backend started');
-    return backend;
+    native = startNative(xdp, engine, options, ifname, ports);
   } catch (err) {
-    throw new Error(`xdp: ${(err as Error).message}`);
+    state.release();
+    throw err;
   }
+  const backend = new XdpBackend(native, engine, options, ports, state);
+  backend.applyConfig(initial); // starts name resolution when the config has DNS endpoints
+  const d = native.describe();
+  state.record({ interface: ifname, progId: d.progId, mode: d.mode });
+  for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
+  log.info(backend.describe(), 'xdp backend started');
+  return backend;
 };
