@@ -33,6 +33,7 @@ const k8sProviderFactory: ProviderFactory = {
     (require('./k8s') as typeof import('./k8s')).createK8sProvider({
       ...(ctx.values as unknown as K8sCliValues),
       kind: ctx.kind as 'k8s' | 'agones',
+      role: ctx.role,
       validator: ctx.validator,
       ...(ctx.locality ? { locality: ctx.locality } : {}),
     }),
