@@ -3,7 +3,9 @@ import { expect } from 'chai';
 import type { FilterConfig } from '../../config/model';
 import { FilterChain } from './chain';
 import type { ChainMetrics } from './filter';
+import { QuilkinMetrics } from '../../runtime/metrics';
 import { filterRegistry } from './index';
+import { filterServices } from './services';
 import { readContext, testServices, writeContext } from './test-services';
 
 const CONCAT = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
@@ -81,5 +83,26 @@ describe('FilterChain', () => {
     const chain = FilterChain.build([{ name: CONCAT, config: { on_read: 'APPEND', bytes: 'YQ==' } }], filterRegistry(), testServices({ chainMetrics: metrics }));
     for (let i = 0; i < 10; i++) chain.read(readContext('x'));
     expect(metrics.read).to.deep.equal([]);
+  });
+});
+
+describe('filter metrics through the real Prometheus registry', () => {
+  it('exports sampled chain durations and Match counters under Quilkin names and labels', async () => {
+    const previous = process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY;
+    process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY = '2';
+    try {
+      const metrics = new QuilkinMetrics();
+      const registry = filterRegistry();
+      const services = filterServices(registry, metrics, { log: { info: () => undefined, warn: () => undefined, debug: () => undefined } });
+      const match = { on_read: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }] } };
+      const chain = FilterChain.build([{ name: 'quilkin.filters.match.v1alpha1.Match', config: match }], registry, services);
+      for (let i = 0; i < 4; i++) chain.read(readContext('x', { metadata: new Map([['k', 'a']]) }));
+      const text = await metrics.render();
+      expect(text).to.include('quilkin_filter_read_duration_seconds_count{filter="quilkin.filters.match.v1alpha1.Match"} 2');
+      expect(text).to.match(/quilkin_filter_int_counter\{id="quilkin.filters.match.v1alpha1.Match",label="packets_matched_total",help="[^"]+",event="read"\} 4/);
+    } finally {
+      if (previous === undefined) delete process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY;
+      else process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY = previous;
+    }
   });
 });
