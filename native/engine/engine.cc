@@ -2,6 +2,7 @@
 // Publishing generations, the worker registry, the clock and the Debug event rings.
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "native/engine/filter.h"
 
@@ -25,25 +26,33 @@ Engine::Engine(uint32_t max_workers) : max_workers_(std::min<uint32_t>(max_worke
 Engine::~Engine() = default;
 
 void Engine::publish(std::shared_ptr<const Generation> next) {
-  // The id is bumped after the pointer is stored, so a worker that sees the new id loads the new
-  // (or a newer) generation.
   uint64_t id = current_id_.load(std::memory_order_relaxed) + 1;
-  if (next) const_cast<Generation&>(*next).id = id;
-  current_.store(std::move(next), std::memory_order_release);
+  if (next) const_cast<Generation&>(*next).id = id;  // not yet shared with any worker
+  std::shared_ptr<const Generation> old;
+  {
+    std::lock_guard<std::mutex> lock(current_mu_);
+    old = std::move(current_);
+    current_ = std::move(next);
+  }
+  // Bumped after the pointer is stored: a worker that sees the new id loads this or a newer one.
   current_id_.store(id, std::memory_order_release);
+  // `old` is released here, outside the lock; workers still holding it keep it alive.
 }
 
-std::shared_ptr<const Generation> Engine::current() const { return current_.load(std::memory_order_acquire); }
+std::shared_ptr<const Generation> Engine::current() const {
+  std::lock_guard<std::mutex> lock(current_mu_);
+  return current_;
+}
 
-uint32_t Engine::attach(Worker* w) {
+void Engine::attach(Worker* w) {
   std::lock_guard<std::mutex> lock(workers_mu_);
   std::vector<bool> taken(max_workers_, false);
   for (Worker* o : workers_) taken[o->index_] = true;
   uint32_t index = 0;
   while (index < max_workers_ && taken[index]) index++;
-  if (index == max_workers_) return UINT32_MAX;
+  if (index == max_workers_) throw std::runtime_error("engine: more workers than max_workers");
+  w->index_ = index;
   workers_.push_back(w);
-  return index;
 }
 
 static void add_counters(WorkerCounters& to, const WorkerCounters& from) {

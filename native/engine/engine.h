@@ -111,8 +111,8 @@ class Engine {
   explicit Engine(uint32_t max_workers = 64);  // at most 64 (per-slot cells are sized by it)
   ~Engine();
 
-  // Swaps in a new generation; never blocks workers. Packets a worker already started finish on the
-  // generation it pinned (Worker::begin_batch).
+  // Swaps in a new generation; workers never wait for it. Packets a worker already started finish on
+  // the generation it pinned (Worker::begin_batch). Call from one control thread.
   void publish(std::shared_ptr<const Generation> next);
   std::shared_ptr<const Generation> current() const;
   uint64_t current_id() const { return current_id_.load(std::memory_order_acquire); }
@@ -130,12 +130,17 @@ class Engine {
 
  private:
   friend class Worker;
-  uint32_t attach(Worker* w);  // returns the worker index
+  void attach(Worker* w);  // sets w->index_ (under the lock, so indices never collide)
   void detach(Worker* w);
 
   const uint32_t max_workers_;
   Clock clock_;
-  std::atomic<std::shared_ptr<const Generation>> current_;
+  // The published generation. Workers poll current_id_ (one atomic load per batch) and take
+  // current_mu_ only when it changed, to copy the pointer; publish holds it only for the swap. (Not
+  // std::atomic<shared_ptr>: libstdc++ 12 implements it with an unannotated spin bit TSan rejects,
+  // and a plain mutex taken once per swap is just as cheap.)
+  mutable std::mutex current_mu_;
+  std::shared_ptr<const Generation> current_;
   std::atomic<uint64_t> current_id_{0};
   mutable std::mutex workers_mu_;  // guards workers_ and the retired totals; never taken per packet
   std::vector<Worker*> workers_;

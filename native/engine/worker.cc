@@ -42,8 +42,7 @@ void WorkerState::on_generation(const Generation& gen) {
 
 Worker::Worker(Engine& engine, uint64_t random_seed) : engine_(engine) {
   state_ = std::make_unique<WorkerState>(random_seed, 0, engine.clock());
-  index_ = engine.attach(this);
-  if (index_ == UINT32_MAX) throw std::runtime_error("engine: more workers than max_workers");
+  engine.attach(this);  // throws when max_workers are attached
   state_->worker_index = index_;
 }
 
