@@ -15,6 +15,7 @@
 struct gen_cfg {
 	__u32 len;	/* frame length in bytes, <= GEN_MAX_FRAME */
 	__u32 sessions; /* distinct client source addresses to cycle through */
+	__u32 ports_per_ip; /* sessions per source IP before the next IP (GEN_PORTS_PER_IP by default) */
 	__u8 frame[GEN_MAX_FRAME];
 };
 

@@ -53,11 +53,11 @@ static __always_inline int copy_template(struct xdp_md *ctx, const struct gen_cf
 	return 0;
 }
 
-/* Session k: source port FIRST + k % PER_IP on the (k / PER_IP)-th consecutive IP. */
-static __always_inline void set_session(struct iphdr *ip, struct udphdr *udp, __u32 k)
+/* Session k: source port FIRST + k % per_ip on the (k / per_ip)-th consecutive IP. */
+static __always_inline void set_session(struct iphdr *ip, struct udphdr *udp, __u32 k, __u32 per_ip)
 {
-	__u16 port = bpf_htons((__u16)(GEN_FIRST_PORT + k % GEN_PORTS_PER_IP));
-	__u32 saddr = bpf_htonl(bpf_ntohl(ip->saddr) + k / GEN_PORTS_PER_IP);
+	__u16 port = bpf_htons((__u16)(GEN_FIRST_PORT + k % per_ip));
+	__u32 saddr = bpf_htonl(bpf_ntohl(ip->saddr) + k / per_ip);
 
 	udp->check = qkb_udp_csum_replace16(udp->check, udp->source, port);
 	udp->source = port;
@@ -83,8 +83,8 @@ int xdp_gen(struct xdp_md *ctx)
 
 	if ((void *)(udp + 1) > end)
 		return XDP_ABORTED;
-	if (cfg->sessions > 1)
-		set_session(ip, udp, (__u32)(*sent % cfg->sessions));
+	if (cfg->sessions > 1 && cfg->ports_per_ip)
+		set_session(ip, udp, (__u32)(*sent % cfg->sessions), cfg->ports_per_ip);
 	*sent += 1;
 	return XDP_TX;
 }

@@ -24,7 +24,7 @@ struct gen_opts {
 	uint8_t dst_mac[6];
 	struct in_addr src, dst;
 	uint16_t dport_be;
-	unsigned sessions, payload;
+	unsigned sessions, payload, ports_per_ip;
 	int embark;
 	char token[3];
 	uint8_t version;
@@ -93,7 +93,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: xdp_gen --ifname IF --dst-mac MAC --src IP --dst IP:PORT [--sessions N]\n"
 			"  [--payload BYTES] [--format none|embark] [--token XYZ] [--version-byte N]\n"
-			"  [--rate PPS (0 = flat out)] [--duration S]\n");
+			"  [--rate PPS (0 = flat out)] [--duration S] [--ports-per-ip N (default 50000)]\n");
 	exit(2);
 }
 
@@ -104,13 +104,14 @@ static int parse_opts(struct gen_opts *o, int argc, char **argv)
 		{ "ifname", 1, 0, 'i' },  { "dst-mac", 1, 0, 'm' }, { "src", 1, 0, 's' },
 		{ "dst", 1, 0, 'd' },	  { "sessions", 1, 0, 'n' }, { "payload", 1, 0, 'p' },
 		{ "format", 1, 0, 'f' },  { "token", 1, 0, 'k' },   { "version-byte", 1, 0, 'v' },
-		{ "rate", 1, 0, 'r' },	  { "duration", 1, 0, 'D' }, { 0, 0, 0, 0 },
+		{ "rate", 1, 0, 'r' },	  { "duration", 1, 0, 'D' }, { "ports-per-ip", 1, 0, 'P' },
+		{ 0, 0, 0, 0 },
 	};
 	int c, have = 0;
 
 	optind = 0; /* glibc: a full reset, so serve mode can parse one request after another */
 	*o = (struct gen_opts){ .sessions = 1, .payload = 64, .duration = 1, .token = { 'a', 'b', 'c' },
-				.version = 1 };
+				.version = 1, .ports_per_ip = GEN_PORTS_PER_IP };
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ifname = optarg; break;
@@ -124,11 +125,12 @@ static int parse_opts(struct gen_opts *o, int argc, char **argv)
 		case 'v': o->version = (uint8_t)atoi(optarg); break;
 		case 'r': o->rate = atof(optarg); break;
 		case 'D': o->duration = atof(optarg); break;
+		case 'P': o->ports_per_ip = (unsigned)atoi(optarg); break;
 		default: return -1;
 		}
 	}
-	if (have != 7 || !o->ifname || !o->sessions || o->payload < 8 || o->duration <= 0 || o->duration > 600 ||
-	    o->payload + 4 + 42 > GEN_MAX_FRAME)
+	if (have != 7 || !o->ifname || !o->sessions || !o->ports_per_ip || o->ports_per_ip > 55000 || o->payload < 8 ||
+	    o->duration <= 0 || o->duration > 600 || o->payload + 4 + 42 > GEN_MAX_FRAME)
 		return -1;
 	return 0;
 }
@@ -184,6 +186,7 @@ static int serve_one(struct bpf_object *obj, const struct gen_opts *o)
 		return -ENOENT;
 	cfg.len = build_frame(o, src_mac, cfg.frame);
 	cfg.sessions = o->sessions;
+	cfg.ports_per_ip = o->ports_per_ip;
 	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY))
 		return -errno;
 	uint64_t sent0 = loader__percpu_sum_u64(sent_fd, 1, 0);
