@@ -26,7 +26,7 @@ export class XdsMetrics {
     this.deltaResponses = new Counter({ name: 'quilkin_delta_discovery_responses', help: 'Discovery responses received, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
     this.acks = new Counter({ name: 'quilkin_xds_acks', help: 'xDS ACKs sent, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
     this.nacks = new Counter({ name: 'quilkin_xds_nacks', help: 'xDS NACKs sent (client) or received (server, label = client node)', labelNames: ['control_plane', 'type'], registers });
-    this.connected = new Gauge({ name: 'quilkin_xds_connected', help: 'xDS stream state per peer: 1 up, 0 lost (role: client, server, mds-client, mds-server)', labelNames: ['peer', 'role'], registers });
+    this.connected = new Gauge({ name: 'quilkin_xds_connected', help: 'xDS stream state per peer: 1 up, 0 lost (role: client = proxy to manage/relay, mds-client = agent to relay, mds-server = relay from agent)', labelNames: ['peer', 'role'], registers });
     this.configVersion = new Gauge({
       name: 'quilkin_xds_config_version',
       help: 'Digest of the resource versions applied (role=client) or served (role=server) per type; value 1 on the current version',
