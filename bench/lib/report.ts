@@ -35,7 +35,7 @@ export function mainTable(subjects: SubjectResult[], rate: number): string {
 }
 
 function sessionsTable(subjects: SubjectResult[], sessions: number[]): string {
-  const head = sessions.map((n) => `${si(n)} sessions: pps / RSS MiB`);
+  const head = sessions.map((n) => `${si(n)} session${n > 1 ? 's' : ''}: pps / RSS MiB`);
   const rows = subjects.filter((s) => s.available).map((s) => {
     const cells = sessions.map((n) => {
       const reps = s.sessions[String(n)];
@@ -110,7 +110,10 @@ ${notes(r.subjects)}
   pairs; addresses exist only inside them. The subject runs pinned to cpu0 and the proxy
   namespace's receive work is steered there (RPS); generators, echo server and sink run
   on cpu1. Native XDP on veth runs on the CPU that sent the frame, which is why the
-  softirq columns are shown per CPU.
+  softirq columns are shown per CPU. \`proxy xdp\` serves one interface and sends every
+  packet back out of it, so it reaches the server on the client segment (a bridge in
+  the client namespace joins the server's second interface); every other subject uses
+  the two-armed path through the proxy namespace's second veth.
 - **delivered pps**: the in-kernel generator (\`bench/bpf/xdp_gen\`: BPF_PROG_RUN with live
   frames, 64-byte payloads) sends from the client namespace; an XDP program on the
   server's veth (\`bench/bpf/xdp_sink\`) counts and drops what arrives. First a search for
