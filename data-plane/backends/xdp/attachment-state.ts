@@ -59,7 +59,11 @@ export class AttachmentState {
   }
 
   private write(record: StateRecord): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.writeFileSync(this.file, JSON.stringify(record));
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(this.file, JSON.stringify(record));
+    } catch (err) {
+      throw new Error(`attachment state ${this.file}: ${(err as Error).message}`);
+    }
   }
 }
