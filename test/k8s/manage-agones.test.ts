@@ -59,7 +59,7 @@ describe('quilkin manage --provider agones + proxy, end to end on loopback', fun
     return { manage, xdsPort };
   }
 
-  it('routes a Ready and then Allocated GameServer by its token, and stops when it is deleted', async () => {
+  it('routes a Ready and then Allocated GameServer by its token, follows ConfigMap chain changes, and stops when it is deleted', async () => {
     const gameServerSocket = await udpServer('echo');
     const client = await udpClient();
     peers.push(gameServerSocket, client);
@@ -93,6 +93,18 @@ describe('quilkin manage --provider agones + proxy, end to end on loopback', fun
     const before = client.received.length;
     client.send('allocatedabc', port);
     await eventually(() => client.received.length > before, 5000, 'still routed once Allocated');
+
+    // A ConfigMap change reaches the proxy as a new chain: Drop stops the traffic, the Embark chain brings it back.
+    api.apply(quilkinConfigMap('quilkin-filters', 'filters:\n  - name: quilkin.filters.drop.v1alpha1.Drop\n'));
+    await eventually(async () => (await adminText(proxy, '/config')).includes('Drop'), 10000, 'the Drop chain on the proxy');
+    const beforeDrop = gameServerSocket.received.length;
+    client.send('droppedabc', port);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gameServerSocket.received.length, 'Drop chain drops').to.equal(beforeDrop);
+    api.apply(quilkinConfigMap('quilkin-filters', EMBARK_CHAIN));
+    await eventually(async () => (await adminText(proxy, '/config')).includes('TokenRouter'), 10000, 'the Embark chain back on the proxy');
+    client.send('backabc', port);
+    await eventually(() => gameServerSocket.received.some((r) => r.data.toString() === 'back'), 5000, 'routed again after the chain change');
 
     api.delete('GameServer', 'games', 'gs-1');
     await eventually(async () => JSON.parse((await proxy.get('/config')).body).clusters.every((c: { endpoints: unknown[] }) => c.endpoints.length === 0), 10000, 'proxy config without the endpoint');
