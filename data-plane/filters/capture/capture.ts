@@ -2,7 +2,7 @@
 // Capture: copies bytes from the packet (prefix, suffix or regex) into dynamic metadata.
 import { z } from 'zod';
 import type { JsonValue } from '../../../config/model';
-import { type Filter, FilterConfigError, type FilterFactory } from '../filter';
+import { type Filter, FilterConfigError, type FilterFactory, type ReadContext } from '../filter';
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 import { ByteRegex, RegexSyntaxError } from './byte-regex';
@@ -63,25 +63,26 @@ export function validateCapture(raw: unknown): CaptureConfig {
 }
 
 // ---- behaviour ----------------------------------------------------------------------------
-/** Returns the captured value, or undefined; may trim ctx contents through `setContents`. */
-type Strategy = (contents: Buffer, setContents: (b: Buffer) => void) => MetadataValue | undefined;
+/** Returns the captured value, or undefined; an affix with `remove` trims `ctx.contents`. */
+type Strategy = (ctx: ReadContext) => MetadataValue | undefined;
 
 function affixStrategy(a: Affix, atHead: boolean): Strategy {
   const { size, remove } = a;
-  return (contents, setContents) => {
+  return (ctx) => {
+    const contents = ctx.contents;
     if (contents.length < size) return undefined;
     // Views, not copies: the captured bytes and the trimmed packet share the packet's memory.
     const split = atHead ? size : contents.length - size;
     const captured = atHead ? contents.subarray(0, split) : contents.subarray(split);
-    if (remove && size > 0) setContents(atHead ? contents.subarray(split) : contents.subarray(0, split));
+    if (remove && size > 0) ctx.contents = atHead ? contents.subarray(split) : contents.subarray(0, split);
     return captured;
   };
 }
 
 function regexStrategy(pattern: string): Strategy {
   const re = new ByteRegex(pattern);
-  return (contents) => {
-    const matches = re.findAll(contents);
+  return (ctx) => {
+    const matches = re.findAll(ctx.contents);
     if (matches.length === 0) return undefined;
     return matches.length === 1 ? matches[0] : matches;
   };
@@ -94,7 +95,7 @@ export function createCapture(config: CaptureConfig): Filter {
     'prefix' in config ? affixStrategy(config.prefix, true) : 'suffix' in config ? affixStrategy(config.suffix, false) : regexStrategy(config.regex.pattern);
   return {
     read(ctx) {
-      const value = strategy(ctx.contents, (b) => (ctx.contents = b));
+      const value = strategy(ctx);
       ctx.metadata.set(presentKey, value !== undefined);
       if (value === undefined) return NO_VALUE_CAPTURED;
       ctx.metadata.set(key, value);
