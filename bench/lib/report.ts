@@ -137,7 +137,10 @@ ${notes(r.subjects)}
 - **RSS**: resident memory of the subject's processes after its floods (summed over
   nginx's master and workers).
 - **Sessions**: the generator cycles through N client source addresses (ports from 10000
-  on 10.x.1.2, .3, ...), touching each once before the measured runs.
+  on 10.x.1.2, .3, ...), after a warm-up that offers each of them one packet (at most
+  1 s). A subject slower than the warm-up rate establishes only the sessions whose
+  packets it took, so N is the number of client addresses offered, not a guaranteed
+  count of sessions held.
 - **Chains**: 3 filters = the Embark chain (payload + 3-byte token + version byte; Capture
   suffix 1 → \`embark.dev/load_balancer/version\`, Capture suffix 3 → \`quilkin.dev/capture\`,
   TokenRouter); 8 = the same behind Firewall, Concatenate, Capture, Pass and

@@ -141,6 +141,8 @@ export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject,
   let rate = 0;
   try {
     rate = await plainRuns(m, s, running, p, out);
+    const said = running.summary?.();
+    if (said) out.note = `${out.note}; ${said}`;
   } catch (err) {
     out.error = message(err);
     log(`${s.id}: ${out.error}`);

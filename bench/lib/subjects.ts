@@ -12,6 +12,8 @@ export interface Running {
   pid: number | null;
   /** Facts found at start (e.g. the XDP mode actually attached). */
   note: string;
+  /** What the subject itself reported during the runs worth knowing (e.g. refused sessions). */
+  summary?(): string;
   /** Throws, saying why, when the subject's process has exited during a measurement. */
   check(): void;
   stop(): Promise<void>;
@@ -83,6 +85,16 @@ stream {
 `;
 }
 
+function countAlerts(log: string): number {
+  if (!fs.existsSync(log)) return 0;
+  return fs.readFileSync(log, 'utf8').split('worker_connections are not enough').length - 1;
+}
+
+function hardNofile(): string {
+  const m = /Max open files\s+\d+\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+  return m ? m[1] : 'unknown';
+}
+
 function nginx(workers: number): Subject {
   return {
     id: `nginx-${workers}w`,
@@ -95,7 +107,15 @@ function nginx(workers: number): Subject {
       fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(env, workers, dir));
       const d = new Daemon('nginx', inNs(env.topo.ns.proxy, env.topo.cpu.proxy, ['nginx', '-p', dir, '-c', path.join(dir, 'nginx.conf')]));
       await d.waitFor(() => udpBound(env.topo, env.topo.ports.proxy), 5000);
-      return daemonRunning(d, `${workers} worker(s) pinned with the master to the proxy CPU`);
+      const log = path.join(dir, 'error.log');
+      const alertsBefore = countAlerts(log);
+      return {
+        ...daemonRunning(d, `${workers} worker(s) pinned with the master to the proxy CPU`),
+        summary: () => {
+          const n = countAlerts(log) - alertsBefore;
+          return n ? `nginx logged ${n} "worker_connections are not enough" alerts: each UDP session holds a socket, and this box's hard RLIMIT_NOFILE of ${hardNofile()} caps worker_connections below 100k sessions` : '';
+        },
+      };
     },
   };
 }
