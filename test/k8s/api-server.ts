@@ -76,6 +76,7 @@ export interface ApiServerOptions {
 export class KubeApiServerDouble {
   readonly token: string;
   readonly requests: RequestRecord[] = [];
+  readonly bookmarksSent: Array<{ plural: string; resourceVersion: string }> = [];
   private readonly server: https.Server;
   /** PEM of the serving certificate, which is also its CA (for the kubeconfig). */
   readonly caCert: string;
@@ -304,9 +305,11 @@ export class KubeApiServerDouble {
     if (timeout > 0) w.timers.push(setTimeout(() => this.endWatch(w), timeout * 1000));
     if (params.get('allowWatchBookmarks') === 'true') {
       const interval = this.options.bookmarkIntervalMs ?? 500;
-      w.timers.push(
-        setInterval(() => this.writeEvent(w, { type: 'BOOKMARK', object: { kind: route.type.kind, apiVersion: route.type.apiVersion, metadata: { resourceVersion: String(this.revision) } } }), interval),
-      );
+      const bookmark = (): void => {
+        this.writeEvent(w, { type: 'BOOKMARK', object: { kind: route.type.kind, apiVersion: route.type.apiVersion, metadata: { resourceVersion: String(this.revision) } } });
+        this.bookmarksSent.push({ plural: w.plural, resourceVersion: String(this.revision) });
+      };
+      w.timers.push(setInterval(bookmark, interval));
     }
   }
 

@@ -143,7 +143,8 @@ describe('k8s provider against the API-server double', () => {
     h.api.apply(gameServer({ name: 'elsewhere', namespace: 'other', state: 'Ready', address: '127.0.0.1', port: 7100 }));
     const target = h.api.resourceVersion;
     await h.watchesOpen(2);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('a bookmark at the new version', () => h.api.bookmarksSent.some((b) => b.plural === 'gameservers' && b.resourceVersion === target));
+    await new Promise((r) => setTimeout(r, 100));
     h.api.dropWatches();
     await waitFor('re-watch', () => h.api.openWatches >= 2);
     const watches = h.api.requests.filter((r) => r.watch && r.path.endsWith('/gameservers'));
