@@ -34,8 +34,8 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     servers.push(s);
     return s;
   };
-  const start = (urls: string[]): XdsClient => {
-    client = startXdsClient({ servers: urls, nodeId: 'proxy-under-test', store, validator: filterRegistry(), metrics, idleRequestIntervalSecs: 30 });
+  const start = (urls: string[], idleRequestIntervalSecs = 30): XdsClient => {
+    client = startXdsClient({ servers: urls, nodeId: 'proxy-under-test', store, validator: filterRegistry(), metrics, idleRequestIntervalSecs });
     return client;
   };
 
@@ -118,6 +118,19 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     const c = start([`http://127.0.0.1:${deadPort}`, `http://127.0.0.1:${live.port}`]);
     await live.waitFor((m) => m.type_url === CLUSTER_TYPE, 10000, 'subscription on the second server');
     await eventually(() => c.ready(), 5000, 'ready');
+  });
+
+  it('re-sends its subscriptions, with the versions it holds, after the idle interval', async () => {
+    const server = await fake();
+    start([`http://127.0.0.1:${server.port}`], 1);
+    await server.waitFor((m) => m.type_url === CLUSTER_TYPE);
+    const sent = clusterResources(ONE);
+    server.send({ type_url: CLUSTER_TYPE, nonce: 'held', resources: sent });
+    await server.waitFor((m) => m.response_nonce === 'held');
+    const subscriptions = (): Msg[] => server.requests.filter((m) => m.type_url === CLUSTER_TYPE && !m.response_nonce);
+    await eventually(() => subscriptions().length >= 2, 4000, 'a second Cluster subscription');
+    expect(subscriptions()[1].initial_resource_versions).to.deep.equal({ '': (sent[0] as { version: string }).version });
+    expect(server.requests.filter((m) => m.type_url === 'ignore-me')).to.have.length(1);
   });
 
   it('rejects management server URLs without a scheme', () => {
