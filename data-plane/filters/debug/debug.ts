@@ -8,8 +8,10 @@ import { jsonSchemaOf, parseWith } from '../config-schema';
 export const DEBUG_NAME = 'quilkin.filters.debug.v1alpha1.Debug';
 
 // ---- config -------------------------------------------------------------------------------
-/** Optional config; `id` tags the log lines. */
-const configSchema = z.object({ id: z.string({ error: 'must be a string' }).optional() });
+/** Optional config; `id` tags the log lines. `id: null` means no id (Quilkin's Option<String>). */
+const configSchema = z
+  .object({ id: z.string({ error: 'must be a string' }).nullable().optional() })
+  .transform((c): { id?: string } => (typeof c.id === 'string' ? { id: c.id } : {}));
 
 export type DebugConfig = z.output<typeof configSchema>;
 
