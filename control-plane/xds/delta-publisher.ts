@@ -108,9 +108,6 @@ export class DeltaPublisher {
     if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value as string);
   }
 
-  pushAll(): void {
-    for (const type of this.states.keys()) this.push(type);
-  }
 
   private stateOf(type: ResourceType): TypeState {
     let state = this.states.get(type);

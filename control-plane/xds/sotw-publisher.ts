@@ -84,7 +84,4 @@ export class SotwPublisher {
     });
   }
 
-  pushAll(): void {
-    for (const type of this.states.keys()) this.push(type);
-  }
 }
