@@ -102,6 +102,11 @@ export function parseIp(ip: string): ParsedIp {
 
 /** IPv4 networks also match IPv4-mapped and IPv4-compatible IPv6 addresses, as upstream. */
 export function cidrContains(cidr: Cidr, ip: ParsedIp): boolean {
-  if (cidr.family === 4) return ip.v4 >= 0 && ((ip.v4 & cidr.mask) >>> 0) === cidr.base;
-  return ip.v6 !== undefined && v6Contains(cidr, ip.v6);
+  return cidrContainsParts(cidr, ip.v4, ip.v6);
+}
+
+/** The same test on the parts of a ParsedIp, so the IPv4 hot path needs no object. */
+export function cidrContainsParts(cidr: Cidr, v4: number, v6: readonly number[] | undefined): boolean {
+  if (cidr.family === 4) return v4 >= 0 && ((v4 & cidr.mask) >>> 0) === cidr.base;
+  return v6 !== undefined && v6Contains(cidr, v6);
 }

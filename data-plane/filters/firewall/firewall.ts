@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SocketAddr } from '../../../config/address';
 import type { Filter, FilterFactory } from '../filter';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
-import { type Cidr, cidrContains, ipv4ToInt, parseCidr, parseIp, type ParsedIp } from './cidr';
+import { type Cidr, cidrContainsParts, ipv4ToInt, parseCidr, parseIp, type ParsedIp } from './cidr';
 
 export const FIREWALL_NAME = 'quilkin.filters.firewall.v1alpha1.Firewall';
 export const FIREWALL_DENIED = 'filter::firewall::denied';
@@ -72,9 +72,9 @@ function compileRule(r: RuleConfig): CompiledRule {
   };
 }
 
-function ruleMatches(r: CompiledRule, ip: ParsedIp, port: number): boolean {
+function ruleMatches(r: CompiledRule, v4: number, v6: readonly number[] | undefined, port: number): boolean {
   let inSources = false;
-  for (let i = 0; i < r.sources.length && !inSources; i++) inSources = cidrContains(r.sources[i], ip);
+  for (let i = 0; i < r.sources.length && !inSources; i++) inSources = cidrContainsParts(r.sources[i], v4, v6);
   if (!inSources) return false;
   for (let i = 0; i < r.ports.length; i++) if (port >= r.ports[i].min && port < r.ports[i].max) return true;
   return false;
@@ -83,9 +83,14 @@ function ruleMatches(r: CompiledRule, ip: ParsedIp, port: number): boolean {
 /** First matching rule wins; no match (including no rules) denies. Exported for the property tests. */
 export function decide(rules: readonly CompiledRule[], addr: SocketAddr): boolean {
   // IPv4 (the common case) is parsed without allocating; IPv6 builds its word list once.
-  const v4 = addr.family === 4 ? ipv4ToInt(addr.ip) : -1;
-  const ip: ParsedIp = v4 >= 0 ? { v4, v6: undefined } : parseIp(addr.ip);
-  for (let i = 0; i < rules.length; i++) if (ruleMatches(rules[i], ip, addr.port)) return rules[i].allow;
+  let v4 = addr.family === 4 ? ipv4ToInt(addr.ip) : -1;
+  let v6: readonly number[] | undefined;
+  if (v4 < 0) {
+    const ip: ParsedIp = parseIp(addr.ip);
+    v4 = ip.v4;
+    v6 = ip.v6;
+  }
+  for (let i = 0; i < rules.length; i++) if (ruleMatches(rules[i], v4, v6, addr.port)) return rules[i].allow;
   return false;
 }
 
