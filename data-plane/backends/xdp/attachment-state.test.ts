@@ -27,7 +27,10 @@ describe('xdp attachment state', function () {
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
     const state = new AttachmentState('eth9', dir);
     fs.writeFileSync(state.file, JSON.stringify({ pid: dead, interface: 'eth9' }));
+    fs.writeFileSync(path.join(dir, 'xdp-1-other0.json'), JSON.stringify({ pid: dead, interface: 'other0' }));
     expect(state.claim()).to.equal(dead);
+    // Records of other dead owners are swept too: nobody is left to read them.
+    expect(fs.readdirSync(dir)).to.deep.equal([path.basename(state.file)]);
   });
 
   it('refuses an interface a live process owns', function () {

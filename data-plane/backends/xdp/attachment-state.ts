@@ -46,8 +46,28 @@ export class AttachmentState {
     if (previous && previous.pid !== process.pid && alive(previous.pid)) {
       throw new Error(`interface ${previous.interface} is already served by a running proxy (pid ${previous.pid}, state ${this.file})`);
     }
+    this.sweep();
     this.write({ pid: process.pid, interface: this.ifname });
     return previous && previous.pid !== process.pid ? previous.pid : undefined;
+  }
+
+  /** Removes records of dead owners: a killed proxy's namespace may be gone, and its file with no one to read it. */
+  private sweep(): void {
+    const dir = path.dirname(this.file);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.startsWith('xdp-') && n.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      try {
+        const rec = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as StateRecord;
+        if (!alive(rec.pid)) fs.rmSync(path.join(dir, name), { force: true });
+      } catch {
+        // Unreadable or removed meanwhile by another proxy: leave it.
+      }
+    }
   }
 
   record(record: Omit<StateRecord, 'pid'>): void {
