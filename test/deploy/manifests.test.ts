@@ -91,14 +91,14 @@ describe('deploy/ Kubernetes manifests', () => {
     expect(rules.every((r) => r.resourceNames === undefined && r.nonResourceURLs === undefined)).to.equal(true);
   });
 
-  it('runs the XDP DaemonSet with hostNetwork and only NET_ADMIN, BPF, PERFMON and IPC_LOCK', () => {
+  it('runs the XDP DaemonSet with hostNetwork and only NET_ADMIN, NET_RAW, BPF, PERFMON and IPC_LOCK', () => {
     const ds = find('DaemonSet', 'quilkin-proxy-xdp');
     const pod = dig(ds, 'spec', 'template', 'spec') as Json;
     expect(pod.hostNetwork).to.equal(true);
     const container = dig(pod, 'containers', 0) as Json;
     expect(dig(container, 'securityContext', 'privileged')).to.equal(undefined);
     expect(dig(container, 'securityContext', 'capabilities', 'drop')).to.deep.equal(['ALL']);
-    expect(dig(container, 'securityContext', 'capabilities', 'add')).to.deep.equal(['NET_ADMIN', 'BPF', 'PERFMON', 'IPC_LOCK']);
+    expect(dig(container, 'securityContext', 'capabilities', 'add')).to.deep.equal(['NET_ADMIN', 'NET_RAW', 'BPF', 'PERFMON', 'IPC_LOCK']);
     expect((container.args as string[]).slice(1, 3)).to.deep.equal(['proxy', 'xdp']);
     for (const name of ['quilkin-manage', 'quilkin-proxy']) {
       const caps = dig(find('Deployment', name), 'spec', 'template', 'spec', 'containers', 0, 'securityContext', 'capabilities') as Json;
