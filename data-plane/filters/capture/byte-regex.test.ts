@@ -25,6 +25,8 @@ describe('ByteRegex (Rust regex::bytes semantics)', () => {
     ['(?i)k', 'kK\u212a', [h('k'), h('K'), 'e284aa']],
     ['(?i)σ', 'Σσς', [h('Σ'), h('σ'), h('ς')]],
     ['(?i-u)k', 'kK\u212a', [h('k'), h('K')]],
+    ['(?i-u)é', 'éÉ', ['c3a9']],
+    ['(?-u)é', Buffer.from([0xe9, 0xc3, 0xa9]), ['c3a9']],
     ['(?i)[a-c]+', 'xAbCx', [h('AbC')]],
     ['[^a]', hex('61c3a9ff'), ['c3a9']],
     ['(?-u)[^a]', hex('61ff'), ['ff']],

@@ -302,7 +302,8 @@ class Translator {
   }
 
   private emitLiteral(cp: number, byte: boolean, flags: Flags): string {
-    if (flags.i && !byte) return this.emitSet(caseFold([[cp, cp]], flags.u), flags);
+    // Without Unicode, folding is ASCII-only and a non-ASCII literal stays its UTF-8 bytes.
+    if (flags.i && !byte && (flags.u || cp <= 0x7f)) return this.emitSet(caseFold([[cp, cp]], flags.u), flags);
     if (byte || cp <= 0x7f) return hexByte(cp);
     const bytes = [...Buffer.from(String.fromCodePoint(cp), 'utf8')].map(hexByte).join('');
     return `(?:${bytes})`;
