@@ -5,11 +5,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
+import { combinedVersion } from '../../proto/codec';
 import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
 import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/loader';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
-import { PROXY_TYPES, shortType } from '../../proto/type-urls';
+import { isResourceType, PROXY_TYPES, shortType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
@@ -131,7 +132,10 @@ class DeltaXdsClient implements XdsClient {
     this.armIdle();
     const type = shortType(response.type_url);
     if (!result) log.debug({ server: url }, 'xDS server answered the probe');
-    else if (result.ok) log.info({ server: url, type, resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
+    else if (result.ok) {
+      const version = isResourceType(response.type_url) ? combinedVersion(this.state.of(response.type_url)) : '';
+      log.info({ server: url, type, version, resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
+    }
     else log.warn({ server: url, type, error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
   }
 
