@@ -85,6 +85,9 @@ int SessionShard::open_upstream_socket() {
   int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int off = 0;
+  // Replies from a busy endpoint arrive in bursts on one socket; the default ~208 KiB holds
+  // only a few hundred small datagrams. Memory is charged only while datagrams are queued.
+  int rcvbuf = 1 << 20;
   sockaddr_in6 any{};
   any.sin6_family = AF_INET6;
   any.sin6_addr = in6addr_any;
@@ -94,6 +97,7 @@ int SessionShard::open_upstream_socket() {
   int err = 0;
   // Dual-stack so one socket reaches IPv4 and IPv6 endpoints; port 0 = ephemeral.
   if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0 ||
       bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) < 0 ||
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0)
     err = -errno;

@@ -151,4 +151,31 @@ describe('socket backend with native filters', function () {
       debugLog.stop();
     }
   });
+
+  it('keeps forwarding and accounting while configs swap under traffic', async () => {
+    const [a, b] = [await udp(true), await udp(true)];
+    const both = config([{ port: a.port, token: 'a' }, { port: b.port, token: 'b' }], tokenChain);
+    const onlyA = config([{ port: a.port, token: 'a' }], [{ name: CONCATENATE, config: { on_read: 'PREPEND', bytes: Buffer.from('>').toString('base64') } }]);
+    const { port, metrics, backend } = await start(both);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => udp()));
+    let sent = 0;
+    for (let round = 0; round < 40; round++) {
+      backend.applyConfig(round % 2 === 0 ? onlyA : both);
+      for (const c of clients) {
+        c.socket.send('xa', port, '127.0.0.1');
+        sent++;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    // Every packet is either forwarded to one endpoint (both chains route 'xa' to a alone) or dropped and counted.
+    const read = `quilkin_packets_total{event="read",${GEO}}`;
+    const accounted = async (): Promise<number> => {
+      const text = await metrics.render();
+      const drops = text.split('\n').filter((l) => l.startsWith('quilkin_packets_dropped_total{event="read"'));
+      return sample(text, read) + drops.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    await waitFor('every packet accounted for', async () => (await accounted()) === sent);
+    expect(b.received).to.deep.equal([]);
+    expect(backend.sessionCount()).to.equal(4);
+  });
 });
