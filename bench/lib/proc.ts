@@ -109,13 +109,24 @@ export class Daemon {
     throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${this.recentOutput()}`);
   }
 
-  /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
+  /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. Children it
+   *  started (nginx workers) are killed by pid if they outlive it, so no orphan keeps a
+   *  port or an XDP socket into the next subject's runs. */
   async stop(graceMs = 2000): Promise<void> {
     if (!this.alive) return;
+    const family = (this.child.pid === undefined ? [] : processTree(this.child.pid).slice(1)).map((pid) => ({ pid, started: startTime(pid) }));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+    for (const { pid, started } of family) {
+      if (started === null || startTime(pid) !== started) continue; // gone, or the pid was reused
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited in between, as it should have
+      }
+    }
   }
 }
 
@@ -181,6 +192,16 @@ export function processTree(root: number): number[] {
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** Start time of a process (clock ticks since boot): with the pid, it names one process. */
+export function startTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return null;
+  }
+}
 
 /** User + system CPU seconds of a process tree so far. */
 export function treeCpuSeconds(root: number): number {
