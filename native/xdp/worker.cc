@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
 
 namespace qk::xdp {
 
@@ -69,7 +70,12 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
     return nullptr;
   }
   w->kernel_ = std::make_unique<KernelPath>(s.idle_timeout_ns);
-  w->ew_ = std::make_unique<engine::Worker>(*env.engine, monotonic_ns() ^ (uint64_t(queue) << 32));
+  try {
+    w->ew_ = std::make_unique<engine::Worker>(*env.engine, monotonic_ns() ^ (uint64_t(queue) << 32));
+  } catch (const std::exception& e) {  // more queues than the engine has worker slots
+    *error = "queue " + std::to_string(queue) + ": " + e.what();
+    return nullptr;
+  }
   return w;
 }
 
