@@ -161,15 +161,9 @@ function ours(backend: 'js' | 'socket'): Subject {
   };
 }
 
-/** XDP options as far as the CLI offers them (read from its help): the interface, and
- *  the attach mode when there is an option for it. */
-async function xdpArgs(env: StartEnv, mode: string): Promise<{ args: string[]; canPickMode: boolean }> {
-  const t = env.topo;
-  const help = (await run(['node', cliPath(env), 'proxy', 'xdp', '--help'], 10000)).stdout.replace(/\s+/g, ' ');
-  const canPickMode = help.includes('--xdp.mode');
-  const args = ['--xdp.interface', t.dev.proxyClient];
-  return { args: [...args, ...(canPickMode ? ['--xdp.mode', mode] : [])], canPickMode };
-}
+/** The proxy's switch for the XDP attach mode (data-plane/backends/xdp: auto, native or
+ *  generic); the CLI has no option for it. */
+const ATTACH_MODE_ENV = 'QUILKIN_XDP_ATTACH_MODE';
 
 function oursXdp(mode: 'generic' | 'native'): Subject {
   return {
@@ -179,17 +173,15 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
     chains: [0, 3, 8],
     async start(env, chain) {
       const t = env.topo;
-      const xdp = await xdpArgs(env, mode);
       // One-armed: the endpoint sits on the attached interface's segment (see netns.sh).
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverOneArmAddr(t)), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', ...xdp.args];
-      const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv));
+      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverOneArmAddr(t)), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', '--xdp.interface', t.dev.proxyClient];
+      const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv), { [ATTACH_MODE_ENV]: mode });
       await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
       const attached = await xdpMode(t, t.dev.proxyClient);
       const wanted = mode === 'generic' ? ['xdpgeneric'] : ['xdp', 'xdpdrv'];
       if (!wanted.includes(attached)) {
         await d.stop();
-        const why = xdp.canPickMode ? '' : ' (the CLI has no --xdp.mode option to ask for it)';
-        throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} but the proxy attached "${attached}"${why}`);
+        throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} (${ATTACH_MODE_ENV}=${mode}) but the proxy attached "${attached}"`);
       }
       return daemonRunning(d, `${attached} on ${t.dev.proxyClient}`);
     },
