@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 if [[ ! -f dist/cli/main.js ]]; then
   # tsc still writes its output when another part of the tree has type errors.
   npm run build || [[ -f dist/bench/main.js ]] || exit 1
-else
+elif [[ ! -f dist/bench/main.js ]] || [[ -n "$(find bench -name '*.ts' -newer dist/bench/main.js)" ]]; then
   npx tsc -p bench/tsconfig.json
 fi
 if [[ ! -f native/build/Release/quilkin_native.node ]]; then

@@ -128,7 +128,7 @@ export async function echo(env: MeasureEnv, load: Load, rate: number): Promise<E
   const argv = inNs(t.ns.client, t.cpu.load, [
     path.join(env.bin, 'udpgen'), '--dst', load.target, '--src', t.ip.client[0], '--sessions', String(load.sessions),
     '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE), '--duration', String(load.seconds),
-    '--drain-ms', '100', ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
+    '--drain-ms', '60', ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
   ]);
   const r = await runJson<UdpgenReport>(argv, load.seconds * 1000 + 10000);
   return {

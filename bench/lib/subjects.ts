@@ -137,7 +137,7 @@ function globalArgs(env: StartEnv, chain: ChainLength, endpoint: string): string
 /** The proxy falls back to another backend, visibly, when the one asked for cannot run;
  *  measuring the fallback under the wrong name would be a false claim. */
 async function refuseFallback(d: Daemon, wanted: string): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 300)); // the start-up line follows the bind
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the start-up line follows the bind
   const m = /"backend":"(\w+)"(?:,"fallbacks":\[([^\]]*)\])?/.exec(d.output);
   if (m && m[1] !== wanted) {
     await d.stop();
