@@ -74,6 +74,20 @@ describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
     }
   });
 
+  it('refuses copy mode when --xdp.zerocopy is required (veth has no zero-copy) and says so', async function () {
+    const proxy = startProxy(star!, configFile, { args: ['--xdp.zerocopy', '--xdp.force'] });
+    try {
+      const code = await Promise.race([proxy.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000))]);
+      expect(code).to.not.equal('timeout');
+      expect(code).to.not.equal(0);
+      expect(proxy.output()).to.match(/zero-copy unsupported by the driver \(--xdp\.zerocopy\)/);
+    } finally {
+      await proxy.stop('SIGKILL');
+    }
+    // A failed start leaves nothing attached.
+    expect(xdpAttachment(star!)).to.equal(undefined);
+  });
+
   it('removes the attachment a SIGKILLed proxy left behind, and nothing after a clean exit', async function () {
     const first = startProxy(star!, configFile);
     await first.waitFor('Quilkin is ready');

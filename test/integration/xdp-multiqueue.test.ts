@@ -22,7 +22,8 @@ describe('proxy xdp with two rx queues', function () {
     star = topology(84, 2);
     servers = new Servers(star);
     await servers.ready();
-    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))));
+    // A small UMEM (512 frames per queue): rings are sized down with it.
+    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { args: ['--xdp.umem-frames', '512'] });
     await proxy.waitFor('Quilkin is ready');
     if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
   });
