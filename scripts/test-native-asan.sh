@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs the native conformance, control-side, hostile-input and differential fuzz tests against the
-# AddressSanitizer/UBSan addon built by scripts/build-native-asan.sh (run that first, and
-# `npm run build` for dist/). libasan must be preloaded because node itself is not instrumented.
+# Memory-safety run of the native engine: the standalone engine tests under ASan/UBSan/LSan, then
+# the conformance, control-side, hostile-input and differential fuzz tests against the ASan/UBSan
+# addon built by scripts/build-native-asan.sh (run that first, and `npm run build` for dist/).
+# libasan is preloaded because node itself is not instrumented.
 # FUZZ_CASES (default 20000 here: ASan makes the engine ~3x slower) sets the fuzz case count.
 set -euo pipefail
 
@@ -11,6 +12,15 @@ ADDON="$ROOT/build/native-asan/build/Release/quilkin_native.node"
 [[ -f "$ADDON" ]] || { echo "missing $ADDON: run scripts/build-native-asan.sh first" >&2; exit 1; }
 
 cd "$ROOT"
+# 1. The engine alone (no node), so LeakSanitizer is on: mutated descriptions + hostile packets,
+#    and generation swaps under load.
+make -C native/engine/tests -j2 asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  build/engine-tests/desc_fuzz_test_asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  build/engine-tests/swap_test_asan
+
+# 2. The ASan addon inside node: conformance, control side, hostile input, differential fuzz.
 # detect_leaks=0: LeakSanitizer reports node's own process-lifetime allocations at exit; leaks of
 # the engine are instead caught by running every case on fresh engines under ASan's heap checks.
 QUILKIN_NATIVE_ADDON="$ADDON" \
