@@ -16,7 +16,7 @@ export interface Profile {
   sessions: number[];
   chains: ChainLength[];
   subjects: string[];
-  /** Subjects not started by this many seconds into the run are skipped, with that reason. */
+  /** A subject that would likely end after this many seconds into the run is skipped, saying so. */
   budgetSeconds: number;
 }
 
