@@ -30,8 +30,8 @@ struct {
 	__type(value, __be32);
 } fwd_clients SEC(".maps");
 
-static __always_inline void rewrite(struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp, __be32 saddr,
-				    __be32 daddr, __be16 sport, __be16 dport)
+static __always_inline void rewrite(struct iphdr *ip, struct udphdr *udp, __be32 saddr, __be32 daddr, __be16 sport,
+				    __be16 dport)
 {
 	udp->check = qkb_udp_csum_replace32(udp->check, ip->saddr, saddr);
 	udp->check = qkb_udp_csum_replace32(udp->check, ip->daddr, daddr);
@@ -43,7 +43,6 @@ static __always_inline void rewrite(struct ethhdr *eth, struct iphdr *ip, struct
 	ip->daddr = daddr;
 	udp->source = sport;
 	udp->dest = dport;
-	(void)eth;
 }
 
 static __always_inline int to_server(struct fwd_cfg *cfg, struct ethhdr *eth, struct iphdr *ip,
@@ -53,7 +52,7 @@ static __always_inline int to_server(struct fwd_cfg *cfg, struct ethhdr *eth, st
 
 	if (!known || *known != ip->saddr)
 		bpf_map_update_elem(&fwd_clients, &udp->source, &ip->saddr, BPF_ANY);
-	rewrite(eth, ip, udp, cfg->out_src_ip, cfg->server_ip, udp->source, cfg->server_port);
+	rewrite(ip, udp, cfg->out_src_ip, cfg->server_ip, udp->source, cfg->server_port);
 	__builtin_memcpy(eth->h_source, cfg->server_side_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, cfg->server_mac, ETH_ALEN);
 	return bpf_redirect(cfg->server_ifindex, 0);
@@ -66,7 +65,7 @@ static __always_inline int to_client(struct fwd_cfg *cfg, struct ethhdr *eth, st
 
 	if (!client)
 		return XDP_PASS; /* not one of ours: leave it to the stack */
-	rewrite(eth, ip, udp, cfg->listen_ip, *client, cfg->listen_port, udp->dest);
+	rewrite(ip, udp, cfg->listen_ip, *client, cfg->listen_port, udp->dest);
 	__builtin_memcpy(eth->h_source, cfg->client_side_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, cfg->client_mac, ETH_ALEN);
 	return bpf_redirect(cfg->client_ifindex, 0);
