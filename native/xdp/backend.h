@@ -46,6 +46,8 @@ class Backend {
   void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string kernel_path_note() const;
+  // Follows address changes of the interface into the program's local address map.
+  int sync_local_addrs(bool* changed) { return program_->sync_local_addrs(settings_.ifname, changed); }
 
  private:
   Backend() = default;

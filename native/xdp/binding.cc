@@ -5,6 +5,7 @@
 // Error mode: C++ exceptions off; throw a JS Error, then return at once.
 #include "native/xdp/binding.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -85,6 +86,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
                         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
                         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
                         InstanceMethod<&XdpBackendWrap::KernelPathNote>("kernelPathNote"),
+                        InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
                         InstanceMethod<&XdpBackendWrap::Stop>("stop")});
   }
 
@@ -213,6 +215,19 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
 
   Napi::Value KernelPathNote(const Napi::CallbackInfo& info) {
     return Napi::String::New(info.Env(), backend_ ? backend_->kernel_path_note() : "");
+  }
+
+  // syncLocalAddrs() -> true when the interface's addresses changed and the map was updated
+  Napi::Value SyncLocalAddrs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool changed = false;
+    if (!backend_ || stopped_) return Napi::Boolean::New(env, false);
+    int err = backend_->sync_local_addrs(&changed);
+    if (err) {
+      Napi::Error::New(env, std::string("local address map update: ") + std::strerror(-err)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Boolean::New(env, changed);
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {

@@ -119,14 +119,17 @@ int Program::remove_stale(StepLog* steps) {
   return 0;
 }
 
-int Program::write_local_addrs(const std::string& ifname, uint32_t* count) {
+namespace {
+
+// The interface's IPv4/IPv6 addresses as map keys (padding zeroed: keys are compared bytewise).
+int read_local_addrs(const std::string& ifname, std::vector<qk_local_addr_key>* out) {
   ifaddrs* list = nullptr;
   if (getifaddrs(&list)) return -errno;
-  int err = 0;
-  *count = 0;
-  for (ifaddrs* a = list; a && !err; a = a->ifa_next) {
+  out->clear();
+  for (ifaddrs* a = list; a; a = a->ifa_next) {
     if (!a->ifa_addr || ifname != a->ifa_name) continue;
-    qk_local_addr_key key{};
+    qk_local_addr_key key;
+    std::memset(&key, 0, sizeof(key));
     if (a->ifa_addr->sa_family == AF_INET) {
       key.family = QK_ADDR_V4;
       std::memcpy(key.addr, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
@@ -136,34 +139,69 @@ int Program::write_local_addrs(const std::string& ifname, uint32_t* count) {
     } else {
       continue;
     }
-    qk_local_addr_value value{};
-    if (bpf_map_update_elem(addrs_fd_, &key, &value, BPF_ANY)) err = -errno;
-    else (*count)++;
+    out->push_back(key);
   }
   freeifaddrs(list);
+  return 0;
+}
+
+bool contains(const std::vector<qk_local_addr_key>& set, const qk_local_addr_key& k) {
+  for (const auto& e : set)
+    if (std::memcmp(&e, &k, sizeof(k)) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+int Program::write_config(uint32_t flags) {
+  cfg_.flags = flags;
+  uint32_t key = QK_CONFIG_KEY;
+  return bpf_map_update_elem(config_fd_, &key, &cfg_, BPF_ANY) ? -errno : 0;
+}
+
+// Order from bpf/README.md: new addresses before old ones go; an empty set turns the flag on
+// only after its addresses are in, and a set becoming empty turns the flag off first. Every
+// mixture a racing packet can see is then a set of addresses we owned a moment ago.
+int Program::apply_local_addrs(const std::vector<qk_local_addr_key>& next) {
+  const qk_local_addr_value value{};
+  int err = 0;
+  if (next.empty() && !addrs_.empty()) err = write_config(cfg_.flags & ~QK_CFG_F_MATCH_LOCAL_ADDR);
+  for (const auto& k : next)
+    if (!err && !contains(addrs_, k) && bpf_map_update_elem(addrs_fd_, &k, &value, BPF_ANY)) err = -errno;
+  for (const auto& k : addrs_)
+    if (!err && !contains(next, k) && bpf_map_delete_elem(addrs_fd_, &k) && errno != ENOENT) err = -errno;
+  if (!err && !next.empty()) err = write_config(cfg_.flags | QK_CFG_F_MATCH_LOCAL_ADDR);
+  if (!err) addrs_ = next;
   return err;
 }
 
+int Program::sync_local_addrs(const std::string& ifname, bool* changed) {
+  std::vector<qk_local_addr_key> next;
+  *changed = false;
+  int err = read_local_addrs(ifname, &next);
+  if (err) return err;
+  bool same = next.size() == addrs_.size();
+  for (const auto& k : next) same = same && contains(addrs_, k);
+  if (same) return 0;
+  *changed = true;
+  return apply_local_addrs(next);
+}
+
 int Program::configure(const Settings& s, StepLog* steps, std::string* error) {
-  uint32_t count = 0;
-  int err = write_local_addrs(s.ifname, &count);
+  std::vector<qk_local_addr_key> addrs;
+  cfg_ = qk_xdp_config{};
+  cfg_.listen_port = s.listen_port;
+  cfg_.qcmp_port = s.qcmp_port;
+  cfg_.session_port_start = s.session_port_min;
+  cfg_.session_port_end = s.session_port_max;
+  int err = read_local_addrs(s.ifname, &addrs);
+  if (!err) err = write_config(QK_CFG_F_ENABLED);
+  if (!err) err = apply_local_addrs(addrs);
   if (err) {
-    *error = "bpf map " QK_NAME(QK_MAP_LOCAL_ADDRS) " write: " + errno_text(err);
+    *error = "bpf maps " QK_NAME(QK_MAP_CONFIG) "/" QK_NAME(QK_MAP_LOCAL_ADDRS) " write: " + errno_text(err);
     return err;
   }
-  qk_xdp_config cfg{};
-  cfg.listen_port = s.listen_port;
-  cfg.qcmp_port = s.qcmp_port;
-  cfg.session_port_start = s.session_port_min;
-  cfg.session_port_end = s.session_port_max;
-  cfg.flags = QK_CFG_F_ENABLED | (count ? QK_CFG_F_MATCH_LOCAL_ADDR : 0u);
-  uint32_t key = QK_CONFIG_KEY;
-  if (bpf_map_update_elem(config_fd_, &key, &cfg, BPF_ANY)) {
-    err = -errno;
-    *error = "bpf map " QK_NAME(QK_MAP_CONFIG) " write: " + errno_text(err);
-    return err;
-  }
-  steps->push_back("bpf maps: config written (" + std::to_string(count) + " local addresses)");
+  steps->push_back("bpf maps: config written (" + std::to_string(addrs.size()) + " local addresses)");
   return 0;
 }
 

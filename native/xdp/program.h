@@ -29,8 +29,10 @@ class Program {
   // Detaches a qk_xdp_redirect left on the interface by a proxy that died without cleaning up
   // (the JS side has already checked that no live proxy owns it). 0 or negative errno.
   int remove_stale(StepLog* steps);
-  // Writes the interface's addresses, then the config entry (addresses first, flag second).
+  // Writes the config entry and the interface's addresses (addresses first, match flag second).
   int configure(const Settings& s, StepLog* steps, std::string* error);
+  // Re-reads the interface's addresses and updates the map when they changed. 0 or negative errno.
+  int sync_local_addrs(const std::string& ifname, bool* changed);
   int xsks_fd() const { return xsks_fd_; }
   // Native then generic (or only the requested mode). Never replaces another program.
   int attach(AttachMode mode, StepLog* steps, std::string* error);
@@ -45,7 +47,8 @@ class Program {
 
  private:
   Program() = default;
-  int write_local_addrs(const std::string& ifname, uint32_t* count);
+  int write_config(uint32_t flags);
+  int apply_local_addrs(const std::vector<qk_local_addr_key>& next);
   static int on_event(void* ctx, void* data, size_t len);
 
   int ifindex_ = 0;
@@ -54,6 +57,8 @@ class Program {
   int config_fd_ = -1, addrs_fd_ = -1, xsks_fd_ = -1, counters_fd_ = -1, events_fd_ = -1;
   uint32_t attach_flags_ = 0;  // XDP_FLAGS_DRV_MODE / SKB_MODE once attached
   uint32_t prog_id_ = 0;
+  qk_xdp_config cfg_{};
+  std::vector<qk_local_addr_key> addrs_;  // what qk_local_addrs holds
   ring_buffer* ring_ = nullptr;
   std::vector<qk_xdp_event>* sink_ = nullptr;
   size_t sink_max_ = 0;

@@ -87,6 +87,8 @@ export interface NativeXdpBackend {
   sessionCount(): number;
   /** The first endpoint sent through the kernel path ("ip port N"), or "" if none. */
   kernelPathNote(): string;
+  /** Re-reads the interface's addresses into the program's map; true when they changed. Throws on a map error. */
+  syncLocalAddrs(): boolean;
   /** Joins the workers, closes the sockets and detaches the program; idempotent. */
   stop(): void;
 }

@@ -48,4 +48,13 @@ describe('proxy xdp with two rx queues', function () {
     }
     expect(servers.received.filter((r) => /:mq\d$/.test(r.text))).to.have.length(60);
   });
+
+  it('follows an address added to the interface into the match set', async function () {
+    const prx = star!.host('prx');
+    const added = prx.ipv4.replace(/\.\d+$/, '.10');
+    star!.exec('prx', ['ip', 'addr', 'add', `${added}/24`, 'dev', prx.dev]);
+    await proxy!.waitFor('interface addresses changed; local address map updated', 5000);
+    const run = await runClient(star!, added, 5, 20, [embarkPayload('new-address', TOKENS[0])]);
+    expect(run.replies.filter((r) => r.endsWith('new-address'))).to.have.length(5);
+  });
 });

@@ -112,6 +112,7 @@ class XdpBackend implements ProxyBackend {
 
   private sync(): void {
     if (this.stopped) return;
+    this.followAddresses();
     this.counters.sync();
     for (const e of this.xdpMetrics.sync(this.native)) {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
@@ -123,6 +124,15 @@ class XdpBackend implements ProxyBackend {
     if (note) {
       this.kernelPathLogged = true;
       log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through a kernel socket per session (counted in quilkin_xdp_kernel_path_packets_total)');
+    }
+  }
+
+  /** Addresses added to or removed from the interface reach the program's match set within a second. */
+  private followAddresses(): void {
+    try {
+      if (this.native.syncLocalAddrs()) log.info({ interface: this.native.describe().interface }, 'interface addresses changed; local address map updated');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'interface addresses changed but the local address map could not follow');
     }
   }
 
