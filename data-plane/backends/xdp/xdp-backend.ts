@@ -103,7 +103,12 @@ class XdpBackend implements ProxyBackend {
     const { config: resolved, failures } = await resolveNames(config);
     for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets drop as no route');
     if (this.stopped || generation !== this.configGeneration) return;
-    publishChain(this.engine, resolved, this.options.registry);
+    try {
+      publishChain(this.engine, resolved, this.options.registry);
+    } catch (err) {
+      // Runs from a timer: an error here must not become an unhandled rejection.
+      log.error({ err: (err as Error).message }, 'config with resolved endpoint names could not be applied; the previous one stays live');
+    }
   }
 
   sessionCount(): number {
