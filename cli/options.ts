@@ -56,6 +56,7 @@ export interface GlobalOptions {
 }
 
 export const PROXY_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-c, --config <path>', help: 'config file (same as the global --config; accepted here too)', env: 'QUILKIN_CONFIG' },
   { flags: '-p, --port <port>', help: 'UDP port for game traffic (dual-stack)', env: 'QUILKIN_PORT', default: 7777, parse: parsePort },
   { flags: '-q, --qcmp-port <port>', help: 'UDP port answering QCMP pings', env: 'QUILKIN_QCMP_PORT', default: 7600, parse: parsePort },
   { flags: '-t, --to <address>', help: 'static upstream endpoint host:port (repeatable)', env: 'QUILKIN_DEST', parse: collect },
@@ -70,6 +71,7 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export interface ProxyOptions {
+  config?: string;
   port: number;
   qcmpPort: number;
   to?: string[];

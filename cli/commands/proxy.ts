@@ -32,7 +32,8 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
   setupRuntime(globals, xdp ? 'proxy xdp' : 'proxy');
   if (opts.to?.length && opts.managementServer?.length) throw new CliError('`--to` and `--management-server` cannot be used together');
   const registry = filterRegistry();
-  const loaded = loadStartupConfig(globals.config, registry);
+  // `-c` is accepted before and after `proxy`; the one after the subcommand wins.
+  const loaded = loadStartupConfig(opts.config ?? globals.config, registry);
   const fromCli = staticEndpoints(opts);
   let config = withStaticEndpoints(loaded.config, fromCli.endpoints);
   if (fromCli.filters) config = { ...config, filters: fromCli.filters };

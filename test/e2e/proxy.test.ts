@@ -156,7 +156,8 @@ describe('quilkin proxy start-up validation', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quilkin-bad-'));
     const file = path.join(dir, 'bad.yaml');
     fs.writeFileSync(file, 'version: v1alpha1\nport: 7000\nclusters:\n  - endpoints:\n      - address: "ftp://1.2.3.4:5"\n');
-    const r = await runQuilkin(['--no-admin', '-c', file, 'proxy', '--backend', 'js']);
+    // `-c` after the subcommand, as `quilkin manage ... -c FILE` is written too.
+    const r = await runQuilkin(['--no-admin', 'proxy', '-c', file, '--backend', 'js']);
     fs.rmSync(dir, { recursive: true, force: true });
     expect(r.code).to.equal(1);
     expect(r.output).to.include('port: unknown field `port` (line 2');

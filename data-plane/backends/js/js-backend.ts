@@ -59,7 +59,8 @@ class JsBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     const services = filterServices(this.options.registry, this.metrics);
-    const chain = FilterChain.build(config.filters, this.options.registry, services);
+    // Filters whose config did not change keep their instance (rate-limit buckets, round-robin position).
+    const chain = FilterChain.build(config.filters, this.options.registry, services, this.chain);
     // Both swaps happen in one synchronous step: no packet sees a new chain with old endpoints.
     this.chain = chain;
     this.endpoints = new ClusterMap(config.clusters);
