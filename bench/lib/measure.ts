@@ -147,16 +147,20 @@ export interface Knee {
   /** Offered rate at which the subject delivered most; null = flat out. */
   ratePps: number | null;
   steps: { offeredPps: number; deliveredPps: number; loss: number }[];
-  /** The first step: flat out, far above what a socket-based subject can take. */
+  /** The first step: flat out, far above what a socket-based subject can take; the
+   *  median (by delivered pps) of `reps` runs, all of which are kept in overloadRuns. */
   overload: FloodResult;
+  overloadRuns: FloodResult[];
 }
 
 /** Finds the offered rate at which a subject delivers most: flat out first; while that
  *  loses more than 2 %, halve the offered rate (a socket-based proxy often delivers
  *  more when offered less: receive livelock), then try once halfway back up. The rate
  *  of the step that delivered most wins, which stays sound on a noisy machine. */
-export async function findKnee(env: MeasureEnv, load: Load, pid: number | null): Promise<Knee> {
-  const overload = await flood(env, load, pid, 0);
+export async function findKnee(env: MeasureEnv, load: Load, pid: number | null, reps: number): Promise<Knee> {
+  const overloadRuns: FloodResult[] = [];
+  for (let i = 0; i < reps; i++) overloadRuns.push(await flood(env, load, pid, 0));
+  const overload = [...overloadRuns].sort((a, b) => a.deliveredPps - b.deliveredPps)[Math.floor(reps / 2)];
   const steps: { rate: number | null; r: FloodResult }[] = [{ rate: null, r: overload }];
   const ok = (r: FloodResult): boolean => r.loss <= KNEE_LOSS;
   let bad = overload.offeredPps;
@@ -181,6 +185,7 @@ export async function findKnee(env: MeasureEnv, load: Load, pid: number | null):
     ratePps: best.rate,
     steps: steps.map(({ r }) => ({ offeredPps: r.offeredPps, deliveredPps: r.deliveredPps, loss: r.loss })),
     overload,
+    overloadRuns,
   };
 }
 

@@ -117,10 +117,11 @@ ${notes(r.subjects)}
 - **delivered pps**: the in-kernel generator (\`bench/bpf/xdp_gen\`: BPF_PROG_RUN with live
   frames, 64-byte payloads) sends from the client namespace; an XDP program on the
   server's veth (\`bench/bpf/xdp_sink\`) counts and drops what arrives. First a search for
-  the sustainable rate: flat out, then halving the offered rate until at most 2 % is
-  lost, then one step back up (${p.stepSeconds} s per step). Every flood then runs ${p.floodSeconds} s at that
-  rate. When flat out already arrives whole, the figure is the generator's, not the
-  subject's limit. **delivered under overload** is the flat-out step: a socket-based
+  the best offered rate: flat out, then halving the offered rate (from at most 8× what
+  flat out delivered) until at most 2 % is lost, then one step back up, ${p.stepSeconds} s per step;
+  the offered rate at which the subject delivered most is kept. Every flood then runs
+  ${p.floodSeconds} s at that rate. When flat out already arrives whole, the figure is the generator's, not the
+  subject's limit. **delivered under overload** is the flat-out step (median of ${p.reps}): a socket-based
   proxy sharing its CPU with the kernel's receive work loses most of it there (receive
   livelock), which is the behaviour a traffic spike meets.
 - **CPU s / Mpkt**: CPU seconds of the subject's processes plus softirq time on both

@@ -70,7 +70,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   let rate = 0;
   const kneeDone = phase(out, 'knee');
   try {
-    const knee = await findKnee(m, { target, sessions: 1, format: 'none', seconds: p.stepSeconds }, running.pid);
+    const knee = await findKnee(m, { target, sessions: 1, format: 'none', seconds: p.stepSeconds }, running.pid, p.reps);
     out.knee = knee;
     rate = knee.ratePps ?? 0;
   } catch (err) {
