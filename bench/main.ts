@@ -19,7 +19,7 @@ import { SUBJECTS } from './lib/subjects';
 
 const PROFILES: Record<string, Profile> = {
   full: {
-    name: 'full', reps: 3, floodSeconds: 0.15, stepSeconds: 0.12, budgetSeconds: 172, echoSeconds: 0.25, latencySeconds: 0.3, latencyRate: 5000,
+    name: 'full', reps: 3, floodSeconds: 0.15, stepSeconds: 0.12, budgetSeconds: 172, echoSeconds: 0.25, latencySeconds: 0.5, latencyRate: 2000,
     sessions: [1, 1000, 10000, 100000], chains: [0, 3, 8], subjects: SUBJECTS.map((s) => s.id),
   },
   quick: {
