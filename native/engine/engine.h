@@ -164,7 +164,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // Pins the engine's current generation for the packets that follow (one atomic load; the
-  // shared_ptr is only re-acquired when the generation id changed). Call once per batch.
+  // shared_ptr is only re-acquired when the generation id changed). Call once per batch, and before
+  // the first read/write: without a pinned generation reads drop as NO_UPSTREAM_ENDPOINTS.
   const Generation& begin_batch();
   const Generation* pinned() const { return gen_.get(); }
 

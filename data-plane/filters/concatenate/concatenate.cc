@@ -41,7 +41,6 @@ std::unique_ptr<Filter> concatenate__parse(ParseEnv& env, uint32_t slot) {
   uint8_t on_write = r.u8("concatenate on_write");
   std::string bytes = r.bytes32("concatenate bytes");
   if (r.ok() && (on_read > kPrepend || on_write > kPrepend)) r.fail("unknown concatenate strategy");
-  if (r.ok() && bytes.size() > UINT16_MAX) r.fail("concatenate bytes longer than 65535");
   if (!r.ok()) return nullptr;
   return std::make_unique<ConcatenateFilter>(slot, on_read, on_write, std::move(bytes));
 }
