@@ -59,7 +59,12 @@ export function defaultEndpoints(star: Star): Array<{ address: string; token: st
 }
 
 export function writeConfig(yaml: string, file?: string): string {
-  const target = file ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qkxdp-')), 'quilkin.yaml');
+  let target = file;
+  if (!target) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qkxdp-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    target = path.join(dir, 'quilkin.yaml');
+  }
   // Write then rename, so the watcher never reads a half-written file.
   fs.writeFileSync(`${target}.tmp`, yaml);
   fs.renameSync(`${target}.tmp`, target);
