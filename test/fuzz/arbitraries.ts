@@ -17,13 +17,30 @@ const CIDRS = ['127.0.0.0/8', '10.0.0.0/8', '::1/128', '0.0.0.0/0', '::/0', '192
 const PORTS: Array<string | number> = ['7000', 8000, '1000-9000', '0-65535', '8000-8001', 65534];
 
 const key = fc.constantFrom(...KEYS);
+
+// Random patterns from pieces both sides accept: quantified atoms (bytes, classes, Unicode and byte
+// mode), unquantified assertions, groups and alternation.
+const ATOMS = ['a', 'b', '.', '[a-c]', '[^a]', '\\d', '\\w', '\\s', 'é', '\\n', '(?-u:\\xff)', '(?-u:.)', '(?i)A', '(?s:.)'];
+const ASSERTIONS = ['^', '$', '(?-u:\\b)', '(?m:^)', '(?m:$)'];
+const QUANTIFIERS = ['', '', '*', '+', '?', '{2}', '{1,3}', '*?', '+?', '{0,2}'];
+const piece = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...ATOMS), fc.constantFrom(...QUANTIFIERS)).map(([a, q]) => a + q) },
+  { weight: 1, arbitrary: fc.constantFrom(...ASSERTIONS) },
+);
+const branch = fc.array(piece, { minLength: 1, maxLength: 3 }).map((p) => p.join(''));
+// Groups are never quantified: for a quantified group that can match empty, JS backtracking (the TS
+// reference) rejects the empty iteration and tries the next alternative, while automata engines
+// (RE2 here, Rust's regex upstream) accept it: `(a*|b)?` on "b" is "b" in JS, "" in RE2 and Rust.
+const randomPattern = fc
+  .tuple(fc.array(branch, { minLength: 1, maxLength: 2 }), fc.boolean())
+  .map(([alts, group]) => (group ? `(${alts.join('|')})` : alts.join('|')));
 const smallBytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 
 const affix = fc.record({ size: fc.integer({ min: 0, max: 6 }), remove: fc.boolean() });
 const capture = fc.oneof(
   fc.record({ metadataKey: key, prefix: affix }),
   fc.record({ metadataKey: key, suffix: affix }),
-  fc.record({ metadataKey: key, regex: fc.record({ pattern: fc.constantFrom(...PATTERNS) }) }),
+  fc.record({ metadataKey: key, regex: fc.record({ pattern: fc.oneof(fc.constantFrom(...PATTERNS), randomPattern) }) }),
 );
 const strategy = fc.constantFrom('APPEND', 'PREPEND', 'DO_NOTHING');
 const concatenate = fc.record({ on_read: strategy, on_write: strategy, bytes: smallBytes(4).map((b) => b.toString('base64')) });
@@ -125,6 +142,7 @@ const ADDRS = SOURCES.map((text) => {
   return socketAddr(a.host, a.port);
 });
 const ADVANCE = [0, 0, 0, 0, 0, 0, 1, 2, 3, 61];
+const ALPHABET = [0x61, 0x62, 0x63, 0x41, 0x31, 0x20, 0x0a, 0xc3, 0xa9, 0xff, 0x61, 0x62];
 
 /** Header bytes: direction, source, dest, clock advance, token suffix, two metadata entries; then contents. */
 function decodeStep(g: Uint8Array): FuzzStep {
@@ -134,7 +152,10 @@ function decodeStep(g: Uint8Array): FuzzStep {
     const b = at(i);
     if (b & 0x80) metadata.set(KEYS[b & 3], META_VALUES[(b >> 2) % META_VALUES.length]);
   }
-  const body = Buffer.from(g.subarray(7));
+  // Half the packets are spelled from a small alphabet (letters, digit, space, newline, UTF-8 é,
+  // a lone 0xff) so regex captures actually match.
+  const raw = g.subarray(7);
+  const body = at(3) & 0x80 ? Buffer.from(Array.from(raw, (b) => ALPHABET[b % ALPHABET.length])) : Buffer.from(raw);
   const token = at(4) & 0x80 ? TOKENS[at(4) % TOKENS.length] : undefined;
   return {
     direction: at(0) % 4 === 3 ? 'write' : 'read',
