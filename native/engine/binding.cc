@@ -11,7 +11,9 @@ namespace qk::engine {
 
 namespace {
 
-Napi::FunctionReference* g_engine_ctor = nullptr;
+// Marks JS objects made by engine.Engine, so UnwrapEngine can trust them without global state
+// (the addon may be loaded in several environments, e.g. worker_threads).
+const napi_type_tag kEngineTypeTag = {0x716b656e67696e65ULL, 0x4a73456e67696e65ULL};
 
 Napi::Value address_value(Napi::Env env, const SockAddr& a) {
   if (a.family == 0) return env.Null();
@@ -56,6 +58,7 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   explicit JsEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsEngine>(info) {
     uint32_t max_workers = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 64;
     engine_ = std::make_shared<Engine>(max_workers);
+    info.This().As<Napi::Object>().TypeTag(&kEngineTypeTag);
   }
 
   std::shared_ptr<Engine> engine() const { return engine_; }
@@ -182,7 +185,7 @@ Napi::Value HistogramBounds(const Napi::CallbackInfo& info) {
 
 std::shared_ptr<Engine> UnwrapEngine(Napi::Value value) {
   Napi::Env env = value.Env();
-  if (!g_engine_ctor || !value.IsObject() || !value.As<Napi::Object>().InstanceOf(g_engine_ctor->Value())) {
+  if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kEngineTypeTag)) {
     Napi::TypeError::New(env, "expected an engine.Engine").ThrowAsJavaScriptException();
     return nullptr;
   }
@@ -191,9 +194,7 @@ std::shared_ptr<Engine> UnwrapEngine(Napi::Value value) {
 
 void InitBinding(Napi::Env env, Napi::Object exports) {
   Napi::Object part = Napi::Object::New(env);
-  Napi::Function ctor = JsEngine::Define(env);
-  g_engine_ctor = new Napi::FunctionReference(Napi::Persistent(ctor));  // lives as long as the addon
-  part.Set("Engine", ctor);
+  part.Set("Engine", JsEngine::Define(env));
   InitTestBinding(env, part);
   part.Set("histogramBounds", Napi::Function::New(env, HistogramBounds));
   exports.Set("engine", part);
