@@ -90,6 +90,7 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
   { flags: '--xdp.queues <n>', help: 'number of NIC queues to serve (default: all)', env: 'QUILKIN_XDP_QUEUES', parse: parsePositiveInt },
   { flags: '--xdp.zerocopy', help: 'require zero-copy AF_XDP (fail instead of using copy mode)', env: 'QUILKIN_XDP_ZEROCOPY', default: false },
   { flags: '--xdp.umem-frames <n>', help: 'UMEM frames per queue (2 KiB each): the memory cap', env: 'QUILKIN_XDP_UMEM_FRAMES', default: 4096, parse: parsePositiveInt },
+  { flags: '--xdp.mode <mode>', help: 'XDP attach mode: auto tries native (driver) then generic', env: 'QUILKIN_XDP_ATTACH_MODE', choices: ['auto', 'native', 'generic'], default: 'auto' },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
 ];
 
@@ -99,4 +100,5 @@ export interface XdpOptions {
   'xdp.zerocopy': boolean;
   'xdp.umemFrames': number;
   'xdp.force': boolean;
+  'xdp.mode': 'auto' | 'native' | 'generic';
 }

@@ -59,6 +59,7 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
                 zerocopy: xdp['xdp.zerocopy'],
                 umemFrames: xdp['xdp.umemFrames'],
                 force: xdp['xdp.force'],
+                mode: xdp['xdp.mode'],
               },
             }
           : {}),

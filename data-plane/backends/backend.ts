@@ -34,6 +34,8 @@ export interface XdpBackendOptions {
   readonly umemFrames: number;
   /** Fail instead of falling back to the socket backend. */
   readonly force: boolean;
+  /** XDP attach mode: auto (native, then generic), native or generic. */
+  readonly mode?: 'auto' | 'native' | 'generic';
 }
 
 /** A running data path. Config changes are applied without dropping established sessions. */

@@ -29,8 +29,9 @@ function bpfObjectPath(): string {
   return path.resolve(__dirname, '..', '..', '..', '..', XDP_OBJECTS.redirect);
 }
 
-function attachMode(): XdpAttachMode {
-  const value = process.env[ATTACH_MODE_ENV] ?? 'auto';
+/** `--xdp.mode` wins; the environment variable remains for harnesses that cannot pass flags. */
+function attachMode(requested?: XdpAttachMode): XdpAttachMode {
+  const value = requested ?? process.env[ATTACH_MODE_ENV] ?? 'auto';
   if (value === 'auto' || value === 'native' || value === 'generic') return value;
   throw new Error(`${ATTACH_MODE_ENV}=${value}: expected auto, native or generic`);
 }
@@ -170,7 +171,7 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
       {
         interface: ifname,
         bpfObject: bpfObjectPath(),
-        attachMode: attachMode(),
+        attachMode: attachMode(x?.mode),
         queues: x?.queues ?? 0,
         zerocopy: x?.zerocopy ?? false,
         umemFrames: x?.umemFrames ?? 4096,
