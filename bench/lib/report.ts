@@ -123,7 +123,12 @@ ${notes(r.subjects)}
   ${p.floodSeconds} s at that rate. When flat out already arrives whole, the figure is the generator's, not the
   subject's limit. **delivered under overload** is the flat-out step (median of ${p.reps}): a socket-based
   proxy sharing its CPU with the kernel's receive work loses most of it there (receive
-  livelock), which is the behaviour a traffic spike meets.
+  livelock), which is the behaviour a traffic spike meets. Paced runs come in bursts:
+  each BPF_PROG_RUN call costs a few milliseconds here, so the generator sends every
+  few ms what is due; a receiver with default socket buffers (about 200 small
+  datagrams) loses part of bursts above roughly 40k pps, which makes the figures of
+  socket-based subjects conservative. The echo column (smooth, closed loop)
+  complements them.
 - **CPU s / Mpkt**: CPU seconds of the subject's processes plus softirq time on both
   CPUs during the flood, per million delivered packets. For in-kernel subjects it is
   softirq time alone; it always includes the sink's small share. **process / softirq**:
