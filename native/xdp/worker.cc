@@ -121,6 +121,7 @@ void Worker::run() {
       on_generation(gen, now);
     }
     uint32_t n = qk_xsk__rx_batch(xsk_, rx, kBatch);
+    prefetch_headers(rx, n);
     for (uint32_t i = 0; i < n; i++) handle(rx[i], now);
     if (!kernel_->empty()) kernel_replies(now);
     flush_tx();
@@ -130,6 +131,17 @@ void Worker::run() {
   }
   flush_tx();
   publish_counters();
+}
+
+// In copy mode the kernel wrote each frame on the CPU that received it (with veth, the sender's),
+// so the first touch of its headers here is a cache miss: parse showed as the hottest user-space
+// function. Asking for the header lines of the whole batch up front overlaps those misses.
+void Worker::prefetch_headers(const qk_desc* rx, uint32_t n) const {
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t* p = qk_umem__data(umem_, rx[i].addr);
+    __builtin_prefetch(p, 1);
+    __builtin_prefetch(p + 64, 1);  // UDP payload start of IPv6 frames, and a 64-byte payload's end
+  }
 }
 
 // Nothing received: finish pending TX, then sleep until a frame or a neighbour/route change.

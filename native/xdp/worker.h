@@ -52,6 +52,7 @@ class Worker {
   Worker(const WorkerEnv& env, uint32_t queue) : env_(env), queue_(queue) {}
   void run();
   void idle();
+  void prefetch_headers(const qk_desc* rx, uint32_t n) const;
   void periodic(uint64_t now);
   void publish_counters();
   void on_generation(const engine::Generation& gen, uint64_t now);
