@@ -50,8 +50,10 @@ uint8_t* write_headers(uint8_t* payload, uint32_t len, const qk_addr& from, cons
 }  // namespace
 
 void Worker::kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
-                         uint16_t port, const qk_addr& to, uint64_t now) {
-  if (!kernel_noted_.load(std::memory_order_relaxed)) {
+                         uint16_t port, const qk_addr& to, uint64_t now, bool off_interface) {
+  // The note names an endpoint that always takes this path; one only waiting for its neighbour
+  // entry is counted (kernel_path, and the next-hop cache's unresolved) but not noted.
+  if (off_interface && !kernel_noted_.load(std::memory_order_relaxed)) {
     char ip[64];
     inet_ntop(to.family == QK_INET4 ? AF_INET : AF_INET6, to.addr, ip, sizeof(ip));
     std::snprintf(kernel_note_, sizeof(kernel_note_), "%s port %u", ip, unsigned(to.port));
@@ -96,7 +98,7 @@ void Worker::kernel_reply(const KernelSession& s, uint32_t len, uint64_t now) {
   qk_nexthop nh;
   int why = qk_frame__parse(f.data, f.len, &fi) ? int(QK_DROP_MALFORMED) : next_hop(s.client, now, &nh);
   if (why) {
-    drop(addr, kWrite, why == kKernelPath ? uint8_t(QK_DROP_NO_ROUTE) : uint8_t(why));
+    drop(addr, kWrite, reply_drop_reason(why));
     return;
   }
   bump(counters_.kernel_path[kWrite]);

@@ -92,7 +92,8 @@ void Worker::handle(const qk_desc& d, uint64_t now) {
 
 int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   int err = qk_nhcache__lookup(nh_, to.family, to.addr, now, nh);
-  if (err == -EAGAIN || err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;
+  if (err == -EAGAIN) return kNeighbourPending;
+  if (err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;  // resolution failed: nobody answers
   if (err == -EADDRNOTAVAIL) return kKernelPath;  // a local address: only the kernel delivers it
   if (err) return QK_DROP_NO_ROUTE;
   if (nh->ifindex != env_.ifindex) return kKernelPath;
@@ -129,8 +130,10 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     }
     qk_nexthop nh;
     int why = next_hop(to, now, &nh);
-    if (why == kKernelPath) {
-      kernel_send(f, fi, client, local, port, to, now);
+    // Pending: the kernel queues a datagram while it resolves the neighbour, where the ring
+    // would have to drop it; replies still come back through the ring (the session port).
+    if (why == kKernelPath || why == kNeighbourPending) {
+      kernel_send(f, fi, client, local, port, to, now, why == kKernelPath);
       continue;
     }
     if (why) {
@@ -173,7 +176,7 @@ void Worker::downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
   // A client reached us through this interface; a route back elsewhere would also need its source
   // port (the listen port) on a kernel socket, so such replies are dropped as unroutable.
   if (why) {
-    drop(addr, kWrite, why == kKernelPath ? uint8_t(QK_DROP_NO_ROUTE) : uint8_t(why));
+    drop(addr, kWrite, reply_drop_reason(why));
     return;
   }
   qk_rewrite rw{};

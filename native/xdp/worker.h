@@ -66,7 +66,7 @@ class Worker {
   void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
   // kernel_io.cc: endpoints off this interface
   void kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
-                   uint16_t port, const qk_addr& to, uint64_t now);
+                   uint16_t port, const qk_addr& to, uint64_t now, bool off_interface);
   void kernel_replies(uint64_t now);
   void kernel_reply(const KernelSession& s, uint32_t len, uint64_t now);
   void drop(uint64_t addr, Direction dir, uint8_t reason);
@@ -98,5 +98,14 @@ engine::SockAddr to_sock(const qk_addr& a);
 
 constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
 constexpr int kKernelPath = 0x100;     // Worker::next_hop(): not a drop reason, send through the kernel
+constexpr int kNeighbourPending = 0x101;  // Worker::next_hop(): the kernel is resolving the neighbour
+
+// A reply to a client leaves from the listen port, which only the ring can use: a next hop that
+// needs the kernel is a drop.
+inline uint8_t reply_drop_reason(int why) {
+  if (why == kKernelPath) return QK_DROP_NO_ROUTE;
+  if (why == kNeighbourPending) return QK_DROP_NEIGHBOUR_UNRESOLVED;
+  return uint8_t(why);
+}
 
 }  // namespace qk::xdp
