@@ -12,7 +12,7 @@ const pct = (f: Figure): string => show(f, (x) => `${(x * 100).toFixed(1)}%`);
 
 function deliveredCell(h: Headline): string {
   const kept = h.kneePps === null && typeof h.loss === 'number' && h.loss <= 0.02;
-  const bound = kept ? ' (all offered: generator-bound)' : '';
+  const bound = kept ? ' (all offered: sending-CPU-bound)' : '';
   return `${pps(h.floodPps)}${bound}`;
 }
 
@@ -121,8 +121,9 @@ ${notes(r.subjects)}
   the best offered rate: flat out, then halving the offered rate (from at most 8× what
   flat out delivered) until at most 2 % is lost, then one step back up, ${p.stepSeconds} s per step;
   the offered rate at which the subject delivered most is kept. Every flood then runs
-  ${p.floodSeconds} s at that rate. When flat out already arrives whole, the figure is the generator's, not the
-  subject's limit. **delivered under overload** is the flat-out step (median of ${p.reps}): a socket-based
+  ${p.floodSeconds} s at that rate. When flat out already arrives whole ("sending-CPU-bound"), the figure is the
+  limit of cpu1, which runs the generator and, for native XDP on veth, the subject's XDP
+  program too; not the subject's own limit. **delivered under overload** is the flat-out step (median of ${p.reps}): a socket-based
   proxy sharing its CPU with the kernel's receive work loses most of it there (receive
   livelock), which is the behaviour a traffic spike meets. Paced runs come in bursts:
   each BPF_PROG_RUN call costs a few milliseconds here, so the generator sends every
