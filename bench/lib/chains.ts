@@ -10,6 +10,7 @@
 //              LocalRateLimit far above the offered rate).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EMBARK_FILTERS_YAML } from '../../config/embark-chain';
 
 export type ChainLength = 0 | 3 | 8;
 export const CHAIN_LENGTHS: readonly ChainLength[] = [0, 3, 8];
@@ -22,16 +23,6 @@ export function payloadFormat(chain: ChainLength): 'none' | 'embark' {
   return chain === 0 ? 'none' : 'embark';
 }
 
-const EMBARK = `  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: embark.dev/load_balancer/version
-      suffix: { size: 1, remove: true }
-  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: quilkin.dev/capture
-      suffix: { size: 3, remove: true }
-  - name: quilkin.filters.token_router.v1alpha1.TokenRouter
-`;
 
 function padding(clientNet: string, serverNet: string): string {
   return `  - name: quilkin.filters.firewall.v1alpha1.Firewall
@@ -52,7 +43,7 @@ function padding(clientNet: string, serverNet: string): string {
 
 /** Config YAML for a chain; the single endpoint carries the token the chains route by. */
 export function chainYaml(chain: ChainLength, endpoint: string, clientNet: string, serverNet: string): string {
-  const filters = chain === 0 ? '' : `filters:\n${chain === 8 ? padding(clientNet, serverNet) : ''}${EMBARK}`;
+  const filters = chain === 0 ? '' : `filters:\n${chain === 8 ? padding(clientNet, serverNet) : ''}${EMBARK_FILTERS_YAML}`;
   return `version: v1alpha1
 clusters:
   - endpoints:

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EMBARK_FILTERS_YAML } from '../../config/embark-chain';
 import { eventually, freePort, type UdpPeer, udpClient, udpServer } from '../support/net';
 import { repoRoot } from '../support/repo';
 
@@ -16,16 +17,7 @@ const TOKEN_B = Buffer.from('xyz');
 function embarkConfig(endpointA: number, endpointB: number): string {
   return `version: v1alpha1
 filters:
-  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: embark.dev/load_balancer/version
-      suffix: { size: 1, remove: true }
-  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: quilkin.dev/capture
-      suffix: { size: 3, remove: true }
-  - name: quilkin.filters.token_router.v1alpha1.TokenRouter
-clusters:
+${EMBARK_FILTERS_YAML}clusters:
   - endpoints:
       - address: 127.0.0.1:${endpointA}
         metadata: { quilkin.dev: { tokens: [${TOKEN_A.toString('base64')}] } }

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EMBARK_FILTERS_YAML } from '../../config/embark-chain';
 import { Star } from '../support/netns';
 import { repoRoot } from '../support/repo';
 
@@ -38,16 +39,7 @@ export function embarkConfig(endpoints: ReadonlyArray<{ address: string; token: 
 clusters:
   - endpoints:
 ${eps}filters:
-${extraFilter}  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: embark.dev/load_balancer/version
-      suffix: { size: 1, remove: true }
-  - name: quilkin.filters.capture.v1alpha1.Capture
-    config:
-      metadataKey: quilkin.dev/capture
-      suffix: { size: 3, remove: true }
-  - name: quilkin.filters.token_router.v1alpha1.TokenRouter
-`;
+${extraFilter}${EMBARK_FILTERS_YAML}`;
 }
 
 export function defaultEndpoints(star: Star): Array<{ address: string; token: string }> {
