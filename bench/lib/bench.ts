@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Daemon, LineClient, inNs, run } from './proc';
 import { writeReport } from './report';
+import { Sinks } from './sinks';
 import { measureSubject, type Profile, type SubjectResult } from './runner';
 import { SUBJECTS } from './subjects';
 import * as topology from './topology';
@@ -56,14 +57,17 @@ async function lineDaemon(name: string, argv: string[], daemons: Daemon[]): Prom
   return client;
 }
 
-async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<{ sink: LineClient; gen: LineClient }> {
+async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[]): Promise<{ sinks: Sinks; gen: LineClient }> {
   const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `0.0.0.0:${t.ports.echo}`, '--duration', '900']));
   daemons.push(echo);
   await echo.waitFor(() => echo.printed('ready'), 5000);
   const sinkArgv = [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.server, t.dev.serverOneArm];
-  const sink = await lineDaemon('xdp_sink', inNs(t.ns.server, t.cpu.load, sinkArgv), daemons);
+  const serverSink = await lineDaemon('xdp_sink', inNs(t.ns.server, t.cpu.load, sinkArgv), daemons);
+  // Where a one-armed proxy's forwarded packets arrive first (see sinks.ts).
+  const clientSinkArgv = [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.client];
+  const clientSink = await lineDaemon('xdp_sink (client link)', inNs(t.ns.client, t.cpu.load, clientSinkArgv), daemons);
   const gen = await lineDaemon('xdp_gen', inNs(t.ns.client, t.cpu.load, [path.join(bin, 'xdp_gen'), '--serve']), daemons);
-  return { sink, gen };
+  return { sinks: new Sinks([serverSink, clientSink]), gen };
 }
 
 /** The bounds of the box (kernel, XDP ceiling) first, so a run cut short by its time
@@ -111,8 +115,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
   try {
     await build(opts.root);
     await topology.up(opts.root, t, opts.octet);
-    const { sink, gen } = await startFixtures(bin, t, daemons);
-    const m = { bin, topo: t, sink, gen };
+    const { sinks, gen } = await startFixtures(bin, t, daemons);
+    const m = { bin, topo: t, sinks, gen };
     for (const s of runOrder(opts.profile.subjects)) {
       // A subject with filter chains restarts twice more: about 3x the time of the others.
       const expected = s.chains.length > 1 ? 35 : 12;

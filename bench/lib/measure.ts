@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import { TOKEN, VERSION_BYTE } from './chains';
 import { cpuUse, readCpuTimes, round, type CpuUse } from './cpu';
 import { inNs, runJson, sleep, treeCpuSeconds, treeRssMiB, type LineClient } from './proc';
+import type { Sinks } from './sinks';
 import type { Topology } from './topology';
 
 export interface MeasureEnv {
   bin: string;
   topo: Topology;
-  sink: LineClient;
+  sinks: Sinks;
   /** The in-kernel generator, loaded once (`xdp_gen --serve`), one run per request. */
   gen: LineClient;
 }
@@ -40,9 +41,6 @@ interface GenReport {
   sent: number;
   duration_s: number;
 }
-interface SinkReport {
-  packets: number;
-}
 
 function genRequest(env: MeasureEnv, load: Load, rate: number): string {
   const t = env.topo;
@@ -70,10 +68,10 @@ export async function warmSessions(env: MeasureEnv, load: Load): Promise<void> {
 /** Waits until the sink count stops moving (a slow subject may still be draining its
  *  queues from the previous run), at most 200 ms; returns the settled count. */
 async function settledSinkCount(env: MeasureEnv): Promise<number> {
-  let last = (await env.sink.ask<SinkReport>('read')).packets;
+  let last = await env.sinks.count();
   for (let waited = 0; waited < 200; waited += 40) {
     await sleep(40);
-    const now = (await env.sink.ask<SinkReport>('read')).packets;
+    const now = await env.sinks.count();
     if (now === last) return now;
     last = now;
   }

@@ -116,8 +116,11 @@ ${notes(r.subjects)}
   the client namespace joins the server's second interface); every other subject uses
   the two-armed path through the proxy namespace's second veth.
 - **delivered pps**: the in-kernel generator (\`bench/bpf/xdp_gen\`: BPF_PROG_RUN with live
-  frames, 64-byte payloads) sends from the client namespace; an XDP program on the
-  server's veth (\`bench/bpf/xdp_sink\`) counts and drops what arrives. First a search for
+  frames, 64-byte payloads) sends from the client namespace; an XDP program
+  (\`bench/bpf/xdp_sink\`) counts and drops what arrives for the server's port on the first
+  link the forwarded packets reach: the server's veth for two-armed subjects, the client
+  end of the proxy's link for \`proxy xdp\`, so that neither is charged the client
+  namespace's GRO, bridge and RPS hop, work a switch does in hardware. First a search for
   the best offered rate: flat out, then halving the offered rate (from at most 8× what
   flat out delivered) until at most 2 % is lost, then one step back up, ${p.stepSeconds} s per step;
   the offered rate at which the subject delivered most is kept. Every flood then runs

@@ -66,7 +66,7 @@ async function repeat<T>(reps: number, once: (i: number) => Promise<T>): Promise
 
 async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile, out: SubjectResult): Promise<number> {
   const target = s.target(m.topo);
-  await m.sink.ask('drop');
+  await m.sinks.setMode('drop');
   let rate = 0;
   const kneeDone = phase(out, 'knee');
   try {
@@ -90,7 +90,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   if (out.sessions['1']) out.chains['0'] = out.sessions['1'];
   sessionsDone();
   const echoDone = phase(out, 'echo');
-  await m.sink.ask('pass');
+  await m.sinks.setMode('pass');
   const one = { target, sessions: 1, format: 'none' as const };
   try {
     running.check();
@@ -99,7 +99,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   } catch (err) {
     out.echo = out.latency = { error: message(err) };
   }
-  await m.sink.ask('drop');
+  await m.sinks.setMode('drop');
   echoDone();
   return rate;
 }
