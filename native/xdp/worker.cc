@@ -22,10 +22,10 @@ constexpr int kIdlePollMs = 10;
 
 std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
-// Ring sizes: a power of two, at most 2048 and at most half the frames (the other half carries
+// Ring sizes: a power of two, at most 8192 and at most half the frames (the other half carries
 // frames in flight on the rx and tx sides).
 uint32_t ring_size(uint32_t frames) {
-  uint32_t n = 2048;
+  uint32_t n = 8192;
   while (n > 64 && n > frames / 2) n >>= 1;
   return n;
 }
