@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Session port table: (client, endpoint) -> proxy source port, and the
  * reverse (port, endpoint) -> client for replies. Bounded, with idle expiry
- * in least-recently-used order. One table per worker thread: not locked. */
+ * in least-recently-used order. Not locked: a caller sharing one table
+ * between threads serialises the calls. */
 #ifndef QK_XSK_SESSION_H
 #define QK_XSK_SESSION_H
 
@@ -13,11 +14,18 @@
 extern "C" {
 #endif
 
+struct qk_session;
+
 struct qk_session_opts {
 	__u16 port_min; /* proxy source ports, inclusive range */
 	__u16 port_max;
 	__u32 capacity; /* most sessions held at once */
 	__u64 idle_ns; /* a session unused this long is expired */
+	/* Optional: called for each session as it leaves the table (expired,
+	 * replaced after idling, or closed), with its lifetime from creation
+	 * to removal in whole seconds. */
+	void (*closed)(void *ctx, const struct qk_session *s, __u32 lifetime_secs);
+	void *closed_ctx;
 };
 
 struct qk_session {
@@ -25,6 +33,7 @@ struct qk_session {
 	struct qk_addr endpoint; /* the upstream it is forwarded to */
 	struct qk_addr local; /* proxy address the client used: replies come from it */
 	__u16 port; /* proxy source port towards the endpoint */
+	__u64 created_ns;
 	__u64 last_ns; /* last packet in either direction */
 };
 
@@ -45,8 +54,9 @@ int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *
 void qk_sessions__destroy(struct qk_sessions *t);
 
 /* The session for a client packet bound for endpoint, created when new.
- * Returns 0 (existing), 1 (created), -ENOSPC (table full) or -EADDRINUSE
- * (no free source port towards that endpoint). */
+ * Returns 0 (existing), 1 (created), -ENOSPC (table full), -EADDRINUSE
+ * (no free source port towards that endpoint) or -ENOMEM (the first session
+ * towards an endpoint found no memory for its port map). */
 int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
 			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
 			  const struct qk_session **out);
@@ -57,6 +67,9 @@ int qk_sessions__downstream(struct qk_sessions *t, __u16 port, const struct qk_a
 
 /* Expires sessions idle since now_ns - idle_ns; returns how many. */
 __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns);
+
+/* Removes every session (shutdown), counted and reported as expired. */
+__u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns);
 
 __u32 qk_sessions__count(const struct qk_sessions *t);
 const struct qk_session_counters *qk_sessions__counters(const struct qk_sessions *t);

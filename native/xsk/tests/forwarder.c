@@ -158,7 +158,12 @@ static void run(struct fwd *w)
 
 static int setup(struct fwd *w)
 {
-	struct qk_session_opts so = { w->opts.port_min, w->opts.port_max, 4096, 60ULL * 1000000000ULL };
+	struct qk_session_opts so = {
+		.port_min = w->opts.port_min,
+		.port_max = w->opts.port_max,
+		.capacity = 4096,
+		.idle_ns = 60ULL * 1000000000ULL,
+	};
 	int err = qk_sessions__create(&w->sessions, &so);
 
 	if (!err)
