@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "bpf/lib/drop_reasons.h"
+#include "native/engine/duration_ring.h"
 
 namespace qk::socket {
 
@@ -22,41 +23,6 @@ class Counter {
 
  private:
   std::atomic<uint64_t> value_{0};
-};
-
-// Closed-session lifetimes (whole seconds) travel to JS through this single-producer /
-// single-consumer ring so the histogram gets exact observations. If JS falls behind (the
-// ring holds 8192), the worker counts the lifetimes it could not queue instead of blocking.
-class DurationRing {
- public:
-  static constexpr uint32_t kCapacity = 8192;
-
-  void push(uint32_t seconds) {
-    uint64_t head = head_.load(std::memory_order_relaxed);
-    if (head - tail_.load(std::memory_order_acquire) >= kCapacity) {
-      lost_.add(1);
-      return;
-    }
-    slots_[head % kCapacity] = seconds;
-    head_.store(head + 1, std::memory_order_release);
-  }
-
-  // Consumer side (JS thread): calls fn for each queued value.
-  template <typename Fn>
-  void drain(Fn&& fn) {
-    uint64_t tail = tail_.load(std::memory_order_relaxed);
-    uint64_t head = head_.load(std::memory_order_acquire);
-    for (; tail != head; tail++) fn(slots_[tail % kCapacity]);
-    tail_.store(tail, std::memory_order_release);
-  }
-
-  uint64_t lost() const { return lost_.get(); }
-
- private:
-  alignas(64) std::atomic<uint64_t> head_{0};
-  alignas(64) std::atomic<uint64_t> tail_{0};
-  Counter lost_;
-  uint32_t slots_[kCapacity] = {};
 };
 
 struct alignas(64) WorkerCounters {
