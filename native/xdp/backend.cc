@@ -54,22 +54,23 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
     return nullptr;
   }
   if (b->program_->configure(b->settings_, steps, error)) return nullptr;
-  qk_session_opts so{s.session_port_min, s.session_port_max, s.max_sessions, s.idle_timeout_ns};
-  qk_sessions* table = nullptr;
-  err = qk_sessions__create(&table, &so);
+  uint32_t available = rx_queue_count(s.ifname);
+  uint32_t queues = s.queues ? s.queues : (available ? available : 1);
+  if (available && queues > available) {
+    *error = "--xdp.queues " + std::to_string(queues) + ": " + s.ifname + " has " + std::to_string(available) + " rx queues";
+    return nullptr;
+  }
+  qk_session_opts so{};
+  so.port_min = s.session_port_min;
+  so.port_max = s.session_port_max;
+  so.capacity = s.max_sessions;
+  so.idle_ns = s.idle_timeout_ns;
+  err = SessionTable::create(so, queues > 1, &b->sessions_);
   if (err) {
     *error = "session table (ports " + std::to_string(s.session_port_min) + "-" + std::to_string(s.session_port_max) +
              ", " + std::to_string(s.max_sessions) + " sessions): " + errno_text(err);
     return nullptr;
   }
-  uint32_t available = rx_queue_count(s.ifname);
-  uint32_t queues = s.queues ? s.queues : (available ? available : 1);
-  if (available && queues > available) {
-    qk_sessions__destroy(table);
-    *error = "--xdp.queues " + std::to_string(queues) + ": " + s.ifname + " has " + std::to_string(available) + " rx queues";
-    return nullptr;
-  }
-  b->sessions_ = std::make_unique<SessionTable>(table, queues > 1);
   b->env_.sessions = b->sessions_.get();
   if (b->open_workers(queues, steps, error)) return nullptr;
   if (b->program_->attach(s.attach, steps, error)) {
@@ -105,6 +106,7 @@ void Backend::stop() {
   stopped_ = true;
   for (auto& w : workers_) w->stop();
   if (program_) program_->detach();
+  if (sessions_) sessions_->close_all(monotonic_ns());
 }
 
 bool Backend::zerocopy() const {
@@ -144,8 +146,13 @@ Totals Backend::totals() const {
   if (sessions_) {
     t.sessions_created = sessions_->created();
     t.sessions_closed = sessions_->expired();
+    t.durations_lost = sessions_->durations_lost();
   }
   return t;
+}
+
+void Backend::drain_durations(const std::function<void(uint32_t)>& fn) {
+  if (sessions_) sessions_->drain_durations(fn);
 }
 
 }  // namespace qk::xdp

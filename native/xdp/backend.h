@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct Totals {
   uint64_t packets[2] = {}, bytes[2] = {}, kernel_path[2] = {};
   uint64_t drops[2][QK_DROP__MAX] = {};
   uint64_t sessions_created = 0, sessions_closed = 0;
+  uint64_t durations_lost = 0;  // session lifetimes JS did not drain in time
   uint64_t rx_packets = 0, rx_bytes = 0, qcmp_replies = 0, copies = 0;
   uint64_t tx_kicks = 0, tx_kick_retries = 0, tx_kick_errors = 0, tx_ring_full = 0;
   uint64_t rx_wakeups = 0, fill_short = 0, umem_exhausted = 0;
@@ -43,6 +45,8 @@ class Backend {
   bool zerocopy() const;
   uint32_t session_count() const { return sessions_->count(); }
   Totals totals() const;
+  // Lifetimes (whole seconds) of the sessions closed since the last call, for JS.
+  void drain_durations(const std::function<void(uint32_t)>& fn);
   void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string kernel_path_note() const;

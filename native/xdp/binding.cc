@@ -85,6 +85,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
                         InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
                         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
                         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
+                        InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
                         InstanceMethod<&XdpBackendWrap::KernelPathNote>("kernelPathNote"),
                         InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
                         InstanceMethod<&XdpBackendWrap::Stop>("stop")});
@@ -154,6 +155,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     o.Set("drops", drops);
     o.Set("sessionsCreated", num(t.sessions_created));
     o.Set("sessionsClosed", num(t.sessions_closed));
+    o.Set("durationsLost", num(t.durations_lost));
     struct Named {
       const char* name;
       uint64_t value;
@@ -211,6 +213,15 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
 
   Napi::Value SessionCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), backend_ ? backend_->session_count() : 0);
+  }
+
+  // drainDurations() -> lifetimes in whole seconds of the sessions closed since the last call
+  Napi::Value DrainDurations(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    if (backend_) backend_->drain_durations([&](uint32_t secs) { out.Set(n++, Napi::Number::New(env, secs)); });
+    return out;
   }
 
   Napi::Value KernelPathNote(const Napi::CallbackInfo& info) {

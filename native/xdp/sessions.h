@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // The session table of native/xsk shared by the queue workers. A reply may arrive on another rx
 // queue than its request (RSS hashes the other direction differently), so one table serves all
-// queues; with a single worker the lock is skipped altogether.
+// queues; with a single worker the lock is skipped altogether. The lifetime of every session that
+// leaves goes into a ring that JS drains for quilkin_session_duration_secs; the lock makes the
+// workers one producer.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 
+#include "native/engine/duration_ring.h"
 #include "native/xsk/session.h"
 
 namespace qk::xdp {
@@ -21,10 +25,19 @@ struct SessionView {
 
 class SessionTable {
  public:
-  SessionTable(qk_sessions* table, bool shared) : table_(table), shared_(shared) {}
+  // 0, or the negative errno of qk_sessions__create.
+  static int create(qk_session_opts opts, bool shared, std::unique_ptr<SessionTable>* out) {
+    std::unique_ptr<SessionTable> t(new SessionTable(shared));
+    opts.closed = &SessionTable::closed;
+    opts.closed_ctx = t.get();
+    int err = qk_sessions__create(&t->table_, &opts);
+    if (err == 0) *out = std::move(t);
+    return err;
+  }
   ~SessionTable() { qk_sessions__destroy(table_); }
 
-  // 0 existing, 1 created, -ENOSPC full, -EADDRINUSE no port left towards that endpoint.
+  // 0 existing, 1 created, -ENOSPC full, -EADDRINUSE no port left towards that endpoint, -ENOMEM
+  // (no memory for the port map of a first session towards an endpoint).
   int upstream(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port) {
     Guard g(*this);
     const qk_session* s = nullptr;
@@ -45,11 +58,27 @@ class SessionTable {
     qk_sessions__expire(table_, now);
     snapshot();
   }
+  // At stop, once the workers are joined: every session left ends, as the socket backend does.
+  void close_all(uint64_t now) {
+    Guard g(*this);
+    qk_sessions__close_all(table_, now);
+    snapshot();
+  }
+  // JS thread: the lifetimes (seconds) of the sessions closed since the last call.
+  template <typename Fn>
+  void drain_durations(Fn&& fn) {
+    durations_.drain(fn);
+  }
+  uint64_t durations_lost() const { return durations_.lost(); }
   uint32_t count() const { return count_.load(std::memory_order_relaxed); }
   uint64_t created() const { return created_.load(std::memory_order_relaxed); }
   uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
 
  private:
+  explicit SessionTable(bool shared) : shared_(shared) {}
+  static void closed(void* ctx, const qk_session*, uint32_t lifetime_secs) {
+    static_cast<SessionTable*>(ctx)->durations_.push(lifetime_secs);
+  }
   struct Guard {
     explicit Guard(SessionTable& t) : t_(t) {
       if (t_.shared_) t_.mu_.lock();
@@ -66,8 +95,9 @@ class SessionTable {
     expired_.store(c->expired, std::memory_order_relaxed);
   }
 
-  qk_sessions* table_;
+  qk_sessions* table_ = nullptr;
   const bool shared_;
+  DurationRing durations_;
   std::mutex mu_;
   std::atomic<uint32_t> count_{0};
   std::atomic<uint64_t> created_{0}, expired_{0};

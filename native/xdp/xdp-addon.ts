@@ -32,6 +32,8 @@ export interface XdpTotals {
   readonly drops: readonly [readonly number[], readonly number[]];
   readonly sessionsCreated: number;
   readonly sessionsClosed: number;
+  /** Session lifetimes that did not fit the ring before JS drained it (not in the histogram). */
+  readonly durationsLost: number;
   /** Ring and socket counters of the workers and the kernel's XDP_STATISTICS. */
   readonly xsk: Readonly<Record<XskCounterName, number>>;
 }
@@ -85,6 +87,8 @@ export interface NativeXdpBackend {
   bpfCounters(): { packets: number[]; bytes: number[] };
   drainEvents(): XdpEvent[];
   sessionCount(): number;
+  /** Lifetimes in whole seconds (creation to expiry) of the sessions closed since the last call. */
+  drainDurations(): number[];
   /** The first endpoint sent through the kernel path ("ip port N"), or "" if none. */
   kernelPathNote(): string;
   /** Re-reads the interface's addresses into the program's map; true when they changed. Throws on a map error. */

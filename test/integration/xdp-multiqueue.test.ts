@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `quilkin proxy xdp` on a veth with two rx queues: one AF_XDP socket and worker per queue (XSKMAP
 // slot = queue id), one session table shared by both workers. Several client flows, which the
-// sending veth spreads over its queues by hash, must all be routed and answered.
+// sending veth spreads over its queues by hash, must all be routed and answered. Sessions expire
+// after 1 s, and the lifetime of every one reaches quilkin_session_duration_secs.
 import { expect } from 'chai';
 import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
@@ -23,7 +24,8 @@ describe('proxy xdp with two rx queues', function () {
     servers = new Servers(star);
     await servers.ready();
     // A small UMEM (512 frames per queue): rings are sized down with it.
-    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { args: ['--xdp.umem-frames', '512'] });
+    const args = ['--xdp.umem-frames', '512', '--session-timeout-secs', '1'];
+    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { args });
     await proxy.waitFor('Quilkin is ready');
     if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
   });
@@ -56,5 +58,22 @@ describe('proxy xdp with two rx queues', function () {
     await proxy!.waitFor('interface addresses changed; local address map updated', 5000);
     const run = await runClient(star!, added, 5, 20, [embarkPayload('new-address', TOKENS[0])]);
     expect(run.replies.filter((r) => r.endsWith('new-address'))).to.have.length(5);
+  });
+
+  it('reports the lifetime of every expired session', async function () {
+    const value = (text: string, name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    let text = '';
+    // Idle after 1 s, swept within 200 ms, moved to the registry on scrape: bounded to 10 s.
+    for (let attempt = 0; attempt < 40; attempt++) {
+      text = adminGet(star!, '/metrics');
+      if (value(text, 'quilkin_session_active') === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // A session may close between that scrape's drain and its count: the next scrape has it.
+    text = adminGet(star!, '/metrics');
+    const created = value(text, 'quilkin_session_total');
+    expect(created, text).to.be.at.least(6);
+    expect(value(text, 'quilkin_session_active')).to.equal(0);
+    expect(value(text, 'quilkin_session_duration_secs_count')).to.equal(created);
   });
 });

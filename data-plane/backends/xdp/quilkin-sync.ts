@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Moves the AF_XDP workers' totals into Quilkin's own metric names (the same names and labels the
-// socket backend reports): packets and bytes sent per direction, drops by reason, sessions.
+// socket backend reports): packets and bytes sent per direction, drops by reason, sessions and
+// their lifetimes.
 // The native totals are monotonic; each scrape adds only the growth.
 import { type Direction, GEO_LABELS_EMPTY, type QuilkinMetrics } from '../../../runtime/metrics';
 import type { NativeXdpBackend, XdpTotals } from '../../../native/xdp/xdp-addon';
@@ -33,6 +34,7 @@ export class QuilkinSync {
     });
     const created = now.sessionsCreated - (before?.sessionsCreated ?? 0);
     if (created > 0) m.sessionTotal.inc(created);
+    for (const seconds of this.native.drainDurations()) m.sessionDuration.observe(seconds);
     m.sessionActive.set(SESSION_LABELS, this.native.sessionCount());
     this.last = now;
   }

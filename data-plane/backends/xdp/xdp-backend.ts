@@ -59,7 +59,6 @@ class XdpBackend implements ProxyBackend {
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
   ) {
-    // The native session table does not report lifetimes: quilkin_session_duration_secs stays empty.
     this.counters = new QuilkinSync(native, options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
