@@ -7,6 +7,8 @@ import { writeChainConfig, type ChainLength } from './chains';
 import { Daemon, inNs, run } from './proc';
 import type { Topology } from './topology';
 
+const ADMIN_ADDRESS = '127.0.0.1:8001';
+
 export interface Running {
   /** Root pid of the subject's processes; null when it lives in the kernel only. */
   pid: number | null;
@@ -50,6 +52,14 @@ async function xdpMode(t: Topology, dev: string): Promise<string> {
   const r = await run(['ip', '-n', t.ns.proxy, '-d', 'link', 'show', 'dev', dev], 3000);
   const m = /\b(xdpgeneric|xdpdrv|xdpoffload|xdp)\b/.exec(r.stdout);
   return m ? m[1] : '';
+}
+
+/** The session port range `proxy xdp` chose, as its admin /config reports it. */
+async function sessionPortRange(t: Topology): Promise<{ min: number; max: number }> {
+  const r = await run(['ip', 'netns', 'exec', t.ns.proxy, 'curl', '-sf', `http://${ADMIN_ADDRESS}/config`], 3000);
+  const m = /"sessionPorts":\s*"(\d+)-(\d+)"/.exec(r.stdout);
+  if (!m) throw new Error(`no sessionPorts in the proxy's /config: ${r.stdout.slice(0, 200)} ${r.stderr}`);
+  return { min: Number(m[1]), max: Number(m[2]) };
 }
 
 function daemonRunning(d: Daemon, note: string): Running {
@@ -131,7 +141,7 @@ function globalArgs(env: StartEnv, chain: ChainLength, endpoint: string): string
   const t = env.topo;
   const dir = path.join(env.outDir, endpoint.replace(/[.:]/g, '_'));
   const file = writeChainConfig(dir, chain, endpoint, `${t.ip.proxyClient}/24`, `${endpoint.split(':')[0]}/32`);
-  return ['-c', file, '--admin-address', '127.0.0.1:8001'];
+  return ['-c', file, '--admin-address', ADMIN_ADDRESS];
 }
 
 /** The proxy falls back to another backend, visibly, when the one asked for cannot run;
@@ -183,7 +193,9 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
         await d.stop();
         throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} (${ATTACH_MODE_ENV}=${mode}) but the proxy attached "${attached}"`);
       }
-      return daemonRunning(d, `${attached} on ${t.dev.proxyClient}`);
+      // Each session towards one endpoint holds its own proxy source port (as in Quilkin's XDP path).
+      const ports = await sessionPortRange(t);
+      return daemonRunning(d, `${attached} on ${t.dev.proxyClient}; session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`);
     },
   };
 }
