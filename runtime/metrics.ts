@@ -2,11 +2,15 @@
 // The Prometheus registry and Quilkin's metric names and labels (see shared/reference §4).
 import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
 import type { FilterMetrics } from '../data-plane/filters/filter';
+import { type HistogramCells, MergedHistogram } from './merged-histogram';
 
 export type Direction = 'read' | 'write';
 
 /** Client labels; empty without a MaxMind database, which this proxy does not load. */
 const NO_GEO = { asn: '', ip_prefix: '' } as const;
+
+/** Upper bounds of quilkin_packets_processing_duration_seconds; the native workers use the same (native/engine/processing_time.h). */
+export const PROCESSING_BOUNDS: readonly number[] = exponentialBuckets(0.00025, 2, 13);
 
 export class QuilkinMetrics {
   readonly registry = new Registry();
@@ -36,11 +40,12 @@ export class QuilkinMetrics {
     labelNames: ['event', 'display', 'asn', 'ip_prefix'],
     registers: [this.registry],
   });
-  readonly processingDuration = new Histogram({
+  /** JS observations plus the native backends' per-packet totals (addNativeProcessing). */
+  readonly processingDuration = new MergedHistogram({
     name: 'quilkin_packets_processing_duration_seconds',
     help: 'Time taken to process one packet through the filters and dispatch',
     labelNames: ['event'],
-    buckets: exponentialBuckets(0.00025, 2, 13),
+    buckets: [...PROCESSING_BOUNDS],
     registers: [this.registry],
   });
   readonly packetJitter = new Gauge({
@@ -129,6 +134,21 @@ export class QuilkinMetrics {
 
   error(event: Direction, display: string, count = 1): void {
     this.errorsTotal.inc({ event, display, ...NO_GEO }, count);
+  }
+
+  /**
+   * Feeds quilkin_packets_processing_duration_seconds from a native backend's workers: `read`
+   * returns their monotonic [read, write] totals. Returns the removal, to call once the workers
+   * stopped (their last totals stay counted).
+   */
+  addNativeProcessing(read: () => readonly [HistogramCells, HistogramCells]): () => void {
+    return this.processingDuration.addSource(() => {
+      const [r, w] = read();
+      return [
+        { labels: { event: 'read' }, cells: r },
+        { labels: { event: 'write' }, cells: w },
+      ];
+    });
   }
 
   /** Registers work to run before each scrape (native counters are pulled here). */
