@@ -9,6 +9,20 @@
 
 namespace qk::engine {
 
+Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& t) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  for (uint32_t d = 0; d < 2; d++) {
+    Napi::Array buckets = Napi::Array::New(env, qk::timing::kBuckets);
+    for (uint32_t k = 0; k < uint32_t(qk::timing::kBuckets); k++) buckets.Set(k, double(t.buckets[d][k]));
+    Napi::Object cells = Napi::Object::New(env);
+    cells.Set("buckets", buckets);
+    cells.Set("count", double(t.count(int(d))));
+    cells.Set("sum", double(t.sum_ns[d]) / 1e9);
+    out.Set(d, cells);
+  }
+  return out;
+}
+
 namespace {
 
 // Marks JS objects made by engine.Engine, so UnwrapEngine can trust them without global state
@@ -181,6 +195,13 @@ Napi::Value HistogramBounds(const Napi::CallbackInfo& info) {
   return arr;
 }
 
+// processingBounds() -> the native processing-time bounds in seconds (runtime/metrics.ts must match)
+Napi::Value ProcessingBounds(const Napi::CallbackInfo& info) {
+  auto arr = Napi::Array::New(info.Env(), qk::timing::kBounds);
+  for (uint32_t k = 0; k < uint32_t(qk::timing::kBounds); k++) arr.Set(k, double(qk::timing::bound_ns(int(k))) / 1e9);
+  return arr;
+}
+
 }  // namespace
 
 std::shared_ptr<Engine> UnwrapEngine(Napi::Value value) {
@@ -197,6 +218,7 @@ void InitBinding(Napi::Env env, Napi::Object exports) {
   part.Set("Engine", JsEngine::Define(env));
   InitTestBinding(env, part);
   part.Set("histogramBounds", Napi::Function::New(env, HistogramBounds));
+  part.Set("processingBounds", Napi::Function::New(env, ProcessingBounds));
   exports.Set("engine", part);
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "native/engine/engine.h"
+#include "native/engine/processing_time.h"
 
 namespace qk::engine {
 
@@ -17,6 +18,10 @@ void InitTestBinding(Napi::Env env, Napi::Object part);
 // { readPassed, writePassed, readDropped[], writeDropped[] } (arrays indexed by drop reason id).
 Napi::Object counters_object(Napi::Env env, const uint64_t* read_dropped, const uint64_t* write_dropped,
                              uint64_t read_passed, uint64_t write_passed);
+
+// [read, write], each { buckets[] (per bound, then +Inf; not cumulative), count, sum (seconds) }:
+// a backend's quilkin_packets_processing_duration_seconds (HistogramCells in engine-addon.ts).
+Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& t);
 
 // The C++ engine behind a JS `engine.Engine` object, for other parts of the addon (the socket
 // workers): returns null (and throws a JS TypeError) when `value` is not one.

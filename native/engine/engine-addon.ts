@@ -70,6 +70,8 @@ export interface EngineAddon {
   readonly TestChain: new (description: Buffer, seed: number) => NativeTestChain;
   runTestBatch(batch: Buffer): Buffer;
   histogramBounds(): number[];
+  /** Bounds (seconds) of the socket and xdp workers' processing-time histograms. */
+  processingBounds(): number[];
 }
 
 /** The engine part, or why the addon could not be loaded. */

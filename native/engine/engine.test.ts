@@ -7,6 +7,7 @@ import type { ClusterConfig } from '../../config/model';
 import { compileChain } from '../../data-plane/compiler/description';
 import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import { filterRegistry } from '../../data-plane/filters/index';
+import { PROCESSING_BOUNDS } from '../../runtime/metrics';
 import { decodeStepResult, encodeStep, normaliseFilters } from '../../test/conformance/native-implementation';
 import { loadEngine } from './engine-addon';
 
@@ -69,5 +70,9 @@ describe('native engine control side', function () {
 
   it('exposes histogram bounds matching prom-client defaults', function () {
     expect(engine!.histogramBounds()).to.deep.equal([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  });
+
+  it('times packets in the workers with the bounds of quilkin_packets_processing_duration_seconds', function () {
+    expect(engine!.processingBounds()).to.deep.equal(PROCESSING_BOUNDS);
   });
 });
