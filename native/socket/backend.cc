@@ -110,6 +110,12 @@ CounterTotals Backend::totals() const {
   return t;
 }
 
+qk::timing::ProcessingTotals Backend::processing() const {
+  qk::timing::ProcessingTotals t;
+  for (const auto& worker : workers_) t.add(worker->counters().processing);
+  return t;
+}
+
 void Backend::drain_durations(const std::function<void(uint32_t)>& fn) {
   for (auto& worker : workers_) worker->counters().durations.drain(fn);
 }

@@ -47,6 +47,8 @@ class Backend {
   uint32_t worker_count() const { return uint32_t(workers_.size()); }
   int64_t session_count() const { return budget_.live.load(std::memory_order_relaxed); }
   CounterTotals totals() const;
+  // quilkin_packets_processing_duration_seconds of every worker, merged.
+  qk::timing::ProcessingTotals processing() const;
   // Hands every queued session lifetime (seconds) to fn, on the calling thread.
   void drain_durations(const std::function<void(uint32_t)>& fn);
   // Joins the workers and closes every socket; idempotent.

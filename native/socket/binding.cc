@@ -34,6 +34,7 @@ class SocketBackendWrap : public Napi::ObjectWrap<SocketBackendWrap> {
  private:
   Napi::Value Totals(const Napi::CallbackInfo& info);
   Napi::Value DrainDurations(const Napi::CallbackInfo& info);
+  Napi::Value Processing(const Napi::CallbackInfo& info);
   Napi::Value SessionCount(const Napi::CallbackInfo& info);
   Napi::Value Describe(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
@@ -47,6 +48,7 @@ Napi::Function SocketBackendWrap::Define(Napi::Env env) {
   return DefineClass(env, "SocketBackend",
                      {InstanceMethod("totals", &SocketBackendWrap::Totals),
                       InstanceMethod("drainDurations", &SocketBackendWrap::DrainDurations),
+                      InstanceMethod("processing", &SocketBackendWrap::Processing),
                       InstanceMethod("sessionCount", &SocketBackendWrap::SessionCount),
                       InstanceMethod("describe", &SocketBackendWrap::Describe),
                       InstanceMethod("stop", &SocketBackendWrap::Stop)});
@@ -113,6 +115,12 @@ Napi::Value SocketBackendWrap::DrainDurations(const Napi::CallbackInfo& info) {
   uint32_t n = 0;
   if (backend_) backend_->drain_durations([&](uint32_t secs) { out.Set(n++, Napi::Number::New(env, secs)); });
   return out;
+}
+
+// processing() -> [read, write] processing-time histograms, merged over the workers; they stay
+// readable after stop().
+Napi::Value SocketBackendWrap::Processing(const Napi::CallbackInfo& info) {
+  return qk::engine::processing_cells(info.Env(), backend_ ? backend_->processing() : qk::timing::ProcessingTotals{});
 }
 
 Napi::Value SocketBackendWrap::SessionCount(const Napi::CallbackInfo& info) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TypeScript view of the socket part of the addon (native/socket/binding.cc).
+import type { HistogramCells } from '../engine/engine-addon';
 
 /** The part of an `engine.Engine` (native/engine) the socket backend drives: config goes in as a compiled description. */
 export interface EngineHandle {
@@ -36,6 +37,11 @@ export interface NativeSocketBackend {
   totals(): SocketTotals;
   /** Lifetimes (whole seconds) of sessions closed since the last call. */
   drainDurations(): number[];
+  /**
+   * quilkin_packets_processing_duration_seconds of every worker, [read, write]: buckets per bound of
+   * engine.processingBounds() then +Inf, sum in seconds. Monotonic; readable after stop().
+   */
+  processing(): [HistogramCells, HistogramCells];
   sessionCount(): number;
   describe(): { port: number; workers: number; batch: number; running: boolean };
   /** Joins the worker threads and closes every socket; idempotent. */

@@ -130,6 +130,7 @@ void Worker::run() {
     }
     if (now_ms_ >= next_sweep) {
       shard_->expire(now_ms_, settings_.idle_timeout_ms);
+      timer_.recalibrate();
       next_sweep = now_ms_ + sweep_every;
     }
   }
@@ -154,34 +155,41 @@ void Worker::begin_batch() {
 }
 
 void Worker::on_downstream() {
-  qk::engine::Worker& engine = *engine_;
   int n = rx_->receive(listen_fd_, *counters_, kRead);
   if (n == 0) return;
   begin_batch();
+  timer_.begin();
   for (int i = 0; i < n; i++) {
-    if (rx_->truncated(i)) {
-      engine.count_drop(false, QK_DROP_TOO_LARGE);
-      continue;
-    }
-    qk::engine::SockAddr source;
-    qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
-    qk::engine::PacketBuf packet = rx_->packet(i);
-    qk::engine::ReadOutcome out = engine.read(packet, source);
-    if (out.reason != QK_DROP_NONE) continue;  // the engine counted it
-    if (packet.len > kMaxSend) {
-      engine.count_drop(false, QK_DROP_TOO_LARGE);
-      continue;
-    }
-    // The session key keeps the address as the kernel gave it (dual-stack form).
-    AddrKey client = addr_key__from_sockaddr(rx_->source(i));
-    for (uint32_t d = 0; d < out.n_dest; d++) {
-      if (out.dest[d] < targets_.size())
-        forward_upstream(client, packet.data(), packet.len, targets_[out.dest[d]]);
-      else
-        engine.count_drop(false, QK_DROP_NO_UPSTREAM_ENDPOINTS);
-    }
+    downstream_packet(i);
+    timer_.end(kRead);
   }
-  tx_->flush(*counters_, engine, kRead);
+  timer_.publish(counters_->processing);
+  tx_->flush(*counters_, *engine_, kRead);
+}
+
+void Worker::downstream_packet(int i) {
+  qk::engine::Worker& engine = *engine_;
+  if (rx_->truncated(i)) {
+    engine.count_drop(false, QK_DROP_TOO_LARGE);
+    return;
+  }
+  qk::engine::SockAddr source;
+  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+  qk::engine::PacketBuf packet = rx_->packet(i);
+  qk::engine::ReadOutcome out = engine.read(packet, source);
+  if (out.reason != QK_DROP_NONE) return;  // the engine counted it
+  if (packet.len > kMaxSend) {
+    engine.count_drop(false, QK_DROP_TOO_LARGE);
+    return;
+  }
+  // The session key keeps the address as the kernel gave it (dual-stack form).
+  AddrKey client = addr_key__from_sockaddr(rx_->source(i));
+  for (uint32_t d = 0; d < out.n_dest; d++) {
+    if (out.dest[d] < targets_.size())
+      forward_upstream(client, packet.data(), packet.len, targets_[out.dest[d]]);
+    else
+      engine.count_drop(false, QK_DROP_NO_UPSTREAM_ENDPOINTS);
+  }
 }
 
 void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to) {
@@ -201,38 +209,45 @@ void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32
 }
 
 void Worker::on_upstream(uint32_t socket_index) {
-  qk::engine::Worker& engine = *engine_;
   int n = rx_->receive(shard_->upstream_fd(socket_index), *counters_, kWrite);
   if (n == 0) return;
   begin_batch();
-  sockaddr_in6 to;
+  timer_.begin();
   for (int i = 0; i < n; i++) {
-    if (rx_->truncated(i)) {
-      engine.count_drop(true, QK_DROP_TOO_LARGE);
-      continue;
-    }
-    const Session* session = shard_->find_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
-    if (!session) {
-      engine.count_drop(true, QK_DROP_NO_DOWNSTREAM);
-      continue;
-    }
-    qk::engine::SockAddr source;
-    qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
-    qk::engine::PacketBuf packet = rx_->packet(i);
-    uint8_t reason = engine.write(packet, source, engine_addr(session->key.client));
-    if (reason != QK_DROP_NONE) {
-      counters_->error(kWrite, reason);  // Quilkin counts a reply-side filter drop as an error too
-      continue;
-    }
-    if (packet.len > kMaxSend) {
-      engine.count_drop(true, QK_DROP_TOO_LARGE);
-      continue;
-    }
-    addr_key__to_sockaddr(session->key.client, &to);
-    if (tx_->full()) tx_->flush(*counters_, engine, kWrite);
-    tx_->add(listen_fd_, packet.data(), packet.len, to);
+    upstream_packet(i, socket_index);
+    timer_.end(kWrite);
   }
-  tx_->flush(*counters_, engine, kWrite);
+  timer_.publish(counters_->processing);
+  tx_->flush(*counters_, *engine_, kWrite);
+}
+
+void Worker::upstream_packet(int i, uint32_t socket_index) {
+  qk::engine::Worker& engine = *engine_;
+  if (rx_->truncated(i)) {
+    engine.count_drop(true, QK_DROP_TOO_LARGE);
+    return;
+  }
+  const Session* session = shard_->find_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
+  if (!session) {
+    engine.count_drop(true, QK_DROP_NO_DOWNSTREAM);
+    return;
+  }
+  qk::engine::SockAddr source;
+  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+  qk::engine::PacketBuf packet = rx_->packet(i);
+  uint8_t reason = engine.write(packet, source, engine_addr(session->key.client));
+  if (reason != QK_DROP_NONE) {
+    counters_->error(kWrite, reason);  // Quilkin counts a reply-side filter drop as an error too
+    return;
+  }
+  if (packet.len > kMaxSend) {
+    engine.count_drop(true, QK_DROP_TOO_LARGE);
+    return;
+  }
+  sockaddr_in6 to;
+  addr_key__to_sockaddr(session->key.client, &to);
+  if (tx_->full()) tx_->flush(*counters_, engine, kWrite);
+  tx_->add(listen_fd_, packet.data(), packet.len, to);
 }
 
 }  // namespace qk::socket

@@ -53,8 +53,10 @@ class Worker {
   void run();
   void begin_batch();
   void on_downstream();
+  void downstream_packet(int i);
   void forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to);
   void on_upstream(uint32_t socket_index);
+  void upstream_packet(int i, uint32_t socket_index);
 
   WorkerSettings settings_;
   int listen_fd_;
@@ -67,6 +69,7 @@ class Worker {
   std::unique_ptr<SessionShard> shard_;
   std::unique_ptr<RecvBatch> rx_;
   std::unique_ptr<SendBatch> tx_;
+  qk::timing::ProcessingTimer timer_;  // per packet, from its handling to its enqueue for sendmmsg
   int64_t now_ms_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -121,11 +121,21 @@ for (const backend of ['js', 'socket'] as const) {
       await eventually(() => client.received.length === 5, 5000, 'five replies');
       await eventually(async () => {
         const body = (await proc.get('/metrics')).body;
-        return metricValue(body, 'quilkin_packets_total', 'event="read"') === 5 && metricValue(body, 'quilkin_packets_total', 'event="write"') === 5;
+        return (
+          metricValue(body, 'quilkin_packets_total', 'event="read"') === 5 &&
+          metricValue(body, 'quilkin_packets_total', 'event="write"') === 5 &&
+          metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="read"') >= 5 &&
+          metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="write"') >= 5
+        );
       }, 5000, 'packet counters');
       const body = (await proc.get('/metrics')).body;
       expect(metricValue(body, 'quilkin_bytes_total', 'event="read"')).to.equal(25);
       expect(metricValue(body, 'quilkin_bytes_total', 'event="write"')).to.equal(25);
+      // Every backend times each packet it forwarded, once (the native ones in their workers).
+      expect(metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="read"')).to.equal(5);
+      expect(metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="write"')).to.equal(5);
+      expect(metricValue(body, 'quilkin_packets_processing_duration_seconds_bucket', 'le="+Inf",event="read"')).to.equal(5);
+      expect(metricValue(body, 'quilkin_packets_processing_duration_seconds_sum', 'event="read"')).to.be.greaterThan(0);
       expect(body).to.include('quilkin_session_total 1');
       expect(body).to.include('quilkin_cluster_active_endpoints 1');
     });

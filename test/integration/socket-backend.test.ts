@@ -122,6 +122,14 @@ describe('socket backend (native workers, loopback)', function () {
     expect(sample(text, 'quilkin_packets_total{event="read",asn="",ip_prefix=""}')).to.equal(20);
     expect(sample(text, 'quilkin_packets_total{event="write",asn="",ip_prefix=""}')).to.equal(20);
     expect(sample(text, 'quilkin_session_total')).to.equal(2);
+    // One observation per packet handled (10 from the client, each fanned out to two endpoints;
+    // 20 replies), timed by the workers: exact, not sampled.
+    const duration = 'quilkin_packets_processing_duration_seconds';
+    expect(sample(text, `${duration}_count{event="read"}`)).to.equal(10);
+    expect(sample(text, `${duration}_bucket{le="+Inf",event="read"}`)).to.equal(10);
+    expect(sample(text, `${duration}_count{event="write"}`)).to.equal(20);
+    expect(sample(text, `${duration}_sum{event="read"}`)).to.be.greaterThan(0).and.lessThan(10);
+    expect(sample(text, `${duration}_bucket{le="1.024",event="write"}`)).to.equal(20);
   });
 
   it('serves IPv6 clients on the same dual-stack socket, and IPv6 endpoints', async () => {

@@ -30,6 +30,7 @@ class SocketBackend implements ProxyBackend {
   readonly kind = 'socket' as const;
   private readonly counters: CounterSync;
   private readonly debugLog: EngineDebugLog;
+  private readonly removeProcessing: () => void;
   private config: Config;
   private resolved = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -50,6 +51,7 @@ class SocketBackend implements ProxyBackend {
     options.metrics.onScrape(() => {
       if (!this.stopped) this.counters.sync();
     });
+    this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
     this.scheduleDns();
   }
 
@@ -101,6 +103,7 @@ class SocketBackend implements ProxyBackend {
     this.debugLog.stop();
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
+    this.removeProcessing();
     this.stopped = true;
   }
 }
