@@ -123,6 +123,12 @@ std::string Backend::kernel_path_note() const {
   return "";
 }
 
+timing::ProcessingTotals Backend::processing() const {
+  timing::ProcessingTotals t;
+  for (const auto& w : workers_) t.add(w->counters().processing);
+  return t;
+}
+
 Totals Backend::totals() const {
   Totals t;
   auto rd = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };

@@ -47,6 +47,8 @@ class Backend {
   Totals totals() const;
   // Lifetimes (whole seconds) of the sessions closed since the last call, for JS.
   void drain_durations(const std::function<void(uint32_t)>& fn);
+  // quilkin_packets_processing_duration_seconds of every worker, merged; readable after stop().
+  timing::ProcessingTotals processing() const;
   void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string kernel_path_note() const;

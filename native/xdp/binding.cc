@@ -83,6 +83,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
                        {InstanceMethod<&XdpBackendWrap::Describe>("describe"),
                         InstanceMethod<&XdpBackendWrap::TotalsJs>("totals"),
                         InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
+                        InstanceMethod<&XdpBackendWrap::Processing>("processing"),
                         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
                         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
                         InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
@@ -172,6 +173,11 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     for (const Named& n : xsk) x.Set(n.name, num(n.value));
     o.Set("xsk", x);
     return o;
+  }
+
+  // processing() -> [read, write] processing-time histograms, merged over the workers
+  Napi::Value Processing(const Napi::CallbackInfo& info) {
+    return engine::processing_cells(info.Env(), backend_ ? backend_->processing() : timing::ProcessingTotals{});
   }
 
   // bpfCounters() -> { packets: number[], bytes: number[] } indexed by enum qk_counter_index

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "native/engine/processing_time.h"
+
 namespace qk::xdp {
 
 enum Direction { kRead = 0, kWrite = 1 };
@@ -23,6 +25,7 @@ struct WorkerCounters {
   // XDP_STATISTICS of the socket, read by the worker about once a second.
   std::atomic<uint64_t> k_rx_dropped{0}, k_rx_invalid{0}, k_tx_invalid{0}, k_rx_ring_full{0};
   std::atomic<uint64_t> k_fill_ring_empty{0}, k_tx_ring_empty{0};
+  timing::ProcessingHistogram processing;  // quilkin_packets_processing_duration_seconds
 };
 
 inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {

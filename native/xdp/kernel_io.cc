@@ -70,7 +70,11 @@ void Worker::kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_ad
 
 void Worker::kernel_replies(uint64_t now) {
   kernel_->receive(kernel_buf_, sizeof(kernel_buf_), kBatch, now,
-                   [this, now](const KernelSession& s, uint32_t len) { kernel_reply(s, len, now); });
+                   [this, now](const KernelSession& s, uint32_t len) {
+                     timer_.begin();  // after its recv(): one syscall per reply on this path
+                     kernel_reply(s, len, now);
+                     timer_.end(kWrite);
+                   });
 }
 
 void Worker::kernel_reply(const KernelSession& s, uint32_t len, uint64_t now) {

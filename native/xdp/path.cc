@@ -69,25 +69,32 @@ void Worker::drop(uint64_t addr, Direction dir, uint8_t reason) {
   qk_umem__free(umem_, addr);
 }
 
-void Worker::handle(const qk_desc& d, uint64_t now) {
+int Worker::handle(const qk_desc& d, uint64_t now) {
   uint64_t base = qk_umem__frame_base(umem_, d.addr);
   qk_frame f{qk_umem__data(umem_, d.addr), d.len, uint32_t(d.addr - base)};
   qk_frame_info fi;
   if (qk_frame__parse(f.data, f.len, &fi)) {
     drop(d.addr, kRead, QK_DROP_MALFORMED);
-    return;
+    return kRead;
   }
   qk_addr src, dst;
   qk_frame__addrs(f.data, &fi, &src, &dst);
   const Settings& s = *env_.settings;
-  if (dst.port == s.listen_port)
+  if (dst.port == s.listen_port) {
     upstream(f, fi, d.addr, src, dst, now);
-  else if (dst.port == s.qcmp_port)
+    return kRead;
+  }
+  if (dst.port == s.qcmp_port) {
     qcmp(f, fi, d.addr, src, dst);
-  else if (dst.port >= s.session_port_min && dst.port <= s.session_port_max)
+    return -1;  // not a Quilkin read or write
+  }
+  if (dst.port >= s.session_port_min && dst.port <= s.session_port_max) {
     downstream(f, fi, d.addr, src, dst.port, now);
-  else  // the program redirected a port we no longer serve (a port change racing the map write)
-    drop(d.addr, kRead, QK_DROP_MALFORMED);
+    return kWrite;
+  }
+  // The program redirected a port we no longer serve (a port change racing the map write).
+  drop(d.addr, kRead, QK_DROP_MALFORMED);
+  return kRead;
 }
 
 int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {

@@ -122,7 +122,14 @@ void Worker::run() {
     }
     uint32_t n = qk_xsk__rx_batch(xsk_, rx, kBatch);
     prefetch_headers(rx, n);
-    for (uint32_t i = 0; i < n; i++) handle(rx[i], now);
+    if (n) timer_.begin();
+    for (uint32_t i = 0; i < n; i++) {
+      int dir = handle(rx[i], now);
+      if (dir >= 0)
+        timer_.end(dir);
+      else
+        timer_.skip();
+    }
     if (!kernel_->empty()) kernel_replies(now);
     flush_tx();
     publish_counters();
@@ -155,6 +162,7 @@ void Worker::idle() {
 // A few times a second, also under load: session expiry and the socket's kernel drop counters.
 void Worker::periodic(uint64_t now) {
   next_expire_ns_ = now + kExpireEveryNs;
+  timer_.recalibrate();
   qk_nhcache__poll(nh_);
   env_.sessions->expire(now);
   kernel_->expire(now);
@@ -181,6 +189,7 @@ void Worker::publish_counters() {
   publish(counters_.tx_ring_full, x.tx_ring_full);
   publish(counters_.fill_short, u.fill_short);
   publish(counters_.umem_exhausted, u.alloc_failed);
+  timer_.publish(counters_.processing);
 }
 
 }  // namespace qk::xdp

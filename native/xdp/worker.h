@@ -57,8 +57,8 @@ class Worker {
   void publish_counters();
   void on_generation(const engine::Generation& gen, uint64_t now);
 
-  // path.cc: per frame
-  void handle(const qk_desc& d, uint64_t now);
+  // path.cc: per frame. Returns the frame's direction (kRead, kWrite) or -1 when it is not timed.
+  int handle(const qk_desc& d, uint64_t now);
   void upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
   void downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
   void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
@@ -87,6 +87,7 @@ class Worker {
   uint32_t tx_n_ = 0;
   uint64_t next_expire_ns_ = 0;
   WorkerCounters counters_;
+  timing::ProcessingTimer timer_;  // per frame, from its handling to its TX enqueue
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::atomic<bool> kernel_noted_{false};

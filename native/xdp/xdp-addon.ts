@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TypeScript view of the AF_XDP part of the addon (native/xdp/binding.cc).
+import type { HistogramCells } from '../engine/engine-addon';
 
 export type XdpAttachMode = 'auto' | 'native' | 'generic';
 
@@ -85,6 +86,12 @@ export interface NativeXdpBackend {
   totals(): XdpTotals;
   /** Per-CPU sums of the program's counters, indexed by enum qk_counter_index (bpf/abi.ts). */
   bpfCounters(): { packets: number[]; bytes: number[] };
+  /**
+   * quilkin_packets_processing_duration_seconds of every worker, [read, write]: buckets per bound of
+   * engine.processingBounds() then +Inf, sum in seconds. QCMP pings are not counted. Monotonic;
+   * readable after stop().
+   */
+  processing(): [HistogramCells, HistogramCells];
   drainEvents(): XdpEvent[];
   sessionCount(): number;
   /** Lifetimes in whole seconds (creation to expiry) of the sessions closed since the last call. */

@@ -82,6 +82,7 @@ for (const { mode, subnet } of MODES) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       it(`routes each token to its own endpoint over ${family}, replies reach the client`, async function () {
         const before = servers.received.length;
+        const timed = processingCounts();
         const tag = `${family}-${mode}`;
         const run = await runClient(star!, star!.host('prx')[family], 20, 10, [embarkPayload(`${tag}-a`, TOKENS[0]), embarkPayload(`${tag}-b`, TOKENS[1])]);
         const got = servers.received.slice(before);
@@ -92,7 +93,26 @@ for (const { mode, subnet } of MODES) {
         expect(onB.sort()).to.deep.equal([...Array(20).keys()].map((i) => `${i}:${tag}-b`).sort());
         expect(run.sent).to.equal(40);
         expect(run.replies).to.have.length(40);
+        // Each frame is timed once by its worker: 40 reads, 40 writes. A worker publishes right
+        // after its TX flush, so a reply can reach the client a moment before its count shows.
+        await waitForCounts(timed.read + 40, timed.write + 40);
       });
+    }
+
+    /** quilkin_packets_processing_duration_seconds_count per event, from /metrics. */
+    function processingCounts(): { read: number; write: number } {
+      const text = adminGet(star!, '/metrics');
+      const count = (event: string): number => metric(text, 'quilkin_packets_processing_duration_seconds_count', `event="${event}"`);
+      return { read: count('read'), write: count('write') };
+    }
+
+    async function waitForCounts(read: number, write: number): Promise<void> {
+      let counts = processingCounts();
+      for (let i = 0; i < 20 && (counts.read < read || counts.write < write); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        counts = processingCounts();
+      }
+      expect(counts).to.deep.equal({ read, write });
     }
 
     it('answers QCMP pings from the AF_XDP loop', function () {

@@ -46,6 +46,7 @@ class XdpBackend implements ProxyBackend {
   private readonly counters: QuilkinSync;
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
+  private readonly removeProcessing: () => void;
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
   private stopped = false;
@@ -63,6 +64,7 @@ class XdpBackend implements ProxyBackend {
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
+    this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
     this.timer.unref();
   }
 
@@ -148,6 +150,7 @@ class XdpBackend implements ProxyBackend {
     this.native.stop();
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
+    this.removeProcessing();
     this.stopped = true;
     this.state.release();
     log.info({ interface: this.native.describe().interface }, 'xdp program detached');
