@@ -129,8 +129,8 @@ ${notes(r.subjects)}
   program too; not the subject's own limit. **delivered under overload** is the flat-out step (median of ${p.reps}): a socket-based
   proxy sharing its CPU with the kernel's receive work loses most of it there (receive
   livelock), which is the behaviour a traffic spike meets. Paced runs come in bursts:
-  each BPF_PROG_RUN call costs a few milliseconds here, so the generator sends every
-  few ms what is due; a receiver with default socket buffers (about 200 small
+  each BPF_PROG_RUN call sets up a page pool, so the generator sends every millisecond
+  (or later, when the box is busy) what is due; a receiver with default socket buffers (about 200 small
   datagrams) loses part of bursts above roughly 40k pps, which makes the figures of
   socket-based subjects conservative. The echo column (smooth, closed loop)
   complements them.
