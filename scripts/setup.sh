@@ -39,9 +39,23 @@ install_npm_packages() {
   echo "$want" > "$stamp"
 }
 
+# A full node-gyp rebuild takes about a minute here. When the build directory exists and no
+# .gyp/.gypi file changed since it was configured, make rebuilds only what changed (the
+# generated makefiles track header dependencies).
+native_build_script() {
+  if [ -f native/build/Makefile ] && [ -f native/build/Release/quilkin_native.node ] &&
+    [ -z "$(find native data-plane -name '*.gyp' -newer native/build/Makefile -o -name '*.gypi' -newer native/build/Makefile | head -n 1)" ]; then
+    echo build:native:changed
+  else
+    echo build:native
+  fi
+}
+
 build() {
-  say "building the native addon"
-  if ! npm run --silent build:native >/tmp/quilkin-native-build.log 2>&1; then
+  local script
+  script="$(native_build_script)"
+  say "building the native addon ($script)"
+  if ! npm run --silent "$script" >/tmp/quilkin-native-build.log 2>&1; then
     cat /tmp/quilkin-native-build.log >&2
     say "native addon build failed (log above)" >&2
     exit 1
