@@ -9,6 +9,8 @@
 //   --prefix P --octet N   namespace/veth prefix and the 10.N.x.x addresses (qkb, 201)
 //   --out DIR              where results go (default bench/results)
 //   --no-docs              do not rewrite docs/benchmarks.md
+//   --rate PPS             every flood at this offered rate, no search for the best one
+//                          (compares subjects or chains at one load; implies --no-docs)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -47,8 +49,9 @@ function parseArgs(argv: string[]): BenchOptions {
   const opts: BenchOptions = {
     root, profile: PROFILES.full, prefix: 'qkb', octet: 201, outDir: path.join(root, 'bench', 'results'),
     docs: path.join(root, 'docs', 'benchmarks.md'),
-    command: process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : `node ${path.relative(root, process.argv[1])} ${argv.join(' ')}`.trim(),
+    command: process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `node ${path.relative(root, process.argv[1])} ${argv.join(' ')}`.trim(),
   };
+  let fixedRate: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const value = (): string => {
       if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
@@ -67,8 +70,18 @@ function parseArgs(argv: string[]): BenchOptions {
       case '--octet': opts.octet = Number(value()); break;
       case '--out': opts.outDir = path.resolve(value()); break;
       case '--no-docs': opts.docs = null; break;
+      case '--rate': {
+        const rate = Number(value());
+        if (!Number.isInteger(rate) || rate <= 0) throw new Error(`--rate needs a positive whole number of packets per second`);
+        fixedRate = rate;
+        break;
+      }
       default: throw new Error(`unknown option ${argv[i]}`);
     }
+  }
+  if (fixedRate) {
+    opts.profile = { ...opts.profile, fixedRate };
+    opts.docs = null; // docs/benchmarks.md describes the searched rate
   }
   const unknown = opts.profile.subjects.filter((id) => !SUBJECTS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown subject(s) ${unknown.join(', ')}: ${SUBJECTS.map((s) => s.id).join(', ')}`);

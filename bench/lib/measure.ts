@@ -155,11 +155,16 @@ export interface Knee {
  *  loses more than 2 %, halve the offered rate (a socket-based proxy often delivers
  *  more when offered less: receive livelock), then try once halfway back up. The rate
  *  of the step that delivered most wins, which stays sound on a noisy machine. */
-export async function findKnee(env: MeasureEnv, load: Load, pid: number | null, reps: number): Promise<Knee> {
+export async function findKnee(env: MeasureEnv, load: Load, pid: number | null, reps: number, fixedRate?: number): Promise<Knee> {
   const overloadRuns: FloodResult[] = [];
   for (let i = 0; i < reps; i++) overloadRuns.push(await flood(env, load, pid, 0));
   const overload = [...overloadRuns].sort((a, b) => a.deliveredPps - b.deliveredPps)[Math.floor(reps / 2)];
   const steps: { rate: number | null; r: FloodResult }[] = [{ rate: null, r: overload }];
+  if (fixedRate) {
+    // Asked for one offered rate (--rate): no search, every flood runs at it.
+    const r = await flood(env, load, pid, fixedRate);
+    return { ratePps: fixedRate, steps: [overload, r].map((x) => ({ offeredPps: x.offeredPps, deliveredPps: x.deliveredPps, loss: x.loss })), overload, overloadRuns };
+  }
   const ok = (r: FloodResult): boolean => r.loss <= KNEE_LOSS;
   let bad = overload.offeredPps;
   let good = 0;

@@ -18,6 +18,8 @@ export interface Profile {
   subjects: string[];
   /** A subject that would likely end after this many seconds into the run is skipped, saying so. */
   budgetSeconds: number;
+  /** Every flood at this offered rate (pps) instead of the searched one (--rate). */
+  fixedRate?: number;
 }
 
 export type Reps<T> = { runs: T[] } | { error: string };
@@ -70,7 +72,7 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   let rate = 0;
   const kneeDone = phase(out, 'knee');
   try {
-    const knee = await findKnee(m, { target, sessions: 1, format: 'none', seconds: p.stepSeconds }, running.pid, p.reps);
+    const knee = await findKnee(m, { target, sessions: 1, format: 'none', seconds: p.stepSeconds }, running.pid, p.reps, p.fixedRate);
     out.knee = knee;
     rate = knee.ratePps ?? 0;
   } catch (err) {
