@@ -6,6 +6,10 @@ import { type HistogramCells, MergedHistogram } from './merged-histogram';
 
 export type Direction = 'read' | 'write';
 
+/** prom-client's default buckets, spelled out: the native engine's filter cells use the same
+ *  bounds (native/engine/generation.cc kHistogramBounds). */
+export const FILTER_HISTOGRAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Client labels; empty without a MaxMind database, which this proxy does not load. */
 const NO_GEO = { asn: '', ip_prefix: '' } as const;
 
@@ -99,10 +103,12 @@ export class QuilkinMetrics {
     labelNames: ['id', 'label', 'help', 'event'],
     registers: [this.registry],
   });
-  readonly filterHistogram = new Histogram({
+  /** JS filters observe into it; native engines add their filter cells as sources. */
+  readonly filterHistogram = new MergedHistogram<'id' | 'label' | 'help' | 'event' | 'shared_metadata_1'>({
     name: 'quilkin_filter_histogram',
     help: 'Generic per-filter histogram (see the label and help labels)',
     labelNames: ['id', 'label', 'help', 'event', 'shared_metadata_1'],
+    buckets: FILTER_HISTOGRAM_BUCKETS,
     registers: [this.registry],
   });
   readonly configVersion = new Gauge({

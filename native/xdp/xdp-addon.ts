@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The TypeScript view of the AF_XDP part of the addon (native/xdp/binding.cc).
-import type { HistogramCells } from '../engine/engine-addon';
+import type { HistogramCells, NativeEngine } from '../engine/engine-addon';
+
+export type { NativeEngine };
 
 export type XdpAttachMode = 'auto' | 'native' | 'generic';
 
@@ -110,9 +112,6 @@ export interface XdpStartError extends Error {
 }
 
 /** The engine object the workers run (native/engine/binding.cc), as far as this part uses it. */
-export interface NativeEngine {
-  publish(description: Buffer): { generation: number; maxGrowth: number; maxDestinations: number; chainReused: boolean };
-}
 
 export interface XdpAddon {
   readonly XdpBackend: new (options: NativeXdpOptions, engine: NativeEngine) => NativeXdpBackend;

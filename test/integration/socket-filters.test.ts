@@ -23,6 +23,9 @@ const TOKEN_ROUTER = 'quilkin.filters.token_router.v1alpha1.TokenRouter';
 const CONCATENATE = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
 const DROP = 'quilkin.filters.drop.v1alpha1.Drop';
 const DEBUG = 'quilkin.filters.debug.v1alpha1.Debug';
+const MATCH = 'quilkin.filters.match.v1alpha1.Match';
+const TIMESTAMP = 'quilkin.filters.timestamp.v1alpha1.Timestamp';
+const PASS = 'quilkin.filters.pass.v1alpha1.Pass';
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -109,6 +112,49 @@ describe('socket backend with native filters', function () {
     await waitFor('the drop', async () => sample(await metrics.render(), series) === 1);
     expect(a.received).to.deep.equal(['first']);
     expect(backend.sessionCount()).to.equal(1);
+  });
+
+  it('exports Match counts and Timestamp samples from the engine, across a chain swap', async () => {
+    const a = await udp(true);
+    const sentAt = 'example.com/sent_at';
+    const chain: FilterConfig[] = [
+      { name: CAPTURE, config: { metadataKey: sentAt, suffix: { size: 8, remove: true } } },
+      { name: TIMESTAMP, config: { metadataKey: sentAt } },
+      { name: CAPTURE, config: { suffix: { size: 1, remove: true } } },
+      {
+        name: MATCH,
+        config: { on_read: { metadataKey: 'quilkin.dev/capture', branches: [{ value: 'a', name: PASS }], fallthrough: { name: DROP } } },
+      },
+      { name: TOKEN_ROUTER },
+    ];
+    const { port, metrics, backend } = await start(config([{ port: a.port, token: 'a' }], chain));
+    const client = await udp();
+    const stamped = (body: string): Buffer => {
+      const ts = Buffer.alloc(8);
+      ts.writeBigInt64BE(BigInt(Math.floor(Date.now() / 1000) - 2));
+      return Buffer.concat([Buffer.from(body), ts]);
+    };
+    const matched = `quilkin_filter_int_counter{id="${MATCH}",label="packets_matched_total",help="Total number of packets where the dynamic metadata matches a branch value.",event="read"}`;
+    const fallthrough = `quilkin_filter_int_counter{id="${MATCH}",label="packets_fallthrough_total",help="Total number of packets that are processed by the fallthrough configuration",event="read"}`;
+    const samples = `quilkin_filter_histogram_count{id="${TIMESTAMP}",label="duration",help="duration in seconds of time since the timestamp in metadata compared to now",event="read",shared_metadata_1="${sentAt}"}`;
+    const aged = `quilkin_filter_histogram_bucket{le="1",id="${TIMESTAMP}",label="duration",help="duration in seconds of time since the timestamp in metadata compared to now",event="read",shared_metadata_1="${sentAt}"}`;
+    client.socket.send(stamped('one' + 'a'), port, '127.0.0.1');
+    client.socket.send(stamped('two' + 'z'), port, '127.0.0.1');
+    await waitFor('the forwarded packet', () => a.received.length === 1);
+    await waitFor('both counters and samples', async () => {
+      const text = await metrics.render();
+      return sample(text, matched) === 1 && sample(text, fallthrough) === 1 && sample(text, samples) === 2;
+    });
+    expect(a.received).to.deep.equal(['one']);
+    expect(sample(await metrics.render(), aged)).to.equal(0); // two seconds old: above the 1 s bound
+    // A different chain starts with fresh engine cells: the exported totals must carry on.
+    backend.applyConfig(config([{ port: a.port, token: 'a' }], [...chain, { name: PASS }]));
+    client.socket.send(stamped('three' + 'a'), port, '127.0.0.1');
+    await waitFor('the second forwarded packet', () => a.received.length === 2);
+    await waitFor('totals across the swap', async () => {
+      const text = await metrics.render();
+      return sample(text, matched) === 2 && sample(text, fallthrough) === 1 && sample(text, samples) === 3;
+    });
   });
 
   it('rejects a config the engine cannot compile with a precise error and keeps the old one', async () => {

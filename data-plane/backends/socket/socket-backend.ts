@@ -12,6 +12,7 @@ import { type SlotInfo, compileChain } from '../../compiler/description';
 import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { CounterSync } from './counter-sync';
+import { EngineFilterMetrics } from '../engine-filter-metrics';
 import { EngineDebugLog } from './engine-debug-log';
 import { DNS_REFRESH_MS, hostNames, resolveNames, withResolvedNames } from './endpoint-table';
 
@@ -20,9 +21,11 @@ const log = logger('backend-socket');
 const MAX_WORKERS = 64;
 
 /** Compiles a config (names replaced by their resolved IPs) and swaps it in; throws CompileError or the engine's message. */
-function publish(engine: NativeEngine, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry): readonly SlotInfo[] {
+function publish(engine: NativeEngine, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry, filters?: EngineFilterMetrics): readonly SlotInfo[] {
   const compiled = compileChain(config.filters, withResolvedNames(config.clusters, resolved), registry);
-  engine.publish(compiled.description);
+  filters?.beforePublish();
+  const result = engine.publish(compiled.description);
+  filters?.afterPublish(result, compiled.slots);
   return compiled.slots;
 }
 
@@ -31,6 +34,7 @@ class SocketBackend implements ProxyBackend {
   private readonly counters: CounterSync;
   private readonly debugLog: EngineDebugLog;
   private readonly removeProcessing: () => void;
+  private readonly filterMetrics: EngineFilterMetrics;
   private config: Config;
   private resolved = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -48,8 +52,11 @@ class SocketBackend implements ProxyBackend {
     this.counters = new CounterSync(native, options.metrics);
     this.debugLog = new EngineDebugLog(engine, log);
     this.debugLog.follow(slots);
+    this.filterMetrics = new EngineFilterMetrics(engine, options.metrics, slots);
     options.metrics.onScrape(() => {
-      if (!this.stopped) this.counters.sync();
+      if (this.stopped) return;
+      this.counters.sync();
+      this.filterMetrics.sync();
     });
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
     this.scheduleDns();
@@ -62,7 +69,7 @@ class SocketBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     if (this.stopped) throw new Error('socket backend: applyConfig after stop');
-    this.debugLog.follow(publish(this.engine, config, this.resolved, this.registry));
+    this.debugLog.follow(publish(this.engine, config, this.resolved, this.registry, this.filterMetrics));
     this.config = config;
     this.scheduleDns();
   }
@@ -90,7 +97,7 @@ class SocketBackend implements ProxyBackend {
     if (this.stopped || config !== this.config) return;
     this.resolved = resolved;
     try {
-      publish(this.engine, config, resolved, this.registry);
+      publish(this.engine, config, resolved, this.registry, this.filterMetrics);
     } catch (err) {
       log.warn({ error: (err as Error).message }, 'could not republish the config with resolved endpoint names');
     }
@@ -104,6 +111,7 @@ class SocketBackend implements ProxyBackend {
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
     this.removeProcessing();
+    this.filterMetrics.stop();
     this.stopped = true;
   }
 }

@@ -12,6 +12,7 @@ import { logger } from '../../../runtime/logger';
 import { compileChain } from '../../compiler/description';
 import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
+import { EngineFilterMetrics } from '../engine-filter-metrics';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { QuilkinSync } from './quilkin-sync';
@@ -36,9 +37,12 @@ function attachMode(requested?: XdpAttachMode): XdpAttachMode {
   throw new Error(`${ATTACH_MODE_ENV}=${value}: expected auto, native or generic`);
 }
 
-function publishChain(engine: NativeEngine, config: Config, registry: FilterRegistry): number {
+function publishChain(engine: NativeEngine, config: Config, registry: FilterRegistry, filters?: EngineFilterMetrics): number {
   const compiled = compileChain(config.filters, config.clusters, registry);
-  return engine.publish(compiled.description).generation;
+  filters?.beforePublish();
+  const result = engine.publish(compiled.description);
+  filters?.afterPublish(result, compiled.slots);
+  return result.generation;
 }
 
 class XdpBackend implements ProxyBackend {
@@ -47,6 +51,7 @@ class XdpBackend implements ProxyBackend {
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
+  private readonly filterMetrics: EngineFilterMetrics;
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
   private stopped = false;
@@ -62,6 +67,7 @@ class XdpBackend implements ProxyBackend {
   ) {
     this.counters = new QuilkinSync(native, options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
+    this.filterMetrics = new EngineFilterMetrics(engine, options.metrics, []); // applyConfig gives it the slots
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
@@ -88,7 +94,7 @@ class XdpBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     if (this.stopped) throw new Error('xdp backend: applyConfig after stop');
-    const generation = publishChain(this.engine, config, this.options.registry);
+    const generation = publishChain(this.engine, config, this.options.registry, this.filterMetrics);
     log.debug({ generation }, 'engine generation published');
     this.configGeneration++;
     clearInterval(this.dnsTimer);
@@ -106,7 +112,7 @@ class XdpBackend implements ProxyBackend {
     for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets drop as no route');
     if (this.stopped || generation !== this.configGeneration) return;
     try {
-      publishChain(this.engine, resolved, this.options.registry);
+      publishChain(this.engine, resolved, this.options.registry, this.filterMetrics);
     } catch (err) {
       // Runs from a timer: an error here must not become an unhandled rejection.
       log.error({ err: (err as Error).message }, 'config with resolved endpoint names could not be applied; the previous one stays live');
@@ -121,6 +127,7 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) return;
     this.followAddresses();
     this.counters.sync();
+    this.filterMetrics.sync();
     for (const e of this.xdpMetrics.sync(this.native)) {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
       if (this.seenEvents.has(key)) continue;
@@ -151,6 +158,7 @@ class XdpBackend implements ProxyBackend {
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
     this.removeProcessing();
+    this.filterMetrics.stop();
     this.stopped = true;
     this.state.release();
     log.info({ interface: this.native.describe().interface }, 'xdp program detached');

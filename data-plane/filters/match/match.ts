@@ -9,6 +9,11 @@ import { jsonSchemaOf, parseWith } from '../config-schema';
 
 export const MATCH_NAME = 'quilkin.filters.match.v1alpha1.Match';
 export const MATCH_NO_METADATA = 'filter::match::no metadata';
+/** Quilkin's generic counters for this filter (quilkin_filter_int_counter label and help). */
+export const MATCH_COUNTERS = {
+  matched: { label: 'packets_matched_total', help: 'Total number of packets where the dynamic metadata matches a branch value.' },
+  fallthrough: { label: 'packets_fallthrough_total', help: 'Total number of packets that are processed by the fallthrough configuration' },
+} as const;
 const DROP_NAME = 'quilkin.filters.drop.v1alpha1.Drop';
 
 // ---- config -------------------------------------------------------------------------------
@@ -95,8 +100,8 @@ function select(d: CompiledDirection, metadata: Metadata, matched: { inc(): void
 
 export function createMatch(config: MatchConfig, services: FilterServices): Filter {
   // Both counters carry event="read" even for write-path matches, as upstream registers them.
-  const matched = services.metrics.counter(MATCH_NAME, 'packets_matched_total', 'Total number of packets where the dynamic metadata matches a branch value.', 'read');
-  const fellThrough = services.metrics.counter(MATCH_NAME, 'packets_fallthrough_total', 'Total number of packets that are processed by the fallthrough configuration', 'read');
+  const matched = services.metrics.counter(MATCH_NAME, MATCH_COUNTERS.matched.label, MATCH_COUNTERS.matched.help, 'read');
+  const fellThrough = services.metrics.counter(MATCH_NAME, MATCH_COUNTERS.fallthrough.label, MATCH_COUNTERS.fallthrough.help, 'read');
   const filter: Filter = {};
   if (config.on_read) {
     const d = compile(config.on_read, services);
