@@ -139,15 +139,32 @@ for (const { mode, subnet } of MODES) {
       const tag = `reload-${mode}`;
       const traffic = runClient(star!, star!.host('prx').ipv4, 150, 10, [embarkPayload(tag, TOKENS[0])]);
       await new Promise((r) => setTimeout(r, 500));
-      // A new endpoint and a new filter in front: a new chain generation and endpoint table.
+      // A new endpoint and new filters in front: a new chain generation and endpoint table. The
+      // Match sends everything on (its branch and its fallthrough both pass).
       const srv = star!.host('srv');
       const endpoints = [...defaultEndpoints(star!), { address: `${srv.ipv4}:9003`, token: 'ccc' }];
-      writeConfig(embarkConfig(endpoints, '  - name: quilkin.filters.pass.v1alpha1.Pass\n'), configFile);
+      const matchFirstByte = [
+        '  - name: quilkin.filters.capture.v1alpha1.Capture',
+        '    config: { metadataKey: test.dev/first, prefix: { size: 1, remove: false } }',
+        '  - name: quilkin.filters.match.v1alpha1.Match',
+        '    config:',
+        '      on_read:',
+        '        metadataKey: test.dev/first',
+        '        branches: [{ value: r, name: quilkin.filters.pass.v1alpha1.Pass }]',
+        '        fallthrough: { name: quilkin.filters.pass.v1alpha1.Pass }',
+        '',
+      ].join('\n');
+      writeConfig(embarkConfig(endpoints, matchFirstByte), configFile);
       await proxy!.waitFor('"config applied"', 10000);
       const run = await traffic;
       const got = servers.received.slice(before).filter((r) => r.text.endsWith(tag));
       expect(got).to.have.length(150);
       expect(run.replies).to.have.length(150);
+      // The packets after the change went through the Match (branch or fallthrough: the client
+      // prefixes a sequence number); the engine's counts must reach /metrics.
+      const counted = (label: string): number =>
+        metric(adminGet(star!, '/metrics'), 'quilkin_filter_int_counter', `id="quilkin.filters.match.v1alpha1.Match",label="${label}"`);
+      await eventually(() => counted('packets_matched_total') + counted('packets_fallthrough_total') >= 1, 3000);
     });
 
     it('fans a packet out to every endpoint when the chain chooses none (frame copies in UMEM)', async function () {
