@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Moves the native workers' counters into the Quilkin metrics on scrape. The workers keep
-// monotonic totals; this keeps the totals it has already reported and adds only the growth.
-import type { SocketTotals } from '../../../native/socket/socket-addon';
+// Moves the native workers' counters into the Quilkin metrics on scrape (socket and AF_XDP
+// backends alike). The workers keep monotonic totals; this keeps the totals it has already
+// reported and adds only the growth.
 import { type Direction, GEO_LABELS_EMPTY, type QuilkinMetrics } from '../../../runtime/metrics';
 import dropReasons from '../../drop_reasons.json';
 
@@ -23,14 +23,24 @@ export function dropLabel(direction: Direction, id: number): string {
   return direction === 'write' && label.startsWith('filter::') ? WRITE_FILTER_PREFIX + label : label;
 }
 
+/** What both native backends total; the AF_XDP workers count no `errors`. */
+export interface NativeTotals {
+  readonly packets: readonly [number, number];
+  readonly bytes: readonly [number, number];
+  /** [direction][drop reason id from data-plane/drop_reasons.json] */
+  readonly drops: readonly [readonly number[], readonly number[]];
+  readonly errors?: readonly [readonly number[], readonly number[]];
+  readonly sessionsCreated: number;
+}
+
 export interface NativeCounterSource {
-  totals(): SocketTotals;
+  totals(): NativeTotals;
   drainDurations(): number[];
   sessionCount(): number;
 }
 
 export class CounterSync {
-  private last: SocketTotals | undefined;
+  private last: NativeTotals | undefined;
 
   constructor(
     private readonly source: NativeCounterSource,
@@ -52,8 +62,8 @@ export class CounterSync {
         const delta = grew(count, before?.drops[d][id]);
         if (delta > 0) m.packetDropped(event, dropLabel(event, id), delta);
       });
-      now.errors[d].forEach((count, id) => {
-        const delta = grew(count, before?.errors[d][id]);
+      now.errors?.[d].forEach((count, id) => {
+        const delta = grew(count, before?.errors?.[d][id]);
         if (delta > 0) m.error(event, dropLabel(event, id), delta);
       });
     });

@@ -8,11 +8,11 @@ import { type NativeEngine, loadEngine } from '../../../native/engine/engine-add
 import { loadNative } from '../../../native/index';
 import type { NativeSocketBackend } from '../../../native/socket/socket-addon';
 import { logger } from '../../../runtime/logger';
-import { type SlotInfo, compileChain } from '../../compiler/description';
+import type { SlotInfo } from '../../compiler/description';
 import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { CounterSync } from './counter-sync';
-import { EngineFilterMetrics } from '../engine-filter-metrics';
+import { EngineFilterMetrics, publishChain } from '../engine-filter-metrics';
 import { EngineDebugLog } from './engine-debug-log';
 import { DNS_REFRESH_MS, hostNames, resolveNames, withResolvedNames } from './endpoint-table';
 
@@ -22,11 +22,7 @@ const MAX_WORKERS = 64;
 
 /** Compiles a config (names replaced by their resolved IPs) and swaps it in; throws CompileError or the engine's message. */
 function publish(engine: NativeEngine, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry, filters?: EngineFilterMetrics): readonly SlotInfo[] {
-  const compiled = compileChain(config.filters, withResolvedNames(config.clusters, resolved), registry);
-  filters?.beforePublish();
-  const result = engine.publish(compiled.description);
-  filters?.afterPublish(result, compiled.slots);
-  return compiled.slots;
+  return publishChain(engine, config.filters, withResolvedNames(config.clusters, resolved), registry, filters).slots;
 }
 
 class SocketBackend implements ProxyBackend {

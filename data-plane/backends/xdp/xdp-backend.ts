@@ -9,13 +9,11 @@ import type { Config } from '../../../config/model';
 import { loadNative } from '../../../native/index';
 import type { NativeEngine, NativeXdpBackend, XdpAddon, XdpAttachMode, XdpStartError } from '../../../native/xdp/xdp-addon';
 import { logger } from '../../../runtime/logger';
-import { compileChain } from '../../compiler/description';
-import type { FilterRegistry } from '../../filters/registry';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
-import { EngineFilterMetrics } from '../engine-filter-metrics';
+import { EngineFilterMetrics, publishChain } from '../engine-filter-metrics';
+import { CounterSync } from '../socket/counter-sync';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
-import { QuilkinSync } from './quilkin-sync';
 import { hasNames, REFRESH_MS, resolveNames } from './resolve-names';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
 
@@ -37,17 +35,9 @@ function attachMode(requested?: XdpAttachMode): XdpAttachMode {
   throw new Error(`${ATTACH_MODE_ENV}=${value}: expected auto, native or generic`);
 }
 
-function publishChain(engine: NativeEngine, config: Config, registry: FilterRegistry, filters?: EngineFilterMetrics): number {
-  const compiled = compileChain(config.filters, config.clusters, registry);
-  filters?.beforePublish();
-  const result = engine.publish(compiled.description);
-  filters?.afterPublish(result, compiled.slots);
-  return result.generation;
-}
-
 class XdpBackend implements ProxyBackend {
   readonly kind = 'xdp' as const;
-  private readonly counters: QuilkinSync;
+  private readonly counters: CounterSync;
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
@@ -65,7 +55,7 @@ class XdpBackend implements ProxyBackend {
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
   ) {
-    this.counters = new QuilkinSync(native, options.metrics);
+    this.counters = new CounterSync(native, options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     this.filterMetrics = new EngineFilterMetrics(engine, options.metrics, []); // applyConfig gives it the slots
     options.metrics.onScrape(() => this.sync());
@@ -94,7 +84,7 @@ class XdpBackend implements ProxyBackend {
 
   applyConfig(config: Config): void {
     if (this.stopped) throw new Error('xdp backend: applyConfig after stop');
-    const generation = publishChain(this.engine, config, this.options.registry, this.filterMetrics);
+    const { generation } = publishChain(this.engine, config.filters, config.clusters, this.options.registry, this.filterMetrics).result;
     log.debug({ generation }, 'engine generation published');
     this.configGeneration++;
     clearInterval(this.dnsTimer);
@@ -112,7 +102,7 @@ class XdpBackend implements ProxyBackend {
     for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets drop as no route');
     if (this.stopped || generation !== this.configGeneration) return;
     try {
-      publishChain(this.engine, resolved, this.options.registry, this.filterMetrics);
+      publishChain(this.engine, resolved.filters, resolved.clusters, this.options.registry, this.filterMetrics);
     } catch (err) {
       // Runs from a timer: an error here must not become an unhandled rejection.
       log.error({ err: (err as Error).message }, 'config with resolved endpoint names could not be applied; the previous one stays live');
@@ -209,7 +199,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
   const ports = readSessionPortRange(options.port, options.qcmpPort);
   const engine = new Engine();
-  publishChain(engine, initial, options.registry);
+  publishChain(engine, initial.filters, initial.clusters, options.registry);
   const state = new AttachmentState(ifname);
   const deadOwner = state.claim();
   if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
