@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,17 @@ uint64_t loader__percpu_sum_u64(int map_fd, unsigned words, unsigned word)
 			sum += vals[(size_t)c * words + word];
 	free(vals);
 	return sum;
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig; /* only interrupts the blocking read of stdin */
+}
+
+void loader__stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }

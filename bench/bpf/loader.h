@@ -19,5 +19,8 @@ int loader__parse_ipport(const char *text, struct in_addr *ip, uint16_t *port_be
 /* XDP attach flags for "native" or "generic"; -EINVAL for anything else. */
 int loader__xdp_mode(const char *mode);
 uint64_t loader__percpu_sum_u64(int map_fd, unsigned words, unsigned word);
+/* SIGTERM/SIGINT end a loader's blocking read of stdin as EOF does (no SA_RESTART), so it
+ * detaches its programs on the way out instead of leaving them attached. */
+void loader__stop_on_signals(void);
 
 #endif

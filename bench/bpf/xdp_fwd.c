@@ -6,27 +6,12 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench_abi.h"
 #include "loader.h"
-
-static void on_signal(int sig)
-{
-	(void)sig; /* only interrupts the blocking read of stdin, so the program detaches */
-}
-
-/* SIGTERM/SIGINT end the stdin loop like EOF does: without SA_RESTART, fgets returns. */
-static void detach_on_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
 
 /* argv: client-if client-mac server-if server-mac listen-ip:port out-src-ip server-ip:port mode */
 static int fill_cfg(char **argv, struct fwd_cfg *cfg)
@@ -60,7 +45,7 @@ int main(int argc, char **argv)
 				"OUT_SRC_IP SERVER_IP:PORT native|generic\n");
 		return 2;
 	}
-	detach_on_signals();
+	loader__stop_on_signals();
 	flags = loader__xdp_mode(argv[8]);
 	if (flags < 0 || fill_cfg(argv, &cfg) || loader__open("xdp_fwd", &obj))
 		return 1;

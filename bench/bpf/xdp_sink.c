@@ -9,27 +9,12 @@
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench_abi.h"
 #include "loader.h"
-
-static void on_signal(int sig)
-{
-	(void)sig; /* only interrupts the blocking read of stdin, so the program detaches */
-}
-
-/* SIGTERM/SIGINT end the stdin loop like EOF does: without SA_RESTART, fgets returns. */
-static void detach_on_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
 
 static int set_mode(int cfg_fd, uint16_t port, int drop)
 {
@@ -71,7 +56,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: xdp_sink PORT native|generic IFNAME [IFNAME...]\n");
 		return 2;
 	}
-	detach_on_signals();
+	loader__stop_on_signals();
 	flags = loader__xdp_mode(argv[2]);
 	for (int i = 3; i < argc; i++)
 		if ((ifindex[i - 3] = loader__if(argv[i], mac)) < 0)
