@@ -15,3 +15,11 @@ export function bpfUnavailableReason(): string | undefined {
   }
   return undefined;
 }
+
+/** For a suite's `before` hook: skips the suite, saying why, when BPF cannot run here. */
+export function skipWithoutBpf(ctx: Mocha.Context): void {
+  const reason = bpfUnavailableReason();
+  if (!reason) return;
+  console.log(`    skipped: ${reason}`);
+  ctx.skip();
+}

@@ -15,7 +15,7 @@ import { expect } from 'chai';
 
 import { COUNTERS, XDP_MAP_NAMES, XDP_OBJECTS, matchCounterIndex, passCounterIndex } from '../../bpf/abi';
 import { encodeConfig } from '../../bpf/abi-codec';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { CounterTotals, programMaps, readCounters, updateArrayMap, xdpAttachment } from '../../bpf/tests/bpftool';
 import { repoRoot } from '../support/repo';
 
@@ -183,11 +183,7 @@ describe('bpf: XDP program on a veth passes non-proxy traffic', function () {
   let tools = '';
 
   before(function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     tools = fs.mkdtempSync(path.join(os.tmpdir(), 'qkbpf-netns-'));
     execFileSync('bash', [path.join(repoRoot(), 'bpf/build.sh'), path.join(tools, 'obj')], {
       env: { ...process.env, QK_BPF_TOOLS_DIR: path.join(tools, 'bin') },

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 
 import { XDP_OBJECTS } from '../../bpf/abi';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { repoRoot } from '../support/repo';
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
@@ -47,11 +47,7 @@ describe('bpf: committed XDP program through the verifier and BPF_PROG_RUN', fun
   let harness = '';
 
   before(function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qkbpf-prog-'));
     const build = run('bash', [path.join(root, 'bpf/build.sh'), path.join(tmp, 'obj')], { QK_BPF_TOOLS_DIR: path.join(tmp, 'bin') });
     expect(build.status, build.stderr).to.equal(0);

@@ -9,6 +9,8 @@ import type { ProxyBackend } from '../../data-plane/backends/backend';
 import { createSocketBackend } from '../../data-plane/backends/socket/socket-backend';
 import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
+import { eventually } from '../support/net';
+import { sample } from '../support/metrics-text';
 
 interface Echo {
   readonly port: number;
@@ -41,24 +43,11 @@ function configFor(ports: readonly number[]): Config {
   return { version: 'v1alpha1', clusters: [{ endpoints }], filters: [], icaoCode: 'XXXX' };
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function proxyPort(backend: ProxyBackend): number {
   return Number(String(backend.describe().listen).split(':').pop());
 }
 
 /** A metric sample's value from a render, or 0 when absent. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
-
 describe('socket backend (native workers, loopback)', function () {
   this.timeout(20000);
   const cleanup: Array<() => void | Promise<void>> = [];
@@ -100,7 +89,7 @@ describe('socket backend (native workers, loopback)', function () {
     clients.forEach((c, i) => {
       for (let j = 0; j < perClient; j++) c.socket.send(`client${i}-${j}`, port, '127.0.0.1');
     });
-    await waitFor('every reply', () => clients.every((c) => c.replies.length >= perClient));
+    await eventually(() => clients.every((c) => c.replies.length >= perClient), 5000, 'every reply');
     clients.forEach((c, i) => {
       expect(c.replies.map((r) => r.text).sort()).to.deep.equal(Array.from({ length: perClient }, (_, j) => `client${i}-${j}`));
       expect(c.replies.every((r) => r.fromPort === port)).to.equal(true);
@@ -115,7 +104,7 @@ describe('socket backend (native workers, loopback)', function () {
     const { port, metrics } = await start(configFor([a.port, b.port]));
     const c = await client();
     for (let i = 0; i < 10; i++) c.socket.send(`p${i}`, port, '127.0.0.1');
-    await waitFor('20 replies', () => c.replies.length === 20);
+    await eventually(() => c.replies.length === 20, 5000, '20 replies');
     expect(a.seen.map((s) => s.text).sort()).to.deep.equal(b.seen.map((s) => s.text).sort());
     expect(a.seen).to.have.length(10);
     const text = await metrics.render();
@@ -143,7 +132,7 @@ describe('socket backend (native workers, loopback)', function () {
     const { port } = await start({ ...config, clusters: [{ endpoints: [...config.clusters[0].endpoints, v6Endpoint] }] });
     const c = await client('udp6');
     c.socket.send('over v6', port, '::1');
-    await waitFor('both replies', () => c.replies.length === 2);
+    await eventually(() => c.replies.length === 2, 5000, 'both replies');
     expect(c.replies).to.deep.equal([
       { text: 'over v6', fromPort: port },
       { text: 'over v6', fromPort: port },
@@ -155,12 +144,12 @@ describe('socket backend (native workers, loopback)', function () {
     const { port, backend, metrics } = await start(configFor([a.port]));
     const c = await client();
     c.socket.send('before', port, '127.0.0.1');
-    await waitFor('first reply', () => c.replies.length === 1);
+    await eventually(() => c.replies.length === 1, 5000, 'first reply');
     const upstreamPort = a.seen[0].fromPort;
 
     backend.applyConfig(configFor([a.port, b.port]));
     c.socket.send('after', port, '127.0.0.1');
-    await waitFor('replies from both endpoints', () => c.replies.length === 3);
+    await eventually(() => c.replies.length === 3, 5000, 'replies from both endpoints');
     expect(b.seen.map((s) => s.text)).to.deep.equal(['after']);
     // Same session, so same upstream socket, towards the endpoint that was already there.
     expect(a.seen.map((s) => s.fromPort)).to.deep.equal([upstreamPort, upstreamPort]);
@@ -173,14 +162,14 @@ describe('socket backend (native workers, loopback)', function () {
     const { port, backend, metrics } = await start(configFor([e.port]), { sessionTimeoutSecs: 1 });
     const c = await client();
     c.socket.send('one', port, '127.0.0.1');
-    await waitFor('reply', () => c.replies.length === 1);
+    await eventually(() => c.replies.length === 1, 5000, 'reply');
     expect(backend.sessionCount()).to.equal(1);
-    await waitFor('expiry', () => backend.sessionCount() === 0, 5000);
+    await eventually(() => backend.sessionCount() === 0, 5000, 'expiry');
     const text = await metrics.render();
     expect(sample(text, 'quilkin_session_duration_secs_count')).to.equal(1);
     expect(sample(text, 'quilkin_session_active{asn="",ip_prefix="",organization="",country_code="",prefix_entity="",prefix_name=""}')).to.equal(0);
     c.socket.send('two', port, '127.0.0.1');
-    await waitFor('reply on a new session', () => c.replies.length === 2);
+    await eventually(() => c.replies.length === 2, 5000, 'reply on a new session');
     expect(sample(await metrics.render(), 'quilkin_session_total')).to.equal(2);
   });
 
@@ -191,11 +180,11 @@ describe('socket backend (native workers, loopback)', function () {
     // One at a time, so which clients got in is deterministic.
     for (const c of clients.slice(0, 3)) {
       c.socket.send('x', port, '127.0.0.1');
-      await waitFor('a reply', () => c.replies.length === 1);
+      await eventually(() => c.replies.length === 1, 5000, 'a reply');
     }
     for (const c of clients.slice(3)) c.socket.send('x', port, '127.0.0.1');
     const fullDrops = 'quilkin_packets_dropped_total{event="read",source="session table full",asn="",ip_prefix=""}';
-    await waitFor('two drops', async () => sample(await metrics.render(), fullDrops) === 2);
+    await eventually(async () => sample(await metrics.render(), fullDrops) === 2, 5000, 'two drops');
     expect(clients.slice(3).every((c) => c.replies.length === 0)).to.equal(true);
     expect(backend.sessionCount()).to.equal(3);
   });

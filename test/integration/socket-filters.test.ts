@@ -16,6 +16,8 @@ import { loadEngine } from '../../native/engine/engine-addon';
 import { loadNative } from '../../native/index';
 import type { ModuleLogger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
+import { eventually } from '../support/net';
+import { sample } from '../support/metrics-text';
 
 const GEO = 'asn="",ip_prefix=""';
 const CAPTURE = 'quilkin.filters.capture.v1alpha1.Capture';
@@ -26,19 +28,6 @@ const DEBUG = 'quilkin.filters.debug.v1alpha1.Debug';
 const MATCH = 'quilkin.filters.match.v1alpha1.Match';
 const TIMESTAMP = 'quilkin.filters.timestamp.v1alpha1.Timestamp';
 const PASS = 'quilkin.filters.pass.v1alpha1.Pass';
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
 
 describe('socket backend with native filters', function () {
   this.timeout(20000);
@@ -92,12 +81,12 @@ describe('socket backend with native filters', function () {
     client.socket.send('to-a' + 'a', port, '127.0.0.1');
     client.socket.send('to-b' + 'b', port, '127.0.0.1');
     client.socket.send('to-nobody' + 'c', port, '127.0.0.1');
-    await waitFor('two replies', () => client.received.length === 2);
+    await eventually(() => client.received.length === 2, 5000, 'two replies');
     expect(a.received).to.deep.equal(['to-a']);
     expect(b.received).to.deep.equal(['to-b']);
     expect(client.received.sort()).to.deep.equal(['to-a!', 'to-b!']);
     const series = `quilkin_packets_dropped_total{event="read",source="filter::token_router::no endpoint match",${GEO}}`;
-    await waitFor('the counted drop', async () => sample(await metrics.render(), series) === 1);
+    await eventually(async () => sample(await metrics.render(), series) === 1, 5000, 'the counted drop');
   });
 
   it('swaps to a dropping chain without closing sessions, and labels the drops', async () => {
@@ -105,11 +94,11 @@ describe('socket backend with native filters', function () {
     const { port, metrics, backend } = await start(config([{ port: a.port, token: 'a' }], tokenChain));
     const client = await udp();
     client.socket.send('first' + 'a', port, '127.0.0.1');
-    await waitFor('the reply', () => client.received.length === 1);
+    await eventually(() => client.received.length === 1, 5000, 'the reply');
     backend.applyConfig(config([{ port: a.port, token: 'a' }], [{ name: DROP }]));
     client.socket.send('second' + 'a', port, '127.0.0.1');
     const series = `quilkin_packets_dropped_total{event="read",source="filter::drop::dropped",${GEO}}`;
-    await waitFor('the drop', async () => sample(await metrics.render(), series) === 1);
+    await eventually(async () => sample(await metrics.render(), series) === 1, 5000, 'the drop');
     expect(a.received).to.deep.equal(['first']);
     expect(backend.sessionCount()).to.equal(1);
   });
@@ -140,21 +129,21 @@ describe('socket backend with native filters', function () {
     const aged = `quilkin_filter_histogram_bucket{le="1",id="${TIMESTAMP}",label="duration",help="duration in seconds of time since the timestamp in metadata compared to now",event="read",shared_metadata_1="${sentAt}"}`;
     client.socket.send(stamped('one' + 'a'), port, '127.0.0.1');
     client.socket.send(stamped('two' + 'z'), port, '127.0.0.1');
-    await waitFor('the forwarded packet', () => a.received.length === 1);
-    await waitFor('both counters and samples', async () => {
+    await eventually(() => a.received.length === 1, 5000, 'the forwarded packet');
+    await eventually(async () => {
       const text = await metrics.render();
       return sample(text, matched) === 1 && sample(text, fallthrough) === 1 && sample(text, samples) === 2;
-    });
+    }, 5000, 'both counters and samples');
     expect(a.received).to.deep.equal(['one']);
     expect(sample(await metrics.render(), aged)).to.equal(0); // two seconds old: above the 1 s bound
     // A different chain starts with fresh engine cells: the exported totals must carry on.
     backend.applyConfig(config([{ port: a.port, token: 'a' }], [...chain, { name: PASS }]));
     client.socket.send(stamped('three' + 'a'), port, '127.0.0.1');
-    await waitFor('the second forwarded packet', () => a.received.length === 2);
-    await waitFor('totals across the swap', async () => {
+    await eventually(() => a.received.length === 2, 5000, 'the second forwarded packet');
+    await eventually(async () => {
       const text = await metrics.render();
       return sample(text, matched) === 2 && sample(text, fallthrough) === 1 && sample(text, samples) === 3;
-    });
+    }, 5000, 'totals across the swap');
   });
 
   it('rejects a config the engine cannot compile with a precise error and keeps the old one', async () => {
@@ -164,7 +153,7 @@ describe('socket backend with native filters', function () {
     expect(() => backend.applyConfig(bad)).to.throw(/nope/i);
     const client = await udp();
     client.socket.send('still' + 'a', port, '127.0.0.1');
-    await waitFor('the reply through the old chain', () => client.received.length === 1);
+    await eventually(() => client.received.length === 1, 5000, 'the reply through the old chain');
     expect(client.received).to.deep.equal(['still!']);
   });
 
@@ -186,8 +175,8 @@ describe('socket backend with native filters', function () {
     try {
       const client = await udp();
       client.socket.send('peek', native.describe().port, '127.0.0.1');
-      await waitFor('the reply', () => client.received.length === 1);
-      await waitFor('both events', () => lines.length === 2, 2000);
+      await eventually(() => client.received.length === 1, 5000, 'the reply');
+      await eventually(() => lines.length === 2, 2000, 'both events');
       const read = lines.find((l) => l.message === 'Read filter event');
       const write = lines.find((l) => l.message === 'Write filter event');
       expect(read?.fields).to.deep.equal({ id: 'probe', source: `127.0.0.1:${client.port}`, contents: 'peek' });
@@ -220,7 +209,7 @@ describe('socket backend with native filters', function () {
       const drops = text.split('\n').filter((l) => l.startsWith('quilkin_packets_dropped_total{event="read"'));
       return sample(text, read) + drops.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     };
-    await waitFor('every packet accounted for', async () => (await accounted()) === sent);
+    await eventually(async () => (await accounted()) === sent, 5000, 'every packet accounted for');
     expect(b.received).to.deep.equal([]);
     expect(backend.sessionCount()).to.equal(4);
   });

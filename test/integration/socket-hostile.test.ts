@@ -11,6 +11,8 @@ import type { ProxyBackend } from '../../data-plane/backends/backend';
 import { createSocketBackend } from '../../data-plane/backends/socket/socket-backend';
 import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
+import { eventually } from '../support/net';
+import { sample } from '../support/metrics-text';
 
 const RECV_BUFFER = 4 << 20;
 const GEO = 'asn="",ip_prefix=""';
@@ -18,19 +20,6 @@ const GEO = 'asn="",ip_prefix=""';
 function configFor(ports: readonly number[]): Config {
   const endpoints = ports.map((p) => ({ address: parseEndpointAddress(`127.0.0.1:${p}`), tokens: [], userMetadata: {} }));
   return { version: 'v1alpha1', clusters: ports.length ? [{ endpoints }] : [], filters: [], icaoCode: 'XXXX' };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 /** What each open fd is (socket:[inode], anon_inode:[eventpoll], ...); inodes are unique while open. */
@@ -85,7 +74,7 @@ describe('socket backend: hostile input and teardown', function () {
     const client = await udp('udp4', '127.0.0.1');
     client.socket.send(Buffer.alloc(0), port, '127.0.0.1');
     client.socket.send(Buffer.alloc(65507, 7), port, '127.0.0.1');
-    await waitFor('both replies', () => client.received.length === 2);
+    await eventually(() => client.received.length === 2, 5000, 'both replies');
     expect(client.received.map((r) => r.length).sort((a, b) => a - b)).to.deep.equal([0, 65507]);
     const text = await metrics.render();
     expect(sample(text, `quilkin_bytes_total{event="read",${GEO}}`)).to.equal(65507);
@@ -98,7 +87,7 @@ describe('socket backend: hostile input and teardown', function () {
     const client = await udp('udp6', '::1');
     client.socket.send(Buffer.alloc(65527, 1), port, '::1');
     client.socket.send(Buffer.from('small'), port, '::1');
-    await waitFor('the small reply', () => client.received.length === 1);
+    await eventually(() => client.received.length === 1, 5000, 'the small reply');
     expect(client.received[0].length).to.equal(5);
     expect(echo.received.map((r) => r.length)).to.deep.equal([5]);
     expect(sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="packet too large",${GEO}}`)).to.equal(1);
@@ -109,7 +98,7 @@ describe('socket backend: hostile input and teardown', function () {
     const client = await udp('udp4', '127.0.0.1');
     for (let i = 0; i < 3; i++) client.socket.send('nowhere', port, '127.0.0.1');
     const series = `quilkin_packets_dropped_total{event="read",source="no upstream endpoints",${GEO}}`;
-    await waitFor('three drops', async () => sample(await metrics.render(), series) === 3);
+    await eventually(async () => sample(await metrics.render(), series) === 3, 5000, 'three drops');
   });
 
   it('drops replies that reach an upstream socket from a stranger, and counts them', async () => {
@@ -117,12 +106,12 @@ describe('socket backend: hostile input and teardown', function () {
     const { port, metrics } = await start(configFor([echo.port]));
     const client = await udp('udp4', '127.0.0.1');
     client.socket.send('hello', port, '127.0.0.1');
-    await waitFor('the reply', () => client.received.length === 1);
+    await eventually(() => client.received.length === 1, 5000, 'the reply');
     const upstreamPort = echo.received[0].port;
     const stranger = await udp('udp4', '127.0.0.1');
     stranger.socket.send('spoofed', upstreamPort, '127.0.0.1');
     const series = `quilkin_packets_dropped_total{event="write",source="no downstream session",${GEO}}`;
-    await waitFor('the drop', async () => sample(await metrics.render(), series) === 1);
+    await eventually(async () => sample(await metrics.render(), series) === 1, 5000, 'the drop');
     expect(client.received).to.have.length(1);
   });
 
@@ -132,7 +121,7 @@ describe('socket backend: hostile input and teardown', function () {
     const { backend, port } = await start(configFor([echo.port]));
     const clients = await Promise.all(Array.from({ length: 10 }, () => udp('udp4', '127.0.0.1')));
     for (const c of clients) c.socket.send('x', port, '127.0.0.1');
-    await waitFor('all replies', () => clients.every((c) => c.received.length === 1));
+    await eventually(() => clients.every((c) => c.received.length === 1), 5000, 'all replies');
     const running = openFdTargets();
     const opened = running.filter((t) => t.startsWith('socket:') && !before.includes(t));
     // 2 listening sockets + 10 upstream sockets (one per client) + the 10 clients.
@@ -168,7 +157,7 @@ describe('socket backend: hostile input and teardown', function () {
       await new Promise((r) => setTimeout(r, 2));
     }
     const read = `quilkin_packets_total{event="read",${GEO}}`;
-    await waitFor('every packet forwarded', async () => sample(await metrics.render(), read) === sent);
+    await eventually(async () => sample(await metrics.render(), read) === sent, 5000, 'every packet forwarded');
     expect(backend.sessionCount()).to.equal(8);
   });
 

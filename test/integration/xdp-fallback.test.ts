@@ -5,7 +5,7 @@
 // program attached, which the next start recognises and removes.
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
 import { repoRoot } from '../support/repo';
 import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, runClient, SERVER_PORTS, Servers, startProxy, TOKENS, topology, writeConfig, xdpAttachment } from './xdp-topology';
@@ -17,11 +17,7 @@ describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
   let configFile: string;
 
   before(async function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     star = topology(83);
     servers = new Servers(star);
     await servers.ready();

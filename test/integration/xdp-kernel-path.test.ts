@@ -4,9 +4,9 @@
 // are counted and logged once, and the endpoint's replies still reach the client through the
 // AF_XDP ring, while the other endpoint keeps the XDP path.
 import { expect } from 'chai';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, SERVER_PORTS, Servers, startProxy, TOKENS, topology, writeConfig } from './xdp-topology';
+import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, SERVER_PORTS, Servers, startXdpProxy, teardown, TOKENS, topology, writeConfig } from './xdp-topology';
 
 const LOCAL_PORT = 9101;
 
@@ -19,29 +19,17 @@ describe('proxy xdp: endpoints off the attached interface use the kernel path', 
   let configFile: string;
 
   before(async function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     star = topology(85);
     remote = new Servers(star);
     local = new Servers(star, 120000, 'prx', [LOCAL_PORT]);
     await Promise.all([remote.ready(), local.ready()]);
     const endpoints = [...defaultEndpoints(star), { address: `${star.host('prx').ipv4}:${LOCAL_PORT}`, token: 'ccc' }];
     configFile = writeConfig(embarkConfig(endpoints));
-    proxy = startProxy(star, configFile);
-    await proxy.waitFor('Quilkin is ready');
-    if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
+    proxy = await startXdpProxy(star, configFile);
   });
 
-  after(async function () {
-    try {
-      await proxy?.stop();
-    } finally {
-      star?.destroy();
-    }
-  });
+  after(() => teardown(proxy, star));
 
   it('sends through the kernel, forwards the replies, counts and logs it once', async function () {
     const run = await runClient(star!, star!.host('prx').ipv4, 10, 20, [embarkPayload('via-kernel', 'ccc'), embarkPayload('via-xdp', TOKENS[0])]);

@@ -4,9 +4,9 @@
 // sending veth spreads over its queues by hash, must all be routed and answered. Sessions expire
 // after 1 s, and the lifetime of every one reaches quilkin_session_duration_secs.
 import { expect } from 'chai';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, Servers, startProxy, TOKENS, topology, writeConfig } from './xdp-topology';
+import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, Servers, startXdpProxy, teardown, TOKENS, topology, writeConfig } from './xdp-topology';
 
 describe('proxy xdp with two rx queues', function () {
   this.timeout(60000);
@@ -15,28 +15,16 @@ describe('proxy xdp with two rx queues', function () {
   let servers: Servers;
 
   before(async function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     star = topology(84, 2);
     servers = new Servers(star);
     await servers.ready();
     // A small UMEM (512 frames per queue): rings are sized down with it.
     const args = ['--xdp.umem-frames', '512', '--session-timeout-secs', '1'];
-    proxy = startProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { args });
-    await proxy.waitFor('Quilkin is ready');
-    if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
+    proxy = await startXdpProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { args });
   });
 
-  after(async function () {
-    try {
-      await proxy?.stop();
-    } finally {
-      star?.destroy();
-    }
-  });
+  after(() => teardown(proxy, star));
 
   it('binds one socket per queue and forwards every flow both ways', async function () {
     const config = JSON.parse(adminGet(star!, '/config')) as { proxy: { queues: number; detection: string[] } };

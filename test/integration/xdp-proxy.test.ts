@@ -5,7 +5,7 @@
 // receiving kernels accept (delivery proves them), QCMP is answered in the AF_XDP loop, ping and
 // TCP still cross the interface, and a config change under traffic loses nothing.
 import { expect } from 'chai';
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
 import {
   adminGet,
@@ -18,12 +18,13 @@ import {
   runClient,
   SERVER_PORTS,
   Servers,
-  startProxy,
+  startXdpProxy,
   TOKENS,
   topology,
   writeConfig,
   xdpAttachment,
 } from './xdp-topology';
+import { eventually } from '../support/net';
 
 function metric(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}` : ''}`) && (labels || /[ {]/.test(l[name.length])));
@@ -44,19 +45,12 @@ for (const { mode, subnet } of MODES) {
     let configFile: string;
 
     before(async function () {
-      const reason = bpfUnavailableReason();
-      if (reason) {
-        console.log(`    skipped: ${reason}`);
-        this.skip();
-      }
+      skipWithoutBpf(this);
       star = topology(subnet);
       servers = new Servers(star);
       await servers.ready();
       configFile = writeConfig(embarkConfig(defaultEndpoints(star)));
-      proxy = startProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode } });
-      await proxy.waitFor('Quilkin is ready');
-      // Everything below is about the xdp backend: a fallback is a failure here, with its reason.
-      if (!proxy.output().includes('"xdp backend started"')) throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
+      proxy = await startXdpProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode } });
     });
 
     after(async function () {
@@ -184,12 +178,4 @@ for (const { mode, subnet } of MODES) {
       expect(metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fanout_copies_total')).to.be.at.least(10);
     });
   });
-}
-
-async function eventually(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -108,6 +108,27 @@ export function startProxy(star: Star, config: string, options: { args?: string[
 }
 
 /** GET on the admin server from the client namespace (TCP through the proxy's XDP interface). */
+/** Starts `proxy xdp` and waits until it is ready. A fallback to another backend is an error
+ *  carrying the proxy's output (and the fallen-back proxy is stopped). */
+export async function startXdpProxy(star: Star, config: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Proxy> {
+  const proxy = startProxy(star, config, options);
+  await proxy.waitFor('Quilkin is ready');
+  if (!proxy.output().includes('"xdp backend started"')) {
+    await proxy.stop();
+    throw new Error(`proxy xdp fell back:\n${proxy.output()}`);
+  }
+  return proxy;
+}
+
+/** For a suite's `after` hook: stops the proxy, then removes the namespaces even if that failed. */
+export async function teardown(proxy: Proxy | undefined, star: Star | undefined): Promise<void> {
+  try {
+    await proxy?.stop();
+  } finally {
+    star?.destroy();
+  }
+}
+
 export function adminGet(star: Star, pathname: string): string {
   return star.exec('cli', ['curl', '-sS', '--fail', '--max-time', '5', `http://${star.host('prx').ipv4}:${ADMIN_PORT}${pathname}`]);
 }

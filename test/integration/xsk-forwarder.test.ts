@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import { expect } from 'chai';
 
-import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { repoRoot } from '../support/repo';
 
 const xskDir = path.join(repoRoot(), 'native', 'xsk');
@@ -62,11 +62,7 @@ describe('native AF_XDP test forwarder (client, proxy, server namespaces)', func
   this.timeout(120000);
 
   before(function () {
-    const reason = bpfUnavailableReason();
-    if (reason) {
-      console.log(`    skipped: ${reason}`);
-      this.skip();
-    }
+    skipWithoutBpf(this);
     execFileSync('make', ['-C', xskDir, '-j2', 'all'], { stdio: 'pipe', timeout: 170000 });
   });
 
