@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs shared/conformance/config.yaml (whole config files) against the config parser and filter registry.
+// Runs test/conformance/vectors/config.yaml (whole config files) against the config parser and filter registry.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import { formatIssue } from '../../config/issues';
 import { type Config, localityKey } from '../../config/model';
 import { parseConfigText } from '../../config/parse';
 import { filterRegistry } from '../../data-plane/filters/index';
-import { sharedDir } from '../support/repo';
+import { repoRoot } from '../support/repo';
+import { VECTORS_DIR } from './vectors';
 
 interface EndpointExpect {
   address: string;
@@ -36,10 +37,11 @@ function checkEndpoints(config: Config, want: EndpointExpect[]): void {
   }
 }
 
-const file = path.join(sharedDir(), 'conformance', 'config.yaml');
+const label = path.join(VECTORS_DIR, 'config.yaml');
+const file = path.join(repoRoot(), label);
 const cases = (parse(fs.readFileSync(file, 'utf8')) as { cases: ConfigCase[] }).cases;
 
-describe('conformance: shared/conformance/config.yaml (config parser + filter registry)', () => {
+describe(`conformance: ${label} (config parser + filter registry)`, () => {
   for (const c of cases) {
     it(c.name, () => {
       const result = parseConfigText(c.file, filterRegistry());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runs every filter vector (shared and per-filter cases.yaml) against every registered implementation.
+// Runs every filter vector (per-filter vectors.yaml and cases.yaml, chain.yaml) against every registered implementation.
 // Cases an implementation cannot run are marked pending with the reason, never counted as passed.
 import { expect } from 'chai';
 import { checkPacket } from './check';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Loads conformance vector files (shared/conformance/*.yaml and data-plane/filters/*/cases.yaml)
-// and decodes their encodings (Bytes, MetaValue, endpoints) into typed cases.
+// Loads conformance vector files (data-plane/filters/*/{vectors,cases}.yaml and
+// test/conformance/vectors/chain.yaml) and decodes their encodings (Bytes, MetaValue, endpoints) into typed cases.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
@@ -9,7 +9,7 @@ import { IssueCollector } from '../../config/issues';
 import type { ClusterConfig } from '../../config/model';
 import { parseClusters } from '../../config/parse';
 import type { Metadata, MetadataValue } from '../../data-plane/filters/metadata';
-import { repoRoot, sharedDir } from '../support/repo';
+import { repoRoot } from '../support/repo';
 import type { RawFilterConfig } from './implementations';
 
 type Raw = Record<string, unknown>;
@@ -41,7 +41,7 @@ export type VectorCase =
   | { kind: 'packets'; name: string; filters: RawFilterConfig[]; clusters: ClusterConfig[]; steps: PacketStep[] };
 
 export interface VectorFile {
-  /** Where it came from, relative to the repository's parent (shared/...) or root (data-plane/...). */
+  /** Where it came from, relative to the repository root. */
   readonly label: string;
   readonly cases: VectorCase[];
 }
@@ -152,19 +152,21 @@ export function loadVectorFile(file: string, label: string): VectorFile {
   return { label, cases };
 }
 
-/** Every filter vector file: the shared ones (except config.yaml) and each filter folder's cases.yaml. */
+/** The chain and config vectors (not tied to one filter). */
+export const VECTORS_DIR = path.join('test', 'conformance', 'vectors');
+
+/** Per filter folder: the Quilkin-derived vectors.yaml first, then our own cases.yaml. */
+const FILTER_VECTOR_FILES = ['vectors.yaml', 'cases.yaml'];
+
+/** Every filter vector file: each filter folder's vectors.yaml and cases.yaml, then the chain vectors. */
 export function filterVectorFiles(): Array<{ file: string; label: string }> {
-  const shared = path.join(sharedDir(), 'conformance');
-  const sharedFiles = fs
-    .readdirSync(shared)
-    .filter((f) => f.endsWith('.yaml') && f !== 'config.yaml')
+  const root = repoRoot();
+  const filtersDir = path.join('data-plane', 'filters');
+  const perFilter = fs
+    .readdirSync(path.join(root, filtersDir))
     .sort()
-    .map((f) => ({ file: path.join(shared, f), label: `shared/conformance/${f}` }));
-  const filtersDir = path.join(repoRoot(), 'data-plane', 'filters');
-  const own = fs
-    .readdirSync(filtersDir)
-    .filter((d) => fs.existsSync(path.join(filtersDir, d, 'cases.yaml')))
-    .sort()
-    .map((d) => ({ file: path.join(filtersDir, d, 'cases.yaml'), label: `data-plane/filters/${d}/cases.yaml` }));
-  return [...sharedFiles, ...own];
+    .flatMap((d) => FILTER_VECTOR_FILES.map((f) => path.join(filtersDir, d, f)));
+  return [...perFilter, path.join(VECTORS_DIR, 'chain.yaml')]
+    .filter((label) => fs.existsSync(path.join(root, label)))
+    .map((label) => ({ file: path.join(root, label), label }));
 }

@@ -81,7 +81,7 @@ export class Star {
     sh(['ip', '-n', this.bridgeNs, 'link', 'set', h.peer, 'master', 'br0']);
     sh(['ip', '-n', this.bridgeNs, 'link', 'set', h.peer, 'up']);
     // GRO on the bridge side: native-mode XDP on veth delivers frames into a peer only when it
-    // has GRO or an XDP program (see shared/reference/xdp-on-this-machine.md).
+    // has GRO or an XDP program (docs/xdp.md, "Troubleshooting").
     sh(['ip', 'netns', 'exec', this.bridgeNs, 'ethtool', '-K', h.peer, 'gro', 'on']);
     sh(['ip', '-n', h.ns, 'addr', 'add', `${h.ipv4}/24`, 'dev', h.dev]);
     sh(['ip', '-n', h.ns, 'addr', 'add', `${h.ipv6}/64`, 'dev', h.dev, 'nodad']);

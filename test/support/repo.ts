@@ -12,8 +12,3 @@ export function repoRoot(): string {
     dir = parent;
   }
 }
-
-/** The shared/ folder beside the repository (conformance vectors, reference docs). */
-export function sharedDir(): string {
-  return path.resolve(repoRoot(), '..', 'shared');
-}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// The repository stands alone: no tracked file names a path outside the checkout (a folder beside
+// it, a machine-specific absolute path). A fresh clone in an empty directory must build and test.
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../support/repo';
+import { outsideReferences } from './outside-references';
+
+function trackedFiles(root: string): string[] {
+  return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => f !== '');
+}
+
+describe('repository: self-contained', () => {
+  const root = repoRoot();
+
+  it('finds the outside references it is meant to catch (self-check)', () => {
+    const topLevel = new Set(['native', 'docs', 'package.json']);
+    const found = outsideReferences('docs/a.md', 'see ../../shared/DESIGN.md and ../docs/x.md\n/work/shared/conformance\n', topLevel);
+    expect(found.map((f) => f.text)).to.deep.equal(['../../shared', '/work/shared/conformance']);
+    // From a nested build directory, `../../native/x` names the checkout's own native/ folder.
+    expect(outsideReferences('scripts/gen.sh', 'p = `../../native/${p}`', topLevel)).to.deep.equal([]);
+    expect(outsideReferences('cli/a.ts', "require('../../package.json')", topLevel)).to.deep.equal([]);
+    expect(outsideReferences('a.ts', "path.resolve(repoRoot(), '..', 'shared')", topLevel).map((f) => f.text)).to.deep.equal(["repoRoot(), '..', 'shared'"]);
+  });
+
+  it('no tracked file references a path outside the checkout', function () {
+    if (!fs.existsSync(path.join(root, '.git'))) this.skip(); // an unpacked archive, not a checkout
+    const files = trackedFiles(root);
+    const topLevel = new Set(fs.readdirSync(root));
+    const problems: string[] = [];
+    for (const file of files) {
+      const full = path.join(root, file);
+      if (!fs.statSync(full, { throwIfNoEntry: false })?.isFile()) continue;
+      const bytes = fs.readFileSync(full);
+      if (bytes.includes(0)) continue; // binary (BPF objects)
+      for (const ref of outsideReferences(file, bytes.toString('utf8'), topLevel)) problems.push(`${file}:${ref.line}: ${ref.text}`);
+    }
+    expect(files.length, 'git ls-files found the tracked files').to.be.greaterThan(100);
+    expect(problems).to.deep.equal([]);
+  });
+});
