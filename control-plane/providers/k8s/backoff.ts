@@ -6,7 +6,7 @@ export interface BackoffPolicy {
   readonly maxMs: number;
 }
 
-/** Quilkin's provider retry numbers (reference §1.3): 250 ms doubling, at most 2 s apart. */
+/** Quilkin v0.9's provider retry numbers: 250 ms doubling, at most 2 s apart. */
 export const QUILKIN_PROVIDER_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 2000 };
 
 export class Backoff {
