@@ -7,7 +7,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bin="$here/bin"
 mkdir -p "$bin"
 CFLAGS=(-O2 -g -Wall -Wextra -Werror -std=gnu11)
-BPF_CFLAGS=(-O2 -g -target bpf -Wall -Wextra -Werror -I/usr/include/x86_64-linux-gnu)
+read -r -a sys_include <<<"$(CC=gcc "$here/../bpf/sys-include.sh")"
+BPF_CFLAGS=(-O2 -g -target bpf -Wall -Wextra -Werror "${sys_include[@]}")
 
 stale() { # stale OUT SRC...: true when OUT is missing or older than any SRC
   local out="$1"; shift

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Builds the XDP objects into bpf/obj/ (or into $1) and the C test tools into
-# $QK_BPF_TOOLS_DIR (default bpf/tests/bin). The object bytes must not depend
+# $QK_BPF_TOOLS_DIR (default bpf/tests/bin). The kernel headers' multiarch directory comes from
+# the compiler (sys-include.sh), so the build works on x86-64 and arm64 alike. The object bytes must not depend
 # on where the repository is checked out: CI rebuilds in another folder and
 # compares with the committed objects (bpf/check.sh), so every path the
 # compiler could record is mapped to "." and DWARF (which libbpf does not need;
@@ -22,11 +23,12 @@ tool_sources=(
 CLANG="${CLANG:-clang}"
 LLVM_STRIP="${LLVM_STRIP:-llvm-strip}"
 CC="${CC:-cc}"
+read -r -a sys_include <<<"$("$(dirname "${BASH_SOURCE[0]}")/sys-include.sh")"
 
 mkdir -p "$out_dir" "$tools_dir"
 cd "$bpf_dir"
 for prog in "${programs[@]}"; do
-	"$CLANG" -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu \
+	"$CLANG" -O2 -g -target bpf "${sys_include[@]}" \
 		-Wall -Wextra -Werror \
 		-fdebug-prefix-map="$bpf_dir"=. -ffile-prefix-map="$bpf_dir"=. \
 		-c "$prog.bpf.c" -o "$out_dir/$prog.bpf.o.tmp"
@@ -34,6 +36,8 @@ for prog in "${programs[@]}"; do
 	mv "$out_dir/$prog.bpf.o.tmp" "$out_dir/$prog.bpf.o"
 done
 
+# QK_BPF_SKIP_TOOLS=1: the objects only (scripts/check-arm64.sh builds them with other headers).
+[ "${QK_BPF_SKIP_TOOLS:-0}" = 1 ] && { echo "built ${programs[*]} into $out_dir"; exit 0; }
 for entry in "${tool_sources[@]}"; do
 	tool="${entry%%:*}"
 	sources=()

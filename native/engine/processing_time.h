@@ -2,10 +2,10 @@
 // Per-packet processing time of the native workers, for
 // quilkin_packets_processing_duration_seconds{event}: from the start of a packet's handling to the
 // end of its dispatch (filters, session lookup, rewrite/enqueue), never the wait in kernel rings.
-// A worker reads the TSC once per packet boundary (the end of packet i is the start of packet
-// i+1 in a batch), keeps the batch's counts in plain fields and publishes them once per batch, so a
-// packet costs one rdtsc, a subtraction, a compare and two register adds. Bounds are the JS
-// histogram's (runtime/metrics.ts): 0.25 ms * 2^k, k = 0..12, then +Inf.
+// A worker reads a cycle counter once per packet boundary (the end of packet i is the start of
+// packet i+1 in a batch), keeps the batch's counts in plain fields and publishes them once per
+// batch, so a packet costs one counter read, a subtraction, a compare and two register adds.
+// Bounds are the JS histogram's (runtime/metrics.ts): 0.25 ms * 2^k, k = 0..12, then +Inf.
 #pragma once
 
 #include <atomic>
@@ -30,10 +30,16 @@ inline uint64_t monotonic_ns() {
 }
 
 // x86-64: the TSC (invariant on every CPU this runs on in practice; ~20 cycles, no syscall or
-// vDSO call). Elsewhere CLOCK_MONOTONIC itself, so a tick is a nanosecond.
+// vDSO call). arm64: the generic timer's virtual count (CNTVCT_EL0, readable from user space on
+// Linux, constant rate). Elsewhere CLOCK_MONOTONIC itself, so a tick is a nanosecond. Ticks are
+// calibrated against CLOCK_MONOTONIC below, whatever their rate.
 inline uint64_t ticks() {
 #if defined(__x86_64__)
   return __rdtsc();
+#elif defined(__aarch64__)
+  uint64_t count;
+  asm volatile("mrs %0, cntvct_el0" : "=r"(count));
+  return count;
 #else
   return monotonic_ns();
 #endif
@@ -76,8 +82,9 @@ struct ClockPair {
   }
 };
 
-// A factor from two readings; 0 when they are too close or the result is implausible (a TSC
-// slower than 10 MHz or faster than 100 GHz), so the caller keeps the factor it had.
+// A factor from two readings; 0 when they are too close or the result is implausible (a counter
+// slower than 10 MHz or faster than 100 GHz; arm64's generic timer runs at 24 MHz to 1 GHz), so
+// the caller keeps the factor it had.
 inline double ns_per_tick_between(const ClockPair& from, const ClockPair& to) {
   if (to.t <= from.t || to.ns <= from.ns) return 0;
   double f = double(to.ns - from.ns) / double(to.t - from.t);
