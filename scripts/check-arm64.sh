@@ -41,17 +41,10 @@ say "BPF objects built with arm64 headers match bpf/obj"
 mkdir -p "$tmp/inc"
 for d in bpf xdp re2; do ln -s "/usr/include/$d" "$tmp/inc/$d"; done
 addon_api="$(node -p "require('node-addon-api').include_dir")"
-node_include="$(node -p "require('path').resolve(process.execPath, '../../include/node')")"
-mapfile -t sources < <(node -e '
-  const fs = require("fs"), path = require("path");
-  const read = (f) => JSON.parse(fs.readFileSync(f, "utf8").split("\n").filter((l) => !l.trim().startsWith("#")).join("\n"));
-  const gyp = read("native/binding.gyp").targets[0];
-  const out = gyp.sources.map((s) => path.join("native", s));
-  for (const inc of gyp.includes) {
-    const part = read(path.join("native", inc));
-    for (const s of part.sources) out.push(path.normalize(path.join("native", path.dirname(inc), s)));
-  }
-  console.log(out.join("\n"));')
+# Beside the node binary (Debian, official tarballs), else where node-gyp downloaded them.
+node_include="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node"
+[ -f "$node_include/node_api.h" ] || node_include="$HOME/.cache/node-gyp/$(node -p process.versions.node)/include/node"
+mapfile -t sources < <(node scripts/native-sources.js)
 common=(--target=aarch64-linux-gnu -fsyntax-only -Wall -Wextra -Werror -DNAPI_VERSION=8
   -DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS -I"$addon_api" -Inative -I. -Inative/xsk -Inative/net
   -Ibpf/lib -isystem "$tmp/inc" -isystem "$node_include")
