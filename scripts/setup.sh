@@ -39,6 +39,30 @@ progress() {
   if [ "$tty" = 1 ]; then printf '\n'; fi
 }
 
+# The steps are read in bash, line by line: awk (mawk) would buffer its input and report late.
+# APT::Status-Fd lines: "dlstatus:<n>:<percent>:<what>", "pmstatus:<package>:<percent>:<what>".
+apt_steps() {
+  local kind item percent what
+  while IFS=: read -r kind item percent what; do
+    case "$kind" in
+      dlstatus) echo "${percent%%.*} 100 downloading" ;;
+      pmstatus) echo "${percent%%.*} 100 installing $item" ;;
+    esac
+  done
+}
+
+# node-gyp's make prints one "CXX(target) <object>" / "CC(target) ..." line per compiled source
+# and one for the link: the step count is the sources plus the link (an incremental build ends
+# early).
+native_steps() {
+  local total="$1" n=0 line
+  while IFS= read -r line; do
+    [[ "$line" =~ ^\ *(CXX|CC|SOLINK_MODULE|LINK)\(target\)\ (.*)$ ]] || continue
+    n=$((n < total ? n + 1 : total))
+    echo "$n $total ${BASH_REMATCH[2]##*quilkin_native/}"
+  done
+}
+
 install_apt_packages() {
   local wanted missing=() log="$LOG_DIR/apt.log"
   mapfile -t wanted < <(cat "${apt_lists[@]}" | grep -Ev '^\s*(#|$)')
@@ -57,10 +81,9 @@ install_apt_packages() {
   export DEBIAN_FRONTEND=noninteractive
   say "apt-get update"
   apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  # APT::Status-Fd reports "dlstatus:..." and "pmstatus:<pkg>:<percent>:<what>" lines on fd 3.
+  # APT::Status-Fd=3: progress lines on fd 3, into the pipe; apt's own output goes to the log.
   if ! apt-get install -y -q --no-install-recommends -o APT::Status-Fd=3 "${missing[@]}" 3>&1 >>"$log" 2>&1 |
-    awk -F: '/^dlstatus:/ { printf "%d 100 downloading\n", $3; fflush() } /^pmstatus:/ { printf "%d 100 installing %s\n", $3, $2; fflush() }' |
-    progress "apt"; then
+    apt_steps | progress "apt"; then
     cat "$log" >&2
     say "apt-get install failed (log above)" >&2
     exit 1
@@ -92,16 +115,13 @@ native_build_script() {
   fi
 }
 
-# node-gyp's make prints one "CXX(target) ..." / "CC(target) ..." line per compiled source and one
-# for the link: the step count is the sources plus the link (an incremental build ends early).
 build_native() {
   local script log="$LOG_DIR/native-build.log" total
   script="$(native_build_script)"
   total=$(($(node scripts/native-sources.js | wc -l) + 1))
   say "building the native addon ($script, $total steps; log: $log)"
   if ! npm run --silent "$script" 2>&1 | tee "$log" |
-    awk -v total="$total" '/^ *(CXX|CC|SOLINK_MODULE|LINK)\(target\)/ { n++; if (n > total) n = total; f = $NF; sub(/.*obj\.target\/quilkin_native\//, "", f); printf "%d %d %s\n", n, total, f; fflush() }' |
-    progress "native build"; then
+    native_steps "$total" | progress "native build"; then
     cat "$log" >&2
     say "native addon build failed (log above)" >&2
     exit 1
