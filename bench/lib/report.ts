@@ -82,7 +82,8 @@ export function renderMarkdown(r: BenchResults, chartRel: string, jsonRel: strin
 Run finished **${m.date}** on kernel **${m.kernel}**, ${m.cpus} × **${m.cpuModel}**, ${m.seconds} s in all.
 Command: \`${m.command}\` (as root). Raw results: [${path.basename(jsonRel)}](${jsonRel}).
 Load average at start / end: \`${m.loadAverage.start}\` / \`${m.loadAverage.end}\`.
-Each figure is the median of ${p.reps} repetitions.
+Each figure is the median of ${p.reps} repetitions. Dated measurements and profiles that explain
+these figures: [benchmark-notes.md](benchmark-notes.md).
 ${busyWarning(r)}
 ![delivered and echoed packets per second](${chartRel})
 

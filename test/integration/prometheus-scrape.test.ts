@@ -20,7 +20,7 @@ interface Sample {
 
 function requireTool(name: string): string {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error(`${name} is not installed: the Debian package \`prometheus\` (scripts/apt-packages.txt) provides it`);
+  if (found.status !== 0) throw new Error(`${name} is not installed: the Debian package \`prometheus\` (scripts/apt-packages-test.txt) provides it`);
   return found.stdout.trim();
 }
 
