@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Description filter kind -> native filter constructor (the native twin of filters/registry.ts).
+// Description filter kind -> native filter constructor (the native twin of data-plane/filters/registry.ts).
 #include "data-plane/filters/capture/capture.h"
 #include "data-plane/filters/concatenate/concatenate.h"
 #include "data-plane/filters/debug/debug.h"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Batch format (little-endian; written by test/conformance/native-batch.ts):
+// Batch format (little-endian). The batch is written by test/fuzz/differential.ts (encodeBatch),
+// each step by encodeStep in test/conformance/native-implementation.ts, which TestChain.run also
+// takes; values are encoded as in data-plane/compiler/values.ts:
 //   u32 magic "QKTB", u32 run count, runs
 //   run  = bytes32 description, u64 random seed, u16 step count, steps
 //   step = u8 direction (0 read, 1 write), i64 clock (ms since the epoch, frozen for the step),
