@@ -23,20 +23,26 @@ esac
 # tenth of the way, so CI logs stay short. Reads "<n> <total> <what>" lines on stdin (total 100:
 # n is a percentage).
 progress() {
-  local label="$1" tty=0 last=-1 n total what step
+  local label="$1" tty=0 last=-1 n total what line="" printed=""
   [ -t 1 ] && tty=1
   while read -r n total what; do
     [ "$total" -gt 0 ] || continue
-    step="$((n * 100 / total))%"
-    [ "$total" = 100 ] || step="$n/$total ($step)"
+    line="$((n * 100 / total))%"
+    [ "$total" = 100 ] || line="$n/$total ($line)"
+    line="[setup] $label $line $what"
     if [ "$tty" = 1 ]; then
-      printf '\r\033[K[setup] %s %s %s' "$label" "$step" "$what"
+      printf '\r\033[K%s' "$line"
     elif [ $((n * 10 / total)) != "$last" ]; then
-      printf '[setup] %s %s %s\n' "$label" "$step" "$what"
+      printf '%s\n' "$line"
+      printed="$line"
       last=$((n * 10 / total))
     fi
   done
-  if [ "$tty" = 1 ]; then printf '\n'; fi
+  if [ "$tty" = 1 ]; then
+    printf '\n'
+  elif [ "$line" != "$printed" ]; then
+    printf '%s\n' "$line" # the last step, so the log shows where it ended
+  fi
 }
 
 # The steps are read in bash, line by line: awk (mawk) would buffer its input and report late.
