@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 say() { printf '[arm64] %s\n' "$*"; }
 
 # 1. Hard-coded host paths.
-if git grep -n -E 'include/x86_64-linux-gnu|x86_64-linux-gnu/' -- ':!scripts/check-arm64.sh' ':!*.md'; then
+if git grep -n -E '(-I|-isystem|-idirafter) *[^ ]*/x86_64-linux-gnu' -- ':!scripts/check-arm64.sh'; then
   say "hard-coded x86-64 path above: derive it with bpf/sys-include.sh" >&2
   exit 1
 fi
