@@ -34,6 +34,11 @@ export function parsePositiveInt(value: string): number {
   return Number(value);
 }
 
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`\`${value}\` is not a whole number`);
+  return Number(value);
+}
+
 /** For repeatable flags (`--to a --to b`); a value from the environment arrives as one item. */
 export function collect(value: string, previous: unknown): string[] {
   return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
@@ -68,6 +73,8 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
   { flags: '--backend <kind>', help: 'data path: socket (native recvmmsg workers) or js (node dgram, the fallback)', env: 'QUILKIN_BACKEND', choices: ['socket', 'js'], default: 'socket' },
   { flags: '--session-timeout-secs <secs>', help: 'idle time after which a session expires', env: 'QUILKIN_SESSION_TIMEOUT_SECS', default: 60, parse: parsePositiveInt },
   { flags: '--max-sessions <n>', help: 'upper bound on concurrent sessions; more are dropped and counted', env: 'QUILKIN_MAX_SESSIONS', default: 100000, parse: parsePositiveInt },
+  { flags: '--unreplied-session-timeout-secs <secs>', help: 'idle time after which a session no endpoint has answered expires (socket backend)', env: 'QUILKIN_UNREPLIED_SESSION_TIMEOUT_SECS', default: 5, parse: parsePositiveInt },
+  { flags: '--max-sessions-per-source <n>', help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend)', env: 'QUILKIN_MAX_SESSIONS_PER_SOURCE', default: 0, parse: parseCount },
 ];
 
 export interface ProxyOptions {
@@ -83,6 +90,8 @@ export interface ProxyOptions {
   backend: 'socket' | 'js';
   sessionTimeoutSecs: number;
   maxSessions: number;
+  unrepliedSessionTimeoutSecs: number;
+  maxSessionsPerSource: number;
 }
 
 export const XDP_OPTIONS: readonly OptionSpec[] = [

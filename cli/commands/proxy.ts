@@ -51,6 +51,8 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
         workers: opts.workers,
         sessionTimeoutSecs: opts.sessionTimeoutSecs,
         maxSessions: opts.maxSessions,
+        unrepliedSessionTimeoutSecs: opts.unrepliedSessionTimeoutSecs,
+        maxSessionsPerSource: opts.maxSessionsPerSource,
         ...(xdp
           ? {
               xdp: {

@@ -15,6 +15,10 @@ export interface BackendOptions {
   readonly sessionTimeoutSecs: number;
   /** Upper bound on concurrent sessions; new ones beyond it are dropped and counted. */
   readonly maxSessions: number;
+  /** Idle timeout of a session no endpoint has answered yet (socket backend; default 5 s). */
+  readonly unrepliedSessionTimeoutSecs?: number;
+  /** Upper bound on concurrent sessions from one client IP; 0 or absent = none (socket backend). */
+  readonly maxSessionsPerSource?: number;
   /** QCMP port (the xdp backend answers QCMP in its own loop, since the kernel never sees those packets). */
   readonly qcmpPort: number;
   /** Only for `quilkin proxy xdp`. */

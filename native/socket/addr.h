@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "native/net/keyed_hash.h"
+
 namespace qk::socket {
 
 struct AddrKey {
@@ -33,24 +35,6 @@ inline void addr_key__to_sockaddr(const AddrKey& key, sockaddr_in6* sa) {
   sa->sin6_port = htons(key.port);
 }
 
-// Word-at-a-time multiply/xor-shift mixing: the keys are 20-40 bytes, and linear probing
-// needs well-spread low bits, which the final xor-shift provides.
-inline uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p + i, len - i);
-  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 29);
-}
-
 // Client -> endpoint: one session.
 struct SessionKey {
   AddrKey client;
@@ -68,7 +52,9 @@ static_assert(sizeof(SessionKey) == 40 && sizeof(ReplyKey) == 24, "keys must be 
 
 template <typename K>
 struct KeyHash {
-  uint64_t operator()(const K& key) const { return hash_bytes(&key, sizeof(key), 0x5eed); }
+  // Keyed per process: clients choose these keys, so a fixed hash would let one host
+  // precompute colliding addresses and turn every lookup into a long linear probe.
+  uint64_t operator()(const K& key) const { return qk_keyed_hash(&key, sizeof(key)); }
 };
 
 }  // namespace qk::socket

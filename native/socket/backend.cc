@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "native/socket/backend.h"
 
+#include <dirent.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -56,13 +59,42 @@ int open_listen_socket(uint16_t port, uint16_t* bound_port, std::string* error) 
   return fd;
 }
 
+// Descriptors the process holds now (Node's own, the admin server's, log files).
+uint64_t open_fd_count() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return 64;  // no /proc: a typical Node start-up count
+  uint64_t n = 0;
+  while (readdir(dir)) n++;
+  closedir(dir);
+  return n > 3 ? n - 3 : n;  // ".", ".." and the directory's own fd
+}
+
 }  // namespace
+
+FileBudget plan_file_budget(int64_t max_sessions) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  FileBudget b{};
+  b.soft_limit = rl.rlim_cur == RLIM_INFINITY ? (uint64_t(1) << 20) : uint64_t(rl.rlim_cur);
+  // An eighth of the limit, at least 1024 (admin connections, xDS streams, config reads), but
+  // never more than half, so a small limit still leaves room for sessions.
+  b.reserved = std::min<uint64_t>(std::max<uint64_t>(1024, b.soft_limit / 8), b.soft_limit / 2) + open_fd_count();
+  const int64_t by_fds = b.soft_limit > b.reserved ? int64_t(b.soft_limit - b.reserved) : 0;
+  b.session_limit = std::min<int64_t>(max_sessions, by_fds);
+  return b;
+}
 
 std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::shared_ptr<qk::engine::Engine> engine,
                                         std::string* error) {
   std::unique_ptr<Backend> backend(new Backend());
   backend->engine_ = std::move(engine);
-  backend->budget_.max = settings.max_sessions;
+  backend->files_ = plan_file_budget(settings.max_sessions);
+  backend->budget_.max = backend->files_.session_limit;
+  backend->budget_.per_source_max = settings.max_sessions_per_source;
   backend->port_ = settings.port;
   for (uint32_t i = 0; i < settings.workers; i++) {
     uint16_t bound = 0;
@@ -70,7 +102,7 @@ std::unique_ptr<Backend> Backend::start(const BackendSettings& settings, std::sh
     int fd = open_listen_socket(backend->port_, &bound, error);
     if (fd < 0) return nullptr;  // the destructor closes the workers made so far
     backend->port_ = bound;
-    auto worker = Worker::create(WorkerSettings{i, settings.idle_timeout_ms}, fd, *backend->engine_, backend->budget_, error);
+    auto worker = Worker::create(WorkerSettings{i, settings.timeouts}, fd, *backend->engine_, backend->budget_, error);
     if (!worker) {
       *error = "worker " + std::to_string(i) + ": " + *error;
       return nullptr;
@@ -102,6 +134,7 @@ CounterTotals Backend::totals() const {
     }
     t.sessions_created += c.sessions_created.get();
     t.sessions_closed += c.sessions_closed.get();
+    t.sessions_evicted += c.sessions_evicted.get();
     t.durations_lost += c.durations.lost();
     t.upstream_sockets += c.upstream_sockets.get();
   }

@@ -17,9 +17,21 @@ namespace qk::socket {
 struct BackendSettings {
   uint16_t port;  // 0 = let the kernel pick one (tests); every worker then shares it
   uint32_t workers;
-  int64_t idle_timeout_ms;
+  SessionTimeouts timeouts;
   int64_t max_sessions;
+  uint32_t max_sessions_per_source;  // 0 = no per-IP cap
 };
+
+// What the file-descriptor limit leaves for sessions: each session may need an upstream
+// socket, and admin, config, xDS and logging must keep working when sessions are full.
+struct FileBudget {
+  uint64_t soft_limit;    // RLIMIT_NOFILE after raising the soft limit to the hard one
+  uint64_t reserved;      // kept for everything that is not a session
+  int64_t session_limit;  // max sessions after both bounds (the flag and the descriptors)
+};
+
+// Raises RLIMIT_NOFILE's soft limit to the hard one and works out the session bound.
+FileBudget plan_file_budget(int64_t max_sessions);
 
 // Counter sums over all workers.
 struct CounterTotals {
@@ -30,6 +42,7 @@ struct CounterTotals {
   uint64_t passed[2] = {};  // packets the chain let through
   uint64_t sessions_created = 0;
   uint64_t sessions_closed = 0;
+  uint64_t sessions_evicted = 0;
   uint64_t durations_lost = 0;
   uint64_t upstream_sockets = 0;
 };
@@ -46,6 +59,7 @@ class Backend {
   uint16_t port() const { return port_; }
   uint32_t worker_count() const { return uint32_t(workers_.size()); }
   int64_t session_count() const { return budget_.live.load(std::memory_order_relaxed); }
+  const FileBudget& file_budget() const { return files_; }
   CounterTotals totals() const;
   // quilkin_packets_processing_duration_seconds of every worker, merged.
   qk::timing::ProcessingTotals processing() const;
@@ -60,6 +74,7 @@ class Backend {
   uint16_t port_ = 0;
   std::shared_ptr<qk::engine::Engine> engine_;  // outlives the workers that attach to it
   SessionBudget budget_;
+  FileBudget files_{};
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

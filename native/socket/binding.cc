@@ -65,8 +65,10 @@ SocketBackendWrap::SocketBackendWrap(const Napi::CallbackInfo& info) : Napi::Obj
   BackendSettings settings{};
   settings.port = uint16_t(positive_int(options, "port", 65535, &error));
   if (error.empty()) settings.workers = positive_int(options, "workers", 1024, &error);
-  if (error.empty()) settings.idle_timeout_ms = positive_int(options, "sessionTimeoutMs", UINT32_MAX, &error);
+  if (error.empty()) settings.timeouts.idle_ms = positive_int(options, "sessionTimeoutMs", UINT32_MAX, &error);
+  if (error.empty()) settings.timeouts.unreplied_ms = positive_int(options, "unrepliedTimeoutMs", UINT32_MAX, &error);
   if (error.empty()) settings.max_sessions = positive_int(options, "maxSessions", UINT32_MAX, &error);
+  if (error.empty()) settings.max_sessions_per_source = positive_int(options, "maxSessionsPerSource", UINT32_MAX, &error);
   if (error.empty() && settings.workers == 0) error = "option `workers` must be at least 1";
   if (!error.empty()) {
     Napi::TypeError::New(env, "SocketBackend: " + error).ThrowAsJavaScriptException();
@@ -104,6 +106,7 @@ Napi::Value SocketBackendWrap::Totals(const Napi::CallbackInfo& info) {
   out.Set("passed", pair(t.passed));
   out.Set("sessionsCreated", Napi::Number::New(env, double(t.sessions_created)));
   out.Set("sessionsClosed", Napi::Number::New(env, double(t.sessions_closed)));
+  out.Set("sessionsEvicted", Napi::Number::New(env, double(t.sessions_evicted)));
   out.Set("durationsLost", Napi::Number::New(env, double(t.durations_lost)));
   out.Set("upstreamSockets", Napi::Number::New(env, double(t.upstream_sockets)));
   return out;
@@ -134,6 +137,10 @@ Napi::Value SocketBackendWrap::Describe(const Napi::CallbackInfo& info) {
   out.Set("workers", Napi::Number::New(env, workers_));
   out.Set("batch", Napi::Number::New(env, kBatch));
   out.Set("running", Napi::Boolean::New(env, backend_ && !stopped_));
+  const FileBudget files = backend_ ? backend_->file_budget() : FileBudget{};
+  out.Set("fileLimit", Napi::Number::New(env, double(files.soft_limit)));
+  out.Set("filesReserved", Napi::Number::New(env, double(files.reserved)));
+  out.Set("sessionLimit", Napi::Number::New(env, double(files.session_limit)));
   return out;
 }
 

@@ -7,8 +7,38 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace qk::socket {
+
+namespace {
+
+// The per-source cap counts hosts, not ports.
+AddrKey ip_of(const AddrKey& client) {
+  AddrKey key{};
+  std::memcpy(key.ip, client.ip, sizeof(key.ip));
+  return key;
+}
+
+}  // namespace
+
+bool SourceCounts::try_add(const AddrKey& ip, uint32_t max) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t* n = counts_.find(ip);
+  if (n && *n >= max) return false;
+  counts_.put(ip, n ? *n + 1 : 1);
+  return true;
+}
+
+void SourceCounts::remove(const AddrKey& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t* n = counts_.find(ip);
+  if (!n) return;
+  if (*n <= 1)
+    counts_.erase(ip);
+  else
+    counts_.put(ip, *n - 1);
+}
 
 SessionShard::SessionShard(SessionBudget& budget, WorkerCounters& counters, int epoll_fd)
     : budget_(budget), counters_(counters), epoll_fd_(epoll_fd) {}
@@ -23,16 +53,21 @@ Session* SessionShard::acquire(const SessionKey& key, int64_t now_ms, qk_drop_re
     s.last_seen_ms = now_ms;
     return &s;
   }
-  // Reserve a place in the global budget first; give it back if anything below fails.
-  if (budget_.live.fetch_add(1, std::memory_order_relaxed) >= budget_.max) {
-    budget_.live.fetch_sub(1, std::memory_order_relaxed);
-    *why = QK_DROP_SESSION_TABLE_FULL;
+  const uint32_t per_source = budget_.per_source_max;
+  if (per_source && !budget_.sources.try_add(ip_of(key.client), per_source)) {
+    *why = QK_DROP_SOURCE_SESSION_LIMIT;
     return nullptr;
   }
+  // Reserve a place in the global budget and an upstream socket; under pressure an unanswered
+  // session of this shard makes way. Anything taken is given back if a later step fails.
   uint32_t socket_index = 0;
-  if (claim_socket(key.dest, &socket_index) < 0) {
-    budget_.live.fetch_sub(1, std::memory_order_relaxed);
-    *why = QK_DROP_IO;
+  bool reserved = reserve_budget(now_ms);
+  int claimed = reserved ? claim_socket(key.dest, &socket_index) : -1;
+  if (reserved && claimed < 0 && evict_unreplied(now_ms)) claimed = claim_socket(key.dest, &socket_index);
+  if (!reserved || claimed < 0) {
+    if (reserved) budget_.live.fetch_sub(1, std::memory_order_relaxed);
+    if (per_source) budget_.sources.remove(ip_of(key.client));
+    *why = reserved ? QK_DROP_IO : QK_DROP_SESSION_TABLE_FULL;
     return nullptr;
   }
   uint32_t slot;
@@ -43,16 +78,43 @@ Session* SessionShard::acquire(const SessionKey& key, int64_t now_ms, qk_drop_re
     slot = static_cast<uint32_t>(slab_.size());
     slab_.push_back(Session{});
   }
-  slab_[slot] = Session{key, socket_index, true, now_ms, now_ms};
+  const uint32_t epoch = slab_[slot].epoch + 1;
+  slab_[slot] = Session{key, socket_index, true, false, epoch, now_ms, now_ms};
+  unreplied_.emplace_back(slot, epoch);
   by_key_.put(key, slot);
   by_reply_.put(ReplyKey{key.dest, socket_index}, slot);
   counters_.sessions_created.add(1);
   return &slab_[slot];
 }
 
-const Session* SessionShard::find_reply(const AddrKey& source, uint32_t socket_index) const {
+bool SessionShard::reserve_budget(int64_t now_ms) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (budget_.live.fetch_add(1, std::memory_order_relaxed) < budget_.max) return true;
+    budget_.live.fetch_sub(1, std::memory_order_relaxed);
+    if (attempt == 0 && !evict_unreplied(now_ms)) return false;
+  }
+  return false;
+}
+
+bool SessionShard::evict_unreplied(int64_t now_ms) {
+  while (!unreplied_.empty()) {
+    auto [slot, epoch] = unreplied_.front();
+    unreplied_.pop_front();
+    const Session& s = slab_[slot];
+    if (s.live && s.epoch == epoch && !s.replied) {
+      close_session(slot, now_ms);
+      counters_.sessions_evicted.add(1);
+      return true;
+    }
+  }
+  return false;
+}
+
+const Session* SessionShard::on_reply(const AddrKey& source, uint32_t socket_index) {
   const uint32_t* slot = by_reply_.find(ReplyKey{source, socket_index});
-  return slot ? &slab_[*slot] : nullptr;
+  if (!slot) return nullptr;
+  slab_[*slot].replied = true;
+  return &slab_[*slot];
 }
 
 // Picks an upstream socket that carries no other client to `dest`, opening one if every
@@ -120,18 +182,37 @@ void SessionShard::close_session(uint32_t slot, int64_t now_ms) {
   s.live = false;
   free_slots_.push_back(slot);
   budget_.live.fetch_sub(1, std::memory_order_relaxed);
+  if (budget_.per_source_max) budget_.sources.remove(ip_of(s.key.client));
   counters_.sessions_closed.add(1);
   int64_t age_ms = now_ms - s.created_ms;
   counters_.durations.push(static_cast<uint32_t>(age_ms > 0 ? age_ms / 1000 : 0));
 }
 
-size_t SessionShard::expire(int64_t now_ms, int64_t idle_ms) {
+size_t SessionShard::expire(int64_t now_ms, const SessionTimeouts& timeouts) {
   size_t closed = 0;
   for (uint32_t slot = 0; slot < slab_.size(); slot++) {
-    if (slab_[slot].live && now_ms - slab_[slot].last_seen_ms >= idle_ms) {
+    const Session& s = slab_[slot];
+    if (!s.live) continue;
+    const int64_t idle = now_ms - s.last_seen_ms;
+    if (idle >= timeouts.idle_ms || (!s.replied && idle >= timeouts.unreplied_ms)) {
       close_session(slot, now_ms);
       closed++;
     }
+  }
+  // Unanswered sessions live at most unreplied_ms, so the queue's head goes stale that soon
+  // and the queue stays as long as the sessions opened in that time.
+  while (!unreplied_.empty()) {
+    const Session& s = slab_[unreplied_.front().first];
+    if (s.live && s.epoch == unreplied_.front().second && !s.replied) break;
+    unreplied_.pop_front();
+  }
+  // An unanswered session that keeps sending (one-way traffic) holds the head; compact so
+  // the entries behind it cannot pile up.
+  if (unreplied_.size() > 2 * by_key_.size() + 64) {
+    std::deque<std::pair<uint32_t, uint32_t>> kept;
+    for (const auto& [slot, epoch] : unreplied_)
+      if (slab_[slot].live && slab_[slot].epoch == epoch && !slab_[slot].replied) kept.emplace_back(slot, epoch);
+    unreplied_.swap(kept);
   }
   return closed;
 }

@@ -6,6 +6,8 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <vector>
 
 #include "native/socket/addr.h"
@@ -24,14 +26,40 @@ struct Session {
   SessionKey key;
   uint32_t socket_index;
   bool live;
+  bool replied;    // an endpoint has answered on this session
+  uint32_t epoch;  // bumped each time the slot is reused, so stale queue entries are recognised
   int64_t created_ms;
   int64_t last_seen_ms;
 };
 
-// The process-wide bound on sessions, shared by every shard.
+// Sessions per client IP, over every shard (SO_REUSEPORT spreads one host's ports over all
+// workers). Touched only when a session opens or closes, never per packet, so one mutex is
+// cheap enough; the packet path stays lock-free.
+class SourceCounts {
+ public:
+  // Counts a new session from ip unless it already has `max`; false = refused.
+  bool try_add(const AddrKey& ip, uint32_t max);
+  void remove(const AddrKey& ip);
+
+ private:
+  std::mutex mu_;
+  FlatMap<AddrKey, KeyHash<AddrKey>> counts_;
+};
+
+// The process-wide bounds on sessions, shared by every shard.
 struct SessionBudget {
   std::atomic<int64_t> live{0};
   int64_t max = 0;
+  uint32_t per_source_max = 0;  // 0 = no per-IP cap
+  SourceCounts sources;
+};
+
+// How long a session may stay idle: replied ones for the configured session timeout, ones no
+// endpoint has answered for much less (conntrack's "unreplied" state), so a spraying host's
+// sessions make way quickly.
+struct SessionTimeouts {
+  int64_t idle_ms;
+  int64_t unreplied_ms;
 };
 
 class SessionShard {
@@ -44,11 +72,12 @@ class SessionShard {
   // The session for key (idle timer refreshed), created if needed. Returns nullptr and sets
   // *why when the table is full or no upstream socket could be opened.
   Session* acquire(const SessionKey& key, int64_t now_ms, qk_drop_reason* why);
-  // The session a reply from `source` on upstream socket `socket_index` belongs to.
-  const Session* find_reply(const AddrKey& source, uint32_t socket_index) const;
+  // The session a reply from `source` on upstream socket `socket_index` belongs to, marked as
+  // replied.
+  const Session* on_reply(const AddrKey& source, uint32_t socket_index);
   int upstream_fd(uint32_t socket_index) const { return sockets_[socket_index]; }
-  // Closes sessions idle for longer than idle_ms; returns how many.
-  size_t expire(int64_t now_ms, int64_t idle_ms);
+  // Closes sessions idle for longer than their timeout; returns how many.
+  size_t expire(int64_t now_ms, const SessionTimeouts& timeouts);
   void close_all(int64_t now_ms);
   size_t size() const { return by_key_.size(); }
   size_t socket_count() const { return sockets_.size(); }
@@ -64,11 +93,18 @@ class SessionShard {
   int claim_socket(const AddrKey& dest, uint32_t* index);
   int open_upstream_socket();
   void close_session(uint32_t slot, int64_t now_ms);
+  // Closes this shard's oldest session that no endpoint has answered, to make room under
+  // pressure; false if there is none.
+  bool evict_unreplied(int64_t now_ms);
+  bool reserve_budget(int64_t now_ms);
 
   SessionBudget& budget_;
   WorkerCounters& counters_;
   int epoll_fd_;
   std::vector<Session> slab_;
+  // Slots in the order their sessions opened, with the epoch they had then: the eviction
+  // order. Entries whose session has closed, been reused or answered are skipped and trimmed.
+  std::deque<std::pair<uint32_t, uint32_t>> unreplied_;
   std::vector<uint32_t> free_slots_;
   std::vector<int> sockets_;
   std::vector<DestSockets> dest_sockets_;

@@ -12,7 +12,11 @@ export interface SocketBackendOptions {
   readonly port: number;
   readonly workers: number;
   readonly sessionTimeoutMs: number;
+  /** Idle timeout of sessions no endpoint has answered. */
+  readonly unrepliedTimeoutMs: number;
   readonly maxSessions: number;
+  /** 0 = no per-IP cap. */
+  readonly maxSessionsPerSource: number;
   /** The engine whose generations the workers run; it must allow at least `workers` workers. */
   readonly engine: EngineHandle;
 }
@@ -28,9 +32,24 @@ export interface SocketTotals {
   readonly passed: readonly [number, number];
   readonly sessionsCreated: number;
   readonly sessionsClosed: number;
+  /** Unanswered sessions closed early to make room for new ones. */
+  readonly sessionsEvicted: number;
   /** Session lifetimes the workers could not queue because JS drained too slowly. */
   readonly durationsLost: number;
   readonly upstreamSockets: number;
+}
+
+export interface SocketBackendDescription {
+  readonly port: number;
+  readonly workers: number;
+  readonly batch: number;
+  readonly running: boolean;
+  /** RLIMIT_NOFILE after raising the soft limit to the hard one. */
+  readonly fileLimit: number;
+  /** Descriptors kept back for admin, config and xDS. */
+  readonly filesReserved: number;
+  /** The session bound in force: --max-sessions, lowered to what the descriptors allow. */
+  readonly sessionLimit: number;
 }
 
 export interface NativeSocketBackend {
@@ -43,7 +62,7 @@ export interface NativeSocketBackend {
    */
   processing(): [HistogramCells, HistogramCells];
   sessionCount(): number;
-  describe(): { port: number; workers: number; batch: number; running: boolean };
+  describe(): SocketBackendDescription;
   /** Joins the worker threads and closes every socket; idempotent. */
   stop(): void;
 }

@@ -110,9 +110,10 @@ void Worker::stop() {
 }
 
 void Worker::run() {
-  // Expire with a granularity of a quarter of the timeout (at most 1 s), so short test
-  // timeouts are honoured and the default 60 s costs one sweep a second.
-  const int64_t sweep_every = std::clamp<int64_t>(settings_.idle_timeout_ms / 4, 10, 1000);
+  // Expire with a granularity of a quarter of the shorter timeout (at most 1 s), so short test
+  // timeouts are honoured and the defaults cost one sweep a second.
+  const int64_t shortest = std::min(settings_.timeouts.idle_ms, settings_.timeouts.unreplied_ms);
+  const int64_t sweep_every = std::clamp<int64_t>(shortest / 4, 10, 1000);
   const int timeout = int(std::min<int64_t>(kPollMs, sweep_every));
   epoll_event events[kBatch];
   now_ms_ = monotonic_ms();
@@ -129,7 +130,7 @@ void Worker::run() {
         on_upstream(uint32_t(tag - kEpollUpstreamBase));
     }
     if (now_ms_ >= next_sweep) {
-      shard_->expire(now_ms_, settings_.idle_timeout_ms);
+      shard_->expire(now_ms_, settings_.timeouts);
       timer_.recalibrate();
       next_sweep = now_ms_ + sweep_every;
     }
@@ -227,7 +228,7 @@ void Worker::upstream_packet(int i, uint32_t socket_index) {
     engine.count_drop(true, QK_DROP_TOO_LARGE);
     return;
   }
-  const Session* session = shard_->find_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
+  const Session* session = shard_->on_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
   if (!session) {
     engine.count_drop(true, QK_DROP_NO_DOWNSTREAM);
     return;

@@ -20,7 +20,7 @@ namespace qk::socket {
 
 struct WorkerSettings {
   uint32_t index;
-  int64_t idle_timeout_ms;
+  SessionTimeouts timeouts;
 };
 
 class Worker {

@@ -14,6 +14,7 @@
     "../xsk/umem.c",
     "../xsk/xsk.c",
     "../net/frame.c",
+    "../net/keyed_hash.c",
     "../net/frame_rewrite.c",
     "../net/neigh.c",
     "../net/nhcache.c"

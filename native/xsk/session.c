@@ -12,6 +12,8 @@
  * its slot is used and kept for the next endpoint that takes the slot. */
 #include "session.h"
 
+#include "keyed_hash.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,22 +53,15 @@ struct qk_sessions {
 	struct qk_session_counters counters;
 };
 
-static __u32 mix(__u32 h, __u32 v)
-{
-	h ^= v;
-	h *= 0x01000193u; /* FNV prime: cheap and spreads ports and addresses */
-	return h ^ (h >> 15);
-}
+/* An address as hashed: its fields packed without padding (struct qk_addr has a hole). */
+#define ADDR_BYTES 19
 
-static __u32 hash_addr(__u32 h, const struct qk_addr *a)
+static __u8 *pack_addr(__u8 *out, const struct qk_addr *a)
 {
-	__u32 w;
-
-	for (int i = 0; i < 16; i += 4) {
-		memcpy(&w, a->addr + i, 4);
-		h = mix(h, w);
-	}
-	return mix(h, (__u32)a->port << 8 | a->family);
+	out[0] = a->family;
+	memcpy(out + 1, a->addr, 16);
+	memcpy(out + 17, &a->port, 2);
+	return out + ADDR_BYTES;
 }
 
 static int addr_eq(const struct qk_addr *a, const struct qk_addr *b)
@@ -74,19 +69,31 @@ static int addr_eq(const struct qk_addr *a, const struct qk_addr *b)
 	return a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, 16);
 }
 
+/* Keyed (SipHash) buckets: clients choose their addresses and ports, so a fixed hash would let
+ * one host precompute keys that all land in one chain. */
 static __u32 fwd_bucket(const struct qk_sessions *t, const struct qk_addr *c, const struct qk_addr *e)
 {
-	return hash_addr(hash_addr(0x811c9dc5u, c), e) & t->mask;
+	__u8 buf[2 * ADDR_BYTES];
+
+	pack_addr(pack_addr(buf, c), e);
+	return (__u32)qk_keyed_hash(buf, sizeof(buf)) & t->mask;
 }
 
 static __u32 rev_bucket(const struct qk_sessions *t, __u16 port, const struct qk_addr *e)
 {
-	return hash_addr(mix(0x811c9dc5u, port), e) & t->mask;
+	__u8 buf[2 + ADDR_BYTES];
+
+	memcpy(buf, &port, 2);
+	pack_addr(buf + 2, e);
+	return (__u32)qk_keyed_hash(buf, sizeof(buf)) & t->mask;
 }
 
 static __u32 dest_bucket(const struct qk_sessions *t, const struct qk_addr *e)
 {
-	return hash_addr(0x811c9dc5u, e) & t->mask;
+	__u8 buf[ADDR_BYTES];
+
+	pack_addr(buf, e);
+	return (__u32)qk_keyed_hash(buf, sizeof(buf)) & t->mask;
 }
 
 int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *opts)

@@ -166,7 +166,7 @@ describe('socket backend with native filters', function () {
     if (!Engine || !SocketBackend) throw new Error('addon not built');
     const engine = new Engine(1);
     engine.publish(compiled.description);
-    const native = new SocketBackend({ port: 0, workers: 1, sessionTimeoutMs: 60_000, maxSessions: 10, engine });
+    const native = new SocketBackend({ port: 0, workers: 1, sessionTimeoutMs: 60_000, unrepliedTimeoutMs: 60_000, maxSessions: 10, maxSessionsPerSource: 0, engine });
     const lines: Array<{ fields: Record<string, unknown>; message?: string }> = [];
     const record = (fields: Record<string, unknown> | string, message?: string): void => void lines.push({ fields: typeof fields === 'string' ? {} : fields, message });
     const log: ModuleLogger = { trace: record, debug: record, info: record, warn: record, error: record, fatal: record, isLevelEnabled: () => true };

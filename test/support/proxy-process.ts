@@ -22,9 +22,12 @@ export function cliPath(): string {
 }
 
 /** Starts `node dist/cli/main.js --admin-address 127.0.0.1:<free> --log-format json <args>`. */
-export async function startQuilkin(args: string[], options: { env?: NodeJS.ProcessEnv; waitReady?: boolean } = {}): Promise<QuilkinProcess> {
+/** `prefix` runs the process under another command, e.g. `prlimit --nofile=N:N`. */
+export async function startQuilkin(args: string[], options: { env?: NodeJS.ProcessEnv; waitReady?: boolean; prefix?: string[] } = {}): Promise<QuilkinProcess> {
   const adminPort = await freePort();
-  const child = spawn(process.execPath, [cliPath(), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', ...args], {
+  const argv = [process.execPath, cliPath(), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', ...args];
+  const command = [...(options.prefix ?? []), ...argv];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

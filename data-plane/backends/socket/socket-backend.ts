@@ -14,11 +14,14 @@ import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { CounterSync } from './counter-sync';
 import { EngineFilterMetrics, publishChain } from '../engine-filter-metrics';
 import { EngineDebugLog } from './engine-debug-log';
+import { SessionPressureLog } from './session-pressure';
 import { DNS_REFRESH_MS, hostNames, resolveNames, withResolvedNames } from './endpoint-table';
 
 const log = logger('backend-socket');
 /** The engine keeps per-worker state in fixed tables of this many workers. */
 const MAX_WORKERS = 64;
+/** Unanswered sessions make way quickly (conntrack's "unreplied" state is the model). */
+export const DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS = 5;
 
 /** Compiles a config (names replaced by their resolved IPs) and swaps it in; throws CompileError or the engine's message. */
 function publish(engine: NativeEngine, config: Config, resolved: ReadonlyMap<string, string>, registry: FilterRegistry, filters?: EngineFilterMetrics): readonly SlotInfo[] {
@@ -31,6 +34,7 @@ class SocketBackend implements ProxyBackend {
   private readonly debugLog: EngineDebugLog;
   private readonly removeProcessing: () => void;
   private readonly filterMetrics: EngineFilterMetrics;
+  private readonly pressure: SessionPressureLog;
   private config: Config;
   private resolved = new Map<string, string>();
   private dnsTimer: NodeJS.Timeout | undefined;
@@ -55,12 +59,23 @@ class SocketBackend implements ProxyBackend {
       this.filterMetrics.sync();
     });
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
+    const { sessionLimit } = native.describe();
+    this.pressure = new SessionPressureLog(() => native.totals(), log, { sessionLimit, maxSessionsPerSource: options.maxSessionsPerSource ?? 0 });
     this.scheduleDns();
   }
 
   describe(): Record<string, unknown> {
     const d = this.native.describe();
-    return { backend: 'socket', listen: `[::]:${d.port}`, workers: d.workers, batch: d.batch, sessions: this.sessionCount() };
+    return {
+      backend: 'socket',
+      listen: `[::]:${d.port}`,
+      workers: d.workers,
+      batch: d.batch,
+      sessions: this.sessionCount(),
+      sessionLimit: d.sessionLimit,
+      fileLimit: d.fileLimit,
+      filesReserved: d.filesReserved,
+    };
   }
 
   applyConfig(config: Config): void {
@@ -104,6 +119,8 @@ class SocketBackend implements ProxyBackend {
     clearInterval(this.dnsTimer);
     this.native.stop();
     this.debugLog.stop();
+    this.pressure.check();
+    this.pressure.stop();
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
     this.removeProcessing();
@@ -127,7 +144,9 @@ export const createSocketBackend: BackendFactory = async (options, initial) => {
     port: options.port,
     workers: options.workers,
     sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
+    unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
     maxSessions: options.maxSessions,
+    maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
     engine,
   });
   const backend = new SocketBackend(native, engine, options.registry, options, initial, slots);
