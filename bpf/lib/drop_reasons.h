@@ -29,7 +29,8 @@ enum qk_drop_reason {
 	QK_DROP_UMEM_EXHAUSTED = 22, /* umem exhausted */
 	QK_DROP_NEIGHBOUR_UNRESOLVED = 23, /* neighbour unresolved */
 	QK_DROP_NO_ROUTE = 24, /* no route */
-	QK_DROP__MAX = 25,
+	QK_DROP_COMPRESSION_IO = 25, /* filter::compression::io */
+	QK_DROP__MAX = 26,
 };
 
 #endif /* QK_DROP_REASONS_H */
