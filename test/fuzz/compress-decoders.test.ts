@@ -90,4 +90,18 @@ describe('Compress: hostile input to DECOMPRESS', function () {
       expect(drops).to.be.lessThan(inputs.length);
     });
   }
+
+  it('COMPRESS of an incompressible datagram drops on every implementation instead of growing past the limit', function () {
+    const noise = Buffer.from(fc.sample(fc.uint8Array({ minLength: MAX_OUTPUT, maxLength: MAX_OUTPUT }), { seed: 5, numRuns: 1 })[0]!);
+    for (const impl of IMPLEMENTATIONS.filter((i) => i.unavailable() === undefined)) {
+      for (const mode of ['SNAPPY', 'LZ4'] as const) {
+        const runner = impl.createChain({ filters: [{ name: COMPRESS_NAME, config: { mode, on_read: 'COMPRESS', on_write: 'DO_NOTHING' } }], clusters: clusters(), clock: { now: () => 1_700_000_000_000 } });
+        if (typeof runner === 'string') throw new Error(`${impl.name}: ${runner}`);
+        const at = (contents: Buffer) => runner.process({ direction: 'read', source: socketAddr('127.0.0.1', 8000), dest: socketAddr('127.0.0.1', 8000), contents, metadata: new Map() });
+        expect(at(noise), `${impl.name} ${mode}`).to.include({ dropped: true, reason: COMPRESSION_DROP });
+        expect(at(noise.subarray(0, MAX_OUTPUT - 1000)).dropped, `${impl.name} ${mode}`).to.equal(false);
+        runner.close();
+      }
+    }
+  });
 });
