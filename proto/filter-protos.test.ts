@@ -43,5 +43,7 @@ describe('quilkin.filters.* protos', () => {
     expect(fields('quilkin.filters.concatenate.v1alpha1.Concatenate')).to.deep.equal({ on_write: 1, on_read: 2, reference: 3, literal: 4 });
     expect(fields('quilkin.filters.token_router.v1alpha1.TokenRouter')).to.deep.equal({ metadata_key: 1 });
     expect(fields('quilkin.filters.drop.v1alpha1.Drop')).to.deep.equal({});
+    expect(fields('quilkin.filters.compress.v1alpha1.Compress')).to.deep.equal({ mode: 1, on_read: 2, on_write: 3 });
+    expect(fields('quilkin.filters.compress.v1alpha1.Compress', 'ActionValue')).to.deep.equal({ value: 1 });
   });
 });

@@ -30,7 +30,8 @@ enum qk_drop_reason {
 	QK_DROP_NEIGHBOUR_UNRESOLVED = 23, /* neighbour unresolved */
 	QK_DROP_NO_ROUTE = 24, /* no route */
 	QK_DROP_SOURCE_SESSION_LIMIT = 25, /* source session limit */
-	QK_DROP__MAX = 26,
+	QK_DROP_COMPRESSION_IO = 26, /* filter::compression::io */
+	QK_DROP__MAX = 27,
 };
 
 #endif /* QK_DROP_REASONS_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Moves the native engine's per-filter cells into Quilkin's generic filter metrics, as the
-// TypeScript filters feed them: Match's matched/fallthrough counts into quilkin_filter_int_counter,
+// TypeScript filters feed them: Match's matched/fallthrough counts and Compress's byte counts into
+// quilkin_filter_int_counter,
 // Timestamp's samples into quilkin_filter_histogram. Cells belong to the engine's chain: they
 // carry over when a publish reuses the chain (only endpoints changed) and start from zero with a
 // new one, so the last totals of a replaced chain are kept here and the exported series never go
@@ -11,11 +12,25 @@ import type { QuilkinMetrics } from '../../runtime/metrics';
 import type { LabelledCells } from '../../runtime/merged-histogram';
 import { compileChain, type SlotInfo } from '../compiler/description';
 import type { FilterRegistry } from '../filters/registry';
+import { COMPRESS_COUNTERS, COMPRESS_NAME } from '../filters/compress/compress';
 import { MATCH_COUNTERS, MATCH_NAME } from '../filters/match/match';
 import { TIMESTAMP_HELP, TIMESTAMP_NAME } from '../filters/timestamp/timestamp';
 
 type HistogramLabel = 'id' | 'label' | 'help' | 'event' | 'shared_metadata_1';
 type Direction = 'read' | 'write';
+type CounterSeries = { label: string; help: string; event: Direction };
+
+/** Per filter name: the quilkin_filter_int_counter series of each engine counter cell, by index. */
+const COUNTER_CELLS: ReadonlyMap<string, readonly CounterSeries[]> = new Map<string, readonly CounterSeries[]>([
+  [MATCH_NAME, [{ ...MATCH_COUNTERS.matched, event: 'read' as const }, { ...MATCH_COUNTERS.fallthrough, event: 'read' as const }]],
+  [
+    COMPRESS_NAME,
+    (['read', 'write'] as const).flatMap((event) => [
+      { ...COMPRESS_COUNTERS.compressed, event },
+      { ...COMPRESS_COUNTERS.decompressed, event },
+    ]),
+  ],
+]);
 
 /** The metadata key a Timestamp slot reads, from its normalised config. */
 function timestampKey(slot: SlotInfo): string {
@@ -49,8 +64,8 @@ export function publishChain(
 
 export class EngineFilterMetrics {
   private slots = new Map<number, SlotInfo>();
-  /** Match counts already added to the counters, per slot of the current chain. */
-  private counted = new Map<number, { matched: number; fallthrough: number }>();
+  /** Counter cells already added to the counters, per slot of the current chain. */
+  private counted = new Map<number, readonly number[]>();
   /** Timestamp totals of replaced chains, by metadata key and direction. */
   private retired = new Map<string, HistogramCells>();
   private snapshot: SlotCells[] | undefined;
@@ -82,17 +97,18 @@ export class EngineFilterMetrics {
     this.follow(slots);
   }
 
-  /** Adds the Match counts since the last call to quilkin_filter_int_counter. */
+  /** Adds the Match and Compress counts since the last call to quilkin_filter_int_counter. */
   sync(): void {
     for (const cells of this.engine.slotCells()) {
-      const slot = this.slots.get(cells.slot);
-      if (slot?.name !== MATCH_NAME) continue;
-      const before = this.counted.get(cells.slot) ?? { matched: 0, fallthrough: 0 };
-      for (const kind of ['matched', 'fallthrough'] as const) {
-        const delta = cells[kind] - before[kind];
-        if (delta > 0) this.metrics.filterIntCounter.inc({ id: MATCH_NAME, label: MATCH_COUNTERS[kind].label, help: MATCH_COUNTERS[kind].help, event: 'read' }, delta);
-      }
-      this.counted.set(cells.slot, { matched: cells.matched, fallthrough: cells.fallthrough });
+      const id = this.slots.get(cells.slot)?.name;
+      const series = id === undefined ? undefined : COUNTER_CELLS.get(id);
+      if (!series) continue;
+      const before = this.counted.get(cells.slot) ?? [];
+      series.forEach(({ label, help, event }, i) => {
+        const delta = (cells.counters[i] ?? 0) - (before[i] ?? 0);
+        if (delta > 0) this.metrics.filterIntCounter.inc({ id: id!, label, help, event }, delta);
+      });
+      this.counted.set(cells.slot, cells.counters);
     }
   }
 

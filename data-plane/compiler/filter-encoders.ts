@@ -22,6 +22,8 @@ type Obj = { [key: string]: JsonValue };
 export type Encoder = (ctx: EncodeContext, config: Obj, path: string) => void;
 
 const CONCAT: Record<string, number> = { DO_NOTHING: 0, APPEND: 1, PREPEND: 2 };
+const COMPRESS_MODE: Record<string, number> = { SNAPPY: 0, LZ4: 1 };
+const COMPRESS_ACTION: Record<string, number> = { DO_NOTHING: 0, COMPRESS: 1, DECOMPRESS: 2 };
 const POLICY: Record<string, number> = { ROUND_ROBIN: 0, RANDOM: 1, HASH: 2 };
 
 const translated = new Map<string, string>();
@@ -60,6 +62,10 @@ const capture: Encoder = ({ w, key }, c) => {
 
 const concatenate: Encoder = ({ w }, c) => {
   w.u8(CONCAT[c.on_read as string]).u8(CONCAT[c.on_write as string]).bytes32(decodeBase64(c.bytes as string));
+};
+
+const compress: Encoder = ({ w }, c) => {
+  w.u8(COMPRESS_MODE[c.mode as string]).u8(COMPRESS_ACTION[c.on_read as string]).u8(COMPRESS_ACTION[c.on_write as string]);
 };
 
 const debug: Encoder = ({ w }, c) => {
@@ -161,6 +167,7 @@ export const ENCODERS: ReadonlyMap<string, { kind: number; encode: Encoder }> = 
   ['quilkin.filters.timestamp.v1alpha1.Timestamp', { kind: 10, encode: keyOnly }],
   ['quilkin.filters.token_router.v1alpha1.TokenRouter', { kind: 11, encode: keyOnly }],
   ['quilkin.filters.token_router.v1alpha1.HashedTokenRouter', { kind: 12, encode: keyOnly }],
+  ['quilkin.filters.compress.v1alpha1.Compress', { kind: 13, encode: compress }],
 ]);
 
 export { ipBytes };

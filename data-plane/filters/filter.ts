@@ -69,7 +69,7 @@ export interface ChainMetrics {
 }
 
 export interface FilterMetrics {
-  counter(filter: string, label: string, help: string, event: 'read' | 'write'): { inc(): void };
+  counter(filter: string, label: string, help: string, event: 'read' | 'write'): { inc(by?: number): void };
   histogram(filter: string, label: string, help: string, event: 'read' | 'write', sharedMetadata: string): { observe(value: number): void };
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Registers every filter once; no import-time side effects elsewhere.
 import { captureFactory } from './capture/capture';
+import { compressFactory } from './compress/compress';
 import { concatenateFactory } from './concatenate/concatenate';
 import { debugFactory } from './debug/debug';
 import { dropFactory } from './drop/drop';
@@ -16,6 +17,7 @@ import { tokenRouter } from './token_router/token_router';
 
 export function registerAll(registry: FilterRegistry): FilterRegistry {
   registry.register(captureFactory);
+  registry.register(compressFactory);
   registry.register(concatenateFactory);
   registry.register(debugFactory);
   registry.register(dropFactory);

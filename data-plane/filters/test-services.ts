@@ -34,7 +34,7 @@ export function testServices(options: { random?: () => number; chainMetrics?: Ch
     metrics: {
       counter: (id, label, _help, event) => {
         const key = `${id}|${label}|${event}`;
-        return { inc: () => void recorded.counters.set(key, (recorded.counters.get(key) ?? 0) + 1) };
+        return { inc: (by = 1) => void recorded.counters.set(key, (recorded.counters.get(key) ?? 0) + by) };
       },
       histogram: (id, label, _help, event, shared) => {
         const key = `${id}|${label}|${event}|${shared}`;

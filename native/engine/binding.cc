@@ -132,7 +132,7 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
     return out;
   }
 
-  // slotCells() -> [{slot, matched, fallthrough, histogram: {read|write: {buckets, count, sum}}}]
+  // slotCells() -> [{slot, matched, fallthrough, counters, histogram: {read|write: {buckets, count, sum}}}]
   Napi::Value SlotCells(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto gen = engine_->current();
@@ -148,12 +148,13 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   }
 
   static Napi::Object cell_object(Napi::Env env, const Chain& chain, uint32_t slot) {
-    uint64_t counter[2] = {}, buckets[2][SlotCell::kBuckets + 1] = {}, count[2] = {};
+    constexpr int kCounters = sizeof(SlotCell::counter) / sizeof(SlotCell::counter[0]);
+    uint64_t counter[kCounters] = {}, buckets[2][SlotCell::kBuckets + 1] = {}, count[2] = {};
     double sum[2] = {};
     for (uint32_t w = 0; w < chain.max_workers(); w++) {
       const SlotCell& c = chain.cell(slot, w);
+      for (int i = 0; i < kCounters; i++) counter[i] += c.counter[i].load(std::memory_order_relaxed);
       for (int d = 0; d < 2; d++) {
-        counter[d] += c.counter[d].load(std::memory_order_relaxed);
         count[d] += c.hist_count[d].load(std::memory_order_relaxed);
         sum[d] += c.hist_sum[d].load(std::memory_order_relaxed);
         for (int b = 0; b <= SlotCell::kBuckets; b++) buckets[d][b] += c.hist_bucket[d][b].load(std::memory_order_relaxed);
@@ -163,6 +164,9 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
     o.Set("slot", slot);
     o.Set("matched", static_cast<double>(counter[0]));
     o.Set("fallthrough", static_cast<double>(counter[1]));
+    auto counters = Napi::Array::New(env, kCounters);
+    for (uint32_t i = 0; i < uint32_t(kCounters); i++) counters.Set(i, static_cast<double>(counter[i]));
+    o.Set("counters", counters);
     auto hist = Napi::Object::New(env);
     for (int d = 0; d < 2; d++) {
       auto h = Napi::Object::New(env);

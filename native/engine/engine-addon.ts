@@ -37,6 +37,8 @@ export interface SlotCells {
   readonly slot: number;
   readonly matched: number;
   readonly fallthrough: number;
+  /** Every counter cell (Match: matched, fallthrough; Compress: read compressed, read decompressed, write compressed, write decompressed bytes). */
+  readonly counters: readonly number[];
   readonly histogram: { readonly read: HistogramCells; readonly write: HistogramCells };
 }
 

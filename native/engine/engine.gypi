@@ -12,6 +12,7 @@
     "test_entry.cc",
     "worker.cc",
     "../../data-plane/filters/capture/capture.cc",
+    "../../data-plane/filters/compress/compress.cc",
     "../../data-plane/filters/concatenate/concatenate.cc",
     "../../data-plane/filters/debug/debug.cc",
     "../../data-plane/filters/drop/drop.cc",
@@ -23,5 +24,5 @@
     "../../data-plane/filters/timestamp/timestamp.cc",
     "../../data-plane/filters/token_router/token_router.cc"
   ],
-  "libraries": ["-lre2"]
+  "libraries": ["-lre2", "-lsnappy", "-llz4"]
 }

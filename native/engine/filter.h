@@ -40,7 +40,8 @@ class SlotState {
 // load+store), summed by the JS thread.
 struct alignas(64) SlotCell {
   static constexpr int kBuckets = 11;  // prom-client default histogram bounds, +Inf implied
-  std::atomic<uint64_t> counter[2] = {};               // Match: matched, fallthrough
+  // Match: matched, fallthrough. Compress: [direction * 2 + (0 compressed, 1 decompressed)] bytes.
+  std::atomic<uint64_t> counter[4] = {};
   std::atomic<uint64_t> hist_bucket[2][kBuckets + 1] = {};  // Timestamp [read|write][bucket]
   std::atomic<uint64_t> hist_count[2] = {};
   std::atomic<double> hist_sum[2] = {};

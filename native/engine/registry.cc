@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Description filter kind -> native filter constructor (the native twin of data-plane/filters/registry.ts).
 #include "data-plane/filters/capture/capture.h"
+#include "data-plane/filters/compress/compress.h"
 #include "data-plane/filters/concatenate/concatenate.h"
 #include "data-plane/filters/debug/debug.h"
 #include "data-plane/filters/drop/drop.h"
@@ -33,6 +34,7 @@ static const ParseFn kParsers[] = {
     filters::timestamp__parse,
     filters::token_router__parse,
     filters::hashed_token_router__parse,
+    filters::compress__parse,
 };
 
 std::unique_ptr<Filter> filter__parse(ParseEnv& env) {

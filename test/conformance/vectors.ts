@@ -56,6 +56,8 @@ export function decodeBytes(value: unknown, where: string): Buffer {
     const v = value as Raw;
     if (typeof v.hex === 'string') return Buffer.from(v.hex, 'hex');
     if (typeof v.base64 === 'string') return Buffer.from(v.base64, 'base64');
+    // Large payloads (compression fixtures): UTF-8 text repeated `times` times.
+    if (typeof v.repeat === 'string' && Number.isInteger(v.times) && (v.times as number) >= 0) return Buffer.from(v.repeat.repeat(v.times as number), 'utf8');
   }
   throw new Error(`${where}: not a Bytes encoding: ${JSON.stringify(value)}`);
 }

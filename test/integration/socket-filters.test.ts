@@ -16,6 +16,7 @@ import { loadEngine } from '../../native/engine/engine-addon';
 import { loadNative } from '../../native/index';
 import type { ModuleLogger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
+import { snappyCodec } from '../../data-plane/filters/compress/codecs';
 import { eventually } from '../support/net';
 import { sample } from '../support/metrics-text';
 
@@ -28,6 +29,7 @@ const DEBUG = 'quilkin.filters.debug.v1alpha1.Debug';
 const MATCH = 'quilkin.filters.match.v1alpha1.Match';
 const TIMESTAMP = 'quilkin.filters.timestamp.v1alpha1.Timestamp';
 const PASS = 'quilkin.filters.pass.v1alpha1.Pass';
+const COMPRESS = 'quilkin.filters.compress.v1alpha1.Compress';
 
 describe('socket backend with native filters', function () {
   this.timeout(20000);
@@ -144,6 +146,36 @@ describe('socket backend with native filters', function () {
       const text = await metrics.render();
       return sample(text, matched) === 2 && sample(text, fallthrough) === 1 && sample(text, samples) === 3;
     }, 5000, 'totals across the swap');
+  });
+
+  it("decompresses reads and compresses replies as Quilkin's server proxy does, exporting its byte counters and drops", async () => {
+    const a = await udp(true);
+    const { port, metrics } = await start(config([{ port: a.port, token: 'a' }], [{ name: COMPRESS, config: { on_read: 'DECOMPRESS', on_write: 'COMPRESS' } }]));
+    const client = await udp();
+    const replies: Buffer[] = [];
+    client.socket.on('message', (msg) => replies.push(msg));
+    const plain = Buffer.from('hello my name is mark and I like to do things'.repeat(100));
+    const packed = snappyCodec.encode(plain);
+    if (!packed.ok) throw new Error(packed.error);
+    client.socket.send(packed.contents, port, '127.0.0.1');
+    client.socket.send('not snappy', port, '127.0.0.1');
+    await eventually(() => replies.length === 1, 5000, 'the compressed echo');
+    expect(a.received).to.deep.equal([plain.toString()]);
+    const unpacked = snappyCodec.decode(replies[0]!);
+    expect(unpacked.ok && unpacked.contents.equals(plain)).to.equal(true);
+    const counter = (label: string, event: string) =>
+      `quilkin_filter_int_counter{id="${COMPRESS}",label="${label}",help="Total number of ${label.split('_')[0]} bytes either received or sent.",event="${event}"}`;
+    const dropped = `quilkin_packets_dropped_total{event="read",source="filter::compression::io",${GEO}}`;
+    await eventually(async () => {
+      const text = await metrics.render();
+      return (
+        sample(text, counter('compressed_bytes_total', 'read')) === packed.contents.length &&
+        sample(text, counter('decompressed_bytes_total', 'read')) === plain.length &&
+        sample(text, counter('decompressed_bytes_total', 'write')) === plain.length &&
+        sample(text, counter('compressed_bytes_total', 'write')) === replies[0]!.length &&
+        sample(text, dropped) === 1
+      );
+    }, 5000, 'the byte counters and the counted drop');
   });
 
   it('rejects a config the engine cannot compile with a precise error and keeps the old one', async () => {
