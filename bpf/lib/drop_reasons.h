@@ -30,7 +30,11 @@ enum qk_drop_reason {
 	QK_DROP_NEIGHBOUR_UNRESOLVED = 23, /* neighbour unresolved */
 	QK_DROP_NO_ROUTE = 24, /* no route */
 	QK_DROP_SOURCE_SESSION_LIMIT = 25, /* source session limit */
-	QK_DROP__MAX = 26,
+	QK_DROP_INVALID_SOURCE_ADDRESS = 26, /* invalid source address */
+	QK_DROP_INVALID_DESTINATION_ADDRESS = 27, /* invalid destination address */
+	QK_DROP_QCMP_MALFORMED = 28, /* qcmp::malformed packet */
+	QK_DROP_QCMP_UNEXPECTED_PONG = 29, /* qcmp::pong on the server port */
+	QK_DROP__MAX = 30,
 };
 
 #endif /* QK_DROP_REASONS_H */
