@@ -57,7 +57,14 @@ export class ConfigStore {
     return () => this.events.off('change', listener);
   }
 
+  /** Every accepted patch, also one that changed nothing (readiness needs to see arrivals). */
+  onPatch(listener: (patch: ConfigPatch, source: string) => void): () => void {
+    this.events.on('patch', listener);
+    return () => this.events.off('patch', listener);
+  }
+
   apply(patch: ConfigPatch, source: string): ConfigChange | undefined {
+    this.events.emit('patch', patch, source);
     const previous = this.config;
     const next: Config = {
       ...previous,

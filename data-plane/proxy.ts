@@ -102,7 +102,7 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
     });
   }
 
-  const qcmp = await startQcmpServer(settings.qcmpPort);
+  const qcmp = await startQcmpServer(settings.qcmpPort, '::', { metrics });
   const running: RunningProxy = {
     store,
     backend,

@@ -15,7 +15,34 @@ export interface AdminOptions {
   readonly ready: () => boolean;
   /** The live config as JSON for /config. */
   readonly config: () => unknown;
+  /** Connection limits; the defaults suit a scrape-and-probe admin port. */
+  readonly limits?: Partial<AdminLimits>;
 }
+
+/**
+ * The admin port is unauthenticated and shares the process's fd budget with game sessions, so
+ * idle or slow clients are cut off and the number of open connections is capped.
+ */
+export interface AdminLimits {
+  /** Open connections at once; more are closed on accept (Node's server.maxConnections). */
+  readonly maxConnections: number;
+  /** A connection with no traffic for this long is closed (an idle probe, a stuck scraper). */
+  readonly idleTimeoutMs: number;
+  /** Time allowed to send the request headers. */
+  readonly headersTimeoutMs: number;
+  /** Time allowed for a whole request. */
+  readonly requestTimeoutMs: number;
+  /** How long a kept-alive connection may wait for its next request. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_ADMIN_LIMITS: AdminLimits = {
+  maxConnections: 256,
+  idleTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+};
 
 export interface AdminServer {
   readonly port: number;
@@ -63,12 +90,24 @@ async function handle(options: AdminOptions, req: http.IncomingMessage, res: htt
 
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { host, port } = splitHostPort(options.address);
-  const server = http.createServer((req, res) => {
+  const limits = { ...DEFAULT_ADMIN_LIMITS, ...options.limits };
+  // headersTimeout must not exceed requestTimeout (Node enforces it); the check runs often enough
+  // that a timeout is honoured within a second.
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  const checkMs = Math.max(100, Math.min(1000, headersTimeout / 2));
+  const server = http.createServer({ requestTimeout: limits.requestTimeoutMs, headersTimeout, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: checkMs }, (req, res) => {
     handle(options, req, res).catch((err: Error) => {
       log.error({ err: err.message, url: req.url }, 'admin request failed');
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end(`failed to serve ${req.url}: ${err.message}`);
     });
+  });
+  server.maxConnections = limits.maxConnections;
+  server.timeout = limits.idleTimeoutMs;
+  server.on('timeout', (socket) => socket.destroy());
+  let refused = 0;
+  server.on('drop', () => {
+    if (refused++ % 1000 === 0) log.warn({ maxConnections: limits.maxConnections, refused }, 'admin connection refused: too many open connections');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -81,6 +120,10 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   return {
     port: bound,
     url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -31,7 +31,11 @@ enum qk_drop_reason {
 	QK_DROP_NO_ROUTE = 24, /* no route */
 	QK_DROP_SOURCE_SESSION_LIMIT = 25, /* source session limit */
 	QK_DROP_COMPRESSION_IO = 26, /* filter::compression::io */
-	QK_DROP__MAX = 27,
+	QK_DROP_INVALID_SOURCE_ADDRESS = 27, /* invalid source address */
+	QK_DROP_INVALID_DESTINATION_ADDRESS = 28, /* invalid destination address */
+	QK_DROP_QCMP_MALFORMED = 29, /* qcmp::malformed packet */
+	QK_DROP_QCMP_UNEXPECTED_PONG = 30, /* qcmp::pong on the server port */
+	QK_DROP__MAX = 31,
 };
 
 #endif /* QK_DROP_REASONS_H */

@@ -6,6 +6,7 @@ import type { EndpointConfig } from '../../config/model';
 import { endpointCount } from '../../config/model';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { startProxy, tryItCommand } from '../../data-plane/proxy';
+import { xdsReadiness } from '../../data-plane/xds-readiness';
 import { startXdsClient } from '../../data-plane/xds/client';
 import { applyToTokens, parseToAddresses, StaticEndpointError, withStaticEndpoints } from '../../data-plane/static-endpoints';
 import { logger } from '../../runtime/logger';
@@ -88,8 +89,8 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
       metrics,
       idleRequestIntervalSecs: opts.idleRequestIntervalSecs,
     });
-    // With a management server, readiness follows the xDS stream, as in Quilkin.
-    proxy.readiness = () => xds.ready();
+    // With a management server: the stream is up and Clusters and the FilterChain have arrived.
+    proxy.readiness = xdsReadiness(proxy.store, () => xds.ready());
     const stopProxy = proxy.stop;
     proxy.stop = async () => {
       await xds.close();

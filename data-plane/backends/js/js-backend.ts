@@ -5,12 +5,15 @@ import type { EndpointAddress, SocketAddr } from '../../../config/address';
 import { formatSocketAddr, socketAddr } from '../../../config/address';
 import type { Config } from '../../../config/model';
 import { logger } from '../../../runtime/logger';
-import type { QuilkinMetrics } from '../../../runtime/metrics';
+import { LogThrottle } from '../../../runtime/log-throttle';
+import { errnoClass } from '../../../runtime/errno-class';
+import type { Direction, QuilkinMetrics } from '../../../runtime/metrics';
 import { GEO_LABELS_EMPTY } from '../../../runtime/metrics';
 import { ClusterMap } from '../../cluster-map';
 import { FilterChain } from '../../filters/chain';
 import { filterServices } from '../../filters/services';
-import { processRead, processWrite } from '../../pipeline';
+import { destinationAddressProblem, INVALID_DESTINATION_ADDRESS, INVALID_SOURCE_ADDRESS, sourceAddressProblem } from '../../address-checks';
+import { isDisallowedSource, processRead, processWrite } from '../../pipeline';
 import { EndpointResolver } from '../../resolver';
 import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
 import { type Session, SessionTable, sessionKey } from './session-table';
@@ -36,6 +39,7 @@ class JsBackend implements ProxyBackend {
   private readonly sweeper: NodeJS.Timeout;
   private lastReadAt = 0n;
   private lastWriteAt = 0n;
+  private readonly dropLog = new LogThrottle(log, 'debug');
 
   constructor(
     private readonly options: BackendOptions,
@@ -48,7 +52,7 @@ class JsBackend implements ProxyBackend {
     listener.on('message', (data, rinfo) => this.onDownstream(data, socketAddr(rinfo.address, rinfo.port)));
     listener.on('error', (err) => {
       log.error({ err: err.message }, 'listening socket error');
-      this.metrics.error('read', err.message);
+      this.metrics.error('read', `socket ${errnoClass(err)}`);
     });
   }
 
@@ -81,6 +85,14 @@ class JsBackend implements ProxyBackend {
   private onDownstream(data: Buffer, client: SocketAddr): void {
     const started = process.hrtime.bigint();
     this.jitter('read');
+    // Multicast and broadcast keep Quilkin's `disallowed source ip` (processRead); the rest of
+    // what can never be answered (port 0, unspecified) is dropped before any filter sees it.
+    const problem = isDisallowedSource(client) ? undefined : sourceAddressProblem(client.ip, client.port);
+    if (problem) {
+      this.metrics.packetDropped('read', INVALID_SOURCE_ADDRESS);
+      this.dropLog.note('packet from an invalid source dropped', { why: problem });
+      return;
+    }
     const outcome = processRead(this.chain, this.endpoints, client, data);
     if (outcome.dropped) {
       this.metrics.packetDropped('read', outcome.reason);
@@ -96,18 +108,41 @@ class JsBackend implements ProxyBackend {
     if (!session) return;
     session.lastSeen = Date.now();
     const ip = this.resolver.cached(endpoint);
-    const send = (target: string): void =>
-      session.upstream.send(contents, endpoint.port, toSocketIp(target), (err) => {
-        if (err) {
-          this.metrics.packetDropped('read', err.message);
-          this.metrics.error('read', err.message);
-        } else this.metrics.packetSent('read', contents.length);
+    if (ip !== undefined) return this.send(session.upstream, 'read', contents, ip, endpoint.port);
+    this.resolver.resolve(endpoint).then(
+      (resolved) => this.send(session.upstream, 'read', contents, resolved, endpoint.port),
+      (err: Error) => {
+        this.metrics.packetDropped('read', 'io');
+        this.metrics.error('read', `failed to resolve ${endpoint.host}: ${err.message}`);
+      },
+    );
+  }
+
+  /**
+   * Every send goes through here. dgram throws synchronously on a port it refuses or a socket
+   * already closed (a session expired while its endpoint's name was resolving): those become
+   * counted drops, never an exception on the packet path. Errors are labelled by errno class,
+   * never by address, so spoofed sources cannot mint metric series.
+   */
+  private send(socket: dgram.Socket, event: Direction, contents: Buffer, ip: string, port: number): void {
+    const problem = destinationAddressProblem(ip, port);
+    if (problem) {
+      this.metrics.packetDropped(event, INVALID_DESTINATION_ADDRESS);
+      this.dropLog.note('packet to an invalid destination dropped', { event, why: problem });
+      return;
+    }
+    const failed = (err: Error): void => {
+      this.metrics.packetDropped(event, 'io');
+      this.metrics.error(event, `send ${errnoClass(err)}`);
+    };
+    try {
+      socket.send(contents, port, toSocketIp(ip), (err) => {
+        if (err) failed(err);
+        else this.metrics.packetSent(event, contents.length);
       });
-    if (ip !== undefined) return send(ip);
-    this.resolver.resolve(endpoint).then(send, (err: Error) => {
-      this.metrics.packetDropped('read', 'io');
-      this.metrics.error('read', `failed to resolve ${endpoint.host}: ${err.message}`);
-    });
+    } catch (err) {
+      failed(err as Error);
+    }
   }
 
   private session(client: SocketAddr, endpoint: EndpointAddress): Session<dgram.Socket> | undefined {
@@ -121,7 +156,7 @@ class JsBackend implements ProxyBackend {
     const upstream = dgram.createSocket({ type: 'udp6', ipv6Only: false });
     upstream.bind(0);
     upstream.on('message', (data, rinfo) => this.onUpstream(session, data, socketAddr(rinfo.address, rinfo.port)));
-    upstream.on('error', (err) => this.metrics.error('write', err.message));
+    upstream.on('error', (err) => this.metrics.error('write', `socket ${errnoClass(err)}`));
     const now = Date.now();
     const session: Session<dgram.Socket> = { key, client, endpoint, upstream, createdAt: now, lastSeen: now };
     this.sessions.add(session);
@@ -141,13 +176,7 @@ class JsBackend implements ProxyBackend {
       this.metrics.error('write', label);
       return;
     }
-    const contents = outcome.contents;
-    this.listener.send(contents, session.client.port, toSocketIp(session.client.ip), (err) => {
-      if (err) {
-        this.metrics.packetDropped('write', err.message);
-        this.metrics.error('write', err.message);
-      } else this.metrics.packetSent('write', contents.length);
-    });
+    this.send(this.listener, 'write', outcome.contents, session.client.ip, session.client.port);
     this.metrics.processingDuration.observe({ event: 'write' }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
@@ -168,6 +197,7 @@ class JsBackend implements ProxyBackend {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    this.dropLog.flush();
     this.closeSessions(this.sessions.drain(), Date.now());
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// A paced client keeps sending while an editor truncates the config file and writes it back:
+// the empty moment must never be applied, so not one packet is lost, and the proxy must not
+// count a rejection for a file that was only briefly empty.
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sample } from '../support/metrics-text';
+import { eventually, freePort, udpClient, udpServer, type UdpPeer } from '../support/net';
+import { startQuilkin, stopAllQuilkin } from '../support/proxy-process';
+
+describe('config hot reload under traffic: truncate then write', function () {
+  this.timeout(30000);
+  const peers: UdpPeer[] = [];
+  let dir: string;
+  after(async () => {
+    await stopAllQuilkin();
+    for (const p of peers) await p.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses no packet of a paced sender', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qk-reload-'));
+    const echo = await udpServer('echo');
+    peers.push(echo);
+    const file = path.join(dir, 'quilkin.yaml');
+    const text = `clusters: [{ endpoints: [{ address: 127.0.0.1:${echo.port} }] }]\n`;
+    fs.writeFileSync(file, text);
+    const port = await freePort();
+    const proc = await startQuilkin(['-c', file, 'proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(await freePort())]);
+    const client = await udpClient();
+    peers.push(client);
+    const total = 300;
+    for (let i = 0; i < total; i++) {
+      client.send(`packet ${i}`, port);
+      if (i === 100) fs.truncateSync(file, 0);
+      if (i === 120) fs.writeFileSync(file, text); // ~100 ms later, as an editor saving in place
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await eventually(() => client.received.length === total, 5000, `${total} replies (got ${client.received.length})`).catch(() => undefined);
+    expect(client.received.length).to.equal(total);
+    const metrics = (await proc.get('/metrics')).body;
+    expect(sample(metrics, 'quilkin_config_rejected_total{source="file:' + file + '"}')).to.equal(0);
+  });
+});
