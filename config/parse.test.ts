@@ -79,4 +79,39 @@ filters:
     const entry = '  - locality: r\n    endpoints: [{ address: "1.1.1.1:1" }]\n';
     expect(errors(`clusters:\n${entry}${entry}`)).to.deep.equal(['clusters: duplicate localities found in cluster map (line 2, column 3)']);
   });
+
+  it('rejects a version other than v1alpha1, as Quilkin\'s Version enum does', () => {
+    expect(errors('version: v2\n')).to.deep.equal(['version: unknown variant `v2`, expected `v1alpha1` (line 1, column 10)']);
+  });
+
+  it('rejects a token whose base64 has non-zero trailing bits (`YR==`), as the STANDARD engine does', () => {
+    expect(errors('clusters:\n  - endpoints:\n      - { address: "1.1.1.1:1", metadata: { quilkin.dev: { tokens: [YR==] } } }\n')).to.deep.equal([
+      'clusters[0].endpoints[0].metadata.quilkin.dev.tokens[0]: `YR==` is not valid standard base64 (line 3, column 69)',
+    ]);
+    const ok = parseConfigText('clusters:\n  - endpoints:\n      - { address: "1.1.1.1:1", metadata: { quilkin.dev: { tokens: [YQ==] } } }\n', filterRegistry());
+    expect(ok.ok && ok.value.clusters[0].endpoints[0].tokens[0].toString()).to.equal('a');
+  });
+
+  it('reads scalars in string fields as their text, as serde_yaml does (`id: 123`)', () => {
+    const result = parseConfigText('id: 123\nfilters:\n  - name: quilkin.filters.debug.v1alpha1.Debug\n    label: 7\n    config: { id: 123 }\n', filterRegistry());
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(result.value.id).to.equal('123');
+    expect(result.value.filters[0]).to.deep.equal({ name: 'quilkin.filters.debug.v1alpha1.Debug', label: '7', config: { id: '123' } });
+    expect(errors('id: [a]\n')).to.deep.equal(['id: id must be a string (line 1, column 5)']);
+  });
+
+  it('names a typo in a Match fallthrough, and takes `on_read: null` as absent', () => {
+    const match = (direction: string) => `filters:
+  - name: quilkin.filters.match.v1alpha1.Match
+    config:
+      on_read: ${direction}
+      on_write:
+        metadataKey: k
+        branches: []
+`;
+    expect(parseConfigText(match('null'), filterRegistry()).ok).to.equal(true);
+    expect(errors(match('{ metadataKey: k, branches: [], fallthrough: { name: quilkin.filters.pass.v1alpha1.Pass, conifg: {} } }'))).to.deep.equal([
+      'filters[0].config: on_read.fallthrough: unknown field `conifg` (line 4, column 7)',
+    ]);
+  });
 });

@@ -2,6 +2,7 @@
 // Shared config plumbing for filter factories: zod validation with field paths, JSON Schema export.
 import { z } from 'zod';
 import type { JsonValue } from '../../config/model';
+import { BASE64_MESSAGE, scalarString, decodeBase64Strict, STRICT_BASE64 } from '../../config/scalars';
 import { FilterConfigError, missingConfig } from './filter';
 
 type PathKey = PropertyKey;
@@ -19,9 +20,11 @@ export function formatConfigPath(path: readonly PathKey[]): string {
 /** One message per problem, each prefixed by the field path inside the filter's config. */
 export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
-    .map((issue) => {
+    .flatMap((issue) => {
       const where = formatConfigPath(issue.path);
-      return where === '' ? issue.message : `${where}: ${issue.message}`;
+      // serde's wording, one per key, so a typo is named the same way everywhere.
+      const messages = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => `unknown field \`${k}\``) : [issue.message];
+      return messages.map((m) => (where === '' ? m : `${where}: ${m}`));
     })
     .join('; ');
 }
@@ -44,14 +47,18 @@ export function jsonSchemaOf(schema: z.ZodType): JsonValue {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonValue;
 }
 
-/** Standard, padded base64 (RFC 4648 alphabet), as Quilkin's config decoder requires. */
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-export const base64String = z.string().refine((s) => STRICT_BASE64.test(s), { message: 'must be standard padded base64' });
+/** Standard, padded base64 with zero trailing bits, as Quilkin's STANDARD engine decodes it; kept as text. */
+export const base64String = z
+  .string()
+  .regex(STRICT_BASE64, { message: BASE64_MESSAGE })
+  .refine((s) => decodeBase64Strict(s) !== undefined, { message: BASE64_MESSAGE });
 
 export function decodeBase64(text: string): Buffer {
   return Buffer.from(text, 'base64');
 }
 
-/** A metadata key: any non-empty string. */
-export const metadataKey = z.string({ error: 'must be a string' });
+/** A string field: a scalar is read as its text (`123` is "123"), as serde_yaml does (see config/scalars.ts). */
+export const stringField = scalarString();
+
+/** A metadata key: any string. */
+export const metadataKey = stringField;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../../config/model';
 import { type Filter, FilterConfigError, type FilterFactory, type ReadContext } from '../filter';
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
-import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
+import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-schema';
 import { ByteRegex, RegexSyntaxError } from './byte-regex';
 
 export const CAPTURE_NAME = 'quilkin.filters.capture.v1alpha1.Capture';
@@ -33,7 +33,7 @@ const KEYS = new Set<string>(['metadataKey', ...STRATEGIES]);
 /** The key set is closed, so the object is strict; the strategy count is checked before zod runs. */
 const configSchema = z
   .object({
-    metadataKey: z.string({ error: 'must be a string' }).default(CAPTURE_KEY),
+    metadataKey: metadataKey.default(CAPTURE_KEY),
     prefix: affix.optional(),
     suffix: affix.optional(),
     regex: regex.optional(),

@@ -3,14 +3,14 @@
 import { z } from 'zod';
 import { formatSocketAddr } from '../../../config/address';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
-import { jsonSchemaOf, parseWith } from '../config-schema';
+import { jsonSchemaOf, parseWith, stringField } from '../config-schema';
 
 export const DEBUG_NAME = 'quilkin.filters.debug.v1alpha1.Debug';
 
 // ---- config -------------------------------------------------------------------------------
-/** Optional config; `id` tags the log lines. `id: null` means no id (Quilkin's Option<String>). */
+/** Optional config; `id` tags the log lines. `id: null` means no id (Quilkin's Option<String>); a number is its text. */
 const configSchema = z
-  .object({ id: z.string({ error: 'must be a string' }).nullable().optional() })
+  .object({ id: stringField.nullable().optional() })
   .transform((c): { id?: string } => (typeof c.id === 'string' ? { id: c.id } : {}));
 
 export type DebugConfig = z.output<typeof configSchema>;

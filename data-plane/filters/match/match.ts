@@ -5,6 +5,7 @@ import type { JsonValue } from '../../../config/model';
 import { type Filter, FilterConfigError, type FilterFactory, type FilterResult, type FilterServices, missingConfig } from '../filter';
 import { metadataEquals, metadataFromJson, type Metadata, type MetadataValue } from '../metadata';
 import type { FilterRegistry } from '../registry';
+import { scalarString } from '../../../config/scalars';
 import { jsonSchemaOf, parseWith } from '../config-schema';
 
 export const MATCH_NAME = 'quilkin.filters.match.v1alpha1.Match';
@@ -22,16 +23,24 @@ const branchValue = z.custom<JsonValue>((v) => metadataFromJson(v) !== undefined
 });
 
 /** A nested filter: `{name, label?, config?}`, inlined into branches. */
-const nestedFilter = { name: z.string({ error: 'missing field `name`' }), label: z.string().optional(), config: z.unknown().optional() };
+const nestedFilter = {
+  name: scalarString('must be a string', 'missing field `name`'),
+  label: scalarString().nullable().optional(),
+  config: z.unknown().optional(),
+};
 
+// As in Quilkin v0.9: a direction and a branch ignore unknown keys (serde's default and `flatten`),
+// the fallthrough is a whole filter entry and refuses them (`deny_unknown_fields`), so a typo such
+// as `conifg:` there is an error instead of a silently dropped config.
 const directional = z.object({
-  metadataKey: z.string({ error: 'missing field `metadataKey`' }),
+  metadataKey: scalarString('must be a string', 'missing field `metadataKey`'),
   branches: z.array(z.object({ value: branchValue, ...nestedFilter }), { error: 'missing field `branches` (a list)' }),
-  fallthrough: z.object(nestedFilter).optional(),
+  fallthrough: z.strictObject(nestedFilter).optional(),
 });
 
+/** `on_read: null` is the same as leaving it out (Quilkin's Option). */
 const configSchema = z
-  .object({ on_read: directional.optional(), on_write: directional.optional() })
+  .object({ on_read: directional.nullable().optional(), on_write: directional.nullable().optional() })
   .strict();
 
 export type NestedFilterConfig = { name: string; label?: string; config?: JsonValue };
@@ -40,14 +49,14 @@ export type DirectionalConfig = { metadataKey: string; branches: BranchConfig[];
 export type MatchConfig = { on_read?: DirectionalConfig; on_write?: DirectionalConfig };
 
 /** Validates a nested filter through the registry; the normalised form keeps `config` only if given. */
-function normaliseNested(registry: FilterRegistry, f: { name: string; label?: string; config?: unknown }, at: string): NestedFilterConfig {
+function normaliseNested(registry: FilterRegistry, f: { name: string; label?: string | null; config?: unknown }, at: string): NestedFilterConfig {
   let config: JsonValue | undefined;
   try {
     config = registry.validate(f.name, f.config ?? undefined);
   } catch (err) {
     throw new FilterConfigError(`${at}: ${(err as Error).message}`);
   }
-  return { name: f.name, ...(f.label !== undefined ? { label: f.label } : {}), ...(f.config !== undefined && f.config !== null ? { config: config ?? null } : {}) };
+  return { name: f.name, ...(typeof f.label === 'string' ? { label: f.label } : {}), ...(f.config !== undefined && f.config !== null ? { config: config ?? null } : {}) };
 }
 
 function normaliseDirection(registry: FilterRegistry, d: z.output<typeof directional>, at: string): DirectionalConfig {

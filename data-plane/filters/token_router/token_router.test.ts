@@ -18,7 +18,8 @@ describe('TokenRouter', () => {
 
   it('defaults the key and validates its type', () => {
     expect(tokenRouter.validate({})).to.deep.equal({ metadataKey: 'quilkin.dev/capture' });
-    expect(() => tokenRouter.validate({ metadataKey: 1 })).to.throw('metadataKey: must be a string');
+    expect(tokenRouter.validate({ metadataKey: 1 })).to.deep.equal({ metadataKey: '1' }); // serde_yaml reads a scalar as its text
+    expect(() => tokenRouter.validate({ metadataKey: [1] })).to.throw('metadataKey: must be a string');
   });
 });
 
