@@ -49,6 +49,11 @@ function normaliseIpv6(ip: string): string {
   return sock.address;
 }
 
+/** One spelling per IP literal (IPv6 compressed and lower-cased, IPv4-mapped as IPv4), for map keys. */
+export function canonicalIpLiteral(ip: string): string {
+  return net.isIPv6(ip) ? canonicalIp(normaliseIpv6(ip)) : ip;
+}
+
 function parsePort(text: string, input: string): number {
   if (text === '') throw new AddressError(`invalid address \`${input}\`: port is required`);
   if (!/^\d+$/.test(text)) throw new AddressError(`invalid address \`${input}\`: invalid port \`${text}\``);
