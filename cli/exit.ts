@@ -11,7 +11,10 @@ export class CliError extends Error {
   }
 }
 
-/** A command that a later part of the project fills in: clear message, exit code 2. */
-export function notAvailableYet(command: string): never {
-  throw new CliError(`\`quilkin ${command}\` is not available yet in this build`, 2);
+/** A bad flag, variable or argument: exit code 2 and a usage hint, as clap does. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
 }

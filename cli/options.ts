@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Options as data: one row per flag (name, env, default, help, parser), help text generated from it.
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as os from 'node:os';
+import { AddressError, parseEndpointAddress } from '../config/address';
+import { collectServerUrls, parseBindAddress } from './values';
 
 export interface OptionSpec {
   /** Commander flags, e.g. `-p, --port <port>`. */
@@ -24,6 +26,17 @@ export function toOption(spec: OptionSpec): Option {
   return option;
 }
 
+/** Adds rows as options, skipping a row whose flags were already added (shared rows). */
+export function addOptionRows(command: Command, rows: readonly OptionSpec[]): Command {
+  const seen = new Set<string>();
+  for (const spec of rows) {
+    if (seen.has(spec.flags)) continue;
+    seen.add(spec.flags);
+    command.addOption(toOption(spec));
+  }
+  return command;
+}
+
 export function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`\`${value}\` is not a port number (0-65535)`);
   return Number(value);
@@ -44,9 +57,19 @@ export function collect(value: string, previous: unknown): string[] {
   return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
 }
 
+/** `--to`: each address checked as it is given, so a bad one is a usage error before any bind. */
+export function collectEndpoints(value: string, previous: unknown): string[] {
+  try {
+    parseEndpointAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as AddressError).message);
+  }
+  return collect(value, previous);
+}
+
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '-c, --config <path>', help: 'static config file (YAML); /etc/quilkin/quilkin.yaml is tried if it is missing', env: 'QUILKIN_CONFIG', default: 'quilkin.yaml' },
-  { flags: '--admin-address <address>', help: 'bind address of the admin HTTP server', env: 'QUILKIN_ADMIN_ADDRESS', default: '[::]:8000' },
+  { flags: '--admin-address <address>', help: 'bind address of the admin HTTP server', env: 'QUILKIN_ADMIN_ADDRESS', default: '[::]:8000', parse: parseBindAddress },
   { flags: '--no-admin', help: 'do not start the admin HTTP server', env: 'NO_ADMIN' },
   { flags: '-q, --quiet', help: 'no log output at all', env: 'QUIET', default: false },
   { flags: '--log-format <format>', help: 'log format (auto: JSON unless stdout is a terminal)', choices: ['auto', 'json', 'plain', 'pretty'], default: 'auto' },
@@ -64,9 +87,9 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
   { flags: '-c, --config <path>', help: 'config file (same as the global --config; accepted here too)', env: 'QUILKIN_CONFIG' },
   { flags: '-p, --port <port>', help: 'UDP port for game traffic (dual-stack)', env: 'QUILKIN_PORT', default: 7777, parse: parsePort },
   { flags: '-q, --qcmp-port <port>', help: 'UDP port answering QCMP pings', env: 'QUILKIN_QCMP_PORT', default: 7600, parse: parsePort },
-  { flags: '-t, --to <address>', help: 'static upstream endpoint host:port (repeatable)', env: 'QUILKIN_DEST', parse: collect },
+  { flags: '-t, --to <address>', help: 'static upstream endpoint host:port (repeatable)', env: 'QUILKIN_DEST', parse: collectEndpoints },
   { flags: '--to-tokens <count:len>', help: 'give each --to endpoint COUNT generated tokens of LEN bytes and route by a LEN-byte suffix (testing aid)', env: 'QUILKIN_DEST_TOKENS' },
-  { flags: '-m, --management-server <url>', help: 'xDS management server, e.g. http://manage:7800 (repeatable: tried in order)', env: 'QUILKIN_MANAGEMENT_SERVER', parse: collect },
+  { flags: '-m, --management-server <url>', help: 'xDS management server, e.g. http://manage:7800 (repeatable: tried in order)', env: 'QUILKIN_MANAGEMENT_SERVER', parse: collectServerUrls },
   { flags: '--id <id>', help: 'node id for xDS (default: config id, else hostname)', env: 'QUILKIN_ID' },
   { flags: '--idle-request-interval-secs <secs>', help: 'xDS: re-send subscriptions after this long without a response', env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS', default: 30, parse: parsePositiveInt },
   { flags: '-w, --workers <n>', help: 'receive workers (threads for the socket backend)', env: 'QUILKIN_WORKERS', default: os.availableParallelism(), defaultText: 'number of CPUs', parse: parsePositiveInt },

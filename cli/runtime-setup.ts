@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every long-running command does first: logging, the start-up line, signal handling.
+import { LogFilterError, logFilterFromEnv } from '../runtime/log-filter';
 import { configureLogging, logger } from '../runtime/logger';
+import { UsageError } from './exit';
 import type { GlobalOptions } from './options';
 
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -9,8 +11,20 @@ export function version(): string {
   return VERSION;
 }
 
+/** Logging from the global flags and RUST_LOG / QUILKIN_LOG_LEVEL; a bad variable is a usage error. */
+export function configureCliLogging(globals: GlobalOptions): void {
+  let filter;
+  try {
+    filter = logFilterFromEnv();
+  } catch (err) {
+    if (err instanceof LogFilterError) throw new UsageError(err.message);
+    throw err;
+  }
+  configureLogging({ format: globals.logFormat, quiet: globals.quiet, filter });
+}
+
 export function setupRuntime(globals: GlobalOptions, mode: string): void {
-  configureLogging({ format: globals.logFormat, quiet: globals.quiet });
+  configureCliLogging(globals);
   logger('cli').info({ version: VERSION, mode, node: process.version }, 'Starting Quilkin');
 }
 

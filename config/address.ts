@@ -107,6 +107,9 @@ export function parseEndpointAddress(input: string): EndpointAddress {
     kind = 'ipv6';
     host = canonicalIp(normaliseIpv6(host));
     if (net.isIPv4(host)) kind = 'ipv4';
+  } else if (/(^|\.)\d+\.?$/.test(host)) {
+    // A numeric last label makes it an IPv4 literal (WHATWG host rules), never a name to resolve.
+    throw new AddressError(`invalid address \`${input}\`: \`${host}\` is not a valid IPv4 address`);
   } else if (DNS_NAME.test(host)) kind = 'dns';
   else throw new AddressError(`invalid address \`${input}\`: \`${host}\` is not an IP address or DNS name`);
   return { host, port, kind, key: formatHostPort(host, port, kind) };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `quilkin agent --provider fs|agones --relay URL`: options as data rows, then dispatch to control-plane/agent.
+// `quilkin agent [--relay URL] [agones|file PATH]` (also `--provider fs|agones`): options as data rows, then dispatch to control-plane/agent.
 import { type Command, InvalidArgumentError } from 'commander';
 import { startAgent } from '../../control-plane/agent';
 import { providerKinds, providerOptions } from '../../control-plane/providers';
@@ -7,9 +7,10 @@ import { startQcmpServer } from '../../data-plane/qcmp/server';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { CliError } from '../exit';
-import { type GlobalOptions, type OptionSpec, parsePort } from '../options';
+import { addOptionRows, type GlobalOptions, type OptionSpec, parsePort } from '../options';
 import { onShutdown, setupRuntime } from '../runtime-setup';
-import { addOptionRows, CONFIG_OPTION, ID_OPTION, LOCALITY_OPTIONS, type ProviderCliValues, providerFromCli, RELAY_TARGET_OPTION } from './manage';
+import { CONFIG_OPTION, ID_OPTION, LOCALITY_OPTIONS, type ProviderCliValues, providerFromCli, RELAY_TARGET_OPTION } from './manage';
+import { addProviderSubcommands, programOptions, rejectUnknownProvider } from './provider-subcommands';
 
 function parseIcao(value: string): string {
   if (!/^[A-Z]{4}$/.test(value)) throw new InvalidArgumentError(`\`${value}\` is not an ICAO code (four letters A-Z)`);
@@ -61,7 +62,9 @@ async function runAgent(globals: GlobalOptions, values: AgentValues): Promise<vo
 export function register(program: Command): void {
   const agent = program.command('agent').description('run a provider next to game servers and push its endpoints to a relay');
   addOptionRows(agent, [...AGENT_OPTIONS, ...providerOptions()]);
-  agent.action(async (values: AgentValues, command: Command) => {
-    await runAgent(command.parent?.opts() as GlobalOptions, values);
+  addProviderSubcommands(agent, (globals, values) => runAgent(globals, values as AgentValues));
+  agent.action(async (provider: string | undefined, values: AgentValues, command: Command) => {
+    rejectUnknownProvider(provider);
+    await runAgent(programOptions(command), values);
   });
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `quilkin manage --provider fs|k8s|agones`: options as data rows, then dispatch to control-plane/manage.
+// `quilkin manage agones|file PATH` (Quilkin v0.9) and `quilkin manage --provider fs|k8s|agones`:
+// options as data rows, then dispatch to control-plane/manage.
 import type { Command } from 'commander';
 import * as os from 'node:os';
 import { startManage } from '../../control-plane/manage';
@@ -10,7 +11,9 @@ import { filterRegistry } from '../../data-plane/filters/index';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { CliError } from '../exit';
-import { collect, type GlobalOptions, type OptionSpec, parsePort, toOption } from '../options';
+import { addOptionRows, type GlobalOptions, type OptionSpec, parsePort } from '../options';
+import { collectServerUrls } from '../values';
+import { addProviderSubcommands, programOptions, rejectUnknownProvider } from './provider-subcommands';
 import { onShutdown, setupRuntime } from '../runtime-setup';
 
 export const LOCALITY_OPTIONS: readonly OptionSpec[] = [
@@ -23,7 +26,7 @@ export const RELAY_TARGET_OPTION: OptionSpec = {
   flags: '-r, --relay <url>',
   help: 'relay mDS endpoint to push clusters to, e.g. http://relay:7900 (repeatable: tried in order)',
   env: 'QUILKIN_MANAGEMENT_SERVER',
-  parse: collect,
+  parse: collectServerUrls,
 };
 
 export const ID_OPTION: OptionSpec = { flags: '--id <id>', help: 'control plane identifier sent to peers', env: 'QUILKIN_ID', default: os.hostname(), defaultText: 'hostname' };
@@ -59,16 +62,6 @@ export function providerFromCli(role: 'manage' | 'agent' | 'relay', values: Prov
   }
 }
 
-export function addOptionRows(command: Command, rows: readonly OptionSpec[]): Command {
-  const seen = new Set<string>();
-  for (const spec of rows) {
-    if (seen.has(spec.flags)) continue;
-    seen.add(spec.flags);
-    command.addOption(toOption(spec));
-  }
-  return command;
-}
-
 interface ManageValues extends ProviderCliValues {
   port: number;
   relay?: string[];
@@ -95,7 +88,9 @@ async function runManage(globals: GlobalOptions, values: ManageValues): Promise<
 export function register(program: Command): void {
   const manage = program.command('manage').description('control plane: run a provider and serve its config over xDS');
   addOptionRows(manage, [...MANAGE_OPTIONS, ...providerOptions()]);
-  manage.action(async (values: ManageValues, command: Command) => {
-    await runManage(command.parent?.opts() as GlobalOptions, values);
+  addProviderSubcommands(manage, (globals, values) => runManage(globals, values as ManageValues));
+  manage.action(async (provider: string | undefined, values: ManageValues, command: Command) => {
+    rejectUnknownProvider(provider);
+    await runManage(programOptions(command), values);
   });
 }

@@ -11,7 +11,7 @@ import { startXdsClient } from '../../data-plane/xds/client';
 import { applyToTokens, parseToAddresses, StaticEndpointError, withStaticEndpoints } from '../../data-plane/static-endpoints';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
-import { CliError } from '../exit';
+import { CliError, UsageError } from '../exit';
 import { loadStartupConfig } from '../load-config';
 import { type GlobalOptions, PROXY_OPTIONS, type ProxyOptions, toOption, XDP_OPTIONS, type XdpOptions } from '../options';
 import { onShutdown, setupRuntime } from '../runtime-setup';
@@ -24,14 +24,14 @@ function staticEndpoints(opts: ProxyOptions): { endpoints: EndpointConfig[]; fil
     if (!opts.toTokens) return { endpoints };
     return applyToTokens(endpoints, opts.toTokens);
   } catch (err) {
-    if (err instanceof StaticEndpointError) throw new CliError(err.message);
+    if (err instanceof StaticEndpointError) throw new UsageError(err.message);
     throw err;
   }
 }
 
 async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOptions): Promise<void> {
   setupRuntime(globals, xdp ? 'proxy xdp' : 'proxy');
-  if (opts.to?.length && opts.managementServer?.length) throw new CliError('`--to` and `--management-server` cannot be used together');
+  if (opts.to?.length && opts.managementServer?.length) throw new UsageError('`--to` and `--management-server` cannot be used together');
   const registry = filterRegistry();
   // `-c` is accepted before and after `proxy`; the one after the subcommand wins.
   const loaded = loadStartupConfig(opts.config ?? globals.config, registry);

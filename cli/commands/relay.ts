@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `quilkin relay [--provider fs|k8s]`: options as data rows, then dispatch to control-plane/relay.
+// `quilkin relay [agones|file PATH]` (also `--provider fs|k8s|agones`): options as data rows, then dispatch to control-plane/relay.
 import type { Command } from 'commander';
 import { providerKinds, providerOptions } from '../../control-plane/providers';
 import { startRelay } from '../../control-plane/relay';
@@ -7,9 +7,10 @@ import { filterRegistry } from '../../data-plane/filters/index';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { CliError } from '../exit';
-import { type GlobalOptions, type OptionSpec, parsePort, parsePositiveInt } from '../options';
+import { addOptionRows, type GlobalOptions, type OptionSpec, parsePort, parsePositiveInt } from '../options';
 import { onShutdown, setupRuntime } from '../runtime-setup';
-import { addOptionRows, CONFIG_OPTION, ID_OPTION, type ProviderCliValues, providerFromCli } from './manage';
+import { CONFIG_OPTION, ID_OPTION, type ProviderCliValues, providerFromCli } from './manage';
+import { addProviderSubcommands, programOptions, rejectUnknownProvider } from './provider-subcommands';
 
 export const RELAY_OPTIONS: readonly OptionSpec[] = [
   { flags: '-m, --mds-port <port>', help: 'TCP port agents connect to (mDS)', env: 'QUILKIN_MDS_PORT', default: 7900, parse: parsePort },
@@ -49,7 +50,9 @@ async function runRelay(globals: GlobalOptions, values: RelayValues): Promise<vo
 export function register(program: Command): void {
   const relay = program.command('relay').description('aggregate configs pushed by agents and serve them to proxies over xDS');
   addOptionRows(relay, [...RELAY_OPTIONS, ...providerOptions()]);
-  relay.action(async (values: RelayValues, command: Command) => {
-    await runRelay(command.parent?.opts() as GlobalOptions, values);
+  addProviderSubcommands(relay, (globals, values) => runRelay(globals, values as RelayValues));
+  relay.action(async (provider: string | undefined, values: RelayValues, command: Command) => {
+    rejectUnknownProvider(provider);
+    await runRelay(programOptions(command), values);
   });
 }

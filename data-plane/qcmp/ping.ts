@@ -18,19 +18,26 @@ export function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Sends `amount` pings one after another, each waiting up to `timeoutMs` for its own nonce. */
+/**
+ * Sends `amount` pings, each waiting up to `timeoutMs` for its own nonce: one right after the other,
+ * or with `intervalMs`, the i-th at start + i * interval (as a tokio interval ticks).
+ */
 export async function qcmpPing(
   host: string,
   port: number,
   amount: number,
   onResult: (attempt: number, delayMs: number | undefined, error?: string) => void,
   timeoutMs = 1000,
+  intervalMs?: number,
 ): Promise<PingReport> {
   const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
   await new Promise<void>((resolve) => socket.bind(0, resolve));
   const delaysMs: number[] = [];
+  const start = Date.now();
   try {
     for (let attempt = 1; attempt <= amount; attempt++) {
+      const wait = intervalMs === undefined ? 0 : start + (attempt - 1) * intervalMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const nonce = randomInt(0, 256);
       const delay = await new Promise<number | string>((resolve) => {
         const timer = setTimeout(() => finish('timed out waiting for a reply'), timeoutMs);

@@ -146,8 +146,8 @@ for (const backend of ['js', 'socket'] as const) {
       const { qcmp } = await proxyTo([echo.port]);
       const result = await runQuilkin(['--log-format', 'json', 'qcmp', 'ping', `127.0.0.1:${qcmp}`, '--amount', '3']);
       expect(result.code).to.equal(0);
-      const summary = result.output.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'ping summary');
-      expect(summary, result.output).to.include({ attempts: 3, successful: 3 });
+      const summary = result.output.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.fields?.message === 'final results')?.fields;
+      expect(summary, result.output).to.include({ attempts: 3, successful_attempts: 3 });
       expect(Number(summary.median_millis)).to.be.greaterThan(0).and.lessThan(1000);
     });
   });
@@ -198,7 +198,7 @@ describe('quilkin proxy start-up validation', function () {
 
   it('rejects --to together with --management-server', async () => {
     const r = await runQuilkin(['--no-admin', 'proxy', '--to', '127.0.0.1:1', '--management-server', 'http://127.0.0.1:2']);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.output).to.include('cannot be used together');
   });
 
