@@ -4,7 +4,7 @@
 // every lookup turned into a long probe; with a secret 128-bit key they cannot. One round
 // per word and three at the end (1-3) is the variant hash tables use (Rust's std, Python):
 // the tables need flooding resistance, not a MAC. Plain C, shared by the C++ socket tables
-// and the C session table of the AF_XDP workers. docs/adr/0003-keyed-hash.md says why it is
+// and the C session table of the AF_XDP workers. docs/adr/0004-keyed-hash.md says why it is
 // written here rather than taken from a library.
 #ifndef QK_NET_KEYED_HASH_H
 #define QK_NET_KEYED_HASH_H
