@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
+import { create, toBinary } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { parseConfigText } from '../config/parse';
 import type { Config } from '../config/model';
 import { filterRegistry } from '../data-plane/filters';
 import { decodeDelta, resourcesOf } from './codec';
+import { ResourceSchema } from './gen/envoy/service/discovery/v3/discovery_pb';
+import { ClusterSchema, DatacenterSchema, FilterChainSchema } from './gen/quilkin/config/v1alpha1/config_pb';
 import type { XdsResource } from './messages';
-import { quilkinMessageTypes } from './loader';
 import { CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE, type ResourceType } from './type-urls';
 
 const YAML = `
@@ -30,8 +32,12 @@ function config(text = YAML): Config {
   return result.value;
 }
 
+function resource(name: string, version: string, typeUrl: string, value: Uint8Array): XdsResource {
+  return create(ResourceSchema, { name, version, resource: { typeUrl, value } });
+}
+
 function asDelta(type: ResourceType, cfg: Config): XdsResource[] {
-  return [...resourcesOf(cfg, type).values()].map((r) => ({ name: r.name, version: r.version, resource: { type_url: type, value: r.value } }));
+  return [...resourcesOf(cfg, type).values()].map((r) => resource(r.name, r.version, type, r.value));
 }
 
 const ctx = { validator: filterRegistry(), currentDatacenters: [] };
@@ -62,23 +68,21 @@ describe('proto codec', () => {
   });
 
   it('reads the v0.9 host string when host2 is absent', () => {
-    const { cluster } = quilkinMessageTypes();
-    const value = Buffer.from(cluster.encode(cluster.fromObject({ endpoints: [{ host: '::1', port: 9 }, { host: '10.0.0.1', port: 8 }] })).finish());
-    const result = decodeDelta(CLUSTER_TYPE, [{ name: '', version: '1', resource: { type_url: CLUSTER_TYPE, value } }], [], ctx);
+    const value = toBinary(ClusterSchema, create(ClusterSchema, { endpoints: [{ host: '::1', port: 9 }, { host: '10.0.0.1', port: 8 }] }));
+    const result = decodeDelta(CLUSTER_TYPE, [resource('', '1', CLUSTER_TYPE, value)], [], ctx);
     if (!result.ok) throw new Error(result.error);
     expect(result.patch.clusters?.[0].endpoints.map((e) => e.address.key)).to.deep.equal(['10.0.0.1:8', '[::1]:9']);
   });
 
   it('rejects an unknown filter with the path and reason', () => {
-    const { filterChain } = quilkinMessageTypes();
-    const value = Buffer.from(filterChain.encode(filterChain.fromObject({ filters: [{ name: 'quilkin.filters.nope.v1alpha1.Nope' }] })).finish());
-    const result = decodeDelta(FILTER_CHAIN_TYPE, [{ name: 'filter_chain', version: '1', resource: { type_url: FILTER_CHAIN_TYPE, value } }], [], ctx);
+    const value = toBinary(FilterChainSchema, create(FilterChainSchema, { filters: [{ name: 'quilkin.filters.nope.v1alpha1.Nope' }] }));
+    const result = decodeDelta(FILTER_CHAIN_TYPE, [resource('filter_chain', '1', FILTER_CHAIN_TYPE, value)], [], ctx);
     expect(result.ok).to.equal(false);
     if (!result.ok) expect(result.error).to.contain('filters[0].name').and.contain('not found');
   });
 
   it('rejects bad tokens, bytes that are not a message and a mismatched Any type', () => {
-    const bad = decodeDelta(CLUSTER_TYPE, asDelta(CLUSTER_TYPE, config()).map((r) => ({ ...r, resource: { type_url: CLUSTER_TYPE, value: Buffer.from([0x12, 0xff, 0x01]) } })), [], ctx);
+    const bad = decodeDelta(CLUSTER_TYPE, asDelta(CLUSTER_TYPE, config()).map((r) => resource(r.name, r.version, CLUSTER_TYPE, Buffer.from([0x12, 0xff, 0x01]))), [], ctx);
     expect(bad.ok).to.equal(false);
     if (!bad.ok) expect(bad.error).to.contain('malformed Cluster message');
     const wrongType = decodeDelta(CLUSTER_TYPE, asDelta(FILTER_CHAIN_TYPE, config()), [], ctx);
@@ -87,10 +91,9 @@ describe('proto codec', () => {
   });
 
   it('merges datacenters by host and applies removals', () => {
-    const { datacenter } = quilkinMessageTypes();
-    const value = Buffer.from(datacenter.encode(datacenter.fromObject({ host: '', qcmp_port: 7600, icao_code: 'ABCD' })).finish());
+    const value = toBinary(DatacenterSchema, create(DatacenterSchema, { host: '', qcmpPort: 7600, icaoCode: 'ABCD' }));
     const current = [{ host: '10.1.1.1', qcmpPort: 1, icaoCode: 'ZZZZ' }, { host: '10.2.2.2', qcmpPort: 2, icaoCode: 'YYYY' }];
-    const result = decodeDelta(DATACENTER_TYPE, [{ name: 'ABCD', version: '7600', resource: { type_url: DATACENTER_TYPE, value } }], ['10.2.2.2'], {
+    const result = decodeDelta(DATACENTER_TYPE, [resource('ABCD', '7600', DATACENTER_TYPE, value)], ['10.2.2.2'], {
       ...ctx,
       currentDatacenters: current,
       datacenterHost: '127.0.0.9',

@@ -58,12 +58,12 @@ export interface DecodeContext {
 
 export type DecodeResult = { ok: true; patch: ConfigPatch } | { ok: false; error: string };
 
-function checkEnvelope(typeUrl: string, resources: readonly XdsResource[], issues: IssueCollector): Buffer[] {
+function checkEnvelope(typeUrl: string, resources: readonly XdsResource[], issues: IssueCollector): Uint8Array[] {
   return resources.map((r, i) => {
     const at = [`${shortType(typeUrl)} ${JSON.stringify(r.name)}`];
     if (!r.resource) issues.add(at, `resource ${i} has no body`);
-    else if (r.resource.type_url !== typeUrl) issues.add(at, `resource type \`${r.resource.type_url}\` does not match the response type \`${typeUrl}\``);
-    return r.resource?.value ?? Buffer.alloc(0);
+    else if (r.resource.typeUrl !== typeUrl) issues.add(at, `resource type \`${r.resource.typeUrl}\` does not match the response type \`${typeUrl}\``);
+    return r.resource?.value ?? new Uint8Array(0);
   });
 }
 

@@ -3,7 +3,7 @@
 // it towards manage/relay, and a relay runs it towards each agent over the reversed mDS stream.
 // It only speaks the protocol; what a response means is up to `apply`.
 import { combinedVersion } from './codec';
-import { type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, INVALID_ARGUMENT, PROBE_TYPE_URL } from './messages';
+import { type DeltaDiscoveryRequestInit, type DeltaDiscoveryResponse, INVALID_ARGUMENT, PROBE_TYPE_URL } from './messages';
 import { isResourceType, type ResourceType } from './type-urls';
 import type { XdsMetrics } from './xds-metrics';
 
@@ -26,7 +26,7 @@ export interface SubscriberOptions {
   readonly state: SubscriptionState;
   /** Sends the `ignore-me` probe first, as Quilkin's proxy client does (not on mDS). */
   readonly probe: boolean;
-  readonly send: (request: DeltaDiscoveryRequest) => void;
+  readonly send: (request: DeltaDiscoveryRequestInit) => void;
   /** Validates and applies one response's resources; an error becomes the NACK's message. */
   readonly apply: (type: ResourceType, response: DeltaDiscoveryResponse) => ApplyResult;
   readonly metrics: XdsMetrics;
@@ -46,36 +46,36 @@ export class DeltaSubscriber {
 
   /** Opens the subscriptions (also used to re-send them when the stream has been idle). */
   subscribe(withProbe = this.options.probe): void {
-    const node = { id: this.options.nodeId, user_agent_name: 'quilkin' };
+    const node = { id: this.options.nodeId, userAgentName: 'quilkin' };
     if (withProbe) this.options.send(this.request(PROBE_TYPE_URL, { node }));
     for (const type of this.options.types) {
-      this.options.send(this.request(type, { node, initial_resource_versions: Object.fromEntries(this.options.state.of(type)) }));
+      this.options.send(this.request(type, { node, initialResourceVersions: Object.fromEntries(this.options.state.of(type)) }));
     }
   }
 
   handle(response: DeltaDiscoveryResponse): void {
-    if (response.type_url === PROBE_TYPE_URL) return this.options.onResponse?.(response, undefined);
+    if (response.typeUrl === PROBE_TYPE_URL) return this.options.onResponse?.(response, undefined);
     const { metrics } = this.options;
-    if (response.control_plane?.identifier && response.control_plane.identifier !== this.controlPlane) {
+    if (response.controlPlane?.identifier && response.controlPlane.identifier !== this.controlPlane) {
       if (this.controlPlane) metrics.activeControlPlanes.dec({ control_plane: this.controlPlane });
-      this.controlPlane = response.control_plane.identifier;
+      this.controlPlane = response.controlPlane.identifier;
       metrics.activeControlPlanes.inc({ control_plane: this.controlPlane });
     }
-    const labels = { control_plane: this.controlPlane, type: response.type_url };
+    const labels = { control_plane: this.controlPlane, type: response.typeUrl };
     metrics.deltaResponses.inc(labels);
-    const result: ApplyResult = !isResourceType(response.type_url) || !this.options.types.includes(response.type_url)
-      ? { ok: false, error: `resource type \`${response.type_url}\` was not subscribed to` }
-      : this.options.apply(response.type_url, response);
-    if (result.ok && isResourceType(response.type_url)) {
-      const versions = this.options.state.of(response.type_url);
-      for (const name of response.removed_resources) versions.delete(name);
+    const result: ApplyResult = !isResourceType(response.typeUrl) || !this.options.types.includes(response.typeUrl)
+      ? { ok: false, error: `resource type \`${response.typeUrl}\` was not subscribed to` }
+      : this.options.apply(response.typeUrl, response);
+    if (result.ok && isResourceType(response.typeUrl)) {
+      const versions = this.options.state.of(response.typeUrl);
+      for (const name of response.removedResources) versions.delete(name);
       for (const r of response.resources) versions.set(r.name, r.version);
-      metrics.setVersion('client', response.type_url, combinedVersion(versions));
+      metrics.setVersion('client', response.typeUrl, combinedVersion(versions));
       metrics.acks.inc(labels);
-      this.options.send(this.request(response.type_url, { response_nonce: response.nonce }));
+      this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce }));
     } else if (!result.ok) {
       metrics.nacks.inc(labels);
-      this.options.send(this.request(response.type_url, { response_nonce: response.nonce, error_detail: { code: INVALID_ARGUMENT, message: result.error } }));
+      this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce, errorDetail: { code: INVALID_ARGUMENT, message: result.error } }));
     }
     this.options.onResponse?.(response, result);
   }
@@ -86,7 +86,7 @@ export class DeltaSubscriber {
     this.controlPlane = '';
   }
 
-  private request(type: string, fields: Partial<DeltaDiscoveryRequest>): DeltaDiscoveryRequest {
-    return { type_url: type, resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: {}, response_nonce: '', ...fields };
+  private request(type: string, fields: DeltaDiscoveryRequestInit): DeltaDiscoveryRequestInit {
+    return { typeUrl: type, ...fields };
   }
 }

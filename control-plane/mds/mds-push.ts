@@ -4,8 +4,8 @@
 // server logic proxies get. Reconnects with the xDS backoff, cycling through the relays.
 import * as grpc from '@grpc/grpc-js';
 import type { ConfigStore } from '../../config/store';
-import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/loader';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
+import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/services';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { AGENT_TYPES } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
@@ -47,7 +47,7 @@ class MdsPushClient implements MdsPush {
   private up = false;
   private closed = false;
   private client: grpc.Client | undefined;
-  private stream: grpc.ClientDuplexStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest> | undefined;
+  private stream: grpc.ClientDuplexStream<DeltaDiscoveryResponseInit, DeltaDiscoveryRequest> | undefined;
   private removeListener: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -85,7 +85,7 @@ class MdsPushClient implements MdsPush {
   }
 
   private open(own: grpc.Client, url: string): void {
-    const call = openStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest>(own, xdsServices().mds, 'DeltaAggregatedResources');
+    const call = openStream<DeltaDiscoveryResponseInit, DeltaDiscoveryRequest>(own, xdsServices().mds, 'DeltaAggregatedResources');
     this.stream = call;
     const { store, id } = this.options;
     const publisher = new DeltaPublisher({ serverId: id, types: AGENT_TYPES, config: () => store.current, metrics: this.metrics, send: (r) => void call.write(r) });
@@ -105,7 +105,7 @@ class MdsPushClient implements MdsPush {
     call.on('end', () => this.lost(own, url, 'relay ended the stream'));
     this.metrics.connected.set({ peer: url, role: 'mds-client' }, 1);
     // The reversed stream starts with our identity; the relay subscribes after it.
-    call.write({ system_version_info: '', resources: [], type_url: '', removed_resources: [], nonce: '', control_plane: { identifier: id } });
+    call.write({ controlPlane: { identifier: id } });
   }
 
   private lost(own: grpc.Client, url: string, reason: string): void {

@@ -8,8 +8,8 @@ import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
 import { decodeDelta } from '../../proto/codec';
 import { DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
-import { GRPC_CHANNEL_OPTIONS, xdsServices } from '../../proto/loader';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
+import { GRPC_CHANNEL_OPTIONS, xdsServices } from '../../proto/services';
+import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
 import { AGENT_TYPES, shortType } from '../../proto/type-urls';
 import { xdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
@@ -42,7 +42,7 @@ export function peerIp(peer: string): string {
   return canonicalIp(bracket ? bracket[1] : bare.replace(/:\d+$/, ''));
 }
 
-type AgentCall = grpc.ServerDuplexStream<DeltaDiscoveryResponse, DeltaDiscoveryRequest>;
+type AgentCall = grpc.ServerDuplexStream<DeltaDiscoveryResponse, DeltaDiscoveryRequestInit>;
 
 function serveAgent(call: AgentCall, options: MdsServerOptions, onOpen: (delta: number) => void): void {
   const metrics = xdsMetrics(options.metrics);
@@ -66,7 +66,7 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, onOpen: (delta: 
   call.on('data', (response: DeltaDiscoveryResponse) => {
     if (subscriber) return subscriber.handle(response);
     if (agentId) return;
-    agentId = response.control_plane?.identifier ?? '';
+    agentId = response.controlPlane?.identifier ?? '';
     if (!agentId) return failStream(call as grpc.ServerDuplexStream<unknown, unknown>, new StreamError(3, 'control_plane.identifier is required in the first message'));
     subscriber = new DeltaSubscriber({
       nodeId: agentId,
@@ -74,15 +74,15 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, onOpen: (delta: 
       state: new SubscriptionState(),
       probe: false,
       metrics,
-      send: (request: DeltaDiscoveryRequest) => void call.write(request),
+      send: (request: DeltaDiscoveryRequestInit) => void call.write(request),
       apply: (type, resp) => {
-        const decoded = decodeDelta(type, resp.resources, resp.removed_resources, { validator: options.validator, currentDatacenters: options.store.current.datacenters ?? [], datacenterHost: ip });
+        const decoded = decodeDelta(type, resp.resources, resp.removedResources, { validator: options.validator, currentDatacenters: options.store.current.datacenters ?? [], datacenterHost: ip });
         if (decoded.ok) options.store.apply(decoded.patch, `mds:${agentId}`);
         return decoded;
       },
       onResponse: (resp, result) => {
         armIdle();
-        if (result && !result.ok) log.warn({ agent: agentId, type: shortType(resp.type_url), error: result.error }, 'rejected resources from agent (NACK)');
+        if (result && !result.ok) log.warn({ agent: agentId, type: shortType(resp.typeUrl), error: result.error }, 'rejected resources from agent (NACK)');
       },
     });
     metrics.connected.set({ peer: agentId, role: 'mds-server' }, 1);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config/model';
 import { type ResourceSet, resourcesOf } from '../../proto/codec';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit } from '../../proto/messages';
 import { PROBE_TYPE_URL } from '../../proto/messages';
 import { type ResourceType, shortType } from '../../proto/type-urls';
 import type { XdsMetrics } from '../../proto/xds-metrics';
@@ -47,7 +47,7 @@ export interface PublisherOptions {
   readonly serverId: string;
   readonly types: readonly ResourceType[];
   readonly config: () => Config;
-  readonly send: (response: DeltaDiscoveryResponse) => void;
+  readonly send: (response: DeltaDiscoveryResponseInit) => void;
   readonly metrics: XdsMetrics;
 }
 
@@ -72,7 +72,7 @@ export class DeltaPublisher {
       if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
       this.nodeId = request.node.id;
     }
-    const type = request.type_url;
+    const type = request.typeUrl;
     this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
     if (type === PROBE_TYPE_URL) {
       this.send(PROBE_TYPE_URL, [], []);
@@ -80,8 +80,8 @@ export class DeltaPublisher {
     }
     if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
     const state = this.stateOf(type as ResourceType);
-    if (request.response_nonce) {
-      const pending = state.pending.get(request.response_nonce);
+    if (request.responseNonce) {
+      const pending = state.pending.get(request.responseNonce);
       if (pending) return this.acknowledge(type as ResourceType, state, request, pending);
       // A nonce we never sent (an old server's, after a reconnect) is handled as a subscription.
     }
@@ -99,7 +99,7 @@ export class DeltaPublisher {
     if (changed.length === 0 && removed.length === 0) return;
     const nonce = this.send(
       type,
-      changed.map((r) => ({ name: r.name, version: r.version, resource: { type_url: type, value: r.value } })),
+      changed.map((r) => ({ name: r.name, version: r.version, resource: { typeUrl: type, value: r.value } })),
       removed,
     );
     const diff: Pending = { versions: new Map(changed.map((r) => [r.name, r.version])), removed };
@@ -116,19 +116,19 @@ export class DeltaPublisher {
   }
 
   private subscribe(state: TypeState, request: DeltaDiscoveryRequest): void {
-    const initial = Object.entries(request.initial_resource_versions ?? {});
+    const initial = Object.entries(request.initialResourceVersions);
     if (initial.length > 0) {
       state.acked = new Map(initial);
       state.sent = new Map(initial);
       state.pending.clear();
       state.subscribed.clear();
     }
-    for (const name of request.resource_names_subscribe ?? []) {
+    for (const name of request.resourceNamesSubscribe) {
       state.subscribed.add(name);
       state.acked.delete(name);
       state.sent.delete(name);
     }
-    for (const name of request.resource_names_unsubscribe ?? []) {
+    for (const name of request.resourceNamesUnsubscribe) {
       state.subscribed.delete(name);
       state.acked.delete(name);
       state.sent.delete(name);
@@ -141,10 +141,10 @@ export class DeltaPublisher {
    * resources in a loop.
    */
   private acknowledge(type: ResourceType, state: TypeState, request: DeltaDiscoveryRequest, pending: Pending): void {
-    state.pending.delete(request.response_nonce);
-    if (request.error_detail && (request.error_detail.code !== 0 || request.error_detail.message)) {
+    state.pending.delete(request.responseNonce);
+    if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
       this.options.metrics.nacks.inc({ control_plane: this.nodeId ?? '', type });
-      log.warn({ node: this.nodeId, type: shortType(type), nonce: request.response_nonce, error: request.error_detail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
+      log.warn({ node: this.nodeId, type: shortType(type), nonce: request.responseNonce, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
       // The client kept its state: what it will hold is the acknowledged state plus what is still in flight.
       state.sent = new Map(state.acked);
       for (const diff of state.pending.values()) applyDiff(state.sent, diff);
@@ -158,9 +158,9 @@ export class DeltaPublisher {
     return new Map([...all].filter(([name]) => state.subscribed.has(name)));
   }
 
-  private send(type: string, resources: DeltaDiscoveryResponse['resources'], removed: string[]): string {
+  private send(type: string, resources: NonNullable<DeltaDiscoveryResponseInit['resources']>, removed: string[]): string {
     const nonce = randomUUID();
-    this.options.send({ system_version_info: '', type_url: type, resources, removed_resources: removed, nonce, control_plane: { identifier: this.options.serverId } });
+    this.options.send({ typeUrl: type, resources, removedResources: removed, nonce, controlPlane: { identifier: this.options.serverId } });
     return nonce;
   }
 }

@@ -4,8 +4,8 @@
 // (debounced) config change.
 import * as grpc from '@grpc/grpc-js';
 import type { ConfigStore } from '../../config/store';
-import { GRPC_CHANNEL_OPTIONS, xdsServices } from '../../proto/loader';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse } from '../../proto/messages';
+import { GRPC_CHANNEL_OPTIONS, xdsServices } from '../../proto/services';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit, DiscoveryRequest, DiscoveryResponseInit } from '../../proto/messages';
 import type { ResourceType } from '../../proto/type-urls';
 import { xdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
@@ -81,9 +81,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   const common = { serverId: options.serverId, types: options.types, config: () => options.store.current, metrics };
   const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
   server.addService(xdsServices().ads.service, {
-    DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+    DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponseInit>) =>
       serve(call, broadcaster, new DeltaPublisher({ ...common, send: (r) => void call.write(r) }), 'delta'),
-    StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) =>
+    StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponseInit>) =>
       serve(call, broadcaster, new SotwPublisher({ ...common, send: (r) => void call.write(r) }), 'sotw'),
   });
   const host = options.host ?? '::';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config/model';
 import { combinedVersion, resourcesOf } from '../../proto/codec';
-import type { DiscoveryRequest, DiscoveryResponse } from '../../proto/messages';
+import type { DiscoveryRequest, DiscoveryResponseInit } from '../../proto/messages';
 import { type ResourceType, shortType } from '../../proto/type-urls';
 import type { XdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
@@ -24,7 +24,7 @@ export interface SotwOptions {
   readonly serverId: string;
   readonly types: readonly ResourceType[];
   readonly config: () => Config;
-  readonly send: (response: DiscoveryResponse) => void;
+  readonly send: (response: DiscoveryResponseInit) => void;
   readonly metrics: XdsMetrics;
 }
 
@@ -39,26 +39,26 @@ export class SotwPublisher {
       if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
       this.nodeId = request.node.id;
     }
-    const type = request.type_url;
+    const type = request.typeUrl;
     this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
     if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
     let state = this.states.get(type as ResourceType);
-    if (state && request.response_nonce) {
+    if (state && request.responseNonce) {
       // Only the answer to our latest response counts; older nonces are stale by definition.
-      if (request.response_nonce !== state.lastNonce) return;
-      if (request.error_detail && (request.error_detail.code !== 0 || request.error_detail.message)) {
+      if (request.responseNonce !== state.lastNonce) return;
+      if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
         this.options.metrics.nacks.inc({ control_plane: this.nodeId, type });
-        log.warn({ node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.version_info, error: request.error_detail.message }, 'client rejected resources (NACK); it stays on its last accepted version');
-        state.acceptedVersion = request.version_info;
-        state.names = [...request.resource_names];
+        log.warn({ node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.versionInfo, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last accepted version');
+        state.acceptedVersion = request.versionInfo;
+        state.names = [...request.resourceNames];
         return;
       }
-      state.acceptedVersion = request.version_info;
-      const sameNames = request.resource_names.join('\u0000') === state.names.join('\u0000');
-      state.names = [...request.resource_names];
+      state.acceptedVersion = request.versionInfo;
+      const sameNames = request.resourceNames.join('\u0000') === state.names.join('\u0000');
+      state.names = [...request.resourceNames];
       if (sameNames) return;
     } else {
-      state = { names: [...request.resource_names], lastNonce: '', lastSentVersion: '', acceptedVersion: request.version_info };
+      state = { names: [...request.resourceNames], lastNonce: '', lastSentVersion: '', acceptedVersion: request.versionInfo };
       this.states.set(type as ResourceType, state);
     }
     this.push(type as ResourceType, true);
@@ -76,11 +76,11 @@ export class SotwPublisher {
     state.lastNonce = randomUUID();
     state.lastSentVersion = version;
     this.options.send({
-      version_info: version,
-      type_url: type,
-      resources: resources.map((r) => ({ type_url: type, value: r.value })),
+      versionInfo: version,
+      typeUrl: type,
+      resources: resources.map((r) => ({ typeUrl: type, value: r.value })),
       nonce: state.lastNonce,
-      control_plane: { identifier: this.options.serverId },
+      controlPlane: { identifier: this.options.serverId },
     });
   }
 

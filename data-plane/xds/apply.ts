@@ -9,7 +9,7 @@ import type { ApplyResult } from '../../proto/delta-subscriber';
 import type { ResourceType } from '../../proto/type-urls';
 
 export function applyDeltaResponse(store: ConfigStore, validator: FilterConfigValidator, source: string, type: ResourceType, response: DeltaDiscoveryResponse): ApplyResult {
-  const decoded = decodeDelta(type, response.resources, response.removed_resources, {
+  const decoded = decodeDelta(type, response.resources, response.removedResources, {
     validator,
     currentDatacenters: store.current.datacenters ?? [],
   });

@@ -7,8 +7,8 @@ import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
 import { combinedVersion } from '../../proto/codec';
 import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
-import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/loader';
-import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../proto/messages';
+import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/services';
+import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { isResourceType, PROXY_TYPES, shortType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
@@ -39,7 +39,7 @@ export interface XdsClient {
 /** One attempt: the channel, then (once connected) its stream and protocol state. */
 interface Connection {
   readonly client: grpc.Client;
-  stream?: grpc.ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
+  stream?: grpc.ClientDuplexStream<DeltaDiscoveryRequestInit, DeltaDiscoveryResponse>;
   subscriber?: DeltaSubscriber;
 }
 
@@ -103,7 +103,7 @@ class DeltaXdsClient implements XdsClient {
   }
 
   private openDelta(conn: Connection, url: string): void {
-    const stream = openStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(conn.client, xdsServices().ads, 'DeltaAggregatedResources');
+    const stream = openStream<DeltaDiscoveryRequestInit, DeltaDiscoveryResponse>(conn.client, xdsServices().ads, 'DeltaAggregatedResources');
     const source = `xds:${url}`;
     const subscriber = new DeltaSubscriber({
       nodeId: this.options.nodeId,
@@ -130,11 +130,11 @@ class DeltaXdsClient implements XdsClient {
     this.gotResponse = true;
     this.backoff.reset();
     this.armIdle();
-    const type = shortType(response.type_url);
+    const type = shortType(response.typeUrl);
     if (!result) log.debug({ server: url }, 'xDS server answered the probe');
     else if (result.ok) {
-      const version = isResourceType(response.type_url) ? combinedVersion(this.state.of(response.type_url)) : '';
-      log.info({ server: url, type, version, resources: response.resources.length, removed: response.removed_resources.length }, 'applied xDS update');
+      const version = isResourceType(response.typeUrl) ? combinedVersion(this.state.of(response.typeUrl)) : '';
+      log.info({ server: url, type, version, resources: response.resources.length, removed: response.removedResources.length }, 'applied xDS update');
     }
     else log.warn({ server: url, type, error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
   }

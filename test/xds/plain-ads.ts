@@ -1,46 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
-// A bare ADS peer for protocol tests, built straight from envoy's protos with proto-loader and
-// grpc-js, sharing none of our client or server code, so the tests check the wire behaviour.
+// A bare ADS peer for protocol tests: grpc-js over envoy's generated discovery service (the
+// codec the product uses too), sharing none of our client or server logic, so the tests check
+// the behaviour on the wire.
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import * as path from 'node:path';
-
-export interface Msg {
-  [key: string]: unknown;
-}
+import { AggregatedDiscoveryService } from '../../proto/gen/envoy/service/discovery/v3/ads_pb';
+import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse, DiscoveryRequestInit, DiscoveryResponse } from '../../proto/messages';
+import { grpcServiceDefinition } from '../../proto/services';
 
 type Ctor = (new (address: string, creds: grpc.ChannelCredentials) => grpc.Client) & { service: grpc.ServiceDefinition };
 
 let adsCtor: Ctor | undefined;
 
 export function adsService(): Ctor {
-  if (adsCtor) return adsCtor;
-  const deps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-  const definition = protoLoader.loadSync('envoy/service/discovery/v3/ads.proto', {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: ['envoy-api', 'googleapis', 'protoc-gen-validate', 'xds'].map((d) => path.join(deps, d)),
-  });
-  const root = grpc.loadPackageDefinition(definition) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: Ctor } } } } };
-  adsCtor = root.envoy.service.discovery.v3.AggregatedDiscoveryService;
+  adsCtor ??= grpc.makeGenericClientConstructor(grpcServiceDefinition(AggregatedDiscoveryService), 'AggregatedDiscoveryService') as unknown as Ctor;
   return adsCtor;
 }
 
 /** One bidi stream with a queue of what arrived, so tests can await the next message. */
-export class PlainStream {
-  readonly received: Msg[] = [];
+export class PlainStream<Req, Res> {
+  readonly received: Res[] = [];
   error: grpc.ServiceError | undefined;
   ended = false;
   private waiters: Array<() => void> = [];
 
   constructor(
     readonly client: grpc.Client,
-    readonly call: grpc.ClientDuplexStream<Msg, Msg>,
+    readonly call: grpc.ClientDuplexStream<Req, Res>,
   ) {
-    call.on('data', (m: Msg) => {
+    call.on('data', (m: Res) => {
       this.received.push(m);
       this.wake();
     });
@@ -54,12 +41,12 @@ export class PlainStream {
     });
   }
 
-  send(message: Msg): void {
+  send(message: Req): void {
     this.call.write(message);
   }
 
   /** The next message not yet taken, or throws after `timeoutMs`. */
-  async next(timeoutMs = 3000): Promise<Msg> {
+  async next(timeoutMs = 3000): Promise<Res> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length === 0) {
       if (this.error) throw new Error(`stream failed: ${this.error.code} ${this.error.details}`);
@@ -73,7 +60,7 @@ export class PlainStream {
         });
       });
     }
-    return this.received.shift() as Msg;
+    return this.received.shift() as Res;
   }
 
   /** Resolves true if nothing arrives within `ms`. */
@@ -101,9 +88,20 @@ export class PlainStream {
   }
 }
 
-export function openPlain(port: number, method: 'DeltaAggregatedResources' | 'StreamAggregatedResources'): PlainStream {
+export type DeltaStream = PlainStream<DeltaDiscoveryRequestInit, DeltaDiscoveryResponse>;
+export type SotwStream = PlainStream<DiscoveryRequestInit, DiscoveryResponse>;
+
+function open<Req, Res>(port: number, method: string): PlainStream<Req, Res> {
   const Ads = adsService();
   const client = new Ads(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const def = Ads.service[method] as grpc.MethodDefinition<Msg, Msg>;
+  const def = Ads.service[method] as grpc.MethodDefinition<Req, Res>;
   return new PlainStream(client, client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize));
+}
+
+export function openDelta(port: number): DeltaStream {
+  return open(port, 'DeltaAggregatedResources');
+}
+
+export function openSotw(port: number): SotwStream {
+  return open(port, 'StreamAggregatedResources');
 }

@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 // The proxy's xDS client against a scripted envoy-proto server: subscribe order, ACK, NACK with
 // the reason, malformed resources, keeping the last good config, reconnect and failover.
+import { create } from '@bufbuild/protobuf';
 import { expect } from 'chai';
 import { parseConfigText } from '../../config/parse';
 import { ConfigStore } from '../../config/store';
 import { filterRegistry } from '../../data-plane/filters';
 import { startXdsClient, type XdsClient } from '../../data-plane/xds/client';
 import { resourcesOf } from '../../proto/codec';
+import { ResourceSchema } from '../../proto/gen/envoy/service/discovery/v3/discovery_pb';
+import type { DeltaDiscoveryRequest, XdsResource } from '../../proto/messages';
 import { CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE } from '../../proto/type-urls';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { eventually } from '../support/net';
 import { FakeAdsServer } from './fake-ads-server';
-import type { Msg } from './plain-ads';
 
-function clusterResources(yaml: string): Msg[] {
+function clusterResources(yaml: string): XdsResource[] {
   const r = parseConfigText(yaml, filterRegistry());
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) => ({ name: e.name, version: e.version, resource: { type_url: CLUSTER_TYPE, value: e.value } }));
+  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) => create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: CLUSTER_TYPE, value: e.value } }));
 }
 
 const ONE = 'clusters: [{ endpoints: [{ address: 127.0.0.1:7001 }] }]';
@@ -52,13 +54,13 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
   it('probes, subscribes Cluster, Datacenter, FilterChain in order, applies and ACKs', async () => {
     const server = await fake();
     const c = start([`http://127.0.0.1:${server.port}`]);
-    await server.waitFor((m) => m.type_url === FILTER_CHAIN_TYPE);
-    expect(server.requests.slice(0, 4).map((m) => m.type_url)).to.deep.equal(['ignore-me', CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE]);
-    expect((server.requests[0].node as { id: string }).id).to.equal('proxy-under-test');
+    await server.waitFor((m) => m.typeUrl === FILTER_CHAIN_TYPE);
+    expect(server.requests.slice(0, 4).map((m) => m.typeUrl)).to.deep.equal(['ignore-me', CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE]);
+    expect(server.requests[0].node?.id).to.equal('proxy-under-test');
     expect(c.ready()).to.equal(true); // the probe's answer is a response on this stream
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'n1', resources: clusterResources(ONE) });
-    const ack = await server.waitFor((m) => m.response_nonce === 'n1', 5000, 'ACK of n1');
-    expect(ack.error_detail).to.equal(null);
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'n1', resources: clusterResources(ONE) });
+    const ack = await server.waitFor((m) => m.responseNonce === 'n1', 5000, 'ACK of n1');
+    expect(ack.errorDetail).to.equal(undefined);
     expect(store.current.clusters[0].endpoints.map((e) => e.address.key)).to.deep.equal(['127.0.0.1:7001']);
     expect(await metrics.render()).to.match(/quilkin_xds_acks\{control_plane="fake-cp",type="[^"]*Cluster"\} 1/);
   });
@@ -66,25 +68,25 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
   it('NACKs malformed resources, unknown filters, mismatched and unknown types with the reason, keeping the last good config', async () => {
     const server = await fake();
     start([`http://127.0.0.1:${server.port}`]);
-    await server.waitFor((m) => m.type_url === CLUSTER_TYPE);
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'good', resources: clusterResources(ONE) });
-    await server.waitFor((m) => m.response_nonce === 'good');
+    await server.waitFor((m) => m.typeUrl === CLUSTER_TYPE);
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'good', resources: clusterResources(ONE) });
+    await server.waitFor((m) => m.responseNonce === 'good');
 
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'garbage', resources: [{ name: '', version: '9', resource: { type_url: CLUSTER_TYPE, value: Buffer.from([0x12, 0xff, 0xff, 0x01]) } }] });
-    const nack = await server.waitFor((m) => m.response_nonce === 'garbage');
-    expect((nack.error_detail as { code: number; message: string }).code).to.equal(3);
-    expect((nack.error_detail as { message: string }).message).to.contain('malformed Cluster message');
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'garbage', resources: [{ name: '', version: '9', resource: { typeUrl: CLUSTER_TYPE, value: Buffer.from([0x12, 0xff, 0xff, 0x01]) } }] });
+    const nack = await server.waitFor((m) => m.responseNonce === 'garbage');
+    expect(nack.errorDetail?.code).to.equal(3);
+    expect(nack.errorDetail?.message).to.contain('malformed Cluster message');
 
     const badTokens = clusterResources("clusters: [{ endpoints: [{ address: '127.0.0.1:7009' }] }]");
-    server.send({ type_url: FILTER_CHAIN_TYPE, nonce: 'badchain', resources: [{ name: 'filter_chain', version: '1', resource: { type_url: FILTER_CHAIN_TYPE, value: Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x6e, 0x6f, 0x70]) } }] });
-    const chainNack = await server.waitFor((m) => m.response_nonce === 'badchain');
-    expect((chainNack.error_detail as { message: string }).message).to.contain('`nop` not found');
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'wrong-any', resources: badTokens.map((r) => ({ ...r, resource: { type_url: DATACENTER_TYPE, value: (r.resource as { value: Buffer }).value } })) });
-    expect(((await server.waitFor((m) => m.response_nonce === 'wrong-any')).error_detail as { message: string }).message).to.contain('does not match');
+    server.send({ typeUrl: FILTER_CHAIN_TYPE, nonce: 'badchain', resources: [{ name: 'filter_chain', version: '1', resource: { typeUrl: FILTER_CHAIN_TYPE, value: Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x6e, 0x6f, 0x70]) } }] });
+    const chainNack = await server.waitFor((m) => m.responseNonce === 'badchain');
+    expect(chainNack.errorDetail?.message).to.contain('`nop` not found');
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'wrong-any', resources: badTokens.map((r) => ({ name: r.name, version: r.version, resource: { typeUrl: DATACENTER_TYPE, value: r.resource?.value } })) });
+    expect((await server.waitFor((m) => m.responseNonce === 'wrong-any')).errorDetail?.message).to.contain('does not match');
 
     const unknownType = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-    server.send({ type_url: unknownType, nonce: 'unknown-type', resources: [] });
-    expect(((await server.waitFor((m) => m.response_nonce === 'unknown-type')).error_detail as { message: string }).message).to.contain('was not subscribed to');
+    server.send({ typeUrl: unknownType, nonce: 'unknown-type', resources: [] });
+    expect((await server.waitFor((m) => m.responseNonce === 'unknown-type')).errorDetail?.message).to.contain('was not subscribed to');
 
     expect(store.current.clusters[0].endpoints.map((e) => e.address.key)).to.deep.equal(['127.0.0.1:7001']);
     expect(await metrics.render()).to.match(/quilkin_xds_nacks\{control_plane="fake-cp",type="[^"]*Cluster"\} 2/);
@@ -95,17 +97,17 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     const server = await fake();
     const port = server.port;
     const c = start([`http://127.0.0.1:${port}`]);
-    await server.waitFor((m) => m.type_url === CLUSTER_TYPE);
+    await server.waitFor((m) => m.typeUrl === CLUSTER_TYPE);
     const sent = clusterResources(TWO);
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'a', resources: sent });
-    await server.waitFor((m) => m.response_nonce === 'a');
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'a', resources: sent });
+    await server.waitFor((m) => m.responseNonce === 'a');
     await server.stop();
     await eventually(() => !c.ready(), 5000, 'client to notice the loss');
     expect(store.current.clusters[0].endpoints).to.have.length(2);
 
     const again = await fake(port);
-    const resub = await again.waitFor((m) => m.type_url === CLUSTER_TYPE && !m.response_nonce, 10000, 'resubscription');
-    expect(resub.initial_resource_versions).to.deep.equal({ '': (sent[0] as { version: string }).version });
+    const resub = await again.waitFor((m) => m.typeUrl === CLUSTER_TYPE && !m.responseNonce, 10000, 'resubscription');
+    expect(resub.initialResourceVersions).to.deep.equal({ '': sent[0].version });
     await eventually(() => c.ready(), 5000, 'ready again');
   });
 
@@ -116,21 +118,21 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     await dead.stop();
     const live = await fake();
     const c = start([`http://127.0.0.1:${deadPort}`, `http://127.0.0.1:${live.port}`]);
-    await live.waitFor((m) => m.type_url === CLUSTER_TYPE, 10000, 'subscription on the second server');
+    await live.waitFor((m) => m.typeUrl === CLUSTER_TYPE, 10000, 'subscription on the second server');
     await eventually(() => c.ready(), 5000, 'ready');
   });
 
   it('re-sends its subscriptions, with the versions it holds, after the idle interval', async () => {
     const server = await fake();
     start([`http://127.0.0.1:${server.port}`], 1);
-    await server.waitFor((m) => m.type_url === CLUSTER_TYPE);
+    await server.waitFor((m) => m.typeUrl === CLUSTER_TYPE);
     const sent = clusterResources(ONE);
-    server.send({ type_url: CLUSTER_TYPE, nonce: 'held', resources: sent });
-    await server.waitFor((m) => m.response_nonce === 'held');
-    const subscriptions = (): Msg[] => server.requests.filter((m) => m.type_url === CLUSTER_TYPE && !m.response_nonce);
+    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'held', resources: sent });
+    await server.waitFor((m) => m.responseNonce === 'held');
+    const subscriptions = (): DeltaDiscoveryRequest[] => server.requests.filter((m) => m.typeUrl === CLUSTER_TYPE && !m.responseNonce);
     await eventually(() => subscriptions().length >= 2, 4000, 'a second Cluster subscription');
-    expect(subscriptions()[1].initial_resource_versions).to.deep.equal({ '': (sent[0] as { version: string }).version });
-    expect(server.requests.filter((m) => m.type_url === 'ignore-me')).to.have.length(1);
+    expect(subscriptions()[1].initialResourceVersions).to.deep.equal({ '': sent[0].version });
+    expect(server.requests.filter((m) => m.typeUrl === 'ignore-me')).to.have.length(1);
   });
 
   it('rejects management server URLs without a scheme', () => {
