@@ -15,6 +15,9 @@ import { sample } from '../support/metrics-text';
 const NOFILE = 3000; // sessions are then capped near 3000 - 1024 - Node's own descriptors
 const SPRAY_RATE = 5000;
 const SPRAY_SECONDS = 5;
+// The endpoint and clients live in this test's event loop, which also takes the forwarded spray:
+// big receive buffers so a pause of the loop is not a kernel drop charged to the proxy.
+const RECV_BUFFER = 4 << 20;
 
 function spray(port: number, from: string): Promise<{ sent: number; errors: number }> {
   const script = path.join(repoRoot(), 'dist', 'test', 'support', 'udp-spray.js');
@@ -34,6 +37,7 @@ function spray(port: number, from: string): Promise<{ sent: number; errors: numb
 /** A client sending numbered datagrams every 10 ms and counting the echoes. */
 async function pacedClient(from: string, port: number) {
   const peer = await udpServer(() => undefined, from);
+  peer.socket.setRecvBufferSize(RECV_BUFFER);
   let sent = 0;
   const timer = setInterval(() => {
     peer.socket.send(Buffer.from(`legit ${sent++}`), port, '127.0.0.1');
@@ -90,6 +94,8 @@ describe('socket backend: a host spraying source ports (own process, RLIMIT_NOFI
 
   async function start(reply: (d: Buffer) => Buffer | undefined, extra: string[] = []): Promise<number> {
     endpoint = await udpServer(reply);
+    endpoint.socket.setRecvBufferSize(RECV_BUFFER);
+    endpoint.socket.setSendBufferSize(RECV_BUFFER);
     const port = await freePort();
     proxy = await startQuilkin(
       ['proxy', '--backend', 'socket', '-w', '2', '-p', String(port), '-q', String(await freePort()), '--to', `127.0.0.1:${endpoint.port}`, '--session-timeout-secs', '3', '--unreplied-session-timeout-secs', '2', ...extra],
