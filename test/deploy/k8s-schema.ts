@@ -4,6 +4,7 @@
 // and required fields, and @kubernetes/client-node's generated models for unknown field names
 // (the OpenAPI schemas allow extra fields, which is how typos slip through).
 import * as k8s from '@kubernetes/client-node';
+import * as path from 'node:path';
 
 type Json = { [key: string]: unknown };
 
@@ -16,9 +17,12 @@ interface AttributeType {
   readonly type: string;
 }
 
-/** `apps/v1` -> the kubernetes-models module path for that group version. */
+/** `apps/v1` -> the kubernetes-models module for that group version. kubernetes-models 5 is ESM
+ *  with import-only exports, so its files are required by path (require(esm), Node >= 22.12). */
 function modelsModule(apiVersion: string): Record<string, ModelClass> {
-  return require(`kubernetes-models/${apiVersion}`) as Record<string, ModelClass>;
+  if (!/^([a-z0-9-]+(\.[a-z0-9-]+)*\/)?v[0-9a-z]+$/.test(apiVersion)) throw new Error(`not an apiVersion: ${apiVersion}`);
+  const root = path.dirname(require.resolve('kubernetes-models/package.json'));
+  return require(path.join(root, apiVersion, 'index.js')) as Record<string, ModelClass>;
 }
 
 /** Type and required-field errors from the OpenAPI-derived schema, or [] if the object is valid. */

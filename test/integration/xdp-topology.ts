@@ -71,11 +71,18 @@ export interface Proxy {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProxy(star: Star, config: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Proxy {
+export interface ProxyOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** What runs the CLI (default: this node and dist/cli/main.js of the checkout). */
+  command?: readonly string[];
+}
+
+export function startProxy(star: Star, config: string, options: ProxyOptions = {}): Proxy {
   const dev = star.host('prx').dev;
   const child = star.spawn(
     'prx',
-    [process.execPath, cli(), '--admin-address', `0.0.0.0:${ADMIN_PORT}`, '--log-format', 'json', '-c', config, 'proxy', 'xdp', '--xdp.interface', dev, '-p', String(LISTEN_PORT), '-q', String(QCMP_PORT), ...(options.args ?? [])],
+    [...(options.command ?? [process.execPath, cli()]), '--admin-address', `0.0.0.0:${ADMIN_PORT}`, '--log-format', 'json', '-c', config, 'proxy', 'xdp', '--xdp.interface', dev, '-p', String(LISTEN_PORT), '-q', String(QCMP_PORT), ...(options.args ?? [])],
     options.env,
   );
   let out = '';
@@ -110,7 +117,7 @@ export function startProxy(star: Star, config: string, options: { args?: string[
 /** GET on the admin server from the client namespace (TCP through the proxy's XDP interface). */
 /** Starts `proxy xdp` and waits until it is ready. A fallback to another backend is an error
  *  carrying the proxy's output (and the fallen-back proxy is stopped). */
-export async function startXdpProxy(star: Star, config: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Proxy> {
+export async function startXdpProxy(star: Star, config: string, options: ProxyOptions = {}): Promise<Proxy> {
   const proxy = startProxy(star, config, options);
   await proxy.waitFor('Quilkin is ready');
   if (!proxy.output().includes('"xdp backend started"')) {

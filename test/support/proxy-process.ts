@@ -21,14 +21,24 @@ export function cliPath(): string {
   return path.join(repoRoot(), 'dist', 'cli', 'main.js');
 }
 
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  waitReady?: boolean;
+  /** Runs the process under another command, e.g. `prlimit --nofile=N:N`. */
+  prefix?: string[];
+  /** What runs the CLI (default: this node and dist/cli/main.js of the checkout), and where. */
+  command?: readonly string[];
+  cwd?: string;
+}
+
 /** Starts `node dist/cli/main.js --admin-address 127.0.0.1:<free> --log-format json <args>`. */
-/** `prefix` runs the process under another command, e.g. `prlimit --nofile=N:N`. */
-export async function startQuilkin(args: string[], options: { env?: NodeJS.ProcessEnv; waitReady?: boolean; prefix?: string[] } = {}): Promise<QuilkinProcess> {
+export async function startQuilkin(args: string[], options: StartOptions = {}): Promise<QuilkinProcess> {
   const adminPort = await freePort();
-  const argv = [process.execPath, cliPath(), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', ...args];
+  const argv = [...(options.command ?? [process.execPath, cliPath()]), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', ...args];
   const command = [...(options.prefix ?? []), ...argv];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

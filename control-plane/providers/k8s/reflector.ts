@@ -49,10 +49,22 @@ function httpStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** First lines of the error and its causes: client-node 2's fetch (undici) reports a refused or reset
+ *  connection as "fetch failed" and keeps the reason (ECONNREFUSED, ...) in `cause`. */
+function messageChain(err: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    const line = (current instanceof Error ? current.message : String(current)).split('\n')[0];
+    if (!lines.includes(line)) lines.push(line);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.join(': ');
+}
+
 function describe(err: unknown): string {
   const status = httpStatus(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return status !== undefined ? `HTTP ${status}: ${message.split('\n')[0]}` : message.split('\n')[0];
+  return status !== undefined ? `HTTP ${status}: ${messageChain(err)}` : messageChain(err);
 }
 
 export class Reflector {
