@@ -20,8 +20,10 @@ export interface ConfigPatch {
   readonly qcmpPort?: number;
 }
 
-export interface ConfigChange {
+export interface ConfigChange<C = undefined> {
   readonly config: Config;
+  /** What the store's compile step made of `config` (undefined for a store without one). */
+  readonly compiled: C;
   readonly previous: Config;
   readonly generation: number;
   /** Who made the change: `file:/path`, `cli`, `xds:<server>`, `provider:k8s` ... */
@@ -31,30 +33,67 @@ export interface ConfigChange {
   readonly datacentersChanged: boolean;
 }
 
+/** Turns a config into what runs; throws (a CompileError) when it cannot run, and nothing is committed. */
+export type CompileStep<C> = (config: Config) => C;
+
+export interface StoreOptions<C> {
+  readonly compile: CompileStep<C>;
+  /** What `initial` compiled to (the caller compiled and started it before the store existed). */
+  readonly initialCompiled: C;
+}
+
 /**
- * Holds the current config. Patches are already validated (every source validates with the same
- * model), so applying one cannot fail; listeners see each change once, in order.
+ * Holds the current config and, with a compile step, what it compiled to. Patches are already
+ * validated (every source validates with the same model); the compile step runs before a change
+ * is committed, so a config that validates but cannot run is refused (the caller rejects the file
+ * or NACKs) and the store, `/config` and the data path all keep the previous one. Listeners see
+ * each change once, in order.
  */
-export class ConfigStore {
+export class ConfigStore<C = undefined> {
   private config: Config;
+  private compiledConfig: C;
   private generationCounter = 0;
   private readonly events = new EventEmitter();
+  private readonly compileStep: CompileStep<C> | undefined;
 
-  constructor(initial: Config = emptyConfig()) {
+  constructor(initial: Config = emptyConfig(), opts?: StoreOptions<C>) {
     this.config = initial;
+    this.compileStep = opts?.compile;
+    this.compiledConfig = opts?.initialCompiled as C;
   }
 
   get current(): Config {
     return this.config;
   }
 
+  /** What the current config compiled to. */
+  get compiled(): C {
+    return this.compiledConfig;
+  }
+
   get generation(): number {
     return this.generationCounter;
   }
 
-  onChange(listener: (change: ConfigChange) => void): () => void {
+  onChange(listener: (change: ConfigChange<C>) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
+  }
+
+  /** Every new compile result, from a change or from `recompile`: what the data path must run now. */
+  onCompiled(listener: (compiled: C, source: string) => void): () => void {
+    this.events.on('compiled', listener);
+    return () => this.events.off('compiled', listener);
+  }
+
+  /**
+   * Compiles the current config again (its inputs outside the config changed: a DNS answer) and
+   * makes that the current compile result. Throws as `apply` does, keeping the previous result.
+   */
+  recompile(source: string): void {
+    if (!this.compileStep) return;
+    this.compiledConfig = this.compileStep(this.config);
+    this.events.emit('compiled', this.compiledConfig, source);
   }
 
   /** Every accepted patch, also one that changed nothing (readiness needs to see arrivals). */
@@ -63,8 +102,8 @@ export class ConfigStore {
     return () => this.events.off('patch', listener);
   }
 
-  apply(patch: ConfigPatch, source: string): ConfigChange | undefined {
-    this.events.emit('patch', patch, source);
+  /** Throws what the compile step threw when the new config cannot run; nothing changes then. */
+  apply(patch: ConfigPatch, source: string): ConfigChange<C> | undefined {
     const previous = this.config;
     const next: Config = {
       ...previous,
@@ -79,9 +118,16 @@ export class ConfigStore {
     const clustersChanged = !sameClusters(previous.clusters, next.clusters);
     const datacentersChanged = patch.datacenters !== undefined && !sameJson(previous.datacenters ?? [], next.datacenters ?? []);
     const otherChanged = next.id !== previous.id || next.icaoCode !== previous.icaoCode || next.qcmpPort !== previous.qcmpPort;
-    if (!filtersChanged && !clustersChanged && !datacentersChanged && !otherChanged) return undefined;
+    if (!filtersChanged && !clustersChanged && !datacentersChanged && !otherChanged) {
+      this.events.emit('patch', patch, source);
+      return undefined;
+    }
+    const compiled = this.compileStep ? this.compileStep(next) : (undefined as C);
     this.config = next;
-    const change: ConfigChange = { config: next, previous, generation: ++this.generationCounter, source, filtersChanged, clustersChanged, datacentersChanged };
+    this.compiledConfig = compiled;
+    this.events.emit('patch', patch, source);
+    const change: ConfigChange<C> = { config: next, compiled, previous, generation: ++this.generationCounter, source, filtersChanged, clustersChanged, datacentersChanged };
+    if (this.compileStep) this.events.emit('compiled', compiled, source);
     this.events.emit('change', change);
     return change;
   }

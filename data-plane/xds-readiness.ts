@@ -11,7 +11,7 @@ export class XdsResourceArrival {
   private clusters = false;
   private filterChain = false;
 
-  constructor(store: ConfigStore) {
+  constructor(store: ConfigStore<unknown>) {
     store.onPatch((patch, source) => {
       if (!source.startsWith(XDS_SOURCE_PREFIX)) return;
       if (patch.filters !== undefined) this.filterChain = true;
@@ -26,7 +26,7 @@ export class XdsResourceArrival {
 }
 
 /** The proxy's /ready under --management-server: the stream is up and both resource kinds arrived. */
-export function xdsReadiness(store: ConfigStore, streamReady: () => boolean): () => boolean {
+export function xdsReadiness(store: ConfigStore<unknown>, streamReady: () => boolean): () => boolean {
   const arrival = new XdsResourceArrival(store);
   return () => streamReady() && arrival.complete;
 }

@@ -6,8 +6,6 @@ import type { EndpointConfig } from '../../config/model';
 import { endpointCount } from '../../config/model';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { startProxy, tryItCommand } from '../../data-plane/proxy';
-import { xdsReadiness } from '../../data-plane/xds-readiness';
-import { startXdsClient } from '../../data-plane/xds/client';
 import { applyToTokens, parseToAddresses, StaticEndpointError, withStaticEndpoints } from '../../data-plane/static-endpoints';
 import { logger } from '../../runtime/logger';
 import { QuilkinMetrics } from '../../runtime/metrics';
@@ -71,6 +69,9 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
       adminAddress: globals.admin ? globals.adminAddress : undefined,
       configPath: loaded.path,
       staticEndpoints: fromCli.endpoints,
+      ...(opts.managementServer?.length
+        ? { xds: { servers: opts.managementServer, nodeId: opts.id ?? config.id ?? os.hostname(), idleRequestIntervalSecs: opts.idleRequestIntervalSecs } }
+        : {}),
     },
     config,
     registry,
@@ -79,25 +80,6 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
     if (err.code === 'EADDRINUSE') throw new CliError(`cannot bind: ${err.message}`);
     throw new CliError((err as Error).message);
   });
-  if (opts.managementServer?.length) {
-    const nodeId = opts.id ?? config.id ?? os.hostname();
-    const xds = startXdsClient({
-      servers: opts.managementServer,
-      nodeId,
-      store: proxy.store,
-      validator: registry,
-      metrics,
-      idleRequestIntervalSecs: opts.idleRequestIntervalSecs,
-    });
-    // With a management server: the stream is up and Clusters and the FilterChain have arrived.
-    proxy.readiness = xdsReadiness(proxy.store, () => xds.ready());
-    const stopProxy = proxy.stop;
-    proxy.stop = async () => {
-      await xds.close();
-      await stopProxy();
-    };
-    log.info({ servers: opts.managementServer, nodeId }, 'subscribing to xDS');
-  }
   onShutdown(() => proxy.stop());
   const describe = proxy.backend.describe();
   log.info(

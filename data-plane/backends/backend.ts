@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the proxy needs from a data path backend (js: node dgram; socket: native mmsg workers; xdp: AF_XDP).
-import type { Config } from '../../config/model';
 import type { QuilkinMetrics } from '../../runtime/metrics';
+import type { Compiled } from '../compiler/compile';
 import type { FilterRegistry } from '../filters/registry';
 
 export type BackendKind = 'js' | 'socket' | 'xdp';
@@ -42,17 +42,30 @@ export interface XdpBackendOptions {
   readonly mode?: 'auto' | 'native' | 'generic';
 }
 
+/** A compiled config built into what one backend runs, not yet running. Only its backend can publish it. */
+export interface PreparedConfig {
+  readonly backend: BackendKind;
+  readonly compiled: Compiled;
+}
+
 /** A running data path. Config changes are applied without dropping established sessions. */
 export interface ProxyBackend {
   readonly kind: BackendKind;
   /** Human-readable facts for logs and /config (bound addresses, mode, workers, fallback reasons). */
   describe(): Record<string, unknown>;
-  /** Builds the new chain generation and endpoint table and swaps them in atomically. Throws if the config cannot be built. */
-  applyConfig(config: Config): void;
+  /**
+   * The last step of the compile stage, before the store commits: builds the backend's own form of
+   * a compiled config (a TypeScript chain, a native engine generation) without swapping anything in.
+   * Throws, naming the reason, when this data path cannot run it.
+   */
+  prepare(compiled: Compiled): PreparedConfig;
+  /** Swaps a prepared config in atomically: chain and endpoints together; sessions are untouched. */
+  publish(prepared: PreparedConfig): void;
   /** Number of live sessions. */
   sessionCount(): number;
   /** Stops receiving, closes sockets and releases native resources. */
   stop(): Promise<void>;
 }
 
-export type BackendFactory = (options: BackendOptions, initial: Config) => Promise<ProxyBackend>;
+/** Starts a backend running `initial` (prepared and published before it returns). */
+export type BackendFactory = (options: BackendOptions, initial: Compiled) => Promise<ProxyBackend>;

@@ -6,12 +6,10 @@
 // carry over when a publish reuses the chain (only endpoints changed) and start from zero with a
 // new one, so the last totals of a replaced chain are kept here and the exported series never go
 // backwards. Counts a worker adds to the old chain after the last read before a swap are lost.
-import type { ClusterConfig, FilterConfig } from '../../config/model';
 import type { HistogramCells, NativeEngine, PublishResult, SlotCells } from '../../native/engine/engine-addon';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import type { LabelledCells } from '../../runtime/merged-histogram';
-import { compileChain, type SlotInfo } from '../compiler/description';
-import type { FilterRegistry } from '../filters/registry';
+import type { SlotInfo } from '../compiler/description';
 import { COMPRESS_COUNTERS, COMPRESS_NAME } from '../filters/compress/compress';
 import { MATCH_COUNTERS, MATCH_NAME } from '../filters/match/match';
 import { TIMESTAMP_HELP, TIMESTAMP_NAME } from '../filters/timestamp/timestamp';
@@ -41,25 +39,6 @@ function timestampKey(slot: SlotInfo): string {
 function addCells(into: HistogramCells | undefined, cells: HistogramCells): HistogramCells {
   if (!into) return { buckets: [...cells.buckets], count: cells.count, sum: cells.sum };
   return { buckets: into.buckets.map((n, i) => n + (cells.buckets[i] ?? 0)), count: into.count + cells.count, sum: into.sum + cells.sum };
-}
-
-/**
- * Compiles a chain and swaps it into the engine; throws CompileError or the engine's message.
- * `metrics` (absent only for the very first publish, before any packet) takes in what the
- * replaced chain counted.
- */
-export function publishChain(
-  engine: NativeEngine,
-  filters: readonly FilterConfig[],
-  clusters: readonly ClusterConfig[],
-  registry: FilterRegistry,
-  metrics?: EngineFilterMetrics,
-): { slots: readonly SlotInfo[]; result: PublishResult } {
-  const compiled = compileChain(filters, clusters, registry);
-  metrics?.beforePublish();
-  const result = engine.publish(compiled.description);
-  metrics?.afterPublish(result, compiled.slots);
-  return { slots: compiled.slots, result };
 }
 
 export class EngineFilterMetrics {

@@ -23,7 +23,7 @@ export interface XdsClientOptions {
   /** Management server URLs (`http://host:port`), tried in order, cycling. */
   readonly servers: string[];
   readonly nodeId: string;
-  readonly store: ConfigStore;
+  readonly store: ConfigStore<unknown>;
   readonly validator: FilterConfigValidator;
   readonly metrics: QuilkinMetrics;
   /** Re-send the subscriptions after this long without a response (Quilkin: 30 s). */

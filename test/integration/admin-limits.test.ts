@@ -11,6 +11,7 @@ import { FilterRegistry } from '../../data-plane/filters/registry';
 import { type AdminServer, startAdmin } from '../../runtime/admin';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { eventually, udpClient, udpServer, type UdpPeer } from '../support/net';
+import { compiled } from '../support/compiled';
 
 describe('admin server: connection cap and idle timeouts', function () {
   this.timeout(30000);
@@ -40,7 +41,7 @@ describe('admin server: connection cap and idle timeouts', function () {
     const endpoints = [{ address: parseEndpointAddress(`127.0.0.1:${echo.port}`), tokens: [], userMetadata: {} }];
     backend = await createJsBackend(
       { port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 10, metrics, registry: new FilterRegistry() },
-      { version: 'v1alpha1', clusters: [{ endpoints }], filters: [], icaoCode: 'XXXX' },
+      compiled({ version: 'v1alpha1', clusters: [{ endpoints }], filters: [], icaoCode: 'XXXX' }),
     );
     const udpPort = Number(String(backend.describe().listen).split(':').pop());
     const client = await udpClient();

@@ -14,6 +14,7 @@ import { sample } from '../support/metrics-text';
 import { eventually, freePort, udpClient, udpServer, type UdpPeer } from '../support/net';
 import { cliPath } from '../support/proxy-process';
 import { canSendRaw, sendRawUdp4 } from '../support/raw-udp';
+import { compiled } from '../support/compiled';
 
 const GEO = 'asn="",ip_prefix=""';
 
@@ -33,7 +34,7 @@ describe('js backend: hostile addresses', function () {
 
   async function start(config: Config) {
     const metrics = new QuilkinMetrics();
-    const backend = await createJsBackend({ port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry: new FilterRegistry() }, config);
+    const backend = await createJsBackend({ port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry: new FilterRegistry() }, compiled(config));
     backends.push(backend);
     return { metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
   }

@@ -11,6 +11,7 @@ import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { eventually } from '../support/net';
 import { sample } from '../support/metrics-text';
+import { applyConfig, compiled } from '../support/compiled';
 
 interface Echo {
   readonly port: number;
@@ -59,7 +60,7 @@ describe('socket backend (native workers, loopback)', function () {
     const metrics = new QuilkinMetrics();
     const backend = await createSocketBackend(
       { port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 10_000, metrics, registry: new FilterRegistry(), ...overrides },
-      config,
+      compiled(config),
     );
     cleanup.push(() => backend.stop());
     return { backend, metrics, port: proxyPort(backend) };
@@ -147,7 +148,7 @@ describe('socket backend (native workers, loopback)', function () {
     await eventually(() => c.replies.length === 1, 5000, 'first reply');
     const upstreamPort = a.seen[0].fromPort;
 
-    backend.applyConfig(configFor([a.port, b.port]));
+    applyConfig(backend, configFor([a.port, b.port]));
     c.socket.send('after', port, '127.0.0.1');
     await eventually(() => c.replies.length === 3, 5000, 'replies from both endpoints');
     expect(b.seen.map((s) => s.text)).to.deep.equal(['after']);

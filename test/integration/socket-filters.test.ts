@@ -7,7 +7,7 @@ import * as dgram from 'node:dgram';
 import { parseEndpointAddress } from '../../config/address';
 import type { Config, FilterConfig } from '../../config/model';
 import type { ProxyBackend } from '../../data-plane/backends/backend';
-import { EngineDebugLog } from '../../data-plane/backends/socket/engine-debug-log';
+import { EngineDebugLog } from '../../data-plane/backends/engine-debug-log';
 import { createSocketBackend } from '../../data-plane/backends/socket/socket-backend';
 import { compileChain } from '../../data-plane/compiler/description';
 import { registerAll } from '../../data-plane/filters/index';
@@ -19,6 +19,7 @@ import { QuilkinMetrics } from '../../runtime/metrics';
 import { snappyCodec } from '../../data-plane/filters/compress/codecs';
 import { eventually } from '../support/net';
 import { sample } from '../support/metrics-text';
+import { applyConfig, compiled } from '../support/compiled';
 
 const GEO = 'asn="",ip_prefix=""';
 const CAPTURE = 'quilkin.filters.capture.v1alpha1.Capture';
@@ -71,7 +72,7 @@ describe('socket backend with native filters', function () {
 
   async function start(cfg: Config) {
     const metrics = new QuilkinMetrics();
-    const backend = await createSocketBackend({ port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry }, cfg);
+    const backend = await createSocketBackend({ port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry }, compiled(cfg, registry));
     backends.push(backend);
     return { backend, metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
   }
@@ -97,7 +98,7 @@ describe('socket backend with native filters', function () {
     const client = await udp();
     client.socket.send('first' + 'a', port, '127.0.0.1');
     await eventually(() => client.received.length === 1, 5000, 'the reply');
-    backend.applyConfig(config([{ port: a.port, token: 'a' }], [{ name: DROP }]));
+    applyConfig(backend, config([{ port: a.port, token: 'a' }], [{ name: DROP }]), registry);
     client.socket.send('second' + 'a', port, '127.0.0.1');
     const series = `quilkin_packets_dropped_total{event="read",source="filter::drop::dropped",${GEO}}`;
     await eventually(async () => sample(await metrics.render(), series) === 1, 5000, 'the drop');
@@ -139,7 +140,7 @@ describe('socket backend with native filters', function () {
     expect(a.received).to.deep.equal(['one']);
     expect(sample(await metrics.render(), aged)).to.equal(0); // two seconds old: above the 1 s bound
     // A different chain starts with fresh engine cells: the exported totals must carry on.
-    backend.applyConfig(config([{ port: a.port, token: 'a' }], [...chain, { name: PASS }]));
+    applyConfig(backend, config([{ port: a.port, token: 'a' }], [...chain, { name: PASS }]), registry);
     client.socket.send(stamped('three' + 'a'), port, '127.0.0.1');
     await eventually(() => a.received.length === 2, 5000, 'the second forwarded packet');
     await eventually(async () => {
@@ -182,7 +183,7 @@ describe('socket backend with native filters', function () {
     const a = await udp(true);
     const { port, backend } = await start(config([{ port: a.port, token: 'a' }], tokenChain));
     const bad: Config = { ...config([{ port: a.port, token: 'a' }], []), filters: [{ name: 'quilkin.filters.nope.v1alpha1.Nope' }] };
-    expect(() => backend.applyConfig(bad)).to.throw(/nope/i);
+    expect(() => applyConfig(backend, bad, registry)).to.throw(/nope/i);
     const client = await udp();
     client.socket.send('still' + 'a', port, '127.0.0.1');
     await eventually(() => client.received.length === 1, 5000, 'the reply through the old chain');
@@ -227,7 +228,7 @@ describe('socket backend with native filters', function () {
     const clients = await Promise.all(Array.from({ length: 4 }, () => udp()));
     let sent = 0;
     for (let round = 0; round < 40; round++) {
-      backend.applyConfig(round % 2 === 0 ? onlyA : both);
+      applyConfig(backend, round % 2 === 0 ? onlyA : both, registry);
       for (const c of clients) {
         c.socket.send('xa', port, '127.0.0.1');
         sent++;

@@ -13,6 +13,7 @@ import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { eventually } from '../support/net';
 import { sample } from '../support/metrics-text';
+import { compiled } from '../support/compiled';
 
 const RECV_BUFFER = 4 << 20;
 const GEO = 'asn="",ip_prefix=""';
@@ -62,7 +63,7 @@ describe('socket backend: hostile input and teardown', function () {
     const metrics = new QuilkinMetrics();
     const backend = await createSocketBackend(
       { port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry: new FilterRegistry() },
-      config,
+      compiled(config),
     );
     backends.push(backend);
     return { backend, metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
@@ -165,9 +166,9 @@ describe('socket backend: hostile input and teardown', function () {
     const holder = await udp('udp6', '::');
     const options = { qcmpPort: 0, sessionTimeoutSecs: 60, maxSessions: 10, metrics: new QuilkinMetrics(), registry: new FilterRegistry() };
     let error: Error | undefined;
-    await createSocketBackend({ ...options, port: holder.port, workers: 1 }, configFor([])).catch((e: Error) => (error = e));
+    await createSocketBackend({ ...options, port: holder.port, workers: 1 }, compiled(configFor([]))).catch((e: Error) => (error = e));
     expect(error?.message).to.match(new RegExp(`bind\\(\\[::\\]:port\\) for port ${holder.port}: Address already in use`));
-    await createSocketBackend({ ...options, port: 0, workers: 0 }, configFor([])).catch((e: Error) => (error = e));
+    await createSocketBackend({ ...options, port: 0, workers: 0 }, compiled(configFor([]))).catch((e: Error) => (error = e));
     expect(error?.message).to.equal('socket backend: workers must be 1..64, got 0');
   });
 });

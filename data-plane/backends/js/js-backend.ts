@@ -3,7 +3,6 @@
 import * as dgram from 'node:dgram';
 import type { EndpointAddress, SocketAddr } from '../../../config/address';
 import { formatSocketAddr, socketAddr } from '../../../config/address';
-import type { Config } from '../../../config/model';
 import { logger } from '../../../runtime/logger';
 import { LogThrottle } from '../../../runtime/log-throttle';
 import { errnoClass } from '../../../runtime/errno-class';
@@ -14,8 +13,8 @@ import { FilterChain } from '../../filters/chain';
 import { filterServices } from '../../filters/services';
 import { destinationAddressProblem, INVALID_DESTINATION_ADDRESS, INVALID_SOURCE_ADDRESS, sourceAddressProblem } from '../../address-checks';
 import { isDisallowedSource, processRead, processWrite } from '../../pipeline';
-import { EndpointResolver } from '../../resolver';
-import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
+import type { Compiled } from '../../compiler/compile';
+import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } from '../backend';
 import { type Session, SessionTable, sessionKey } from './session-table';
 
 const log = logger('backend-js');
@@ -23,6 +22,18 @@ const SESSION_LABELS = { ...GEO_LABELS_EMPTY, organization: '', country_code: ''
 /** Largest UDP payload over IPv4; anything bigger cannot be forwarded. */
 const MAX_DATAGRAM = 65507;
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** The `no route` drop: an endpoint whose host name has no answer yet (as the native engine). */
+const NO_ROUTE = 'no route';
+
+class JsPrepared implements PreparedConfig {
+  readonly backend = 'js' as const;
+  constructor(
+    readonly compiled: Compiled,
+    readonly chain: FilterChain,
+    readonly endpoints: ClusterMap,
+  ) {}
+}
 
 /** Node needs IPv4 destinations in mapped form on a dual-stack IPv6 socket. */
 function toSocketIp(ip: string): string {
@@ -34,7 +45,6 @@ class JsBackend implements ProxyBackend {
   private chain = FilterChain.empty();
   private endpoints = new ClusterMap([]);
   private readonly sessions: SessionTable<dgram.Socket>;
-  private readonly resolver = new EndpointResolver();
   private readonly metrics: QuilkinMetrics;
   private readonly sweeper: NodeJS.Timeout;
   private lastReadAt = 0n;
@@ -61,13 +71,18 @@ class JsBackend implements ProxyBackend {
     return { backend: 'js', listen: `[${bound.address}]:${bound.port}`, workers: 1, sessions: this.sessions.size };
   }
 
-  applyConfig(config: Config): void {
+  prepare(compiled: Compiled): JsPrepared {
     const services = filterServices(this.options.registry, this.metrics);
     // Filters whose config did not change keep their instance (rate-limit buckets, round-robin position).
-    const chain = FilterChain.build(config.filters, this.options.registry, services, this.chain);
+    const chain = FilterChain.build(compiled.config.filters, this.options.registry, services, this.chain);
+    return new JsPrepared(compiled, chain, new ClusterMap(compiled.clusters));
+  }
+
+  publish(prepared: PreparedConfig): void {
+    if (!(prepared instanceof JsPrepared)) throw new Error(`js backend: cannot publish a config prepared by the ${prepared.backend} backend`);
     // Both swaps happen in one synchronous step: no packet sees a new chain with old endpoints.
-    this.chain = chain;
-    this.endpoints = new ClusterMap(config.clusters);
+    this.chain = prepared.chain;
+    this.endpoints = prepared.endpoints;
   }
 
   sessionCount(): number {
@@ -104,23 +119,17 @@ class JsBackend implements ProxyBackend {
 
   private sendUpstream(client: SocketAddr, endpoint: EndpointAddress, contents: Buffer): void {
     if (contents.length > MAX_DATAGRAM) return this.metrics.packetDropped('read', 'packet too large');
+    // The compile stage put every answered name's address in place; a name still here has none yet.
+    if (endpoint.kind === 'dns') return this.metrics.packetDropped('read', NO_ROUTE);
     const session = this.session(client, endpoint);
     if (!session) return;
     session.lastSeen = Date.now();
-    const ip = this.resolver.cached(endpoint);
-    if (ip !== undefined) return this.send(session.upstream, 'read', contents, ip, endpoint.port);
-    this.resolver.resolve(endpoint).then(
-      (resolved) => this.send(session.upstream, 'read', contents, resolved, endpoint.port),
-      (err: Error) => {
-        this.metrics.packetDropped('read', 'io');
-        this.metrics.error('read', `failed to resolve ${endpoint.host}: ${err.message}`);
-      },
-    );
+    this.send(session.upstream, 'read', contents, endpoint.host, endpoint.port);
   }
 
   /**
    * Every send goes through here. dgram throws synchronously on a port it refuses or a socket
-   * already closed (a session expired while its endpoint's name was resolving): those become
+   * already closed: those become
    * counted drops, never an exception on the packet path. Errors are labelled by errno class,
    * never by address, so spoofed sources cannot mint metric series.
    */
@@ -215,7 +224,7 @@ export const createJsBackend: BackendFactory = async (options, initial) => {
   // Bursts from many clients overflow the default receive buffer; the kernel caps this at rmem_max.
   listener.setRecvBufferSize(RECV_BUFFER_BYTES);
   const backend = new JsBackend(options, listener);
-  backend.applyConfig(initial);
+  backend.publish(backend.prepare(initial));
   if (options.workers > 1) log.info({ workers: options.workers }, 'the js backend uses one socket; --workers applies to the socket backend');
   return backend;
 };

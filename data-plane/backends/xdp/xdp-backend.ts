@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // `quilkin proxy xdp`: our XDP program redirects the proxy's UDP ports into per-queue AF_XDP
 // sockets; native worker threads (native/xdp) run the compiled filter chain on the frames in
-// UMEM, rewrite them in place and transmit. This side detects what the host allows, compiles
-// configs into engine generations, and moves counters into metrics. JavaScript never sees a packet.
+// UMEM, rewrite them in place and transmit. This side detects what the host allows, publishes
+// compiled configs into the engine, and moves counters into metrics. JavaScript never sees a packet.
 import * as path from 'node:path';
 import { XDP_OBJECTS } from '../../../bpf/abi';
-import type { Config } from '../../../config/model';
 import { loadNative } from '../../../native/index';
 import type { NativeEngine, NativeXdpBackend, XdpAddon, XdpAttachMode, XdpStartError } from '../../../native/xdp/xdp-addon';
 import { logger } from '../../../runtime/logger';
-import type { BackendFactory, BackendOptions, ProxyBackend } from '../backend';
-import { EngineFilterMetrics, publishChain } from '../engine-filter-metrics';
+import type { Compiled } from '../../compiler/compile';
+import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } from '../backend';
+import { type EnginePrepared, EnginePublisher } from '../engine-publisher';
 import { CounterSync } from '../socket/counter-sync';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
-import { hasNames, REFRESH_MS, resolveNames } from './resolve-names';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
 
 const log = logger('backend-xdp');
@@ -41,23 +40,19 @@ class XdpBackend implements ProxyBackend {
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
-  private readonly filterMetrics: EngineFilterMetrics;
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
   private stopped = false;
-  private configGeneration = 0;
-  private dnsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly native: NativeXdpBackend,
-    private readonly engine: NativeEngine,
+    private readonly publisher: EnginePublisher,
     private readonly options: BackendOptions,
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
   ) {
     this.counters = new CounterSync(native, options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
-    this.filterMetrics = new EngineFilterMetrics(engine, options.metrics, []); // applyConfig gives it the slots
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
@@ -82,31 +77,15 @@ class XdpBackend implements ProxyBackend {
     };
   }
 
-  applyConfig(config: Config): void {
-    if (this.stopped) throw new Error('xdp backend: applyConfig after stop');
-    const { generation } = publishChain(this.engine, config.filters, config.clusters, this.options.registry, this.filterMetrics).result;
-    log.debug({ generation }, 'engine generation published');
-    this.configGeneration++;
-    clearInterval(this.dnsTimer);
-    this.dnsTimer = undefined;
-    if (!hasNames(config)) return;
-    const refresh = (): void => void this.publishResolved(config, this.configGeneration);
-    refresh();
-    this.dnsTimer = setInterval(refresh, REFRESH_MS);
-    this.dnsTimer.unref();
+  prepare(compiled: Compiled): EnginePrepared {
+    if (this.stopped) throw new Error('xdp backend: prepare after stop');
+    return this.publisher.prepare(compiled);
   }
 
-  /** Republishes `config` with its DNS names resolved, unless a newer config arrived meanwhile. */
-  private async publishResolved(config: Config, generation: number): Promise<void> {
-    const { config: resolved, failures } = await resolveNames(config);
-    for (const f of failures) log.warn({ host: f.host, error: f.error }, 'endpoint name did not resolve; its packets drop as no route');
-    if (this.stopped || generation !== this.configGeneration) return;
-    try {
-      publishChain(this.engine, resolved.filters, resolved.clusters, this.options.registry, this.filterMetrics);
-    } catch (err) {
-      // Runs from a timer: an error here must not become an unhandled rejection.
-      log.error({ err: (err as Error).message }, 'config with resolved endpoint names could not be applied; the previous one stays live');
-    }
+  publish(prepared: PreparedConfig): void {
+    if (this.stopped) throw new Error('xdp backend: publish after stop');
+    const { generation } = this.publisher.publish(prepared);
+    log.debug({ generation }, 'engine generation published');
   }
 
   sessionCount(): number {
@@ -117,7 +96,7 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) return;
     this.followAddresses();
     this.counters.sync();
-    this.filterMetrics.sync();
+    this.publisher.sync();
     for (const e of this.xdpMetrics.sync(this.native)) {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
       if (this.seenEvents.has(key)) continue;
@@ -143,12 +122,11 @@ class XdpBackend implements ProxyBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
-    clearInterval(this.dnsTimer);
     this.native.stop();
+    this.publisher.stop();
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
     this.removeProcessing();
-    this.filterMetrics.stop();
     this.stopped = true;
     this.state.release();
     log.info({ interface: this.native.describe().interface }, 'xdp program detached');
@@ -199,7 +177,9 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
   const ports = readSessionPortRange(options.port, options.qcmpPort);
   const engine = new Engine();
-  publishChain(engine, initial.filters, initial.clusters, options.registry);
+  // The workers start with the initial generation in place: no frame sees an empty engine.
+  const publisher = new EnginePublisher('xdp', engine, options.metrics, log);
+  publisher.publish(publisher.prepare(initial));
   const state = new AttachmentState(ifname);
   const deadOwner = state.claim();
   if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
@@ -210,8 +190,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
     state.release();
     throw err;
   }
-  const backend = new XdpBackend(native, engine, options, ports, state);
-  backend.applyConfig(initial); // starts name resolution when the config has DNS endpoints
+  const backend = new XdpBackend(native, publisher, options, ports, state);
   const d = native.describe();
   state.record({ interface: ifname, progId: d.progId, mode: d.mode });
   for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');

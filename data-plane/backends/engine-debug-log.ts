@@ -2,11 +2,11 @@
 // Logs the native engine's Debug filter events as the TypeScript Debug filter does. Workers
 // copy each event into a per-thread ring; this drains the rings from the JS thread on a short
 // timer (only while the chain has a Debug filter) and on stop.
-import { formatSocketAddr, socketAddr } from '../../../config/address';
-import type { DebugEvent, NativeAddress } from '../../../native/engine/engine-addon';
-import type { ModuleLogger } from '../../../runtime/logger';
-import type { SlotInfo } from '../../compiler/description';
-import { DEBUG_NAME } from '../../filters/debug/debug';
+import { formatSocketAddr, socketAddr } from '../../config/address';
+import type { DebugEvent, NativeAddress } from '../../native/engine/engine-addon';
+import type { ModuleLogger } from '../../runtime/logger';
+import type { SlotInfo } from '../compiler/description';
+import { DEBUG_NAME } from '../filters/debug/debug';
 
 /** How often the rings are drained; they hold a bounded number of events per worker. */
 const DRAIN_MS = 100;
