@@ -28,6 +28,19 @@ namespace {
 // Marks JS objects made by engine.Engine, so UnwrapEngine can trust them without global state
 // (the addon may be loaded in several environments, e.g. worker_threads).
 const napi_type_tag kEngineTypeTag = {0x716b656e67696e65ULL, 0x4a73456e67696e65ULL};
+// Marks objects made by Engine#prepare, so publish can trust the pointer they wrap.
+const napi_type_tag kPreparedTypeTag = {0x716b707265706172ULL, 0x4a73507265706172ULL};
+
+// What a PreparedGeneration object wraps: the compiled generation, which engine built it and from
+// which generation it inherited state (publish recompiles if another publish came in between).
+struct Prepared {
+  std::shared_ptr<const Generation> gen;
+  std::weak_ptr<const Engine> engine;
+  uint64_t base_id = 0;       // the engine's current generation when prepared
+  bool chain_reused = false;  // gen took the base generation's chain object as it was
+  std::string desc;           // kept to recompile against a newer current generation
+  bool published = false;
+};
 
 Napi::Value address_value(Napi::Env env, const SockAddr& a) {
   if (a.family == 0) return env.Null();
@@ -61,7 +74,8 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Engine",
-                       {InstanceMethod<&JsEngine::Publish>("publish"),
+                       {InstanceMethod<&JsEngine::Prepare>("prepare"),
+                        InstanceMethod<&JsEngine::Publish>("publish"),
                         InstanceMethod<&JsEngine::Counters>("counters"),
                         InstanceMethod<&JsEngine::DrainDebug>("drainDebug"),
                         InstanceMethod<&JsEngine::SlotCells>("slotCells"),
@@ -78,27 +92,113 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   std::shared_ptr<Engine> engine() const { return engine_; }
 
  private:
-  // publish(description: Buffer) -> { generation, maxGrowth, maxDestinations }
-  Napi::Value Publish(const Napi::CallbackInfo& info) {
+  // prepare(description: Buffer) -> PreparedGeneration { maxGrowth, maxDestinations }: compiles
+  // everything (regexes included) against the current generation and swaps nothing; throws the
+  // engine's message when the description is invalid.
+  Napi::Value Prepare(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsBuffer()) {
-      Napi::TypeError::New(env, "publish(description): description must be a Buffer").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "prepare(description): description must be a Buffer").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     auto desc = info[0].As<Napi::Buffer<uint8_t>>();
-    std::string error;
-    auto previous = engine_->current();
-    auto gen = generation__compile(desc.Data(), desc.Length(), previous.get(), &error);
-    if (!gen) {
-      Napi::Error::New(env, error).ThrowAsJavaScriptException();
+    auto prepared = compile(desc.Data(), desc.Length());
+    if (!prepared) {
+      Napi::Error::New(env, error_).ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    engine_->publish(gen);
+    prepared->desc.assign(reinterpret_cast<const char*>(desc.Data()), desc.Length());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("maxGrowth", prepared->gen->max_growth());
+    o.Set("maxDestinations", prepared->gen->max_destinations());
+    Prepared* raw = prepared.release();
+    napi_status st = napi_wrap(
+        env, o, raw, [](napi_env, void* data, void*) { delete static_cast<Prepared*>(data); }, nullptr, nullptr);
+    if (st != napi_ok) {
+      delete raw;
+      Napi::Error::New(env, "prepare: could not wrap the prepared generation").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    o.TypeTag(&kPreparedTypeTag);
+    return o;
+  }
+
+  // publish(prepared: PreparedGeneration | description: Buffer) -> PublishResult. A Buffer is
+  // prepared and published in one go. A prepared generation is published at most once, and only
+  // into the engine that prepared it.
+  Napi::Value Publish(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() >= 1 && info[0].IsBuffer()) {
+      auto desc = info[0].As<Napi::Buffer<uint8_t>>();
+      auto prepared = compile(desc.Data(), desc.Length());
+      if (!prepared) {
+        Napi::Error::New(env, error_).ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      return swap_in(env, *prepared);
+    }
+    if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().CheckTypeTag(&kPreparedTypeTag)) {
+      Napi::TypeError::New(env, "publish(prepared): expected a PreparedGeneration from prepare() or a description Buffer")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    void* data = nullptr;
+    if (napi_unwrap(env, info[0], &data) != napi_ok || !data) {
+      Napi::TypeError::New(env, "publish(prepared): the PreparedGeneration has no generation").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Prepared& p = *static_cast<Prepared*>(data);
+    if (p.engine.lock() != engine_) {
+      Napi::Error::New(env, "publish(prepared): prepared by another engine").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (p.published) {
+      Napi::Error::New(env, "publish(prepared): already published").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (engine_->current_id() != p.base_id) {
+      // Another generation went in since prepare: inherit state from it, not from the older one.
+      auto again = compile(reinterpret_cast<const uint8_t*>(p.desc.data()), p.desc.size());
+      if (!again) {
+        Napi::Error::New(env, error_).ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      p.gen = std::move(again->gen);
+      p.chain_reused = again->chain_reused;
+      p.base_id = again->base_id;
+    }
+    p.published = true;
+    Napi::Value result = swap_in(env, p);
+    p.gen.reset();  // the engine holds it now
+    p.desc.clear();
+    p.desc.shrink_to_fit();
+    return result;
+  }
+
+  // Compiles against the current generation; null with error_ set when invalid. Call from the JS thread.
+  std::unique_ptr<Prepared> compile(const uint8_t* desc, size_t len) {
+    auto p = std::make_unique<Prepared>();
+    p->engine = engine_;
+    p->base_id = engine_->current_id();
+    auto base = engine_->current();
+    error_.clear();
+    p->gen = generation__compile(desc, len, base.get(), &error_);
+    if (!p->gen) return nullptr;
+    p->chain_reused = base && base->chain == p->gen->chain;
+    return p;
+  }
+
+  // -> { generation, maxGrowth, maxDestinations, chainReused, filtersKept }
+  Napi::Value swap_in(Napi::Env env, const Prepared& p) {
+    const Generation& gen = *p.gen;
+    engine_->publish(p.gen);
+    const bool reused = p.chain_reused;
     auto o = Napi::Object::New(env);
-    o.Set("generation", static_cast<double>(gen->id));
-    o.Set("maxGrowth", gen->max_growth());
-    o.Set("maxDestinations", gen->max_destinations());
-    o.Set("chainReused", previous && previous->chain == gen->chain);
+    o.Set("generation", static_cast<double>(gen.id));
+    o.Set("maxGrowth", gen.max_growth());
+    o.Set("maxDestinations", gen.max_destinations());
+    o.Set("chainReused", reused);
+    o.Set("filtersKept", reused ? static_cast<uint32_t>(gen.chain->filters().size()) : gen.chain->filters_kept());
     return o;
   }
 
@@ -191,6 +291,7 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
   }
 
   std::shared_ptr<Engine> engine_;
+  std::string error_;  // the last compile's message
 };
 
 Napi::Value HistogramBounds(const Napi::CallbackInfo& info) {

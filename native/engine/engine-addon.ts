@@ -46,13 +46,34 @@ export interface PublishResult {
   readonly generation: number;
   readonly maxGrowth: number;
   readonly maxDestinations: number;
-  /** The chain was byte-identical to the previous one, so filter state carried over. */
+  /** The chain was byte-identical to the previous one, so the chain object (state and cells) carried over. */
   readonly chainReused: boolean;
+  /**
+   * Top-level filters that kept the state of an unchanged filter of the previous chain (same kind and
+   * config; README.md "Across generations"). Every filter when `chainReused`.
+   */
+  readonly filtersKept: number;
+}
+
+/**
+ * A description compiled by `prepare` (regexes, tables, inherited filter state all built), not yet
+ * running. Publish it once, into the engine that prepared it.
+ */
+export interface PreparedGeneration {
+  readonly maxGrowth: number;
+  readonly maxDestinations: number;
 }
 
 export interface NativeEngine {
-  /** Compiles a description and swaps it in; throws with the engine's message when invalid. */
-  publish(description: Buffer): PublishResult;
+  /** Compiles a description without swapping anything in; throws with the engine's message when invalid. */
+  prepare(description: Buffer): PreparedGeneration;
+  /**
+   * Swaps a prepared generation in (throws if another engine prepared it or it was published
+   * already), or prepares and swaps a description in one go (throws with the engine's message when
+   * invalid). If another generation went in since `prepare`, the description is recompiled against
+   * it so filter state is inherited from what actually runs.
+   */
+  publish(prepared: PreparedGeneration | Buffer): PublishResult;
   counters(): EngineCounters;
   drainDebug(): { events: DebugEvent[]; lost: number };
   slotCells(): SlotCells[];

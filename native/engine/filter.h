@@ -30,7 +30,9 @@ struct DestList {
   }
 };
 
-// Per-thread state a stateful filter keeps (rate-limit buckets). Made once per worker and chain.
+// Per-thread state a stateful filter keeps (rate-limit buckets). Handed to a worker once per chain
+// (WorkerState::on_generation); shared_ptr so a filter that inherited its state (Filter::inherit_state)
+// hands the worker the very table the previous chain's filter used.
 class SlotState {
  public:
   virtual ~SlotState() = default;
@@ -68,8 +70,13 @@ class Filter {
   virtual uint32_t max_growth() const { return 0; }
   // How many times this filter can append the whole endpoint set to the destinations.
   virtual uint32_t max_route_appends() const { return 0; }
-  // Per-thread state, or null for stateless filters.
-  virtual std::unique_ptr<SlotState> new_state() const { return nullptr; }
+  // The state worker `worker_index` uses for this filter, or null for stateless filters. Called on
+  // that worker's thread when it adopts a new chain.
+  virtual std::shared_ptr<SlotState> new_state(uint32_t worker_index) const { (void)worker_index; return nullptr; }
+  // Takes over the behavioural state (rate-limit buckets, round-robin position) of `previous`, a
+  // filter of the previous chain with the same kind and identical encoding (so the same class and
+  // config). Called while building the chain, before any worker can see it. Nested filters included.
+  virtual void inherit_state(const Filter& previous) { (void)previous; }
   // Per-packet metadata arena this filter needs at most (bytes copied, list items); nested included.
   virtual uint32_t metadata_bytes() const { return 0; }
   virtual uint32_t metadata_items() const { return 0; }
@@ -83,12 +90,32 @@ class Filter {
   uint32_t slot_;
 };
 
+// Where a filter's encoding holds a position-dependent number: a metadata key index (u16, into
+// the chain's key table) or a nested filter's slot (u32). The chain's filter identities replace
+// them by the key name and the slot relative to the top-level filter (generation.cc), so a filter
+// whose config is unchanged is recognised wherever it moved and whatever keys others added.
+struct IdentityMark {
+  size_t offset;  // in the description
+  bool key;       // else a nested slot
+};
+
 // What parsing a filter needs: the reader, the interned keys, the slot bound and the depth.
 struct ParseEnv {
   DescReader& r;
   uint32_t key_count;
   uint32_t slot_count;
   int depth;
+  std::vector<IdentityMark>* marks = nullptr;  // null when no identity is wanted
+
+  // Reads a metadata key index (the caller checks its range), noting it for the identity.
+  uint16_t key_index(const char* what) {
+    if (marks && r.ok()) marks->push_back({r.offset(), true});
+    return r.u16(what);
+  }
+  // Call before filter__parse of a nested filter: its slot follows the u8 kind.
+  void note_nested_filter() {
+    if (marks && r.ok()) marks->push_back({r.offset() + 1, false});
+  }
 };
 
 // Reads one `filter` entry (kind, slot, payload); null with r.fail() on error.
@@ -98,7 +125,8 @@ std::unique_ptr<Filter> filter__parse(ParseEnv& env);
 class Chain {
  public:
   Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::string> keys, uint32_t slots,
-        std::string desc_bytes, uint32_t max_workers);
+        std::string desc_bytes, uint32_t max_workers, std::vector<std::string> identities = {},
+        uint32_t filters_kept = 0);
   uint8_t read(FilterCtx& ctx) const;
   uint8_t write(FilterCtx& ctx) const;
 
@@ -116,12 +144,19 @@ class Chain {
   // Every filter, nested ones included, in depth-first order.
   std::vector<const Filter*> all_filters() const;
   uint32_t max_workers() const { return max_workers_; }
+  // Per top-level filter: its kind and canonical encoding, what decides whether the next chain's
+  // filter inherits its state (generation.cc). Empty for chains built without identities.
+  const std::vector<std::string>& identities() const { return identities_; }
+  // Top-level filters that inherited the state of an identical filter of the previous chain.
+  uint32_t filters_kept() const { return filters_kept_; }
 
  private:
   std::vector<std::unique_ptr<Filter>> filters_;
   std::vector<std::string> keys_;
   uint32_t slots_;
   std::string desc_bytes_;
+  std::vector<std::string> identities_;
+  uint32_t filters_kept_ = 0;
   uint32_t max_workers_;
   uint32_t max_growth_ = 0;
   uint32_t max_route_appends_ = 0;
@@ -167,7 +202,7 @@ class WorkerState {
 
  private:
   uint64_t rng_;
-  std::vector<std::unique_ptr<SlotState>> states_;
+  std::vector<std::shared_ptr<SlotState>> states_;
 };
 
 // Relaxed single-writer increment for cells only this worker writes.

@@ -17,15 +17,22 @@ uint64_t WorkerState::next_random() {
   return rng_ * 0x2545f4914f6cdd1dULL;
 }
 
+namespace {
+struct StateBuild {
+  std::vector<std::shared_ptr<SlotState>>* states;
+  uint32_t worker_index;
+};
+}  // namespace
+
 static void make_states(const Filter& f, void* arg) {
-  auto* states = static_cast<std::vector<std::unique_ptr<SlotState>>*>(arg);
-  if (f.slot() < states->size()) (*states)[f.slot()] = f.new_state();
+  auto* b = static_cast<StateBuild*>(arg);
+  if (f.slot() < b->states->size()) (*b->states)[f.slot()] = f.new_state(b->worker_index);
   f.for_each_nested(make_states, arg);
 }
 
 void WorkerState::on_generation(const Generation& gen) {
   dest_storage.assign(gen.max_destinations(), 0);
-  if (gen.chain.get() == chain) return;  // same chain: keep rate-limit buckets
+  if (gen.chain.get() == chain) return;  // same chain: keep every slot's state as it is
   chain = gen.chain.get();
   uint64_t bytes = 0, items = 0;
   for (const Filter* f : chain->all_filters()) {
@@ -35,9 +42,11 @@ void WorkerState::on_generation(const Generation& gen) {
   // Beyond 1 MiB a capture drops with TOO_LARGE instead (counted), rather than a huge arena.
   meta.resize(static_cast<uint32_t>(chain->keys().size()), static_cast<uint32_t>(std::min<uint64_t>(bytes, 1 << 20)),
               static_cast<uint32_t>(std::min<uint64_t>(items, 1 << 17)));
+  // A filter that inherited its state hands out the same objects the previous chain's filter did.
   states_.clear();
   states_.resize(chain->slot_count());
-  for (const auto& f : chain->filters()) make_states(*f, &states_);
+  StateBuild build{&states_, worker_index};
+  for (const auto& f : chain->filters()) make_states(*f, &build);
 }
 
 Worker::Worker(Engine& engine, uint64_t random_seed) : engine_(engine) {

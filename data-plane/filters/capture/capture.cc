@@ -132,8 +132,8 @@ class CaptureFilter : public Filter {
 
 std::unique_ptr<Filter> capture__parse(ParseEnv& env, uint32_t slot) {
   DescReader& r = env.r;
-  uint16_t key = r.u16("capture key");
-  uint16_t present = r.u16("capture is_present key");
+  uint16_t key = env.key_index("capture key");
+  uint16_t present = env.key_index("capture is_present key");
   uint8_t strategy = r.u8("capture strategy");
   uint32_t size = r.u32("capture size");
   bool remove = r.u8("capture remove") != 0;

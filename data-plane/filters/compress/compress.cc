@@ -132,7 +132,7 @@ class CompressFilter : public Filter {
   uint8_t write(FilterCtx& ctx) const override { return apply(on_write_, 1, ctx); }
   // A decompressed (or incompressible, compressed) packet may grow up to the datagram limit.
   uint32_t max_growth() const override { return on_read_ == kDoNothing && on_write_ == kDoNothing ? 0 : kMaxOutput; }
-  std::unique_ptr<SlotState> new_state() const override { return std::make_unique<Scratch>(); }
+  std::shared_ptr<SlotState> new_state(uint32_t) const override { return std::make_shared<Scratch>(); }
   bool has_cells() const override { return true; }
 
  private:

@@ -14,7 +14,8 @@ enum Policy : uint8_t { kRoundRobin = 0, kRandom = 1, kHash = 2 };
 
 class LoadBalancerFilter : public Filter {
  public:
-  LoadBalancerFilter(uint32_t slot, uint8_t policy) : Filter(slot), policy_(policy) {}
+  LoadBalancerFilter(uint32_t slot, uint8_t policy)
+      : Filter(slot), policy_(policy), next_(std::make_shared<std::atomic<uint64_t>>(0)) {}
 
   uint8_t read(FilterCtx& ctx) const override {
     const uint64_t n = ctx.endpoints->endpoints.size();
@@ -22,7 +23,7 @@ class LoadBalancerFilter : public Filter {
     uint64_t pick;
     if (policy_ == kRoundRobin) {
       // One counter for all workers, like Quilkin's single atomic per filter instance.
-      pick = next_.fetch_add(1, std::memory_order_relaxed) % n;
+      pick = next_->fetch_add(1, std::memory_order_relaxed) % n;
     } else if (policy_ == kRandom) {
       pick = ctx.ws.next_random() % n;
     } else {
@@ -34,10 +35,15 @@ class LoadBalancerFilter : public Filter {
     return QK_DROP_NONE;
   }
   uint32_t max_route_appends() const override { return 1; }
+  // The rotation continues where the identical filter of the previous chain left it. The counter is
+  // an atomic already shared by every worker, so workers still on the old chain may share it too.
+  void inherit_state(const Filter& previous) override {
+    next_ = static_cast<const LoadBalancerFilter&>(previous).next_;
+  }
 
  private:
   uint8_t policy_;
-  mutable std::atomic<uint64_t> next_{0};
+  std::shared_ptr<std::atomic<uint64_t>> next_;  // round-robin position
 };
 
 }  // namespace

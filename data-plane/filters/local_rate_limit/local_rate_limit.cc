@@ -2,6 +2,7 @@
 #include "data-plane/filters/local_rate_limit/local_rate_limit.h"
 
 #include <cstdlib>
+#include <mutex>
 #include <new>
 
 #include "data-plane/filters/load_balancer/load_balancer_core.h"
@@ -64,10 +65,32 @@ class BucketTable : public SlotState {
   std::unique_ptr<Slot, Free> slots_;
 };
 
+// One limiter's bucket tables, one per worker index. Owned by every chain's filter that inherited
+// this limiter, so an unrelated config change hands each worker back its own table. A table is
+// only ever used by the worker holding that index (one thread at a time: Engine::attach hands
+// indices out under a lock), so sharing it across generations needs no per-packet
+// synchronisation; the mutex only guards creating a table, once per worker and chain swap.
+class LimiterState {
+ public:
+  static constexpr uint32_t kWorkers = 64;  // Engine's max_workers bound
+
+  std::shared_ptr<BucketTable> table(uint32_t worker_index) {
+    if (worker_index >= kWorkers) return std::make_shared<BucketTable>();  // not shareable: fresh
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& t = tables_[worker_index];
+    if (!t) t = std::make_shared<BucketTable>();
+    return t;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<BucketTable> tables_[kWorkers];
+};
+
 class LocalRateLimitFilter : public Filter {
  public:
   LocalRateLimitFilter(uint32_t slot, uint64_t max_packets, uint32_t period)
-      : Filter(slot), max_(max_packets), period_(period) {}
+      : Filter(slot), max_(max_packets), period_(period), state_(std::make_shared<LimiterState>()) {}
 
   uint8_t read(FilterCtx& ctx) const override {
     if (max_ == 0) return QK_DROP_RATE_LIMITED;
@@ -82,11 +105,16 @@ class LocalRateLimitFilter : public Filter {
     }
     return qk_rate_limit__admit(&s.bucket, now_s, max_, period_) ? QK_DROP_NONE : QK_DROP_RATE_LIMITED;
   }
-  std::unique_ptr<SlotState> new_state() const override { return std::make_unique<BucketTable>(); }
+  std::shared_ptr<SlotState> new_state(uint32_t worker_index) const override { return state_->table(worker_index); }
+  // Same kind and encoding: same max_packets and period, so the buckets mean the same thing.
+  void inherit_state(const Filter& previous) override {
+    state_ = static_cast<const LocalRateLimitFilter&>(previous).state_;
+  }
 
  private:
   uint64_t max_;
   uint32_t period_;
+  std::shared_ptr<LimiterState> state_;
 };
 
 }  // namespace

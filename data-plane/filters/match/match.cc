@@ -71,6 +71,13 @@ class MatchFilter : public Filter {
     if (on_read_.fallthrough) n = std::max(n, on_read_.fallthrough->max_route_appends());
     return n;
   }
+  // An identical Match has the same branches in the same order: each nested filter inherits from
+  // its counterpart (rate limiters and load balancers inside branches keep their state).
+  void inherit_state(const Filter& previous) override {
+    const auto& prev = static_cast<const MatchFilter&>(previous);
+    inherit_directional(on_read_, prev.on_read_);
+    inherit_directional(on_write_, prev.on_write_);
+  }
   void for_each_nested(void (*fn)(const Filter&, void*), void* arg) const override {
     for (const Directional* d : {&on_read_, &on_write_}) {
       for (const auto& b : d->branches) fn(*b.filter, arg);
@@ -79,6 +86,11 @@ class MatchFilter : public Filter {
   }
 
  private:
+  static void inherit_directional(Directional& d, const Directional& prev) {
+    if (d.branches.size() != prev.branches.size()) return;  // not identical after all: keep fresh state
+    for (size_t i = 0; i < d.branches.size(); i++) d.branches[i].filter->inherit_state(*prev.branches[i].filter);
+    if (d.fallthrough && prev.fallthrough) d.fallthrough->inherit_state(*prev.fallthrough);
+  }
   static uint32_t growth(const Directional& d) {
     uint32_t n = d.fallthrough ? d.fallthrough->max_growth() : 0;
     for (const auto& b : d.branches) n = std::max(n, b.filter->max_growth());
@@ -92,15 +104,17 @@ bool parse_directional(ParseEnv& env, uint32_t slot, Directional* d) {
   d->present = r.u8("match direction present") != 0;
   d->slot_of_owner = slot;
   if (!d->present || !r.ok()) return r.ok();
-  d->key = r.u16("match key");
+  d->key = env.key_index("match key");
   if (r.ok() && d->key >= env.key_count) r.fail("match key index out of range");
   d->branches.resize(r.u16("match branch count"));
-  ParseEnv nested{env.r, env.key_count, env.slot_count, env.depth + 1};
+  ParseEnv nested{env.r, env.key_count, env.slot_count, env.depth + 1, env.marks};
   for (auto& b : d->branches) {
     if (!match__parse_value(r, &b.value, 0)) return false;
+    nested.note_nested_filter();
     b.filter = filter__parse(nested);
     if (!b.filter) return false;
   }
+  nested.note_nested_filter();
   d->fallthrough = filter__parse(nested);
   return d->fallthrough != nullptr;
 }

@@ -53,7 +53,7 @@ class TimestampFilter : public Filter {
 }  // namespace
 
 std::unique_ptr<Filter> timestamp__parse(ParseEnv& env, uint32_t slot) {
-  uint16_t key = env.r.u16("timestamp key");
+  uint16_t key = env.key_index("timestamp key");
   if (env.r.ok() && key >= env.key_count) env.r.fail("timestamp key index out of range");
   if (!env.r.ok()) return nullptr;
   return std::make_unique<TimestampFilter>(slot, key);

@@ -28,7 +28,7 @@ class TokenRouterFilter : public Filter {
 }  // namespace
 
 std::unique_ptr<Filter> token_router__parse(ParseEnv& env, uint32_t slot) {
-  uint16_t key = env.r.u16("token router key");
+  uint16_t key = env.key_index("token router key");
   if (env.r.ok() && key >= env.key_count) env.r.fail("token router key index out of range");
   if (!env.r.ok()) return nullptr;
   return std::make_unique<TokenRouterFilter>(slot, key);
