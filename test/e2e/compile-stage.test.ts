@@ -32,8 +32,8 @@ async function roundTrip(client: Awaited<ReturnType<typeof udpClient>>, port: nu
   expect(echo.received.length).to.equal(before + 1);
 }
 
-describe('compile stage: a config that validates but cannot run', function () {
-  this.timeout(40000);
+describe('compile stage', function () {
+  this.timeout(60000);
   const peers: UdpPeer[] = [];
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qk-compile-'))));
@@ -43,100 +43,92 @@ describe('compile stage: a config that validates but cannot run', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('from a file: rejected with the reason, counted, the previous chain forwarding, /config unchanged (socket backend)', async () => {
-    const [echoA, echoB, client] = [await udpServer('echo'), await udpServer('echo'), await udpClient()];
-    peers.push(echoA, echoB, client);
-    const file = path.join(dir, 'quilkin.yaml');
-    fs.writeFileSync(file, configYaml(echoA.port));
-    const port = await freePort();
-    const proc = await startQuilkin(['-c', file, 'proxy', '--backend', 'socket', '--port', String(port), '--qcmp-port', String(await freePort())]);
-    expect(proc.output()).to.include('"socket backend started"');
-    await roundTrip(client, port, echoA, 'before');
-    const before = await configJson(proc);
-
-    fs.writeFileSync(file, configYaml(echoB.port, UNRUNNABLE_CAPTURE));
-    await waitForLog(proc, 'config file change rejected');
-    const rejection = proc.output().split('\n').find((l) => l.includes('config file change rejected')) ?? '';
-    expect(rejection).to.match(RE2_REASON);
-    const metrics = (await proc.get('/metrics')).body;
-    expect(sample(metrics, `quilkin_config_rejected_total{source="file:${file}"}`)).to.equal(1);
-    expect(await configJson(proc)).to.deep.equal(before);
-    await roundTrip(client, port, echoA, 'after');
-    expect(echoB.received).to.have.length(0);
-  });
-
-  it('from xDS: NACKed with the reason, the previous chain forwarding, /config unchanged (socket backend)', async () => {
-    const [echoA, client] = [await udpServer('echo'), await udpClient()];
-    peers.push(echoA, client);
-    const file = path.join(dir, 'manage.yaml');
-    fs.writeFileSync(file, configYaml(echoA.port));
-    const xdsPort = await freePort();
-    const manage = await startQuilkin(['manage', '--port', String(xdsPort), 'file', file]);
-    const port = await freePort();
-    const proc = await startQuilkin(['proxy', '--backend', 'socket', '--port', String(port), '--qcmp-port', String(await freePort()), '-m', `http://127.0.0.1:${xdsPort}`]);
-    await eventually(async () => (await proc.get('/ready')).status === 200, 10000, 'the proxy ready on xDS');
-    await roundTrip(client, port, echoA, 'before');
-    const before = await configJson(proc);
-
-    // Clusters and the filter chain are separate xDS resources: only the chain changes here.
-    fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
-    await waitForLog(proc, 'rejected xDS update (NACK)', 10000);
-    const nack = proc.output().split('\n').find((l) => l.includes('rejected xDS update (NACK)')) ?? '';
-    expect(nack).to.match(RE2_REASON);
-    expect(await configJson(proc)).to.deep.equal(before);
-    await roundTrip(client, port, echoA, 'after');
-    expect(manage.output()).to.not.include('"level":"error"');
-  });
-
-  it('the js backend, whose regex engine runs the pattern, accepts the same config', async () => {
-    const [echoA, client] = [await udpServer('echo'), await udpClient()];
-    peers.push(echoA, client);
-    const file = path.join(dir, 'quilkin.yaml');
-    fs.writeFileSync(file, configYaml(echoA.port));
-    const port = await freePort();
-    const proc = await startQuilkin(['-c', file, 'proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(await freePort())]);
-    fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
-    await eventually(async () => (await configJson(proc)).filters.length === 1, 5000, 'the Capture chain in /config');
-    await roundTrip(client, port, echoA, 'a'.repeat(1001));
-  });
-});
-
-describe('compile stage: endpoint names across reloads', function () {
-  this.timeout(60000);
-  const peers: UdpPeer[] = [];
-  let dir: string;
-  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qk-names-'))));
-  afterEach(async () => {
-    await stopAllQuilkin();
-    for (const p of peers.splice(0)) await p.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  for (const backend of ['js', 'socket'] as const) {
-    it(`a DNS endpoint loses no packet of a paced sender across 20 reloads (${backend} backend)`, async () => {
-      // `localhost` is answered from the hosts file (IPv6 first: ::1); the echo listens dual-stack.
-      const echo = await udpServer('echo', '::');
-      const client = await udpClient();
-      peers.push(echo, client);
+  describe('a config that validates but cannot run', () => {
+    it('from a file: rejected with the reason, counted, the previous chain forwarding, /config unchanged (socket backend)', async () => {
+      const [echoA, echoB, client] = [await udpServer('echo'), await udpServer('echo'), await udpClient()];
+      peers.push(echoA, echoB, client);
       const file = path.join(dir, 'quilkin.yaml');
-      const write = (round: number): void =>
-        fs.writeFileSync(file, `version: v1alpha1\nid: round-${round}\nfilters: [{ name: quilkin.filters.debug.v1alpha1.Debug, config: { id: "r${round}" } }]\nclusters: [{ endpoints: [{ address: "localhost:${echo.port}" }] }]\n`);
-      write(0);
+      fs.writeFileSync(file, configYaml(echoA.port));
       const port = await freePort();
-      const proc = await startQuilkin(['-c', file, 'proxy', '--backend', backend, '--port', String(port), '--qcmp-port', String(await freePort())]);
-      await roundTrip(client, port, echo, 'warm');
-      const total = 600;
-      for (let i = 0; i < total; i++) {
-        client.send(`packet ${i}`, port);
-        if (i % 30 === 15) write((i - 15) / 30 + 1);
-        await new Promise((r) => setTimeout(r, 4));
-      }
-      await eventually(async () => (await configJson(proc).then((c) => JSON.stringify(c).includes('"round-20"'))), 5000, 'the 20th reload applied');
-      await eventually(() => client.received.length === total + 1, 5000, `${total} replies`).catch(() => undefined);
-      expect(client.received.length - 1, 'replies to the paced sender').to.equal(total);
+      const proc = await startQuilkin(['-c', file, 'proxy', '--backend', 'socket', '--port', String(port), '--qcmp-port', String(await freePort())]);
+      expect(proc.output()).to.include('"socket backend started"');
+      await roundTrip(client, port, echoA, 'before');
+      const before = await configJson(proc);
+
+      fs.writeFileSync(file, configYaml(echoB.port, UNRUNNABLE_CAPTURE));
+      await waitForLog(proc, 'config file change rejected');
+      const rejection = proc.output().split('\n').find((l) => l.includes('config file change rejected')) ?? '';
+      expect(rejection).to.match(RE2_REASON);
       const metrics = (await proc.get('/metrics')).body;
-      expect(metrics).to.not.match(/^quilkin_config_rejected_total\{[^}]*\} [1-9]/m);
-      expect(metrics).to.not.match(/quilkin_packets_dropped_total\{[^}]*source="no route"/);
+      expect(sample(metrics, `quilkin_config_rejected_total{source="file:${file}"}`)).to.equal(1);
+      expect(await configJson(proc)).to.deep.equal(before);
+      await roundTrip(client, port, echoA, 'after');
+      expect(echoB.received).to.have.length(0);
     });
-  }
+
+    it('from xDS: NACKed with the reason, the previous chain forwarding, /config unchanged (socket backend)', async () => {
+      const [echoA, client] = [await udpServer('echo'), await udpClient()];
+      peers.push(echoA, client);
+      const file = path.join(dir, 'manage.yaml');
+      fs.writeFileSync(file, configYaml(echoA.port));
+      const xdsPort = await freePort();
+      const manage = await startQuilkin(['manage', '--port', String(xdsPort), 'file', file]);
+      const port = await freePort();
+      const proc = await startQuilkin(['proxy', '--backend', 'socket', '--port', String(port), '--qcmp-port', String(await freePort()), '-m', `http://127.0.0.1:${xdsPort}`]);
+      await eventually(async () => (await proc.get('/ready')).status === 200, 10000, 'the proxy ready on xDS');
+      await roundTrip(client, port, echoA, 'before');
+      const before = await configJson(proc);
+
+      // Clusters and the filter chain are separate xDS resources: only the chain changes here.
+      fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
+      await waitForLog(proc, 'rejected xDS update (NACK)', 10000);
+      const nack = proc.output().split('\n').find((l) => l.includes('rejected xDS update (NACK)')) ?? '';
+      expect(nack).to.match(RE2_REASON);
+      expect(await configJson(proc)).to.deep.equal(before);
+      await roundTrip(client, port, echoA, 'after');
+      expect(manage.output()).to.not.include('"level":"error"');
+    });
+
+    it('the js backend, whose regex engine runs the pattern, accepts the same config', async () => {
+      const [echoA, client] = [await udpServer('echo'), await udpClient()];
+      peers.push(echoA, client);
+      const file = path.join(dir, 'quilkin.yaml');
+      fs.writeFileSync(file, configYaml(echoA.port));
+      const port = await freePort();
+      const proc = await startQuilkin(['-c', file, 'proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(await freePort())]);
+      fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
+      await eventually(async () => (await configJson(proc)).filters.length === 1, 5000, 'the Capture chain in /config');
+      await roundTrip(client, port, echoA, 'a'.repeat(1001));
+    });
+  });
+
+  describe('endpoint names across reloads', () => {
+    for (const backend of ['js', 'socket'] as const) {
+      it(`a DNS endpoint loses no packet of a paced sender across 20 reloads (${backend} backend)`, async () => {
+        // `localhost` is answered from the hosts file (IPv6 first: ::1); the echo listens dual-stack.
+        const echo = await udpServer('echo', '::');
+        const client = await udpClient();
+        peers.push(echo, client);
+        const file = path.join(dir, 'quilkin.yaml');
+        const write = (round: number): void =>
+          fs.writeFileSync(file, `version: v1alpha1\nid: round-${round}\nfilters: [{ name: quilkin.filters.debug.v1alpha1.Debug, config: { id: "r${round}" } }]\nclusters: [{ endpoints: [{ address: "localhost:${echo.port}" }] }]\n`);
+        write(0);
+        const port = await freePort();
+        const proc = await startQuilkin(['-c', file, 'proxy', '--backend', backend, '--port', String(port), '--qcmp-port', String(await freePort())]);
+        await roundTrip(client, port, echo, 'warm');
+        const total = 600;
+        for (let i = 0; i < total; i++) {
+          client.send(`packet ${i}`, port);
+          if (i % 30 === 15) write((i - 15) / 30 + 1);
+          await new Promise((r) => setTimeout(r, 4));
+        }
+        await eventually(async () => (await configJson(proc).then((c) => JSON.stringify(c).includes('"round-20"'))), 5000, 'the 20th reload applied');
+        await eventually(() => client.received.length === total + 1, 5000, `${total} replies`).catch(() => undefined);
+        expect(client.received.length - 1, 'replies to the paced sender').to.equal(total);
+        const metrics = (await proc.get('/metrics')).body;
+        expect(metrics).to.not.match(/^quilkin_config_rejected_total\{[^}]*\} [1-9]/m);
+        expect(metrics).to.not.match(/quilkin_packets_dropped_total\{[^}]*source="no route"/);
+      });
+    }
+  });
 });
