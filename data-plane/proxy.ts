@@ -14,6 +14,7 @@ import { BACKENDS, fallbackOrder } from './backends/index';
 import { type Compiled, compile, type CompileInputs, hostNames } from './compiler/compile';
 import { EndpointNames } from './dns/endpoint-names';
 import type { FilterRegistry } from './filters/registry';
+import { type RunningPhoenix, startPhoenix } from './phoenix/index';
 import { startQcmpServer, type QcmpServer } from './qcmp/server';
 import { withStaticEndpoints } from './static-endpoints';
 import type { EndpointConfig } from '../config/model';
@@ -58,6 +59,8 @@ export interface RunningProxy {
   readonly backend: ProxyBackend;
   readonly admin?: AdminServer;
   readonly qcmp: QcmpServer;
+  /** Phoenix's latency document over TCP on the QCMP port number, measuring the config's datacenters. */
+  readonly phoenix: RunningPhoenix;
   /** Why preferred backends were skipped, in order (empty when the requested one started). */
   readonly fallbacks: readonly string[];
   readiness: () => boolean;
@@ -153,6 +156,12 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
     : undefined;
   if (xds) log.info({ servers: settings.xds?.servers, nodeId: settings.xds?.nodeId }, 'subscribing to xDS');
   const qcmp = await startQcmpServer(settings.qcmpPort, '::', { metrics });
+  // As Quilkin v0.9: every proxy serves Phoenix on its QCMP port number over TCP; the datacenters
+  // arrive over xDS (from agents through a relay) and are followed as they change.
+  const phoenix = await startPhoenix({ port: qcmp.port, registry: metrics.registry, datacenters: store.current.datacenters ?? [] });
+  store.onChange((change) => {
+    if (change.datacentersChanged) phoenix.setDatacenters(change.config.datacenters ?? []);
+  });
   // With a management server: the stream is up and Clusters and the FilterChain have arrived.
   const readiness = xds ? xdsReadiness(store, () => xds.ready()) : () => endpointCount(store.current) > 0;
   let admin: AdminServer | undefined;
@@ -160,13 +169,14 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
     store,
     backend,
     qcmp,
+    phoenix,
     fallbacks,
     readiness,
     stop: async () => {
       watcher?.close();
       names.stop();
       await xds?.close();
-      await Promise.all([backend.stop(), qcmp.close(), admin?.close()]);
+      await Promise.all([backend.stop(), qcmp.close(), phoenix.close(), admin?.close()]);
     },
   };
   if (settings.adminAddress !== undefined) {

@@ -89,6 +89,7 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
       fallbacks: proxy.fallbacks,
       listen: `[::]:${opts.port}`,
       qcmp: `[::]:${proxy.qcmp.port}`,
+      phoenix: `[::]:${proxy.phoenix.port} (tcp)`,
       admin: proxy.admin?.url,
       config: loaded.path ?? 'built-in default',
       endpoints: endpointCount(config),
