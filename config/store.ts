@@ -146,12 +146,19 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function clusterFingerprint(clusters: readonly ClusterConfig[]): string {
-  return JSON.stringify(
-    clusters.map((c) => [localityKey(c.locality), c.endpoints.map((e) => [e.address.key, e.tokens.map((t) => t.toString('base64')), e.userMetadata])]),
-  );
-}
-
+/** Element by element, stopping at the first difference: no string of the whole cluster list is built (100k endpoints). */
 function sameClusters(a: readonly ClusterConfig[], b: readonly ClusterConfig[]): boolean {
-  return a === b || clusterFingerprint(a) === clusterFingerprint(b);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((c, i) => {
+    const d = b[i];
+    if (localityKey(c.locality) !== localityKey(d.locality) || c.endpoints.length !== d.endpoints.length) return false;
+    return c.endpoints.every((e, j) => {
+      const f = d.endpoints[j];
+      if (e === f) return true;
+      if (e.address.key !== f.address.key || e.tokens.length !== f.tokens.length) return false;
+      if (!e.tokens.every((t, k) => t.equals(f.tokens[k]))) return false;
+      return sameJson(e.userMetadata, f.userMetadata);
+    });
+  });
 }

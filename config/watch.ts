@@ -3,7 +3,7 @@
 // of the file (truncated, half written, empty, vanished) never replaces the last good config.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError } from './issues';
+import { ConfigError, type Validated } from './issues';
 import type { Config, FilterConfigValidator } from './model';
 import { parseConfigText } from './parse';
 
@@ -28,6 +28,9 @@ export interface WatchTiming {
   /** Reads before giving up on a file that keeps changing (then the last read is judged). */
   readonly maxReads: number;
 }
+
+/** Turns file text into a validated config; may work off the event loop (large files). */
+export type ConfigTextParser = (text: string) => Validated<Config> | Promise<Validated<Config>>;
 
 export const DEFAULT_WATCH_TIMING: WatchTiming = { debounceMs: 50, settleMs: 25, emptyGraceMs: 500, maxReads: 40 };
 
@@ -67,8 +70,16 @@ function symlinkChain(file: string): string[] {
  * Kubernetes ConfigMap `..data` swaps are all seen (Quilkin only reacts to in-place writes). The
  * chain is re-resolved after every change. Identical content is ignored.
  */
-export function watchConfigFile(file: string, validator: FilterConfigValidator, handlers: WatchHandlers, timing: Partial<WatchTiming> = {}): ConfigFileWatcher {
+export function watchConfigFile(
+  file: string,
+  validator: FilterConfigValidator,
+  handlers: WatchHandlers,
+  timing: Partial<WatchTiming> = {},
+  parse: ConfigTextParser = (text) => parseConfigText(text, validator),
+): ConfigFileWatcher {
   const t = { ...DEFAULT_WATCH_TIMING, ...timing };
+  /** Numbers each parse, so a slow (off-thread) parse of an older version is never applied after a newer one. */
+  let parses = 0;
   const absolute = path.resolve(file);
   let lastText = safeRead(absolute);
   let missingReported = false;
@@ -114,9 +125,25 @@ export function watchConfigFile(file: string, validator: FilterConfigValidator, 
     if (isBlankYaml(text)) {
       return handlers.onInvalid(new Error(`config file ${absolute} is empty; keeping the last good config (to run with no endpoints, write \`clusters: []\`)`));
     }
-    const result = parseConfigText(text, validator);
-    if (result.ok) handlers.onConfig(result.value);
-    else handlers.onInvalid(new ConfigError(result.issues, absolute));
+    const seq = ++parses;
+    const current = (): boolean => !closed && seq === parses;
+    const deliver = (result: Validated<Config>): void => {
+      if (!current()) return;
+      if (result.ok) handlers.onConfig(result.value);
+      else handlers.onInvalid(new ConfigError(result.issues, absolute));
+    };
+    const failed = (err: Error): void => {
+      if (!current()) return;
+      lastText = undefined; // judge the same text again on its next event
+      handlers.onInvalid(new Error(`config file ${absolute} could not be parsed: ${err.message}`));
+    };
+    try {
+      const parsed = parse(text);
+      if (parsed instanceof Promise) parsed.then(deliver, failed);
+      else deliver(parsed);
+    } catch (err) {
+      failed(err as Error);
+    }
   };
 
   /** Reads until two reads `settleMs` apart agree, then judges; an empty file gets a grace period. */

@@ -7,6 +7,7 @@ import { type Config, endpointCount, localityKey, toQuilkinJson } from '../confi
 import { ConfigStore } from '../config/store';
 import { watchConfigFile, type ConfigFileWatcher } from '../config/watch';
 import { startAdmin, type AdminServer } from '../runtime/admin';
+import { offThreadParser } from './config-parse/off-thread';
 import { logger } from '../runtime/logger';
 import type { QuilkinMetrics } from '../runtime/metrics';
 import type { BackendKind, BackendOptions, PreparedConfig, ProxyBackend } from './backends/backend';
@@ -148,7 +149,7 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
         }
       },
       onInvalid: rejected,
-    });
+    }, {}, offThreadParser());
   }
 
   const xds = settings.xds
