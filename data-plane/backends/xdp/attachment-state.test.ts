@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { AttachmentState } from './attachment-state';
+import { AttachmentState, processStartTime } from './attachment-state';
 
 describe('xdp attachment state', function () {
   let dir: string;
@@ -37,5 +37,37 @@ describe('xdp attachment state', function () {
     const state = new AttachmentState('eth9', dir);
     fs.writeFileSync(state.file, JSON.stringify({ pid: process.ppid, interface: 'eth9' }));
     expect(() => state.claim()).to.throw(/already served by a running proxy \(pid \d+/);
+  });
+
+  it('records its own start time, and treats a live pid with another start time as a reused pid (dead owner)', function () {
+    const state = new AttachmentState('eth9', dir);
+    state.claim();
+    expect(JSON.parse(fs.readFileSync(state.file, 'utf8')).startTime).to.equal(processStartTime(process.pid));
+    state.release();
+    // The parent is alive, but the record says it started at another time: not the proxy that wrote it.
+    const parentStart = processStartTime(process.ppid)!;
+    fs.writeFileSync(state.file, JSON.stringify({ pid: process.ppid, startTime: parentStart + 1, interface: 'eth9' }));
+    expect(state.claim()).to.equal(process.ppid);
+    // The same pid with its real start time is a live owner.
+    fs.writeFileSync(state.file, JSON.stringify({ pid: process.ppid, startTime: parentStart, interface: 'eth9' }));
+    expect(() => state.claim()).to.throw(/already served by a running proxy/);
+  });
+
+  it('reads the start time after a command name holding spaces and parentheses', async function () {
+    // The command name is the executable's file name: a link to node named `a) b (c`.
+    const link = path.join(dir, 'a) b (c');
+    fs.symlinkSync(process.execPath, link);
+    const child = spawn(link, ['-e', 'setTimeout(() => undefined, 5000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8')).to.include('(a) b (c)');
+      const started = processStartTime(child.pid!)!;
+      const ticksSinceBoot = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
+      // Started after this process and before now (USER_HZ is 100 on Linux).
+      expect(started).to.be.at.least(processStartTime(process.pid)!).and.at.most(ticksSinceBoot + 100);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(processStartTime(2 ** 22 + 12345)).to.equal(undefined);
   });
 });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Who owns the XDP attachment of an interface, remembered in /run/quilkin/ so that a proxy killed
 // with SIGKILL is recognised as gone at the next start (which then removes its program: the
-// native side recognises our program by name). A live owner is never disturbed.
+// native side recognises our program by name). A live owner is never disturbed. An owner is the
+// pid *and* its start time, so a pid reused by an unrelated process does not hold the interface.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -9,19 +10,37 @@ export const STATE_DIR = '/run/quilkin';
 
 interface StateRecord {
   readonly pid: number;
+  /** The owner's start time (/proc/<pid>/stat field 22, clock ticks since boot); absent in old records. */
+  readonly startTime?: number;
   readonly interface: string;
   readonly progId?: number;
   readonly mode?: string;
 }
 
-function alive(pid: number): boolean {
+/** Field 22 of /proc/<pid>/stat, or undefined when there is no such process. */
+export function processStartTime(pid: number): number | undefined {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
   }
+  // The command name (field 2) is in parentheses and may hold spaces or ')': fields resume after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const value = Number(fields[22 - 3]);
+  return Number.isSafeInteger(value) ? value : undefined;
 }
+
+function alive(owner: StateRecord): boolean {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return owner.startTime === undefined || processStartTime(owner.pid) === owner.startTime;
+}
+
+const OWN_START_TIME = processStartTime(process.pid);
 
 export class AttachmentState {
   readonly file: string;
@@ -43,7 +62,7 @@ export class AttachmentState {
     } catch {
       previous = undefined;
     }
-    if (previous && previous.pid !== process.pid && alive(previous.pid)) {
+    if (previous && previous.pid !== process.pid && alive(previous)) {
       throw new Error(`interface ${previous.interface} is already served by a running proxy (pid ${previous.pid}, state ${this.file})`);
     }
     this.sweep();
@@ -63,7 +82,7 @@ export class AttachmentState {
     for (const name of names) {
       try {
         const rec = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as StateRecord;
-        if (!alive(rec.pid)) fs.rmSync(path.join(dir, name), { force: true });
+        if (!alive(rec)) fs.rmSync(path.join(dir, name), { force: true });
       } catch {
         // Unreadable or removed meanwhile by another proxy: leave it.
       }
@@ -81,7 +100,7 @@ export class AttachmentState {
   private write(record: StateRecord): void {
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(this.file, JSON.stringify(record));
+      fs.writeFileSync(this.file, JSON.stringify({ ...record, ...(OWN_START_TIME !== undefined ? { startTime: OWN_START_TIME } : {}) }));
     } catch (err) {
       throw new Error(`attachment state ${this.file}: ${(err as Error).message}`);
     }
