@@ -33,6 +33,21 @@ inline SockAddr sockaddr__canonical(SockAddr a) {
   return a;
 }
 
+// A source no reply can reach, as data-plane/address-checks.ts: port 0, "this network" 0/8,
+// reserved 240/4 and the unspecified ::. Backends drop these (`invalid source address`) before
+// the chain; multicast and the broadcast address stay the engine's `disallowed source ip`.
+inline bool sockaddr__unanswerable(const SockAddr& canonical) {
+  const uint8_t* ip = canonical.ip;
+  if (canonical.port == 0) return true;
+  if (canonical.family == 4) {
+    bool broadcast = ip[0] == 255 && ip[1] == 255 && ip[2] == 255 && ip[3] == 255;
+    return ip[0] == 0 || (ip[0] >= 240 && !broadcast);
+  }
+  for (int i = 0; i < 16; i++)
+    if (ip[i] != 0) return false;
+  return true;
+}
+
 // Converts from a kernel sockaddr (AF_INET / AF_INET6); returns false for other families.
 inline bool sockaddr__from(const struct sockaddr* sa, SockAddr* out) {
   *out = SockAddr{};

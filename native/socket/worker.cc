@@ -176,6 +176,10 @@ void Worker::downstream_packet(int i) {
   }
   qk::engine::SockAddr source;
   qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+  if (qk::engine::sockaddr__unanswerable(source)) {
+    engine.count_drop(false, QK_DROP_INVALID_SOURCE_ADDRESS);
+    return;
+  }
   qk::engine::PacketBuf packet = rx_->packet(i);
   qk::engine::ReadOutcome out = engine.read(packet, source);
   if (out.reason != QK_DROP_NONE) return;  // the engine counted it
@@ -235,6 +239,10 @@ void Worker::upstream_packet(int i, uint32_t socket_index) {
   }
   qk::engine::SockAddr source;
   qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
+  if (qk::engine::sockaddr__unanswerable(source)) {
+    engine.count_drop(false, QK_DROP_INVALID_SOURCE_ADDRESS);
+    return;
+  }
   qk::engine::PacketBuf packet = rx_->packet(i);
   uint8_t reason = engine.write(packet, source, engine_addr(session->key.client));
   if (reason != QK_DROP_NONE) {

@@ -35,6 +35,15 @@ qk_addr to_qk(const engine::SockAddr& s) {
   return a;
 }
 
+// Arriving on the wire, a loopback source or the proxy's own address is spoofed (a martian): the
+// kernel would refuse it, and answering it would send to ourselves.
+bool martian(const qk_addr& client, const qk_addr& local) {
+  static const uint8_t kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  if (client.family == 4 && client.addr[0] == 127) return true;
+  if (client.family == 6 && std::memcmp(client.addr, kLoopback6, 16) == 0) return true;
+  return client.family == local.family && std::memcmp(client.addr, local.addr, client.family == 4 ? 4 : 16) == 0;
+}
+
 uint64_t realtime_ns() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -114,7 +123,12 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
   uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
   auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
   const uint32_t orig_len = fi.payload_len;
-  engine::ReadOutcome out = ew_->read(pkt, to_sock(client));
+  const engine::SockAddr source = to_sock(client);
+  if (engine::sockaddr__unanswerable(source) || martian(client, local)) {
+    drop(addr, kRead, QK_DROP_INVALID_SOURCE_ADDRESS);
+    return;
+  }
+  engine::ReadOutcome out = ew_->read(pkt, source);
   if (out.reason != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // the engine counted the reason
     return;

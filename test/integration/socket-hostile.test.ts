@@ -11,7 +11,8 @@ import type { ProxyBackend } from '../../data-plane/backends/backend';
 import { createSocketBackend } from '../../data-plane/backends/socket/socket-backend';
 import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
-import { eventually } from '../support/net';
+import { eventually, udpClient, udpServer } from '../support/net';
+import { canSendRaw, sendRawUdp4 } from '../support/raw-udp';
 import { sample } from '../support/metrics-text';
 import { compiled } from '../support/compiled';
 
@@ -68,6 +69,24 @@ describe('socket backend: hostile input and teardown', function () {
     backends.push(backend);
     return { backend, metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
   }
+
+  it('drops datagrams from source port 0 and from 0.0.0.0/8 (counted, never forwarded) and keeps serving', async function () {
+    if (!canSendRaw()) this.skip();
+    const echo = await udpServer('echo');
+    const { metrics, port } = await start(configFor([echo.port]));
+    sendRawUdp4([
+      { src: '127.0.0.1', srcPort: 0, dst: '127.0.0.1', dstPort: port, payload: Buffer.from('from port zero') },
+      { src: '0.0.0.7', srcPort: 4000, dst: '127.0.0.1', dstPort: port, payload: Buffer.from('from this network') },
+    ]);
+    const dropped = `quilkin_packets_dropped_total{event="read",source="invalid source address",asn="",ip_prefix=""}`;
+    await eventually(async () => sample(await metrics.render(), dropped) === 2, 5000, 'both invalid-source drops');
+    const client = await udpClient();
+    client.send('still alive', port);
+    await eventually(() => client.received.length === 1, 5000, 'the legitimate reply');
+    expect(echo.received.map((r) => r.data.toString())).to.deep.equal(['still alive']);
+    await client.close();
+    await echo.close();
+  });
 
   it('forwards zero-length and 65507-byte datagrams both ways', async () => {
     const echo = await udp('udp4', '127.0.0.1', true);
