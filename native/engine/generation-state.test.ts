@@ -3,16 +3,20 @@
 // unchanged LocalRateLimit keeps its buckets and an unchanged LoadBalancer its rotation whatever
 // else changed (the TS chain's rule), a changed one starts afresh; and prepare/publish.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import * as dgram from 'node:dgram';
 import { parseEndpointAddress } from '../../config/address';
 import type { ClusterConfig } from '../../config/model';
 import { compileChain } from '../../data-plane/compiler/description';
 import dropReasons from '../../data-plane/drop_reasons.json';
+import { FilterChain } from '../../data-plane/filters/chain';
 import { filterRegistry } from '../../data-plane/filters/index';
+import { testServices } from '../../data-plane/filters/test-services';
 import { loadNative } from '../index';
 import type { NativeSocketBackend } from '../socket/socket-addon';
 import type { RawFilterConfig } from '../../test/conformance/implementations';
 import { normaliseFilters } from '../../test/conformance/native-implementation';
+import { filterArb } from '../../test/fuzz/arbitraries';
 import { eventually } from '../../test/support/net';
 import { type NativeEngine, loadEngine } from './engine-addon';
 
@@ -187,6 +191,31 @@ describe('native engine: filter state across generations', function () {
     await eventually(() => eps.every((e) => e.received.length === 1), 5000, 'one packet per endpoint');
     // A restarted rotation would have sent 'two' where 'one' went.
     expect(eps.map((e) => e.received[0]).sort()).to.deep.equal(['one', 'three', 'two']);
+  });
+
+  // Random chain pairs: the next chain reuses some configs of the previous one (any order, some
+  // twice) among new ones; the engine must keep exactly as many filters as FilterChain.build.
+  it('keeps exactly the filters the TS chain keeps, for random chain pairs', function () {
+    const registry = filterRegistry();
+    const endpoints = clusters([7001]);
+    const next = (prev: RawFilterConfig[]) =>
+      fc.array(fc.oneof(fc.nat({ max: 7 }), filterArb), { maxLength: 8 }).map((picks) =>
+        picks.flatMap((p) => (typeof p !== 'number' ? [p] : prev.length > 0 ? [structuredClone(prev[p % prev.length])] : [])),
+      );
+    const pair = fc.array(filterArb, { maxLength: 6 }).chain((prev) => fc.tuple(fc.constant(prev), next(prev)));
+    fc.assert(
+      fc.property(pair, ([prev, after]) => {
+        const services = testServices({ registry });
+        const tsPrev = FilterChain.build(normaliseFilters(prev), registry, services);
+        const tsNext = FilterChain.build(normaliseFilters(after), registry, services, tsPrev);
+        const tsKept = tsNext.filters.filter((f) => tsPrev.filters.includes(f)).length;
+        const engine = new addon!.Engine(1);
+        engine.publish(compileChain(normaliseFilters(prev), endpoints, registry).description);
+        const result = engine.publish(compileChain(normaliseFilters(after), endpoints, registry).description);
+        expect(result.filtersKept, JSON.stringify({ prev, after })).to.equal(tsKept);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   describe('prepare and publish', function () {
