@@ -244,6 +244,7 @@ describe('native engine: filter state across generations', function () {
       expect(await p.send(1)).to.equal(1);
       expect(() => p.engine.publish(prepared)).to.throw('publish(prepared): already published');
       expect(() => p.engine.publish({ maxGrowth: 0, maxDestinations: 1 })).to.throw(TypeError, /PreparedGeneration/);
+      expect(() => p.engine.prepare('not a buffer' as unknown as Buffer)).to.throw(TypeError, 'prepare(description): description must be a Buffer');
     });
 
     it('a prepared generation inherits from what runs when it is published, not from what ran at prepare', async () => {
