@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Memory-safety run of the native engine: the standalone engine tests under ASan/UBSan/LSan, then
-# the conformance, control-side, hostile-input and differential fuzz tests against the ASan/UBSan
-# addon built by scripts/build-native-asan.sh (run that first, and `npm run build` for dist/).
+# the conformance, control-side, filter-state, hostile-input and differential fuzz tests against
+# the ASan/UBSan addon built by scripts/build-native-asan.sh (run that first, and `npm run build`
+# for dist/).
 # libasan is preloaded because node itself is not instrumented.
 # FUZZ_CASES (default 20000 here: ASan makes the engine ~3x slower) sets the fuzz case count.
 set -euo pipefail
@@ -22,7 +23,8 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/engine-tests/processing_time_test_asan
 
-# 2. The ASan addon inside node: conformance, control side, hostile input, differential fuzz.
+# 2. The ASan addon inside node: conformance, control side, filter state across generations (real
+#    socket workers), hostile input, differential fuzz.
 # detect_leaks=0: LeakSanitizer reports node's own process-lifetime allocations at exit; leaks of
 # the engine are instead caught by running every case on fresh engines under ASan's heap checks.
 QUILKIN_NATIVE_ADDON="$ADDON" \
@@ -32,6 +34,7 @@ UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 FUZZ_CASES="${FUZZ_CASES:-20000}" \
   npx mocha --no-config --timeout 120000 --exit \
     dist/native/engine/engine.test.js \
+    dist/native/engine/generation-state.test.js \
     dist/test/fuzz/hostile.test.js \
     dist/test/fuzz/differential.test.js \
     dist/test/conformance/conformance.test.js

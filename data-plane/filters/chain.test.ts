@@ -66,6 +66,37 @@ describe('FilterChain', () => {
     expect(changed.read(readContext('a'))).to.equal(undefined);
   });
 
+  // The rule the native engine copies (native/engine/README.md "Across generations").
+  it('matches top-level filters only, identical ones claimed in chain order, each at most once', () => {
+    const services = testServices();
+    const rate = { name: RATE, config: { max_packets: 1, period: 60 } };
+    const pass = { name: 'quilkin.filters.pass.v1alpha1.Pass' };
+    const match = (branch: FilterConfig): FilterConfig => ({
+      name: 'quilkin.filters.match.v1alpha1.Match',
+      config: { on_read: { metadataKey: 'k', branches: [{ value: 'x', ...branch }], fallthrough: pass } },
+    });
+    const build = (configs: FilterConfig[], previous?: FilterChain) => FilterChain.build(configs, filterRegistry(), services, previous);
+    const first = build([rate, rate, match(rate)]);
+    const fewer = build([pass, rate], first);
+    expect(fewer.filters[1]).to.equal(first.filters[0]);
+    const more = build([rate, rate, rate], fewer);
+    expect(more.filters[0]).to.equal(first.filters[0]);
+    expect(more.filters.slice(1)).to.not.include(first.filters[0]);
+    // A Match moved behind new filters is kept whole (its nested limiter with it); a limiter moved
+    // into or out of a branch is a different filter.
+    const moved = build([pass, match(rate)], first);
+    expect(moved.filters[1]).to.equal(first.filters[2]);
+    const capture = { name: 'quilkin.filters.capture.v1alpha1.Capture', config: { metadataKey: 'k', suffix: { size: 1, remove: false } } };
+    const solo = build([rate]);
+    expect(solo.read(readContext('x'))).to.equal(undefined);
+    expect(solo.read(readContext('x'))).to.equal('filter::rate_limit::dropped');
+    const into = build([capture, match(rate)], solo);
+    expect(into.read(readContext('x'))).to.equal(undefined);
+    expect(into.read(readContext('x'))).to.equal('filter::rate_limit::dropped');
+    const out = build([rate], into);
+    expect(out.read(readContext('x'))).to.equal(undefined);
+  });
+
   it('times one packet in sampleEvery per filter, in both directions', () => {
     const metrics = recordingChainMetrics(4);
     const services = testServices({ chainMetrics: metrics });

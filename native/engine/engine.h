@@ -52,8 +52,8 @@ class EndpointTable {
 
 // A compiled config: the filter chain and the endpoint table. Immutable and shared by every worker;
 // a config change builds a new Generation and publishes it (Engine::publish). The chain object is
-// reused from the previous generation when the chain part of the description is byte-identical,
-// so an endpoint-only change keeps rate-limit buckets and round-robin position.
+// reused from the previous generation when the chain part of the description is byte-identical;
+// otherwise each unchanged top-level filter inherits its previous twin's state (README.md).
 struct Generation {
   uint64_t id = 0;  // increases with every publish
   std::shared_ptr<const Chain> chain;
@@ -66,7 +66,8 @@ struct Generation {
 };
 
 // Builds a Generation from the binary description emitted by data-plane/compiler (format in
-// native/engine/description.md). `previous` (may be null) lends its chain when unchanged.
+// native/engine/description.md). `previous` (may be null) lends its chain when unchanged, and
+// otherwise the state of its unchanged filters.
 // Returns null and sets `error` (a precise, user-facing message) when the description is invalid.
 std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_t len,
                                                       const Generation* previous, std::string* error);

@@ -2,7 +2,8 @@
 // Generation swaps under load: worker threads run packets while the main thread publishes
 // alternating generations. Each packet must see one whole generation (its Concatenate byte and its
 // endpoint count agree), no worker ever blocks, and nothing races (built with -fsanitize=thread by
-// the Makefile's `tsan` target). Exits non-zero with a message on the first inconsistency.
+// the Makefile's `tsan` target), also not the LocalRateLimit every generation inherits from the
+// one before while workers still run that one. Exits non-zero on the first inconsistency.
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -10,12 +11,14 @@
 
 #include "native/engine/byte_writer.h"
 #include "native/engine/engine.h"
+#include "native/engine/filter.h"
 
 using namespace qk::engine;
 
 namespace {
 
-// A description with `endpoints` endpoints and one Concatenate appending `tag` on read.
+// A description with `endpoints` endpoints, an unchanged LocalRateLimit that never limits, and a
+// Concatenate appending `tag` on read.
 std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   ByteWriter w;
   w.u32(0x48434b51);
@@ -32,10 +35,14 @@ std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   }
   w.u16(0);  // keys
   ByteWriter chain;
-  chain.u32(1);  // slots
-  chain.u16(1);  // filters
-  chain.u8(2);   // Concatenate
-  chain.u32(0);  // slot
+  chain.u32(2);           // slots
+  chain.u16(2);           // filters
+  chain.u8(7);            // LocalRateLimit
+  chain.u32(0);           // slot
+  chain.u64(UINT64_MAX);  // max_packets
+  chain.u32(60);          // period
+  chain.u8(2);            // Concatenate
+  chain.u32(1);           // slot
   chain.u8(1);   // on_read APPEND
   chain.u8(0);   // on_write DO_NOTHING
   chain.bytes32(&tag, 1);
@@ -44,9 +51,9 @@ std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   return w.out;
 }
 
-std::shared_ptr<const Generation> compile(const std::vector<uint8_t>& d) {
+std::shared_ptr<const Generation> compile(const std::vector<uint8_t>& d, const Generation* previous = nullptr) {
   std::string error;
-  auto gen = generation__compile(d.data(), d.size(), nullptr, &error);
+  auto gen = generation__compile(d.data(), d.size(), previous, &error);
   if (!gen) {
     std::fprintf(stderr, "compile failed: %s\n", error.c_str());
     std::exit(1);
@@ -92,8 +99,15 @@ int main() {
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; i++) threads.emplace_back(worker_loop, std::ref(engine), i);
   for (int i = 0; i < 2000; i++) {
-    // Fresh generations each time, so old ones really are freed while workers may hold them.
-    engine.publish(i % 2 ? compile(description(1, 'A')) : compile(description(2, 'B')));
+    // Fresh generations each time, so old ones really are freed while workers may hold them; each
+    // inherits the limiter's bucket tables from the one running.
+    auto current = engine.current();
+    auto next = compile(i % 2 ? description(1, 'A') : description(2, 'B'), current.get());
+    if (next->chain->filters_kept() != 1) {
+      std::fprintf(stderr, "swap %d: the limiter was not inherited (%u filters kept)\n", i, next->chain->filters_kept());
+      return 1;
+    }
+    engine.publish(next);
     std::this_thread::yield();
   }
   g_stop = true;
