@@ -90,7 +90,7 @@ export const CONSTANTS = {
 export const PASS_REASONS = [
   'disabled',
   'not_ip',
-  'vlan_stacked',
+  'vlan',
   'truncated',
   'malformed',
   'ipv4_fragment',

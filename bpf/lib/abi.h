@@ -66,7 +66,7 @@ struct qk_counter {
 enum qk_pass_reason {
 	QK_PASS_DISABLED = 0,       /* config missing or QK_CFG_F_ENABLED clear */
 	QK_PASS_NOT_IP = 1,         /* ARP, LLDP, any non-IP ethertype */
-	QK_PASS_VLAN_STACKED = 2,   /* more than one VLAN tag */
+	QK_PASS_VLAN = 2,           /* 802.1Q/802.1ad tagged: the kernel's VLAN devices serve it */
 	QK_PASS_TRUNCATED = 3,      /* frame ends inside a header (parse error) */
 	QK_PASS_MALFORMED = 4,      /* bad IP version or header length (parse error) */
 	QK_PASS_IPV4_FRAGMENT = 5,  /* MF set or fragment offset non-zero */

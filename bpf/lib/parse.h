@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Header parsing stages for XDP programs: Ethernet (+ one VLAN tag), IPv4
+ * Header parsing stages for XDP programs: Ethernet (untagged), IPv4
  * (options honoured through IHL), IPv6 (fixed header only), UDP. Each stage
  * returns QK_CONTINUE or a verdict with pkt->reason set, so the entry point
  * calls them in order and stops at the first decision. Lengths are checked
@@ -26,11 +26,6 @@
 
 #define QK_IP_MF 0x2000
 #define QK_IP_OFFSET_MASK 0x1fff
-
-struct qk_vlan_hdr {
-	__be16 tci;
-	__be16 encapsulated_proto;
-};
 
 /* Parse state carried from stage to stage. */
 struct qk_pkt {
@@ -73,11 +68,14 @@ static __always_inline void qk_pkt__advance(struct qk_pkt *pkt, __u32 bytes)
 	pkt->off += bytes;
 }
 
-/* Ethernet plus at most one 802.1Q / 802.1ad tag; only IPv4 and IPv6 continue. */
+/*
+ * Ethernet; only untagged IPv4 and IPv6 continue. A VLAN-tagged frame (802.1Q or 802.1ad, one
+ * tag or more) goes to the kernel untouched: its VLAN devices deliver it to the proxy's sockets.
+ * Redirected, the rewrite would answer it untagged or forward it with a stale inner tag.
+ */
 static __always_inline int qk_parse__eth(struct qk_pkt *pkt)
 {
 	struct ethhdr *eth = pkt->cur;
-	struct qk_vlan_hdr *vlan;
 	__be16 proto;
 
 	if ((void *)(eth + 1) > pkt->data_end)
@@ -86,16 +84,8 @@ static __always_inline int qk_parse__eth(struct qk_pkt *pkt)
 	pkt->eth_proto = bpf_ntohs(proto);
 	qk_pkt__advance(pkt, sizeof(*eth));
 
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		vlan = pkt->cur;
-		if ((void *)(vlan + 1) > pkt->data_end)
-			return qk_pass_because(pkt, QK_PASS_TRUNCATED);
-		proto = vlan->encapsulated_proto;
-		pkt->eth_proto = bpf_ntohs(proto);
-		qk_pkt__advance(pkt, sizeof(*vlan));
-		if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
-			return qk_pass_because(pkt, QK_PASS_VLAN_STACKED);
-	}
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return qk_pass_because(pkt, QK_PASS_VLAN);
 	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
 		return qk_pass_because(pkt, QK_PASS_NOT_IP);
 	return QK_CONTINUE;

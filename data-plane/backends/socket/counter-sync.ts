@@ -39,6 +39,27 @@ export interface NativeCounterSource {
   sessionCount(): number;
 }
 
+const sum = (a: readonly number[], b: readonly number[]): number[] => Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
+const pair = (a: readonly [number, number], b: readonly [number, number]): [number, number] => [a[0] + b[0], a[1] + b[1]];
+
+/** Several native data paths reported as one (proxy xdp: the AF_XDP workers and the kernel-served socket workers). */
+export function combinedCounterSource(sources: readonly NativeCounterSource[]): NativeCounterSource {
+  return {
+    totals: () =>
+      sources
+        .map((s) => s.totals())
+        .reduce((a, b) => ({
+          packets: pair(a.packets, b.packets),
+          bytes: pair(a.bytes, b.bytes),
+          drops: [sum(a.drops[0], b.drops[0]), sum(a.drops[1], b.drops[1])],
+          errors: [sum(a.errors?.[0] ?? [], b.errors?.[0] ?? []), sum(a.errors?.[1] ?? [], b.errors?.[1] ?? [])],
+          sessionsCreated: a.sessionsCreated + b.sessionsCreated,
+        })),
+    drainDurations: () => sources.flatMap((s) => s.drainDurations()),
+    sessionCount: () => sources.reduce((n, s) => n + s.sessionCount(), 0),
+  };
+}
+
 export class CounterSync {
   private last: NativeTotals | undefined;
 

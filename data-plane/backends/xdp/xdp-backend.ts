@@ -11,7 +11,9 @@ import { logger } from '../../../runtime/logger';
 import type { Compiled } from '../../compiler/compile';
 import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } from '../backend';
 import { type EnginePrepared, EnginePublisher } from '../engine-publisher';
-import { CounterSync } from '../socket/counter-sync';
+import type { NativeSocketBackend, SocketAddon } from '../../../native/socket/socket-addon';
+import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
+import { DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS } from '../socket/socket-backend';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
@@ -46,16 +48,20 @@ class XdpBackend implements ProxyBackend {
 
   constructor(
     private readonly native: NativeXdpBackend,
+    /** Socket workers on the same port: what XDP passes to the kernel (fragments, VLAN, IPv6 extension headers, jumbo frames). */
+    private readonly kernelServed: NativeSocketBackend,
     private readonly publisher: EnginePublisher,
     private readonly options: BackendOptions,
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
   ) {
-    this.counters = new CounterSync(native, options.metrics);
+    this.counters = new CounterSync(combinedCounterSource([native, kernelServed]), options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
-    this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
+    const removeXsk = options.metrics.addNativeProcessing(() => native.processing());
+    const removeSocket = options.metrics.addNativeProcessing(() => kernelServed.processing());
+    this.removeProcessing = () => (removeXsk(), removeSocket());
     this.timer.unref();
   }
 
@@ -73,6 +79,7 @@ class XdpBackend implements ProxyBackend {
       qcmpPort: this.options.qcmpPort,
       sessionPorts: `${this.ports.min}-${this.ports.max}`,
       sessions: this.sessionCount(),
+      kernelServed: { workers: this.kernelServed.describe().workers, sessions: this.kernelServed.sessionCount() },
       detection: d.steps,
     };
   }
@@ -89,7 +96,7 @@ class XdpBackend implements ProxyBackend {
   }
 
   sessionCount(): number {
-    return this.native.sessionCount();
+    return this.native.sessionCount() + this.kernelServed.sessionCount();
   }
 
   private sync(): void {
@@ -123,6 +130,7 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) return;
     clearInterval(this.timer);
     this.native.stop();
+    this.kernelServed.stop();
     this.publisher.stop();
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
@@ -133,13 +141,35 @@ class XdpBackend implements ProxyBackend {
   }
 }
 
-function loadXdpAddon(): { xdp: XdpAddon; Engine: new (maxWorkers?: number) => NativeEngine } {
+function loadXdpAddon(): { xdp: XdpAddon; socket: SocketAddon; Engine: new (maxWorkers?: number) => NativeEngine } {
   const { addon, error } = loadNative();
   if (!addon) throw new Error(`native addon did not load: ${error?.message ?? 'unknown reason'}`);
   const xdp = (addon as unknown as { xdp?: XdpAddon }).xdp;
   if (typeof xdp?.XdpBackend !== 'function') throw new Error('the loaded addon has no xdp part (rebuild with npm run build:native)');
+  if (typeof addon.socket?.SocketBackend !== 'function') throw new Error('the loaded addon has no socket part (rebuild with npm run build:native)');
   const Engine = addon.engine.Engine as new (maxWorkers?: number) => NativeEngine;
-  return { xdp, Engine };
+  return { xdp, socket: addon.socket, Engine };
+}
+
+/** Kernel-served frames are the exception: one socket worker serves them. */
+const KERNEL_SERVED_WORKERS = 1;
+
+/**
+ * The listen port on ordinary sockets, with the same engine (so the same chain) as the AF_XDP
+ * workers: what the program passes to the kernel on that port reaches the chain instead of an
+ * ICMP port unreachable. Its upstream sockets use ephemeral ports, below the session port range
+ * the program redirects, so their replies reach them.
+ */
+function startKernelServed(socket: SocketAddon, engine: NativeEngine, options: BackendOptions): NativeSocketBackend {
+  return new socket.SocketBackend({
+    port: options.port,
+    workers: KERNEL_SERVED_WORKERS,
+    sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
+    unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
+    maxSessions: options.maxSessions,
+    maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
+    engine,
+  });
 }
 
 function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOptions, ifname: string, ports: PortRange): NativeXdpBackend {
@@ -172,7 +202,7 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
 
 /** Detects, attaches and starts the workers; throws an Error naming the step that failed. */
 export const createXdpBackend: BackendFactory = async (options, initial) => {
-  const { xdp, Engine } = loadXdpAddon();
+  const { xdp, socket, Engine } = loadXdpAddon();
   const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
   if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
   const ports = readSessionPortRange(options.port, options.qcmpPort);
@@ -184,13 +214,21 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   const deadOwner = state.claim();
   if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
   let native: NativeXdpBackend;
+  let kernelServed: NativeSocketBackend;
   try {
-    native = startNative(xdp, engine, options, ifname, ports);
+    kernelServed = startKernelServed(socket, engine, options);
   } catch (err) {
     state.release();
     throw err;
   }
-  const backend = new XdpBackend(native, publisher, options, ports, state);
+  try {
+    native = startNative(xdp, engine, options, ifname, ports);
+  } catch (err) {
+    kernelServed.stop();
+    state.release();
+    throw err;
+  }
+  const backend = new XdpBackend(native, kernelServed, publisher, options, ports, state);
   const d = native.describe();
   state.record({ interface: ifname, progId: d.progId, mode: d.mode });
   for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
