@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Prometheus registry and Quilkin's metric names and labels (README.md, "Admin server and metrics").
-import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { FilterMetrics } from '../data-plane/filters/filter';
 import { type HistogramCells, MergedHistogram } from './merged-histogram';
 
@@ -13,8 +13,22 @@ export const FILTER_HISTOGRAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Client labels; empty without a MaxMind database, which this proxy does not load. */
 const NO_GEO = { asn: '', ip_prefix: '' } as const;
 
-/** Upper bounds of quilkin_packets_processing_duration_seconds; the native workers use the same (native/engine/processing_time.h). */
+/** Upper bounds of quilkin_packets_processing_duration_seconds, Quilkin v0.9's (metrics.rs: a
+ *  quarter millisecond doubling 13 times, to just over a second); the native workers use the same
+ *  (native/engine/processing_time.h). */
 export const PROCESSING_BOUNDS: readonly number[] = exponentialBuckets(0.00025, 2, 13);
+
+/** Upper bounds of quilkin_filter_{read,write}_duration_seconds, Quilkin v0.9's (filters/chain.rs):
+ *  finer than the whole packet's, an eighth of a millisecond times 2.5, 11 times (to ~1.19 s). */
+export const FILTER_DURATION_BOUNDS: readonly number[] = exponentialBuckets(0.000125, 2.5, 11);
+
+/** Upper bounds of quilkin_session_duration_secs, Quilkin v0.9's (sessions/inner_metrics.rs). */
+export const SESSION_DURATION_BOUNDS: readonly number[] = [1, 5, 10, 25, 60, 300, 900, 1800, 3600];
+
+export interface QuilkinMetricsOptions {
+  /** prom-client's process and Node.js runtime series (process_*, nodejs_*); default on. */
+  readonly processMetrics?: boolean;
+}
 
 export class QuilkinMetrics {
   readonly registry = new Registry();
@@ -68,7 +82,7 @@ export class QuilkinMetrics {
   readonly sessionDuration = new Histogram({
     name: 'quilkin_session_duration_secs',
     help: 'Lifetime of closed sessions in seconds',
-    buckets: [1, 5, 10, 25, 60, 300, 900, 1800, 3600],
+    buckets: [...SESSION_DURATION_BOUNDS],
     registers: [this.registry],
   });
   readonly clusterActive = new Gauge({ name: 'quilkin_cluster_active', help: 'Number of localities (clusters) in the cluster map', registers: [this.registry] });
@@ -87,14 +101,14 @@ export class QuilkinMetrics {
     name: 'quilkin_filter_read_duration_seconds',
     help: 'Time taken by a filter to process a read',
     labelNames: ['filter'],
-    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    buckets: [...FILTER_DURATION_BOUNDS],
     registers: [this.registry],
   });
   readonly filterWriteDuration = new Histogram({
     name: 'quilkin_filter_write_duration_seconds',
     help: 'Time taken by a filter to process a write',
     labelNames: ['filter'],
-    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    buckets: [...FILTER_DURATION_BOUNDS],
     registers: [this.registry],
   });
   readonly filterIntCounter = new Counter({
@@ -122,6 +136,12 @@ export class QuilkinMetrics {
     labelNames: ['source'],
     registers: [this.registry],
   });
+
+  constructor(options: QuilkinMetricsOptions = {}) {
+    // Sampled at scrape time (event loop delay and GC through perf_hooks observers); Quilkin v0.9
+    // registers no process collector, so these series are this proxy's addition.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Filter-facing view of the generic filter metrics. */
   readonly filters: FilterMetrics = {
