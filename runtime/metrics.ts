@@ -2,7 +2,7 @@
 // The Prometheus registry and Quilkin's metric names and labels (README.md, "Admin server and metrics").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { FilterMetrics } from '../data-plane/filters/filter';
-import { type HistogramCells, MergedHistogram } from './merged-histogram';
+import { type HistogramCells, type LabelledCells, MergedHistogram } from './merged-histogram';
 
 export type Direction = 'read' | 'write';
 
@@ -97,14 +97,15 @@ export class QuilkinMetrics {
     labelNames: ['cluster'],
     registers: [this.registry],
   });
-  readonly filterReadDuration = new Histogram({
+  /** The js backend's sampled observations plus the native engines' (addNativeFilterDurations). */
+  readonly filterReadDuration = new MergedHistogram<'filter'>({
     name: 'quilkin_filter_read_duration_seconds',
     help: 'Time taken by a filter to process a read',
     labelNames: ['filter'],
     buckets: [...FILTER_DURATION_BOUNDS],
     registers: [this.registry],
   });
-  readonly filterWriteDuration = new Histogram({
+  readonly filterWriteDuration = new MergedHistogram<'filter'>({
     name: 'quilkin_filter_write_duration_seconds',
     help: 'Time taken by a filter to process a write',
     labelNames: ['filter'],
@@ -175,6 +176,19 @@ export class QuilkinMetrics {
         { labels: { event: 'write' }, cells: w },
       ];
     });
+  }
+
+  /**
+   * Feeds quilkin_filter_{read,write}_duration_seconds{filter} from a native engine: `read`
+   * returns its monotonic totals per filter name. Returns the removal (last totals stay counted).
+   */
+  addNativeFilterDurations(read: () => { read: readonly LabelledCells<'filter'>[]; write: readonly LabelledCells<'filter'>[] }): () => void {
+    const removeRead = this.filterReadDuration.addSource(() => read().read);
+    const removeWrite = this.filterWriteDuration.addSource(() => read().write);
+    return () => {
+      removeRead();
+      removeWrite();
+    };
   }
 
   /** Registers work to run before each scrape (native counters are pulled here). */

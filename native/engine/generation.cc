@@ -43,8 +43,9 @@ std::vector<std::string> parse_keys(DescReader& r) {
   return keys;
 }
 
+// `kinds` gets the description kind of each top-level filter (left alone when the chain is reused).
 std::shared_ptr<const Chain> parse_chain(DescReader& r, std::vector<std::string> keys, const uint8_t* keys_start,
-                                         const Generation* previous) {
+                                         const Generation* previous, std::vector<uint8_t>* kinds) {
   uint32_t chain_len = r.u32("chain length");
   if (r.ok() && chain_len != r.remaining()) r.fail("chain length does not match the description's end");
   if (!r.ok()) return nullptr;
@@ -57,8 +58,11 @@ std::shared_ptr<const Chain> parse_chain(DescReader& r, std::vector<std::string>
   std::vector<std::unique_ptr<Filter>> filters;
   ParseEnv env{r, static_cast<uint32_t>(keys.size()), slots, 0};
   for (uint16_t i = 0; i < nfilters && r.ok(); i++) {
+    uint8_t kind = r.remaining() > 0 ? *r.here() : 0;  // a filter entry starts with its kind
     auto f = filter__parse(env);
-    if (f) filters.push_back(std::move(f));
+    if (!f) continue;
+    filters.push_back(std::move(f));
+    kinds->push_back(kind);
   }
   if (r.ok() && r.remaining() != 0) r.fail("trailing bytes after the chain");
   if (!r.ok()) return nullptr;
@@ -80,7 +84,8 @@ std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_
   const uint8_t* keys_start = r.here();
   std::vector<std::string> keys;
   if (r.ok()) keys = parse_keys(r);
-  if (r.ok()) gen->chain = parse_chain(r, std::move(keys), keys_start, previous);
+  if (r.ok()) gen->chain = parse_chain(r, std::move(keys), keys_start, previous, &gen->filter_kinds);
+  if (previous && gen->chain && gen->chain == previous->chain) gen->filter_kinds = previous->filter_kinds;
   if (!r.ok() || !gen->chain) {
     *error = r.ok() ? "chain description: invalid chain" : r.error();
     return nullptr;
