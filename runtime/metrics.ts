@@ -191,9 +191,25 @@ export class QuilkinMetrics {
     };
   }
 
-  /** Registers work to run before each scrape (native counters are pulled here). */
-  onScrape(hook: () => void | Promise<void>): void {
+  /**
+   * Feeds quilkin_packet_jitter{event} from a native backend at each scrape: `read` returns the
+   * [read, write] nanoseconds its workers set last (null: no worker has yet). Returns the removal.
+   */
+  addNativeJitter(read: () => readonly [number | null, number | null]): () => void {
+    return this.onScrape(() => {
+      const [r, w] = read();
+      if (r !== null) this.packetJitter.set({ event: 'read', ...NO_GEO }, r);
+      if (w !== null) this.packetJitter.set({ event: 'write', ...NO_GEO }, w);
+    });
+  }
+
+  /** Registers work to run before each scrape (native counters are pulled here); returns its removal. */
+  onScrape(hook: () => void | Promise<void>): () => void {
     this.scrapeHooks.push(hook);
+    return () => {
+      const at = this.scrapeHooks.indexOf(hook);
+      if (at >= 0) this.scrapeHooks.splice(at, 1);
+    };
   }
 
   async render(): Promise<string> {

@@ -23,6 +23,12 @@ Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& 
   return out;
 }
 
+Napi::Array jitter_values(Napi::Env env, const qk::timing::JitterReading& j) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  for (uint32_t d = 0; d < 2; d++) out.Set(d, j.has[d] ? Napi::Value(Napi::Number::New(env, double(j.ns[d]))) : env.Null());
+  return out;
+}
+
 namespace {
 
 // Marks JS objects made by engine.Engine, so UnwrapEngine can trust them without global state

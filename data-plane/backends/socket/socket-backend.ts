@@ -33,6 +33,7 @@ class SocketBackend implements ProxyBackend {
   private readonly counters: CounterSync;
   private readonly debugLog: EngineDebugLog;
   private readonly removeProcessing: () => void;
+  private readonly removeJitter: () => void;
   private readonly filterMetrics: EngineFilterMetrics;
   private readonly pressure: SessionPressureLog;
   private config: Config;
@@ -59,6 +60,7 @@ class SocketBackend implements ProxyBackend {
       this.filterMetrics.sync();
     });
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
+    this.removeJitter = options.metrics.addNativeJitter(() => native.jitter());
     const { sessionLimit } = native.describe();
     this.pressure = new SessionPressureLog(() => native.totals(), log, { sessionLimit, maxSessionsPerSource: options.maxSessionsPerSource ?? 0 });
     this.scheduleDns();
@@ -124,6 +126,7 @@ class SocketBackend implements ProxyBackend {
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
     this.removeProcessing();
+    this.removeJitter();
     this.filterMetrics.stop();
     this.stopped = true;
   }

@@ -41,6 +41,7 @@ class XdpBackend implements ProxyBackend {
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
+  private readonly removeJitter: () => void;
   private readonly filterMetrics: EngineFilterMetrics;
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
@@ -61,6 +62,7 @@ class XdpBackend implements ProxyBackend {
     options.metrics.onScrape(() => this.sync());
     this.timer = setInterval(() => this.sync(), SYNC_INTERVAL_MS);
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
+    this.removeJitter = options.metrics.addNativeJitter(() => native.jitter());
     this.timer.unref();
   }
 
@@ -148,6 +150,7 @@ class XdpBackend implements ProxyBackend {
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
     this.removeProcessing();
+    this.removeJitter();
     this.filterMetrics.stop();
     this.stopped = true;
     this.state.release();

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// quilkin_filter_read_duration_seconds / quilkin_filter_write_duration_seconds{filter} on every
-// backend: one packet in 64 per worker and direction times each filter of the chain, with
-// Quilkin v0.9's bounds. js and socket on loopback, xdp in network namespaces of its own.
+// Metrics every backend must produce as Quilkin does: quilkin_filter_read_duration_seconds /
+// quilkin_filter_write_duration_seconds{filter} (one packet in 64 per worker and direction times
+// each filter of the chain, Quilkin v0.9's bounds) and quilkin_packet_jitter{event} (nanoseconds
+// between the last two packets received). js and socket on loopback, xdp in network namespaces
+// of its own.
 import { expect } from 'chai';
 import * as dgram from 'node:dgram';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
@@ -24,6 +26,21 @@ const TOKEN_ROUTER = 'quilkin.filters.token_router.v1alpha1.TokenRouter';
 const SAMPLE_EVERY = 64;
 const PACKETS = 4 * SAMPLE_EVERY;
 
+/** A pause long enough that the jitter it leaves cannot come from anything else. */
+const PAUSE_MS = 150;
+
+function jitter(text: string, event: 'read' | 'write'): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`quilkin_packet_jitter{event="${event}",asn="",ip_prefix=""} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/** Both directions' jitter after a lone packet that followed a PAUSE_MS silence. */
+function expectPauseJitter(text: string): void {
+  for (const event of ['read', 'write'] as const) {
+    expect(jitter(text, event), `quilkin_packet_jitter ${event}`).to.be.within(PAUSE_MS * 0.9e6, 10e9);
+  }
+}
+
 function series(text: string, metric: string, filter: string, suffix: string): number {
   return sample(text, `${metric}_${suffix}{filter="${filter}"}`);
 }
@@ -42,7 +59,7 @@ async function bound(socket: dgram.Socket): Promise<number> {
   return socket.address().port;
 }
 
-describe('per-filter durations on the js and socket backends (loopback)', function () {
+describe('per-filter durations and packet jitter on the js and socket backends (loopback)', function () {
   this.timeout(30000);
   const cleanup: Array<() => void | Promise<void>> = [];
   afterEach(async () => {
@@ -50,7 +67,7 @@ describe('per-filter durations on the js and socket backends (loopback)', functi
   });
 
   for (const kind of ['js', 'socket'] as const) {
-    it(`${kind}: times ${PACKETS / SAMPLE_EVERY} of ${PACKETS} packets per filter and direction, with Quilkin's bounds`, async () => {
+    it(`${kind}: times ${PACKETS / SAMPLE_EVERY} of ${PACKETS} packets per filter and direction, with Quilkin's bounds; sets the jitter`, async () => {
       const echo = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
       echo.on('message', (msg, rinfo) => echo.send(msg, rinfo.port, rinfo.address));
       const echoPort = await bound(echo);
@@ -79,11 +96,17 @@ describe('per-filter durations on the js and socket backends (loopback)', functi
         if (i % 16 === 15) await eventually(() => replies === i + 1, 5000, `reply ${i}`);
       }
 
+      // One more packet after a pause: the last two packets, either way, are the pause apart.
+      await new Promise((r) => setTimeout(r, PAUSE_MS));
+      client.send('lone', port, '127.0.0.1');
+      await eventually(() => replies === PACKETS + 1, 5000, 'the lone reply');
+
       const read = 'quilkin_filter_read_duration_seconds';
       const write = 'quilkin_filter_write_duration_seconds';
-      const timed = PACKETS / SAMPLE_EVERY;
+      const timed = (PACKETS + 1 - ((PACKETS + 1) % SAMPLE_EVERY)) / SAMPLE_EVERY;
       await eventually(async () => series(await metrics.render(), write, CONCATENATE, 'count') === timed, 5000, 'the timed writes');
       const text = await metrics.render();
+      expectPauseJitter(text);
       for (const filter of [PASS, CONCATENATE]) {
         for (const metric of [read, write]) {
           expect(series(text, metric, filter, 'count'), `${metric} ${filter}`).to.equal(timed);
@@ -96,7 +119,7 @@ describe('per-filter durations on the js and socket backends (loopback)', functi
   }
 });
 
-describe('per-filter durations on the xdp backend (netns)', function () {
+describe('per-filter durations and packet jitter on the xdp backend (netns)', function () {
   this.timeout(60000);
   let star: Star | undefined;
   let proxy: Proxy | undefined;
@@ -110,9 +133,13 @@ describe('per-filter durations on the xdp backend (netns)', function () {
   });
   after(() => teardown(proxy, star));
 
-  it('times the Embark chain\'s filters in the AF_XDP worker, reads and writes', async function () {
+  it('times the Embark chain\'s filters in the AF_XDP worker, reads and writes; sets the jitter', async function () {
     const run = await runClient(star!, star!.host('prx').ipv4, PACKETS, 2, [embarkPayload('timed', TOKENS[0])]);
     expect(run.replies).to.have.length(PACKETS);
+    // The client's run ended more than PAUSE_MS ago (it waits for late replies): a lone packet now.
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
+    const lone = await runClient(star!, star!.host('prx').ipv4, 1, 1, [embarkPayload('lone', TOKENS[0])], 500);
+    expect(lone.replies).to.have.length(1);
     const timed = PACKETS / SAMPLE_EVERY; // one queue: one worker
     let text = '';
     for (let i = 0; i < 20; i++) {
@@ -120,6 +147,7 @@ describe('per-filter durations on the xdp backend (netns)', function () {
       if (series(text, 'quilkin_filter_write_duration_seconds', TOKEN_ROUTER, 'count') >= timed) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    expectPauseJitter(text);
     for (const metric of ['quilkin_filter_read_duration_seconds', 'quilkin_filter_write_duration_seconds']) {
       // Two Capture filters in the chain share their name's series, as in Quilkin.
       expect(series(text, metric, CAPTURE, 'count'), `${metric} Capture`).to.equal(2 * timed);
