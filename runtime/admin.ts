@@ -2,7 +2,7 @@
 // The admin HTTP server: /live, /ready, /metrics, /config, /debug/pprof/profile, as Quilkin serves them.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CpuProfiler, PROFILE_ENCODE_GRACE_MS, ProfileAbortedError, ProfileBusyError, cpuProfiler, parseProfileSeconds } from './cpu-profiler';
+import { PROFILE_ENCODE_GRACE_MS, ProfileAbortedError, ProfileBusyError, cpuProfiler, parseProfileSeconds } from './cpu-profiler';
 import { logger } from './logger';
 import type { QuilkinMetrics } from './metrics';
 
@@ -18,8 +18,6 @@ export interface AdminOptions {
   readonly config: () => unknown;
   /** Connection limits; the defaults suit a scrape-and-probe admin port. */
   readonly limits?: Partial<AdminLimits>;
-  /** Serves /debug/pprof/profile; the process-wide one unless a test brings its own. */
-  readonly profiler?: CpuProfiler;
 }
 
 /**
@@ -75,7 +73,7 @@ export function splitHostPort(address: string): { host: string; port: number } {
  * Quilkin sends it (octet-stream, Content-Encoding gzip). The request outlives the admin idle and
  * request timeouts by design; a client that leaves ends the profile early.
  */
-async function serveProfile(profiler: CpuProfiler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serveProfile(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   let seconds: number;
   try {
     seconds = parseProfileSeconds(new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('seconds'));
@@ -87,7 +85,8 @@ async function serveProfile(profiler: CpuProfiler, req: http.IncomingMessage, re
   const gone = new AbortController();
   res.once('close', () => gone.abort());
   try {
-    const body = await profiler.profile(seconds, gone.signal);
+    // One profiler per process: every admin server shares it, as they share the V8 isolate.
+    const body = await cpuProfiler.profile(seconds, gone.signal);
     res
       .writeHead(200, {
         'Content-Type': 'application/octet-stream',
@@ -122,7 +121,7 @@ async function handle(options: AdminOptions, req: http.IncomingMessage, res: htt
     case '/config':
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(options.config(), null, 2));
     case '/debug/pprof/profile':
-      return serveProfile(options.profiler ?? cpuProfiler, req, res);
+      return serveProfile(req, res);
     default:
       return void res.writeHead(404).end();
   }
