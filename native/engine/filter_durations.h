@@ -43,9 +43,9 @@ struct FilterDurations {
   std::atomic<uint64_t> buckets[2][kFilterKinds][kFilterBuckets] = {};
   std::atomic<uint64_t> sum_ns[2][kFilterKinds] = {};
 
-  // direction: 0 read, 1 write. A kind outside the table is not recorded.
+  // direction: 0 read, 1 write. Kind 0 (unknown) and kinds outside the table are not recorded.
   void record(int direction, uint8_t kind, uint64_t ns) {
-    if (kind >= kFilterKinds) return;
+    if (kind == 0 || kind >= kFilterKinds) return;
     bump(buckets[direction][kind][filter_bucket(ns)], 1);
     bump(sum_ns[direction][kind], ns);
   }

@@ -41,6 +41,7 @@ void record_and_sum() {
   a.record(0, 1, 200000);    // read, Capture, bucket 1
   a.record(1, 11, 5000);     // write, TokenRouter
   a.record(0, kFilterKinds, 1);  // outside the table: ignored
+  a.record(1, 0, 1);             // unknown kind: ignored
   b.record(0, 1, 300);
   FilterDurationTotals t;
   t.add(a);
