@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The admin HTTP server: /live, /ready, /metrics, /config, as Quilkin serves them.
+// The admin HTTP server: /live, /ready, /metrics, /config, /debug/pprof/profile, as Quilkin serves them.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROFILE_ENCODE_GRACE_MS, ProfileAbortedError, ProfileBusyError, cpuProfiler, parseProfileSeconds } from './cpu-profiler';
 import { logger } from './logger';
 import type { QuilkinMetrics } from './metrics';
 
@@ -67,6 +68,42 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: match[1], port };
 }
 
+/**
+ * GET /debug/pprof/profile?seconds=N: a CPU profile of the process as gzipped pprof, sent as
+ * Quilkin sends it (octet-stream, Content-Encoding gzip). The request outlives the admin idle and
+ * request timeouts by design; a client that leaves ends the profile early.
+ */
+async function serveProfile(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let seconds: number;
+  try {
+    seconds = parseProfileSeconds(new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('seconds'));
+  } catch (err) {
+    return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`${(err as Error).message}\n`);
+  }
+  // The admin server's idle timeout would cut this connection while the profile runs.
+  res.setTimeout(seconds * 1000 + PROFILE_ENCODE_GRACE_MS);
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  try {
+    // One profiler per process: every admin server shares it, as they share the V8 isolate.
+    const body = await cpuProfiler.profile(seconds, gone.signal);
+    res
+      .writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Encoding': 'gzip',
+        'Content-Disposition': 'attachment; filename="profile"',
+        'Content-Length': body.length,
+      })
+      .end(body);
+  } catch (err) {
+    if (err instanceof ProfileAbortedError) return void log.debug({ seconds }, err.message);
+    if (err instanceof ProfileBusyError) {
+      return void res.writeHead(409, { 'Content-Type': 'text/plain', 'Retry-After': String(err.retryAfterSecs) }).end(`${err.message}\n`);
+    }
+    throw err;
+  }
+}
+
 async function handle(options: AdminOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET') return void res.writeHead(404).end();
@@ -83,6 +120,8 @@ async function handle(options: AdminOptions, req: http.IncomingMessage, res: htt
     }
     case '/config':
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(options.config(), null, 2));
+    case '/debug/pprof/profile':
+      return serveProfile(req, res);
     default:
       return void res.writeHead(404).end();
   }

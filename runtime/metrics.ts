@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Prometheus registry and Quilkin's metric names and labels (README.md, "Admin server and metrics").
-import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { FilterMetrics } from '../data-plane/filters/filter';
-import { type HistogramCells, MergedHistogram } from './merged-histogram';
+import { type HistogramCells, type LabelledCells, MergedHistogram } from './merged-histogram';
 
 export type Direction = 'read' | 'write';
 
@@ -13,8 +13,22 @@ export const FILTER_HISTOGRAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Client labels; empty without a MaxMind database, which this proxy does not load. */
 const NO_GEO = { asn: '', ip_prefix: '' } as const;
 
-/** Upper bounds of quilkin_packets_processing_duration_seconds; the native workers use the same (native/engine/processing_time.h). */
+/** Upper bounds of quilkin_packets_processing_duration_seconds, Quilkin v0.9's (metrics.rs: a
+ *  quarter millisecond doubling 13 times, to just over a second); the native workers use the same
+ *  (native/engine/processing_time.h). */
 export const PROCESSING_BOUNDS: readonly number[] = exponentialBuckets(0.00025, 2, 13);
+
+/** Upper bounds of quilkin_filter_{read,write}_duration_seconds, Quilkin v0.9's (filters/chain.rs):
+ *  finer than the whole packet's, an eighth of a millisecond times 2.5, 11 times (to ~1.19 s). */
+export const FILTER_DURATION_BOUNDS: readonly number[] = exponentialBuckets(0.000125, 2.5, 11);
+
+/** Upper bounds of quilkin_session_duration_secs, Quilkin v0.9's (sessions/inner_metrics.rs). */
+export const SESSION_DURATION_BOUNDS: readonly number[] = [1, 5, 10, 25, 60, 300, 900, 1800, 3600];
+
+export interface QuilkinMetricsOptions {
+  /** prom-client's process and Node.js runtime series (process_*, nodejs_*); default on. */
+  readonly processMetrics?: boolean;
+}
 
 export class QuilkinMetrics {
   readonly registry = new Registry();
@@ -68,7 +82,7 @@ export class QuilkinMetrics {
   readonly sessionDuration = new Histogram({
     name: 'quilkin_session_duration_secs',
     help: 'Lifetime of closed sessions in seconds',
-    buckets: [1, 5, 10, 25, 60, 300, 900, 1800, 3600],
+    buckets: [...SESSION_DURATION_BOUNDS],
     registers: [this.registry],
   });
   readonly clusterActive = new Gauge({ name: 'quilkin_cluster_active', help: 'Number of localities (clusters) in the cluster map', registers: [this.registry] });
@@ -83,18 +97,19 @@ export class QuilkinMetrics {
     labelNames: ['cluster'],
     registers: [this.registry],
   });
-  readonly filterReadDuration = new Histogram({
+  /** The js backend's sampled observations plus the native engines' (addNativeFilterDurations). */
+  readonly filterReadDuration = new MergedHistogram<'filter'>({
     name: 'quilkin_filter_read_duration_seconds',
     help: 'Time taken by a filter to process a read',
     labelNames: ['filter'],
-    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    buckets: [...FILTER_DURATION_BOUNDS],
     registers: [this.registry],
   });
-  readonly filterWriteDuration = new Histogram({
+  readonly filterWriteDuration = new MergedHistogram<'filter'>({
     name: 'quilkin_filter_write_duration_seconds',
     help: 'Time taken by a filter to process a write',
     labelNames: ['filter'],
-    buckets: exponentialBuckets(0.000125, 2.5, 11),
+    buckets: [...FILTER_DURATION_BOUNDS],
     registers: [this.registry],
   });
   readonly filterIntCounter = new Counter({
@@ -122,6 +137,12 @@ export class QuilkinMetrics {
     labelNames: ['source'],
     registers: [this.registry],
   });
+
+  constructor(options: QuilkinMetricsOptions = {}) {
+    // Sampled at scrape time (event loop delay and GC through perf_hooks observers); Quilkin v0.9
+    // registers no process collector, so these series are this proxy's addition.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Filter-facing view of the generic filter metrics. */
   readonly filters: FilterMetrics = {
@@ -157,9 +178,38 @@ export class QuilkinMetrics {
     });
   }
 
-  /** Registers work to run before each scrape (native counters are pulled here). */
-  onScrape(hook: () => void | Promise<void>): void {
+  /**
+   * Feeds quilkin_filter_{read,write}_duration_seconds{filter} from a native engine: `read`
+   * returns its monotonic totals per filter name. Returns the removal (last totals stay counted).
+   */
+  addNativeFilterDurations(read: () => { read: readonly LabelledCells<'filter'>[]; write: readonly LabelledCells<'filter'>[] }): () => void {
+    const removeRead = this.filterReadDuration.addSource(() => read().read);
+    const removeWrite = this.filterWriteDuration.addSource(() => read().write);
+    return () => {
+      removeRead();
+      removeWrite();
+    };
+  }
+
+  /**
+   * Feeds quilkin_packet_jitter{event} from a native backend at each scrape: `read` returns the
+   * [read, write] nanoseconds its workers set last (null: no worker has yet). Returns the removal.
+   */
+  addNativeJitter(read: () => readonly [number | null, number | null]): () => void {
+    return this.onScrape(() => {
+      const [r, w] = read();
+      if (r !== null) this.packetJitter.set({ event: 'read', ...NO_GEO }, r);
+      if (w !== null) this.packetJitter.set({ event: 'write', ...NO_GEO }, w);
+    });
+  }
+
+  /** Registers work to run before each scrape (native counters are pulled here); returns its removal. */
+  onScrape(hook: () => void | Promise<void>): () => void {
     this.scrapeHooks.push(hook);
+    return () => {
+      const at = this.scrapeHooks.indexOf(hook);
+      if (at >= 0) this.scrapeHooks.splice(at, 1);
+    };
   }
 
   async render(): Promise<string> {

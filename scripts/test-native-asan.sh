@@ -14,7 +14,7 @@ ADDON="$ROOT/build/native-asan/build/Release/quilkin_native.node"
 
 cd "$ROOT"
 # 1. The engine alone (no node), so LeakSanitizer is on: mutated descriptions + hostile packets,
-#    generation swaps under load, and the workers' processing-time histogram.
+#    generation swaps under load, the workers' processing-time histogram, per-filter durations and packet jitter.
 make -C native/engine/tests -j2 asan
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/engine-tests/desc_fuzz_test_asan
@@ -22,6 +22,10 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1
   build/engine-tests/swap_test_asan
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/engine-tests/processing_time_test_asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  build/engine-tests/filter_durations_test_asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  build/engine-tests/packet_jitter_test_asan
 
 # 2. The ASan addon inside node: conformance, control side, filter state across generations (real
 #    socket workers), hostile input, differential fuzz.

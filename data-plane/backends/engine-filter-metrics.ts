@@ -2,14 +2,17 @@
 // Moves the native engine's per-filter cells into Quilkin's generic filter metrics, as the
 // TypeScript filters feed them: Match's matched/fallthrough counts and Compress's byte counts into
 // quilkin_filter_int_counter,
-// Timestamp's samples into quilkin_filter_histogram. Cells belong to the engine's chain: they
+// Timestamp's samples into quilkin_filter_histogram; the workers' sampled per-filter durations
+// into quilkin_filter_{read,write}_duration_seconds (per filter kind, so they need no retiring).
+// Cells belong to the engine's chain: they
 // carry over when a publish reuses the chain (only endpoints changed) and start from zero with a
 // new one, so the last totals of a replaced chain are kept here and the exported series never go
 // backwards. Counts a worker adds to the old chain after the last read before a swap are lost.
-import type { HistogramCells, NativeEngine, PublishResult, SlotCells } from '../../native/engine/engine-addon';
+import type { FilterDurationCells, HistogramCells, NativeEngine, PublishResult, SlotCells } from '../../native/engine/engine-addon';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import type { LabelledCells } from '../../runtime/merged-histogram';
 import type { SlotInfo } from '../compiler/description';
+import { ENCODERS } from '../compiler/filter-encoders';
 import { COMPRESS_COUNTERS, COMPRESS_NAME } from '../filters/compress/compress';
 import { MATCH_COUNTERS, MATCH_NAME } from '../filters/match/match';
 import { TIMESTAMP_HELP, TIMESTAMP_NAME } from '../filters/timestamp/timestamp';
@@ -36,6 +39,16 @@ function timestampKey(slot: SlotInfo): string {
   return typeof config?.metadataKey === 'string' ? config.metadataKey : '';
 }
 
+/** Description kind -> Quilkin filter name, the `filter` label. */
+const NAME_OF_KIND: ReadonlyMap<number, string> = new Map([...ENCODERS].map(([name, { kind }]) => [kind, name]));
+
+function durationRows(rows: readonly FilterDurationCells[]): LabelledCells<'filter'>[] {
+  return rows.flatMap(({ kind, buckets, count, sum }) => {
+    const filter = NAME_OF_KIND.get(kind);
+    return filter === undefined ? [] : [{ labels: { filter }, cells: { buckets, count, sum } }];
+  });
+}
+
 function addCells(into: HistogramCells | undefined, cells: HistogramCells): HistogramCells {
   if (!into) return { buckets: [...cells.buckets], count: cells.count, sum: cells.sum };
   return { buckets: into.buckets.map((n, i) => n + (cells.buckets[i] ?? 0)), count: into.count + cells.count, sum: into.sum + cells.sum };
@@ -49,6 +62,7 @@ export class EngineFilterMetrics {
   private retired = new Map<string, HistogramCells>();
   private snapshot: SlotCells[] | undefined;
   private readonly removeSource: () => void;
+  private readonly removeDurations: () => void;
 
   constructor(
     private readonly engine: NativeEngine,
@@ -57,6 +71,10 @@ export class EngineFilterMetrics {
   ) {
     this.follow(slots);
     this.removeSource = metrics.filterHistogram.addSource(() => this.histogramRows());
+    this.removeDurations = metrics.addNativeFilterDurations(() => {
+      const { read, write } = engine.filterDurations();
+      return { read: durationRows(read), write: durationRows(write) };
+    });
   }
 
   /** Call right before engine.publish: counts what the current chain holds now. */
@@ -95,6 +113,7 @@ export class EngineFilterMetrics {
   stop(): void {
     this.sync();
     this.removeSource();
+    this.removeDurations();
   }
 
   private follow(slots: readonly SlotInfo[]): void {

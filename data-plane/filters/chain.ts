@@ -37,8 +37,10 @@ export class FilterChain {
     this.writers = entries.filter((e) => e.filter.write !== undefined).reverse();
     this.sampleEvery = metrics && metrics.sampleEvery > 0 ? Math.floor(metrics.sampleEvery) : 0;
     if (metrics && this.sampleEvery > 0) {
-      this.timedReaders = this.readers.map((entry) => ({ entry, duration: metrics.readDuration(entry.name) }));
-      this.timedWriters = this.writers.map((entry) => ({ entry, duration: metrics.writeDuration(entry.name) }));
+      // Every filter, also one without a read or write of its own: Quilkin's chain times each
+      // filter's (default, empty) read and write, so each filter has both series.
+      this.timedReaders = entries.map((entry) => ({ entry, duration: metrics.readDuration(entry.name) }));
+      this.timedWriters = [...entries].reverse().map((entry) => ({ entry, duration: metrics.writeDuration(entry.name) }));
     }
     this.readCountdown = this.sampleEvery;
     this.writeCountdown = this.sampleEvery;
@@ -87,7 +89,7 @@ export class FilterChain {
   read(ctx: ReadContext): FilterResult {
     if (this.timedReaders !== undefined && --this.readCountdown <= 0) {
       this.readCountdown = this.sampleEvery;
-      return timedRun(this.timedReaders, (f) => f.read!(ctx));
+      return timedRun(this.timedReaders, (f) => f.read?.(ctx));
     }
     const readers = this.readers;
     for (let i = 0; i < readers.length; i++) {
@@ -100,7 +102,7 @@ export class FilterChain {
   write(ctx: WriteContext): FilterResult {
     if (this.timedWriters !== undefined && --this.writeCountdown <= 0) {
       this.writeCountdown = this.sampleEvery;
-      return timedRun(this.timedWriters, (f) => f.write!(ctx));
+      return timedRun(this.timedWriters, (f) => f.write?.(ctx));
     }
     const writers = this.writers;
     for (let i = 0; i < writers.length; i++) {

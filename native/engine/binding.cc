@@ -23,6 +23,12 @@ Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& 
   return out;
 }
 
+Napi::Array jitter_values(Napi::Env env, const qk::timing::JitterReading& j) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  for (uint32_t d = 0; d < 2; d++) out.Set(d, j.has[d] ? Napi::Value(Napi::Number::New(env, double(j.ns[d]))) : env.Null());
+  return out;
+}
+
 namespace {
 
 // Marks JS objects made by engine.Engine, so UnwrapEngine can trust them without global state
@@ -79,6 +85,7 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
                         InstanceMethod<&JsEngine::Counters>("counters"),
                         InstanceMethod<&JsEngine::DrainDebug>("drainDebug"),
                         InstanceMethod<&JsEngine::SlotCells>("slotCells"),
+                        InstanceMethod<&JsEngine::FilterDurations>("filterDurations"),
                         InstanceMethod<&JsEngine::FreezeClock>("freezeClock"),
                         InstanceMethod<&JsEngine::AdvanceClock>("advanceClock")});
   }
@@ -247,6 +254,33 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
     return arr;
   }
 
+  // filterDurations() -> {read, write}: [{kind, buckets, count, sum}] for each filter kind timed
+  // so far, summed over workers; buckets per filterDurationBounds() then +Inf, sum in seconds.
+  Napi::Value FilterDurations(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    qk::timing::FilterDurationTotals t;
+    engine_->sum_filter_durations(&t);
+    auto out = Napi::Object::New(env);
+    for (int d = 0; d < 2; d++) {
+      auto rows = Napi::Array::New(env);
+      uint32_t n = 0;
+      for (int kind = 0; kind < qk::timing::kFilterKinds; kind++) {
+        uint64_t count = t.count(d, kind);
+        if (count == 0) continue;
+        auto buckets = Napi::Array::New(env, qk::timing::kFilterBuckets);
+        for (uint32_t k = 0; k < uint32_t(qk::timing::kFilterBuckets); k++) buckets.Set(k, double(t.buckets[d][kind][k]));
+        auto row = Napi::Object::New(env);
+        row.Set("kind", kind);
+        row.Set("buckets", buckets);
+        row.Set("count", double(count));
+        row.Set("sum", double(t.sum_ns[d][kind]) / 1e9);
+        rows.Set(n++, row);
+      }
+      out.Set(d ? "write" : "read", rows);
+    }
+    return out;
+  }
+
   static Napi::Object cell_object(Napi::Env env, const Chain& chain, uint32_t slot) {
     constexpr int kCounters = sizeof(SlotCell::counter) / sizeof(SlotCell::counter[0]);
     uint64_t counter[kCounters] = {}, buckets[2][SlotCell::kBuckets + 1] = {}, count[2] = {};
@@ -307,6 +341,13 @@ Napi::Value ProcessingBounds(const Napi::CallbackInfo& info) {
   return arr;
 }
 
+// filterDurationBounds() -> the per-filter duration bounds in seconds (runtime/metrics.ts must match)
+Napi::Value FilterDurationBounds(const Napi::CallbackInfo& info) {
+  auto arr = Napi::Array::New(info.Env(), qk::timing::kFilterBounds);
+  for (uint32_t k = 0; k < uint32_t(qk::timing::kFilterBounds); k++) arr.Set(k, qk::timing::kFilterBoundsSec.s[k]);
+  return arr;
+}
+
 }  // namespace
 
 std::shared_ptr<Engine> UnwrapEngine(Napi::Value value) {
@@ -324,6 +365,7 @@ void InitBinding(Napi::Env env, Napi::Object exports) {
   InitTestBinding(env, part);
   part.Set("histogramBounds", Napi::Function::New(env, HistogramBounds));
   part.Set("processingBounds", Napi::Function::New(env, ProcessingBounds));
+  part.Set("filterDurationBounds", Napi::Function::New(env, FilterDurationBounds));
   exports.Set("engine", part);
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "native/engine/engine.h"
+#include "native/engine/packet_jitter.h"
 #include "native/engine/processing_time.h"
 
 namespace qk::engine {
@@ -22,6 +23,10 @@ Napi::Object counters_object(Napi::Env env, const uint64_t* read_dropped, const 
 // [read, write], each { buckets[] (per bound, then +Inf; not cumulative), count, sum (seconds) }:
 // a backend's quilkin_packets_processing_duration_seconds (HistogramCells in engine-addon.ts).
 Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& t);
+
+// [read, write]: a backend's quilkin_packet_jitter in nanoseconds, null where no worker has set
+// it yet.
+Napi::Array jitter_values(Napi::Env env, const qk::timing::JitterReading& j);
 
 // The C++ engine behind a JS `engine.Engine` object, for other parts of the addon (the socket
 // workers): returns null (and throws a JS TypeError) when `value` is not one.

@@ -42,6 +42,12 @@ export interface SlotCells {
   readonly histogram: { readonly read: HistogramCells; readonly write: HistogramCells };
 }
 
+/** One filter kind's sampled durations (native/engine/filter_durations.h), summed over workers. */
+export interface FilterDurationCells extends HistogramCells {
+  /** The description kind (native/engine/description.md; data-plane/compiler/filter-encoders.ts). */
+  readonly kind: number;
+}
+
 export interface PublishResult {
   readonly generation: number;
   readonly maxGrowth: number;
@@ -77,6 +83,11 @@ export interface NativeEngine {
   counters(): EngineCounters;
   drainDebug(): { events: DebugEvent[]; lost: number };
   slotCells(): SlotCells[];
+  /**
+   * quilkin_filter_{read,write}_duration_seconds of every worker, one row per filter kind timed so
+   * far: buckets per bound of `filterDurationBounds()` then +Inf, sum in seconds. Monotonic.
+   */
+  filterDurations(): { read: FilterDurationCells[]; write: FilterDurationCells[] };
   freezeClock(atMs: number): void;
   advanceClock(deltaMs: number): void;
 }
@@ -95,6 +106,8 @@ export interface EngineAddon {
   histogramBounds(): number[];
   /** Bounds (seconds) of the socket and xdp workers' processing-time histograms. */
   processingBounds(): number[];
+  /** Bounds (seconds) of the workers' sampled per-filter durations. */
+  filterDurationBounds(): number[];
 }
 
 /** The engine part, or why the addon could not be loaded. */

@@ -71,6 +71,13 @@ void Engine::detach(Worker* w) {
   std::lock_guard<std::mutex> lock(workers_mu_);
   workers_.erase(std::remove(workers_.begin(), workers_.end(), w), workers_.end());
   add_counters(retired_, w->counters_);
+  retired_durations_.add(w->durations_);
+}
+
+void Engine::sum_filter_durations(timing::FilterDurationTotals* out) const {
+  std::lock_guard<std::mutex> lock(workers_mu_);
+  *out = retired_durations_;
+  for (const Worker* w : workers_) out->add(w->durations_);
 }
 
 void Engine::sum_counters(uint64_t read_dropped[QK_DROP__MAX], uint64_t write_dropped[QK_DROP__MAX],

@@ -14,6 +14,7 @@
 
 #include "bpf/lib/drop_reasons.h"
 #include "native/engine/addr.h"
+#include "native/engine/filter_durations.h"
 #include "native/engine/packet.h"
 
 namespace qk::engine {
@@ -58,6 +59,9 @@ struct Generation {
   uint64_t id = 0;  // increases with every publish
   std::shared_ptr<const Chain> chain;
   std::shared_ptr<const EndpointTable> endpoints;
+  // The description kind of each top-level filter, in chain order: what a worker's sampled
+  // per-filter durations are recorded under (filter_durations.h). Follows the chain on reuse.
+  std::vector<uint8_t> filter_kinds;
   // Upper bound of bytes the chain can add to a packet (sum of every Concatenate); a worker's
   // buffer needs this much headroom + tailroom to never hit TOO_LARGE.
   uint32_t max_growth() const;
@@ -128,6 +132,8 @@ class Engine {
   // Moves up to `max` pending Debug events into `out`; returns how many. `lost` is the total number
   // of events live workers could not queue because their ring was full (monotonic).
   size_t drain_debug(DebugEvent* out, size_t max, uint64_t* lost);
+  // Sampled per-filter durations of every live worker and of workers that have exited (monotonic).
+  void sum_filter_durations(timing::FilterDurationTotals* out) const;
 
  private:
   friend class Worker;
@@ -146,6 +152,7 @@ class Engine {
   mutable std::mutex workers_mu_;  // guards workers_ and the retired totals; never taken per packet
   std::vector<Worker*> workers_;
   WorkerCounters retired_;  // counters of detached workers
+  timing::FilterDurationTotals retired_durations_;
 };
 
 // Where a read goes. Indices into the pinned generation's EndpointTable.
@@ -186,6 +193,7 @@ class Worker {
   void count_drop(bool write, uint8_t reason);
 
   const WorkerCounters& counters() const { return counters_; }
+  const timing::FilterDurations& filter_durations() const { return durations_; }
   uint32_t index() const { return index_; }
   // The metadata and filter state of the last packet (tests read them after read/write).
   WorkerState& state() { return *state_; }
@@ -193,6 +201,7 @@ class Worker {
  private:
   friend class Engine;
   void adopt(std::shared_ptr<const Generation> next);
+  bool timed_now(int direction);  // whether this packet is the sampled one (filter_durations.h)
 
   Engine& engine_;
   uint32_t index_;
@@ -200,6 +209,9 @@ class Worker {
   uint64_t gen_id_ = UINT64_MAX;
   std::unique_ptr<WorkerState> state_;
   WorkerCounters counters_;
+  // Packets left until the next timed one, per direction (read, write).
+  uint32_t until_timed_[2] = {timing::kSampleEvery, timing::kSampleEvery};
+  timing::FilterDurations durations_;
 };
 
 }  // namespace qk::engine

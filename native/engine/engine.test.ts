@@ -7,7 +7,7 @@ import type { ClusterConfig } from '../../config/model';
 import { compileChain } from '../../data-plane/compiler/description';
 import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import { filterRegistry } from '../../data-plane/filters/index';
-import { PROCESSING_BOUNDS } from '../../runtime/metrics';
+import { FILTER_DURATION_BOUNDS, PROCESSING_BOUNDS } from '../../runtime/metrics';
 import { decodeStepResult, encodeStep, normaliseFilters } from '../../test/conformance/native-implementation';
 import { loadEngine } from './engine-addon';
 
@@ -74,5 +74,9 @@ describe('native engine control side', function () {
 
   it('times packets in the workers with the bounds of quilkin_packets_processing_duration_seconds', function () {
     expect(engine!.processingBounds()).to.deep.equal(PROCESSING_BOUNDS);
+  });
+
+  it('samples per-filter durations with the bounds of quilkin_filter_{read,write}_duration_seconds', function () {
+    expect(engine!.filterDurationBounds()).to.deep.equal(FILTER_DURATION_BOUNDS);
   });
 });

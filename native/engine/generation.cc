@@ -96,8 +96,10 @@ uint32_t inherit_states(std::vector<std::unique_ptr<Filter>>& filters, const std
   return kept;
 }
 
+// `kinds` gets the description kind of each top-level filter (left alone when the chain is reused).
 std::shared_ptr<const Chain> parse_chain(DescReader& r, const uint8_t* base, std::vector<std::string> keys,
-                                         const uint8_t* keys_start, const Generation* previous) {
+                                         const uint8_t* keys_start, const Generation* previous,
+                                         std::vector<uint8_t>* kinds) {
   uint32_t chain_len = r.u32("chain length");
   if (r.ok() && chain_len != r.remaining()) r.fail("chain length does not match the description's end");
   if (!r.ok()) return nullptr;
@@ -116,6 +118,7 @@ std::shared_ptr<const Chain> parse_chain(DescReader& r, const uint8_t* base, std
   for (uint16_t i = 0; i < nfilters && r.ok(); i++) {
     marks.clear();
     const size_t start = r.offset();
+    uint8_t kind = r.remaining() > 0 ? *r.here() : 0;  // a filter entry starts with its kind
     auto f = filter__parse(env);
     if (!f) {
       r.fail("invalid filter");  // parsers fail the reader first; this only guards a silent null
@@ -123,6 +126,7 @@ std::shared_ptr<const Chain> parse_chain(DescReader& r, const uint8_t* base, std
     }
     identities.push_back(filter_identity(base, start, r.offset(), marks, keys));
     filters.push_back(std::move(f));
+    kinds->push_back(kind);
   }
   if (r.ok() && r.remaining() != 0) r.fail("trailing bytes after the chain");
   if (!r.ok()) return nullptr;
@@ -146,7 +150,8 @@ std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_
   const uint8_t* keys_start = r.here();
   std::vector<std::string> keys;
   if (r.ok()) keys = parse_keys(r);
-  if (r.ok()) gen->chain = parse_chain(r, desc, std::move(keys), keys_start, previous);
+  if (r.ok()) gen->chain = parse_chain(r, desc, std::move(keys), keys_start, previous, &gen->filter_kinds);
+  if (previous && gen->chain && gen->chain == previous->chain) gen->filter_kinds = previous->filter_kinds;
   if (!r.ok() || !gen->chain) {
     *error = r.ok() ? "chain description: invalid chain" : r.error();
     return nullptr;

@@ -149,6 +149,12 @@ qk::timing::ProcessingTotals Backend::processing() const {
   return t;
 }
 
+qk::timing::JitterReading Backend::jitter() const {
+  qk::timing::JitterReading j;
+  for (const auto& worker : workers_) j.add(worker->counters().jitter);
+  return j;
+}
+
 void Backend::drain_durations(const std::function<void(uint32_t)>& fn) {
   for (auto& worker : workers_) worker->counters().durations.drain(fn);
 }

@@ -63,6 +63,8 @@ class Backend {
   CounterTotals totals() const;
   // quilkin_packets_processing_duration_seconds of every worker, merged.
   qk::timing::ProcessingTotals processing() const;
+  // quilkin_packet_jitter: the value a worker set last, per direction.
+  qk::timing::JitterReading jitter() const;
   // Hands every queued session lifetime (seconds) to fn, on the calling thread.
   void drain_durations(const std::function<void(uint32_t)>& fn);
   // Joins the workers and closes every socket; idempotent.

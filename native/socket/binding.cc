@@ -35,6 +35,7 @@ class SocketBackendWrap : public Napi::ObjectWrap<SocketBackendWrap> {
   Napi::Value Totals(const Napi::CallbackInfo& info);
   Napi::Value DrainDurations(const Napi::CallbackInfo& info);
   Napi::Value Processing(const Napi::CallbackInfo& info);
+  Napi::Value Jitter(const Napi::CallbackInfo& info);
   Napi::Value SessionCount(const Napi::CallbackInfo& info);
   Napi::Value Describe(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
@@ -49,6 +50,7 @@ Napi::Function SocketBackendWrap::Define(Napi::Env env) {
                      {InstanceMethod("totals", &SocketBackendWrap::Totals),
                       InstanceMethod("drainDurations", &SocketBackendWrap::DrainDurations),
                       InstanceMethod("processing", &SocketBackendWrap::Processing),
+                      InstanceMethod("jitter", &SocketBackendWrap::Jitter),
                       InstanceMethod("sessionCount", &SocketBackendWrap::SessionCount),
                       InstanceMethod("describe", &SocketBackendWrap::Describe),
                       InstanceMethod("stop", &SocketBackendWrap::Stop)});
@@ -124,6 +126,11 @@ Napi::Value SocketBackendWrap::DrainDurations(const Napi::CallbackInfo& info) {
 // readable after stop().
 Napi::Value SocketBackendWrap::Processing(const Napi::CallbackInfo& info) {
   return qk::engine::processing_cells(info.Env(), backend_ ? backend_->processing() : qk::timing::ProcessingTotals{});
+}
+
+// jitter() -> [read, write] quilkin_packet_jitter in nanoseconds, null until a worker set it.
+Napi::Value SocketBackendWrap::Jitter(const Napi::CallbackInfo& info) {
+  return qk::engine::jitter_values(info.Env(), backend_ ? backend_->jitter() : qk::timing::JitterReading{});
 }
 
 Napi::Value SocketBackendWrap::SessionCount(const Napi::CallbackInfo& info) {

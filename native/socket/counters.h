@@ -10,6 +10,7 @@
 
 #include "bpf/lib/drop_reasons.h"
 #include "native/engine/duration_ring.h"
+#include "native/engine/packet_jitter.h"
 #include "native/engine/processing_time.h"
 
 namespace qk::socket {
@@ -36,6 +37,7 @@ struct alignas(64) WorkerCounters {
   Counter upstream_sockets;
   DurationRing durations;
   qk::timing::ProcessingHistogram processing;  // published once per batch by the worker's timer
+  qk::timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per batch
 
   void error(Direction dir, uint8_t reason) { errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)].add(1); }
   void sent(Direction dir, uint64_t len) {

@@ -61,6 +61,8 @@ export interface NativeSocketBackend {
    * engine.processingBounds() then +Inf, sum in seconds. Monotonic; readable after stop().
    */
   processing(): [HistogramCells, HistogramCells];
+  /** quilkin_packet_jitter [read, write] in nanoseconds, as a worker set it last; null until then. */
+  jitter(): [number | null, number | null];
   sessionCount(): number;
   describe(): SocketBackendDescription;
   /** Joins the worker threads and closes every socket; idempotent. */

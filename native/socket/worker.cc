@@ -158,6 +158,7 @@ void Worker::begin_batch() {
 void Worker::on_downstream() {
   int n = rx_->receive(listen_fd_, *counters_, kRead);
   if (n == 0) return;
+  jitter_.received(kRead, uint32_t(n), qk::timing::monotonic_ns(), counters_->jitter);
   begin_batch();
   timer_.begin();
   for (int i = 0; i < n; i++) {
@@ -216,6 +217,7 @@ void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32
 void Worker::on_upstream(uint32_t socket_index) {
   int n = rx_->receive(shard_->upstream_fd(socket_index), *counters_, kWrite);
   if (n == 0) return;
+  jitter_.received(kWrite, uint32_t(n), qk::timing::monotonic_ns(), counters_->jitter);
   begin_batch();
   timer_.begin();
   for (int i = 0; i < n; i++) {

@@ -70,6 +70,7 @@ class Worker {
   std::unique_ptr<RecvBatch> rx_;
   std::unique_ptr<SendBatch> tx_;
   qk::timing::ProcessingTimer timer_;  // per packet, from its handling to its enqueue for sendmmsg
+  qk::timing::JitterTracker jitter_;   // receive times per direction, for quilkin_packet_jitter
   int64_t now_ms_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

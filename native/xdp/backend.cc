@@ -129,6 +129,12 @@ timing::ProcessingTotals Backend::processing() const {
   return t;
 }
 
+timing::JitterReading Backend::jitter() const {
+  timing::JitterReading j;
+  for (const auto& w : workers_) j.add(w->counters().jitter);
+  return j;
+}
+
 Totals Backend::totals() const {
   Totals t;
   auto rd = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };

@@ -49,6 +49,8 @@ class Backend {
   void drain_durations(const std::function<void(uint32_t)>& fn);
   // quilkin_packets_processing_duration_seconds of every worker, merged; readable after stop().
   timing::ProcessingTotals processing() const;
+  // quilkin_packet_jitter: the value a worker set last, per direction.
+  timing::JitterReading jitter() const;
   void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string kernel_path_note() const;

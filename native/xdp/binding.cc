@@ -84,6 +84,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
                         InstanceMethod<&XdpBackendWrap::TotalsJs>("totals"),
                         InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
                         InstanceMethod<&XdpBackendWrap::Processing>("processing"),
+                        InstanceMethod<&XdpBackendWrap::Jitter>("jitter"),
                         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
                         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
                         InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
@@ -178,6 +179,11 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
   // processing() -> [read, write] processing-time histograms, merged over the workers
   Napi::Value Processing(const Napi::CallbackInfo& info) {
     return engine::processing_cells(info.Env(), backend_ ? backend_->processing() : timing::ProcessingTotals{});
+  }
+
+  // jitter() -> [read, write] quilkin_packet_jitter in nanoseconds, null until a worker set it
+  Napi::Value Jitter(const Napi::CallbackInfo& info) {
+    return engine::jitter_values(info.Env(), backend_ ? backend_->jitter() : timing::JitterReading{});
   }
 
   // bpfCounters() -> { packets: number[], bytes: number[] } indexed by enum qk_counter_index

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "native/engine/packet_jitter.h"
 #include "native/engine/processing_time.h"
 
 namespace qk::xdp {
@@ -26,6 +27,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> k_rx_dropped{0}, k_rx_invalid{0}, k_tx_invalid{0}, k_rx_ring_full{0};
   std::atomic<uint64_t> k_fill_ring_empty{0}, k_tx_ring_empty{0};
   timing::ProcessingHistogram processing;  // quilkin_packets_processing_duration_seconds
+  timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per RX batch
 };
 
 inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {

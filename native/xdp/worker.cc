@@ -123,13 +123,18 @@ void Worker::run() {
     uint32_t n = qk_xsk__rx_batch(xsk_, rx, kBatch);
     prefetch_headers(rx, n);
     if (n) timer_.begin();
+    uint32_t received[2] = {0, 0};
     for (uint32_t i = 0; i < n; i++) {
       int dir = handle(rx[i], now);
-      if (dir >= 0)
+      if (dir >= 0) {
         timer_.end(dir);
-      else
+        received[dir]++;
+      } else {
         timer_.skip();
+      }
     }
+    // `now` was read right before the RX batch: the frames' receive time as this loop saw it.
+    for (int d = 0; d < 2; d++) jitter_.received(d, received[d], now, counters_.jitter);
     if (!kernel_->empty()) kernel_replies(now);
     flush_tx();
     publish_counters();

@@ -88,6 +88,7 @@ class Worker {
   uint64_t next_expire_ns_ = 0;
   WorkerCounters counters_;
   timing::ProcessingTimer timer_;  // per frame, from its handling to its TX enqueue
+  timing::JitterTracker jitter_;   // receive times per direction, for quilkin_packet_jitter
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::atomic<bool> kernel_noted_{false};

@@ -94,6 +94,8 @@ export interface NativeXdpBackend {
    * readable after stop().
    */
   processing(): [HistogramCells, HistogramCells];
+  /** quilkin_packet_jitter [read, write] in nanoseconds, as a worker set it last; null until then. */
+  jitter(): [number | null, number | null];
   drainEvents(): XdpEvent[];
   sessionCount(): number;
   /** Lifetimes in whole seconds (creation to expiry) of the sessions closed since the last call. */

@@ -32,7 +32,7 @@ describe('proxy xdp: the compile stage (Debug logs, DNS endpoints across reloads
 
   before(async function () {
     skipWithoutBpf(this);
-    star = topology(86);
+    star = topology(89);
     // `ip netns exec` mounts /etc/netns/<ns>/* over /etc: the proxy's namespace gets its own hosts
     // file naming the server, and a resolver on its own loopback (nothing listens: no query leaves).
     etcDir = path.join('/etc/netns', star.host('prx').ns);

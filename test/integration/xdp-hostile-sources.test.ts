@@ -17,7 +17,7 @@ describe('proxy xdp: hostile sources', function () {
   before(async function () {
     skipWithoutBpf(this);
     if (!canSendRaw()) this.skip();
-    star = topology(87);
+    star = topology(90);
     servers = new Servers(star);
     await servers.ready();
     proxy = await startXdpProxy(star, writeConfig(`version: v1alpha1\nclusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`));

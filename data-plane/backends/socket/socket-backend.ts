@@ -23,6 +23,7 @@ class SocketBackend implements ProxyBackend {
   readonly kind = 'socket' as const;
   private readonly counters: CounterSync;
   private readonly removeProcessing: () => void;
+  private readonly removeJitter: () => void;
   private readonly pressure: SessionPressureLog;
   private stopped = false;
 
@@ -38,6 +39,7 @@ class SocketBackend implements ProxyBackend {
       this.publisher.sync();
     });
     this.removeProcessing = options.metrics.addNativeProcessing(() => native.processing());
+    this.removeJitter = options.metrics.addNativeJitter(() => native.jitter());
     const { sessionLimit } = native.describe();
     this.pressure = new SessionPressureLog(() => native.totals(), log, { sessionLimit, maxSessionsPerSource: options.maxSessionsPerSource ?? 0 });
   }
@@ -79,6 +81,7 @@ class SocketBackend implements ProxyBackend {
     // The workers closed their sessions on the way out; report those and the last packets.
     this.counters.sync();
     this.removeProcessing();
+    this.removeJitter();
     this.stopped = true;
   }
 }

@@ -42,6 +42,7 @@ class XdpBackend implements ProxyBackend {
   private readonly xdpMetrics: XdpMetrics;
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
+  private readonly removeJitter: () => void;
   private readonly seenEvents = new Set<string>();
   private kernelPathLogged = false;
   private stopped = false;
@@ -62,6 +63,8 @@ class XdpBackend implements ProxyBackend {
     const removeXsk = options.metrics.addNativeProcessing(() => native.processing());
     const removeSocket = options.metrics.addNativeProcessing(() => kernelServed.processing());
     this.removeProcessing = () => (removeXsk(), removeSocket());
+    // The AF_XDP workers' inter-arrival gap: the kernel-served path only takes the exceptions.
+    this.removeJitter = options.metrics.addNativeJitter(() => native.jitter());
     this.timer.unref();
   }
 
@@ -135,6 +138,7 @@ class XdpBackend implements ProxyBackend {
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
     this.removeProcessing();
+    this.removeJitter();
     this.stopped = true;
     this.state.release();
     log.info({ interface: this.native.describe().interface }, 'xdp program detached');
