@@ -7,7 +7,9 @@ import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
 import { combinedVersion } from '../../proto/codec';
 import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
-import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/services';
+import { subscriberChannelOptions } from '../../proto/grpc-limits';
+import { openStream, waitConnected, xdsServices } from '../../proto/services';
+import { writePaced } from '../../proto/stream-pacing';
 import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { isResourceType, PROXY_TYPES, shortType } from '../../proto/type-urls';
@@ -92,7 +94,7 @@ class DeltaXdsClient implements XdsClient {
     if (this.closed) return;
     const { url, target, secure } = this.targets[this.serverIndex];
     const { ads } = xdsServices();
-    const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), subscriberChannelOptions());
     const pending: Connection = { client };
     this.current = pending;
     waitConnected(client, CONNECT_TIMEOUT_MS, (err) => {
@@ -111,7 +113,8 @@ class DeltaXdsClient implements XdsClient {
       state: this.state,
       probe: true,
       metrics: this.metrics,
-      send: (request) => void stream.write(request),
+      // A server flooding responses while not reading our ACKs is paused, not buffered for.
+      send: (request) => writePaced(stream, request),
       apply: (type, response) => applyDeltaResponse(this.options.store, this.options.validator, source, type, response),
       onResponse: (response, result) => this.responded(url, response, result),
     });
