@@ -19,6 +19,16 @@ export class SubscriptionState {
   }
 }
 
+/**
+ * The longest NACK message sent. A response with thousands of bad entries lists them all in its
+ * error, and a NACK larger than the server's request limit would cost the stream instead.
+ */
+export const MAX_NACK_MESSAGE_CHARS = 4096;
+
+function nackMessage(error: string): string {
+  return error.length <= MAX_NACK_MESSAGE_CHARS ? error : `${error.slice(0, MAX_NACK_MESSAGE_CHARS)}… (${error.length - MAX_NACK_MESSAGE_CHARS} more characters)`;
+}
+
 export type ApplyResult = { ok: true } | { ok: false; error: string };
 
 export interface SubscriberOptions {
@@ -96,7 +106,7 @@ export class DeltaSubscriber {
       this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce }));
     } else if (!result.ok) {
       metrics.nacks.inc(labels);
-      this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce, errorDetail: { code: INVALID_ARGUMENT, message: result.error } }));
+      this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce, errorDetail: { code: INVALID_ARGUMENT, message: nackMessage(result.error) } }));
     }
     this.options.onResponse?.(response, result);
   }

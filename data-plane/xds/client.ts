@@ -11,9 +11,11 @@ import { subscriberChannelOptions } from '../../proto/grpc-limits';
 import { openStream, waitConnected, xdsServices } from '../../proto/services';
 import { writePaced } from '../../proto/stream-pacing';
 import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
+import { quoted } from '../../proto/node-id';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { isResourceType, PROXY_TYPES, shortType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
+import { LogThrottle } from '../../runtime/log-throttle';
 import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { applyDeltaResponse } from './apply';
@@ -64,6 +66,9 @@ class DeltaXdsClient implements XdsClient {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** A server can send responses as fast as it likes; their log lines are summarised past the first per interval. */
+  private readonly applied = new LogThrottle(log, 'info');
+  private readonly rejected = new LogThrottle(log, 'warn');
 
   constructor(private readonly options: XdsClientOptions) {
     if (options.servers.length === 0) throw new Error('xDS client needs at least one management server');
@@ -77,6 +82,8 @@ class DeltaXdsClient implements XdsClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.applied.flush();
+    this.rejected.flush();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const conn = this.current;
@@ -133,13 +140,13 @@ class DeltaXdsClient implements XdsClient {
     this.gotResponse = true;
     this.backoff.reset();
     this.armIdle();
-    const type = shortType(response.typeUrl);
+    const type = isResourceType(response.typeUrl) ? shortType(response.typeUrl) : quoted(response.typeUrl);
     if (!result) log.debug({ server: url }, 'xDS server answered the probe');
     else if (result.ok) {
       const version = isResourceType(response.typeUrl) ? combinedVersion(this.state.of(response.typeUrl)) : '';
-      log.info({ server: url, type, version, resources: response.resources.length, removed: response.removedResources.length }, 'applied xDS update');
+      this.applied.note('applied xDS update', { server: url, type, version, resources: response.resources.length, removed: response.removedResources.length });
     }
-    else log.warn({ server: url, type, error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
+    else this.rejected.note('rejected xDS update (NACK); keeping the last good config', { server: url, type, error: result.error });
   }
 
   /** Quilkin re-sends its subscriptions when a stream has been quiet for the idle interval. */
