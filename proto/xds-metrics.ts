@@ -38,6 +38,8 @@ export class XdsMetrics {
   readonly configVersion: Gauge<'role' | 'type' | 'version'>;
   /** Streams a server refused (limits) or ended (invalid first request), by reason. */
   readonly streamsRefused: Counter<'reason'>;
+  /** Connections a server refused on accept (caps), by reason. */
+  readonly connectionsRefused: Counter<'reason'>;
   private readonly versions = new Map<string, string>();
   private readonly controlPlanes = new Set<string>();
 
@@ -55,6 +57,7 @@ export class XdsMetrics {
       labelNames: ['role', 'type', 'version'],
       registers,
     });
+    this.connectionsRefused = new Counter({ name: 'quilkin_xds_connections_refused_total', help: 'xDS/mDS connections a server refused on accept, by reason (connection limit, peer connection limit)', labelNames: ['reason'], registers });
     this.streamsRefused = new Counter({ name: 'quilkin_xds_streams_refused_total', help: 'xDS/mDS streams a server refused or ended, by reason (stream limit, peer stream limit, missing node id, invalid node id, unknown type)', labelNames: ['reason'], registers });
   }
 

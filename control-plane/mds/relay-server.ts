@@ -19,7 +19,8 @@ import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { peerIp } from '../xds/peer-ip';
 import { failStream, writeBounded } from '../xds/server';
-import { DEFAULT_XDS_SERVER_LIMITS, serverOptions, type XdsServerLimits } from '../xds/server-limits';
+import { listenGuarded } from '../xds/guarded-listener';
+import { connectionLimits, DEFAULT_XDS_SERVER_LIMITS, serverOptions, type XdsServerLimits } from '../xds/server-limits';
 import { StreamError } from '../xds/stream-error';
 import { StreamLimiter } from '../xds/stream-limiter';
 
@@ -64,7 +65,10 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, shared: Shared, 
   const { metrics } = shared;
   const ip = peerIp(call.getPeer());
   const admission = shared.limiter.admit(ip);
-  if (!admission.ok) return refuse(call, shared, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `${admission.reason} reached`, admission.reason), { ip });
+  if (!admission.ok) {
+    const reason = admission.hit === 'total' ? 'stream limit' : 'peer stream limit';
+    return refuse(call, shared, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `${reason} reached`, reason), { ip });
+  }
   const release = admission.release;
   call.on('close', release);
   let agentLabel = '';
@@ -138,15 +142,16 @@ export async function startMdsServer(options: MdsServerOptions): Promise<MdsServ
   });
   const host = options.host ?? '::';
   const address = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot bind mDS server on ${address}: ${err.message}`)) : resolve(bound))),
-  );
-  log.info({ address, port }, 'mDS server listening for agents');
+  const listener = await listenGuarded(server, host, options.port, connectionLimits(limits), metrics, shared.refusals).catch((err: Error) => {
+    throw new Error(`cannot bind mDS server on ${address}: ${err.message}`);
+  });
+  log.info({ address, port: listener.port }, 'mDS server listening for agents');
   return {
-    port,
+    port: listener.port,
     agents: () => agents,
     close: async () => {
       shared.refusals.flush();
+      listener.close();
       server.forceShutdown();
     },
   };

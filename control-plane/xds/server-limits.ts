@@ -3,6 +3,7 @@
 // options that carry the connection-level ones.
 import type * as grpc from '@grpc/grpc-js';
 import { DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes, messageLimitOptions } from '../../proto/grpc-limits';
+import type { ConnectionLimits } from './guarded-listener';
 import { DEFAULT_MAX_NODE_LABELS } from './node-labels';
 
 export interface XdsServerLimits {
@@ -31,6 +32,11 @@ export const DEFAULT_XDS_SERVER_LIMITS: XdsServerLimits = {
   keepaliveTimeoutMs: 20_000,
   maxConnectionIdleMs: 300_000,
 };
+
+/** TCP connection caps follow the stream caps: a connection is needed per stream, and one without a stream is idle. */
+export function connectionLimits(limits: XdsServerLimits): ConnectionLimits {
+  return { maxConnections: limits.maxStreams, maxConnectionsPerPeer: limits.maxStreamsPerPeer };
+}
 
 /**
  * grpc-js server options for `limits`; responses may be as large as the process's message limit.

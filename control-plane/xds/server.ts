@@ -17,7 +17,8 @@ import { ConfigBroadcaster } from './config-broadcaster';
 import { DeltaPublisher } from './delta-publisher';
 import { NodeLabels } from './node-labels';
 import { peerIp } from './peer-ip';
-import { DEFAULT_XDS_SERVER_LIMITS, serverOptions, type XdsServerLimits } from './server-limits';
+import { listenGuarded } from './guarded-listener';
+import { connectionLimits, DEFAULT_XDS_SERVER_LIMITS, serverOptions, type XdsServerLimits } from './server-limits';
 import { SotwPublisher } from './sotw-publisher';
 import { StreamError } from './stream-error';
 import { StreamLimiter } from './stream-limiter';
@@ -92,10 +93,11 @@ function admit(call: grpc.ServerDuplexStream<unknown, unknown>, shared: Shared):
   const ip = peerIp(call.getPeer());
   const admission = shared.limiter.admit(ip);
   if (admission.ok) return admission.release;
-  shared.metrics.streamsRefused.inc({ reason: admission.reason });
-  const limit = admission.reason === 'stream limit' ? shared.limiter.maxStreams : shared.limiter.maxStreamsPerPeer;
-  shared.refusals.note('refusing xDS stream: too many streams', { peer: ip, reason: admission.reason, limit });
-  failStream(call, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `${admission.reason} reached (${limit} streams)`));
+  const reason = admission.hit === 'total' ? 'stream limit' : 'peer stream limit';
+  shared.metrics.streamsRefused.inc({ reason });
+  const limit = admission.hit === 'total' ? shared.limiter.maxStreams : shared.limiter.maxStreamsPerPeer;
+  shared.refusals.note('refusing xDS stream: too many streams', { peer: ip, reason, limit });
+  failStream(call, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `${reason} reached (${limit} streams)`));
   return undefined;
 }
 
@@ -153,17 +155,18 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   });
   const host = options.host ?? '::';
   const address = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new Error(`cannot bind xDS server on ${address}: ${err.message}`)) : resolve(bound))),
-  );
-  log.info({ address, port, id: options.serverId, limits }, 'xDS server listening');
+  const listener = await listenGuarded(server, host, options.port, connectionLimits(limits), metrics, shared.refusals).catch((err: Error) => {
+    throw new Error(`cannot bind xDS server on ${address}: ${err.message}`);
+  });
+  log.info({ address, port: listener.port, id: options.serverId, limits }, 'xDS server listening');
   return {
-    port,
+    port: listener.port,
     streams: () => broadcaster.streams,
     close: async () => {
       broadcaster.close();
       shared.refusals.flush();
       shared.closes.flush();
+      listener.close();
       server.forceShutdown();
     },
   };

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Caps the streams a server holds open: in total, and per remote IP, so one host opening stream
-// after stream cannot take the slots (and memory) every legitimate proxy needs.
+// Caps what a server holds open (streams, connections): in total, and per remote IP, so one host
+// opening stream after stream cannot take the slots (and memory) every legitimate proxy needs.
 
-export type StreamRefusal = 'stream limit' | 'peer stream limit';
+/** Which cap refused: the total one or the remote IP's. */
+export type LimitHit = 'total' | 'peer';
 
-export type StreamAdmission = { ok: true; release: () => void } | { ok: false; reason: StreamRefusal };
+export type StreamAdmission = { ok: true; release: () => void } | { ok: false; hit: LimitHit };
 
 export class StreamLimiter {
   private total = 0;
@@ -17,9 +18,9 @@ export class StreamLimiter {
 
   /** Takes a slot for a stream from `ip`; `release` (idempotent) gives it back. */
   admit(ip: string): StreamAdmission {
-    if (this.total >= this.maxStreams) return { ok: false, reason: 'stream limit' };
+    if (this.total >= this.maxStreams) return { ok: false, hit: 'total' };
     const held = this.perPeer.get(ip) ?? 0;
-    if (held >= this.maxStreamsPerPeer) return { ok: false, reason: 'peer stream limit' };
+    if (held >= this.maxStreamsPerPeer) return { ok: false, hit: 'peer' };
     this.total++;
     this.perPeer.set(ip, held + 1);
     let released = false;

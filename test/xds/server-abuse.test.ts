@@ -3,6 +3,7 @@
 // from one peer, thousands of random node ids, oversized and unprintable node ids.
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
 import { expect } from 'chai';
 import { parseConfigText } from '../../config/parse';
 import { ConfigStore } from '../../config/store';
@@ -125,6 +126,35 @@ describe('xDS server under abuse (loopback)', function () {
     const again = flood.stream();
     again.send({ node: { id: 'after-flood' }, typeUrl: CLUSTER_TYPE });
     expect((await again.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
+  });
+
+  it('closes TCP connections past the per-peer cap on accept, counted, while another peer connects', async () => {
+    const s = await start({ maxStreamsPerPeer: 4 }, '::');
+    const sockets: net.Socket[] = [];
+    let closed = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, () => new Promise<void>((resolve) => {
+          const c = net.connect(s.port, '127.0.0.1', () => resolve());
+          c.on('error', () => resolve());
+          c.on('close', () => closed++);
+          sockets.push(c);
+        })),
+      );
+      await eventually(() => closed === 16, 5000, 'the 16 connections over the cap closed');
+      expect(await metrics.render()).to.contain('quilkin_xds_connections_refused_total{reason="peer connection limit"} 16');
+      const legit = pool(`[::1]:${s.port}`).stream();
+      legit.send({ node: { id: 'legit' }, typeUrl: CLUSTER_TYPE });
+      expect((await legit.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
+    } finally {
+      sockets.forEach((c) => c.destroy());
+    }
+    // Their slots come back once they close.
+    await eventually(async () => {
+      const st = pool(`127.0.0.1:${s.port}`).stream();
+      st.send({ node: { id: 'later' }, typeUrl: CLUSTER_TYPE });
+      return (await st.next(2000).then(() => true, () => false));
+    }, 10_000, 'a connection from 127.0.0.1 again');
   });
 
   it('caps the streams of all peers together', async () => {
