@@ -157,6 +157,42 @@ describe('xDS server under abuse (loopback)', function () {
     }, 10_000, 'a connection from 127.0.0.1 again');
   });
 
+  it('survives a PING flood from a client that never reads: that connection is closed, others are served', async () => {
+    const s = await start({});
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    const settings = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+    const ping = Buffer.from([0, 0, 8, 0x6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    // Control: the same frames, a few PINGs only, keep the connection open.
+    const calm = net.connect(s.port, '127.0.0.1');
+    let calmClosed = false;
+    calm.on('error', () => undefined);
+    calm.on('close', () => (calmClosed = true));
+    calm.write(Buffer.concat([preface, settings, ping, ping, ping]));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(calmClosed, 'a connection with three PINGs closed').to.equal(false);
+    calm.destroy();
+
+    const flood = Buffer.concat([preface, settings, ...Array.from({ length: 20_000 }, () => ping)]);
+    const c = net.connect(s.port, '127.0.0.1');
+    let closed = false;
+    c.on('error', () => undefined);
+    c.on('close', () => (closed = true));
+    c.pause(); // never read the ACKs
+    try {
+      await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+      for (let i = 0; i < 50 && !closed; i++) {
+        c.write(flood);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await eventually(() => closed, 10_000, 'the flooding connection closed by the server');
+    } finally {
+      c.destroy();
+    }
+    const legit = pool(`127.0.0.1:${s.port}`).stream();
+    legit.send({ node: { id: 'legit' }, typeUrl: CLUSTER_TYPE });
+    expect((await legit.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
+  });
+
   it('caps the streams of all peers together', async () => {
     const s = await start({ maxStreams: 5 });
     const p = pool(`127.0.0.1:${s.port}`);
