@@ -19,7 +19,12 @@ export function nodeIdProblem(id: string, what = 'node id'): string | undefined 
   return undefined;
 }
 
+/** JSON quoting, with DEL and the C1 controls (which JSON leaves raw; NEL breaks lines) escaped too. */
+function jsonQuote(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `text` JSON-quoted and cut to a few dozen characters, for errors that echo peer input. */
 export function quoted(text: string, max = QUOTE_CHARS): string {
-  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
+  return text.length <= max ? jsonQuote(text) : `${jsonQuote(text.slice(0, max))}… (${text.length} characters)`;
 }
