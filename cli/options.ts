@@ -85,6 +85,9 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '--admin-headers-timeout-secs <secs>', help: 'time an admin client has to send its request headers', env: 'QUILKIN_ADMIN_HEADERS_TIMEOUT_SECS', default: 10, parse: parsePositiveInt },
   { flags: '--admin-request-timeout-secs <secs>', help: 'time an admin client has to send its whole request', env: 'QUILKIN_ADMIN_REQUEST_TIMEOUT_SECS', default: 30, parse: parsePositiveInt },
   { flags: '--admin-keep-alive-timeout-secs <secs>', help: 'time a kept-alive admin connection may wait for its next request', env: 'QUILKIN_ADMIN_KEEP_ALIVE_TIMEOUT_SECS', default: 5, parse: parsePositiveInt },
+  { flags: '--tls-cert <path>', help: 'PEM certificate (chain) this process presents: serving xDS/mDS over TLS, and as client certificate when dialing https://', env: 'QUILKIN_TLS_CERT' },
+  { flags: '--tls-key <path>', help: 'PEM private key of --tls-cert', env: 'QUILKIN_TLS_KEY' },
+  { flags: '--tls-ca <path>', help: 'PEM CA bundle: verifies https:// servers (default: system roots); servers with it require client certificates signed by it (mutual TLS)', env: 'QUILKIN_TLS_CA' },
   {
     flags: '--max-grpc-message-size <bytes>',
     help: 'largest xDS/mDS message carrying resources, sent or received (Quilkin\'s QUILKIN_MAX_GRPC_MESSAGE_SIZE)',
@@ -107,6 +110,9 @@ export interface GlobalOptions {
   adminRequestTimeoutSecs: number;
   adminKeepAliveTimeoutSecs: number;
   maxGrpcMessageSize: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 export const PROXY_OPTIONS: readonly OptionSpec[] = [

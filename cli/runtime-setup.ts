@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every long-running command does first: logging, the start-up line, signal handling.
 import { setMaxGrpcMessageBytes } from '../proto/grpc-limits';
+import { configureTls } from '../proto/tls';
 import { setDefaultAdminLimits } from '../runtime/admin';
 import { LogFilterError, logFilterFromEnv } from '../runtime/log-filter';
 import { configureLogging, logger } from '../runtime/logger';
-import { UsageError } from './exit';
+import { CliError, UsageError } from './exit';
 import type { GlobalOptions } from './options';
 
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -35,6 +36,11 @@ export function applyGlobalLimits(globals: GlobalOptions): void {
     keepAliveTimeoutMs: globals.adminKeepAliveTimeoutSecs * 1000,
   });
   setMaxGrpcMessageBytes(globals.maxGrpcMessageSize);
+  try {
+    configureTls({ cert: globals.tlsCert, key: globals.tlsKey, ca: globals.tlsCa });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 export function setupRuntime(globals: GlobalOptions, mode: string): void {

@@ -7,6 +7,7 @@ import type { ConfigStore } from '../../config/store';
 import { DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes, messageLimitOptions } from '../../proto/grpc-limits';
 import { openStream, waitConnected, xdsServices } from '../../proto/services';
 import { writePaced } from '../../proto/stream-pacing';
+import { channelCredentials } from '../../proto/tls';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { AGENT_TYPES } from '../../proto/type-urls';
@@ -81,7 +82,7 @@ class MdsPushClient implements MdsPush {
     if (this.closed || this.targets.length === 0) return;
     const { url, target, secure } = this.targets[this.index];
     const { mds } = xdsServices();
-    const own = new mds(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), messageLimitOptions(DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes()));
+    const own = new mds(target, channelCredentials(secure), messageLimitOptions(DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes()));
     this.client = own;
     waitConnected(own, CONNECT_TIMEOUT_MS, (err) => {
       if (this.client !== own) return;

@@ -10,6 +10,7 @@ import { DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber
 import { maxGrpcMessageBytes } from '../../proto/grpc-limits';
 import { nodeIdProblem } from '../../proto/node-id';
 import { xdsServices } from '../../proto/services';
+import { tlsServing } from '../../proto/tls';
 import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
 import { AGENT_TYPES, shortType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
@@ -145,7 +146,7 @@ export async function startMdsServer(options: MdsServerOptions): Promise<MdsServ
   const listener = await listenGuarded(server, host, options.port, connectionLimits(limits), metrics, shared.refusals).catch((err: Error) => {
     throw new Error(`cannot bind mDS server on ${address}: ${err.message}`);
   });
-  log.info({ address, port: listener.port }, 'mDS server listening for agents');
+  log.info({ address, port: listener.port, tls: tlsServing() }, 'mDS server listening for agents');
   return {
     port: listener.port,
     agents: () => agents,

@@ -3,8 +3,9 @@
 // connection, so an attacker could hold thousands of idle HTTP/2 sessions (fds and memory) while
 // opening no stream at all; we accept connections ourselves, cap them in total and per remote
 // IP, and hand the admitted sockets, unchanged, to grpc-js through its connection injector.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import * as net from 'node:net';
+import { serverCredentials } from '../../proto/tls';
 import type { XdsMetrics } from '../../proto/xds-metrics';
 import type { LogThrottle } from '../../runtime/log-throttle';
 import { peerIp } from './peer-ip';
@@ -29,7 +30,8 @@ export async function listenGuarded(
   metrics: XdsMetrics,
   refusals: LogThrottle,
 ): Promise<GuardedListener> {
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  // TLS, when configured, is done by grpc-js on the injected socket, after our caps.
+  const injector = server.createConnectionInjector(serverCredentials());
   const connections = new StreamLimiter(limits.maxConnections, limits.maxConnectionsPerPeer);
   const open = new Set<net.Socket>();
   const listener = net.createServer((socket) => {

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ConfigStore } from '../../config/store';
 import { xdsServices } from '../../proto/services';
 import { writePaced } from '../../proto/stream-pacing';
+import { tlsServing } from '../../proto/tls';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit, DiscoveryRequest, DiscoveryResponseInit } from '../../proto/messages';
 import type { ResourceType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
@@ -158,7 +159,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   const listener = await listenGuarded(server, host, options.port, connectionLimits(limits), metrics, shared.refusals).catch((err: Error) => {
     throw new Error(`cannot bind xDS server on ${address}: ${err.message}`);
   });
-  log.info({ address, port: listener.port, id: options.serverId, limits }, 'xDS server listening');
+  log.info({ address, port: listener.port, id: options.serverId, tls: tlsServing(), limits }, 'xDS server listening');
   return {
     port: listener.port,
     streams: () => broadcaster.streams,

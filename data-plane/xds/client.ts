@@ -10,6 +10,7 @@ import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../prot
 import { subscriberChannelOptions } from '../../proto/grpc-limits';
 import { openStream, waitConnected, xdsServices } from '../../proto/services';
 import { writePaced } from '../../proto/stream-pacing';
+import { channelCredentials } from '../../proto/tls';
 import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
 import { quoted } from '../../proto/node-id';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
@@ -101,7 +102,7 @@ class DeltaXdsClient implements XdsClient {
     if (this.closed) return;
     const { url, target, secure } = this.targets[this.serverIndex];
     const { ads } = xdsServices();
-    const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), subscriberChannelOptions());
+    const client = new ads(target, channelCredentials(secure), subscriberChannelOptions());
     const pending: Connection = { client };
     this.current = pending;
     waitConnected(client, CONNECT_TIMEOUT_MS, (err) => {
