@@ -16,7 +16,7 @@ export const INVALID_LABEL = 'invalid';
 export const UNKNOWN_TYPE_LABEL = 'unknown';
 
 /** Why a server refused or ended a stream, as counted (a fixed set: never peer text). */
-export type StreamRefusalReason = 'stream limit' | 'peer stream limit' | 'missing node id' | 'invalid node id' | 'unknown type';
+export type StreamRefusalReason = 'stream limit' | 'peer stream limit' | 'missing node id' | 'invalid node id' | 'unknown type' | 'client not reading';
 
 /** A type URL as a label: Quilkin's types and the probe as they are, anything else `unknown`. */
 export function typeLabel(typeUrl: string): string {
@@ -58,7 +58,7 @@ export class XdsMetrics {
       registers,
     });
     this.connectionsRefused = new Counter({ name: 'quilkin_xds_connections_refused_total', help: 'xDS/mDS connections a server refused on accept, by reason (connection limit, peer connection limit)', labelNames: ['reason'], registers });
-    this.streamsRefused = new Counter({ name: 'quilkin_xds_streams_refused_total', help: 'xDS/mDS streams a server refused or ended, by reason (stream limit, peer stream limit, missing node id, invalid node id, unknown type)', labelNames: ['reason'], registers });
+    this.streamsRefused = new Counter({ name: 'quilkin_xds_streams_refused_total', help: 'xDS/mDS streams a server refused or ended, by reason (stream limit, peer stream limit, missing node id, invalid node id, unknown type, client not reading)', labelNames: ['reason'], registers });
   }
 
   /**

@@ -103,7 +103,7 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, shared: Shared, 
       state: new SubscriptionState(),
       probe: false,
       metrics,
-      send: (request: DeltaDiscoveryRequestInit) => writeBounded(call, request),
+      send: (request: DeltaDiscoveryRequestInit) => writeBounded(call, request, metrics),
       apply: (type, resp) => {
         const decoded = decodeDelta(type, resp.resources, resp.removedResources, { validator: options.validator, currentDatacenters: options.store.current.datacenters ?? [], datacenterHost: ip });
         if (decoded.ok) options.store.apply(decoded.patch, `mds:${agentId}`);

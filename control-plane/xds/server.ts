@@ -63,8 +63,9 @@ export function failStream(call: grpc.ServerDuplexStream<unknown, unknown>, err:
  * Writes a response, pausing the client's requests while the response queue is full (HTTP/2
  * flow control then holds the client), and ends a stream whose client has stopped reading.
  */
-export function writeBounded<Res>(call: grpc.ServerDuplexStream<unknown, Res>, response: Res): void {
+export function writeBounded<Res>(call: grpc.ServerDuplexStream<unknown, Res>, response: Res, metrics: XdsMetrics): void {
   if (call.writableLength >= MAX_QUEUED_RESPONSES) {
+    metrics.streamsRefused.inc({ reason: 'client not reading' });
     failStream(call as grpc.ServerDuplexStream<unknown, unknown>, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `client is not reading: ${call.writableLength} responses queued`));
     return;
   }
@@ -147,11 +148,11 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   server.addService(xdsServices().ads.service, {
     DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponseInit>) => {
       const release = admit(call as grpc.ServerDuplexStream<unknown, unknown>, shared);
-      if (release) serve(call, shared, new DeltaPublisher({ ...common, send: (r) => writeBounded(call, r) }), 'delta', release);
+      if (release) serve(call, shared, new DeltaPublisher({ ...common, send: (r) => writeBounded(call, r, metrics) }), 'delta', release);
     },
     StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponseInit>) => {
       const release = admit(call as grpc.ServerDuplexStream<unknown, unknown>, shared);
-      if (release) serve(call, shared, new SotwPublisher({ ...common, send: (r) => writeBounded(call, r) }), 'sotw', release);
+      if (release) serve(call, shared, new SotwPublisher({ ...common, send: (r) => writeBounded(call, r, metrics) }), 'sotw', release);
     },
   });
   const host = options.host ?? '::';

@@ -80,8 +80,8 @@ describe('xDS server under abuse (loopback)', function () {
     pools.push(p);
     return p;
   };
-  const start = async (limits: Partial<XdsServerLimits>, host = '127.0.0.1'): Promise<XdsServer> => {
-    server = await startXdsServer({ port: 0, host, serverId: 'abuse-test', store: store(), types: PROXY_TYPES, metrics, limits });
+  const start = async (limits: Partial<XdsServerLimits>, host = '127.0.0.1', config = store()): Promise<XdsServer> => {
+    server = await startXdsServer({ port: 0, host, serverId: 'abuse-test', store: config, types: PROXY_TYPES, metrics, limits, debounceMs: 5 });
     return server;
   };
 
@@ -191,6 +191,39 @@ describe('xDS server under abuse (loopback)', function () {
     const legit = pool(`127.0.0.1:${s.port}`).stream();
     legit.send({ node: { id: 'legit' }, typeUrl: CLUSTER_TYPE });
     expect((await legit.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
+  });
+
+  it('ends the stream of a client that stops reading once responses queue up, and keeps serving others', async () => {
+    const config = store();
+    const s = await start({}, '127.0.0.1', config);
+    const clustersOf = (port: number): ConfigStore['current']['clusters'] => {
+      const endpoints = Array.from({ length: 1500 }, (_, i) => `{ address: '10.${(i >> 8) & 255}.${i & 255}.1:${port}' }`).join(', ');
+      const r = parseConfigText(`clusters: [{ endpoints: [${endpoints}] }]`, filterRegistry());
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      return r.value.clusters;
+    };
+    const big = [clustersOf(7000), clustersOf(7001)];
+    const p = pool(`127.0.0.1:${s.port}`);
+    const stuck = p.stream();
+    stuck.send({ node: { id: 'stuck' }, typeUrl: CLUSTER_TYPE });
+    await stuck.next(5000);
+    stuck.call.pause(); // reads nothing more: HTTP/2 flow control soon stops the server's writes
+    const healthy = p.stream();
+    healthy.send({ node: { id: 'healthy' }, typeUrl: CLUSTER_TYPE });
+    await healthy.next(5000);
+    let pushes = 0;
+    const deadline = Date.now() + 20_000;
+    while (s.streams() === 2 && Date.now() < deadline && pushes < 400) {
+      config.apply({ clusters: big[pushes++ % 2] }, 'test');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(s.streams(), `streams after ${pushes} pushes`).to.equal(1);
+    expect(pushes).to.be.above(100);
+    expect(await metrics.render()).to.contain('quilkin_xds_streams_refused_total{reason="client not reading"} 1');
+    // The healthy client read along and is still served.
+    healthy.received.splice(0);
+    config.apply({ clusters: clustersOf(7002) }, 'test');
+    expect((await healthy.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
   });
 
   it('caps the streams of all peers together', async () => {
