@@ -41,6 +41,11 @@ export interface SubscriberOptions {
   /** Validates and applies one response's resources; an error becomes the NACK's message. */
   readonly apply: (type: ResourceType, response: DeltaDiscoveryResponse) => ApplyResult;
   readonly metrics: XdsMetrics;
+  /**
+   * The control_plane label for a response's identifier. Default: the process-wide bounded one
+   * (XdsMetrics.controlPlaneLabel); a relay labels by the agent id it checked on connect.
+   */
+  readonly controlPlaneLabel?: (identifier: string) => string;
   /** Called after each response is handled, with whether it was accepted (undefined: the probe's answer). */
   readonly onResponse?: (response: DeltaDiscoveryResponse, result: ApplyResult | undefined) => void;
 }
@@ -86,7 +91,8 @@ export class DeltaSubscriber {
     const { metrics } = this.options;
     const identifier = response.controlPlane?.identifier;
     // The label, not the raw identifier: a server picks it, so it is bounded like a node id.
-    const controlPlane = identifier ? metrics.controlPlaneLabel(identifier) : this.controlPlane;
+    const label = this.options.controlPlaneLabel ?? ((id: string) => metrics.controlPlaneLabel(id));
+    const controlPlane = identifier ? label(identifier) : this.controlPlane;
     if (controlPlane !== this.controlPlane) {
       if (this.controlPlane) metrics.activeControlPlanes.dec({ control_plane: this.controlPlane });
       this.controlPlane = controlPlane;

@@ -103,6 +103,8 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, shared: Shared, 
       state: new SubscriptionState(),
       probe: false,
       metrics,
+      // Whatever identifier later responses carry, the series stay the agent's (checked above, bounded).
+      controlPlaneLabel: () => agentLabel,
       send: (request: DeltaDiscoveryRequestInit) => writeBounded(call, request, metrics),
       apply: (type, resp) => {
         const decoded = decodeDelta(type, resp.resources, resp.removedResources, { validator: options.validator, currentDatacenters: options.store.current.datacenters ?? [], datacenterHost: ip });
