@@ -84,7 +84,11 @@ export class SotwPublisher {
     const state = this.states.get(type);
     if (!state) return;
     let resources = [...resourcesOf(this.options.config(), type).values()];
-    if (state.names.length > 0) resources = resources.filter((r) => state.names.includes(r.name));
+    if (state.names.length > 0) {
+      // A Set: a client may list many thousands of names, and this runs on every push.
+      const wanted = new Set(state.names);
+      resources = resources.filter((r) => wanted.has(r.name));
+    }
     const version = combinedVersion(new Map(resources.map((r) => [r.name, r.version])));
     if (!force && version === state.lastSentVersion) return;
     if (force && version === state.acceptedVersion && state.lastNonce !== '') return;
