@@ -90,7 +90,16 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, shared: Shared, 
     log.info({ agent: agentId, ip, reason }, 'agent stream closed; keeping what it sent');
   };
   call.on('data', (response: DeltaDiscoveryResponse) => {
-    if (subscriber) return subscriber.handle(response);
+    if (subscriber) {
+      try {
+        subscriber.handle(response);
+      } catch (err) {
+        // An agent's input must never take the relay down: end its stream, keep what it sent.
+        log.error({ agent: agentId, ip, err: (err as Error).message }, 'handling an agent response failed');
+        failStream(call as grpc.ServerDuplexStream<unknown, unknown>, err);
+      }
+      return;
+    }
     if (agentId) return;
     agentId = response.controlPlane?.identifier ?? '';
     if (!agentId) return refuse(call, shared, new StreamError(3, 'control_plane.identifier is required in the first message', 'missing node id'), { ip });

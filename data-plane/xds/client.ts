@@ -128,7 +128,16 @@ class DeltaXdsClient implements XdsClient {
     });
     conn.stream = stream;
     conn.subscriber = subscriber;
-    stream.on('data', (response: DeltaDiscoveryResponse) => subscriber.handle(response));
+    stream.on('data', (response: DeltaDiscoveryResponse) => {
+      try {
+        subscriber.handle(response);
+      } catch (err) {
+        // Remote input must never take the proxy down: drop the stream, keep the config, reconnect.
+        log.error({ server: url, err: (err as Error).message }, 'handling an xDS response failed');
+        stream.cancel();
+        this.lost(conn, url, `response handling failed: ${(err as Error).message}`);
+      }
+    });
     stream.on('error', (err: grpc.ServiceError) => this.lost(conn, url, err.details || err.message));
     stream.on('end', () => this.lost(conn, url, 'stream ended by the server'));
     this.metrics.connected.set({ peer: url, role: 'client' }, 1);
