@@ -226,6 +226,42 @@ describe('xDS server under abuse (loopback)', function () {
     expect((await healthy.next(5000)).typeUrl).to.equal(CLUSTER_TYPE);
   });
 
+  it('closes a connection that never opens a stream after the idle limit, and one that leaves its pings unanswered', async () => {
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    const settings = Buffer.from([0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+    const raw: net.Socket[] = [];
+    /** Opens a raw HTTP/2 client that sends the preface and then nothing (no stream, no PING ACK); resolves with ms until the server closed it, -1 if not within 5 s. */
+    const silentClosedAfter = async (port: number): Promise<number> => {
+      const c = net.connect(port, '127.0.0.1');
+      raw.push(c);
+      c.on('error', () => undefined);
+      c.resume(); // read (and drop) what the server sends, so its FIN is seen
+      const opened = Date.now();
+      const closed = new Promise<number>((resolve) => c.on('close', () => resolve(Date.now() - opened)));
+      await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+      c.write(Buffer.concat([preface, settings]));
+      return Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
+    };
+    try {
+      const idle = await start({ maxConnectionIdleMs: 400 });
+      expect(await silentClosedAfter(idle.port), 'ms until the idle connection closed').to.be.within(300, 3000);
+      await idle.close();
+
+      // Pings every 300 ms, 300 ms to answer; the idle limit is far away, so only a ping can close it.
+      const pinging = await start({ keepaliveTimeMs: 300, keepaliveTimeoutMs: 300 });
+      expect(await silentClosedAfter(pinging.port), 'ms until the unanswering connection closed').to.be.within(400, 3000);
+      // A real client answers the pings and keeps its stream past several intervals.
+      const live = pool(`127.0.0.1:${pinging.port}`).stream();
+      live.send({ node: { id: 'answers-pings' }, typeUrl: CLUSTER_TYPE });
+      await live.next(5000);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(live.error).to.equal(undefined);
+      expect(pinging.streams()).to.equal(1);
+    } finally {
+      raw.forEach((c) => c.destroy());
+    }
+  });
+
   it('caps the streams of all peers together', async () => {
     const s = await start({ maxStreams: 5 });
     const p = pool(`127.0.0.1:${s.port}`);
