@@ -112,10 +112,10 @@ function serve<Req, Res>(call: grpc.ServerDuplexStream<Req, Res>, shared: Shared
   const end = (reason: string): void => {
     if (ended) return;
     ended = true;
+    shared.closes.note('xDS client stream closed', { peer, node: publisher.node, kind, reason });
     remove();
     release();
     publisher.close();
-    shared.closes.note('xDS client stream closed', { peer, node: publisher.node, kind, reason });
   };
   call.on('data', (request: Req) => {
     if (ended) return;
