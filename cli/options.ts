@@ -3,6 +3,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as os from 'node:os';
 import { AddressError, parseEndpointAddress } from '../config/address';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../proto/grpc-limits';
 import { collectServerUrls, parseBindAddress } from './values';
 
 export interface OptionSpec {
@@ -52,6 +53,12 @@ export function parseCount(value: string): number {
   return Number(value);
 }
 
+/** A gRPC message size bound in bytes; below 1 KiB not even a subscription fits. */
+export function parseMessageSize(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1024) throw new InvalidArgumentError(`\`${value}\` is not a message size in bytes (at least 1024)`);
+  return Number(value);
+}
+
 /** For repeatable flags (`--to a --to b`); a value from the environment arrives as one item. */
 export function collect(value: string, previous: unknown): string[] {
   return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
@@ -73,6 +80,22 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '--no-admin', help: 'do not start the admin HTTP server', env: 'NO_ADMIN' },
   { flags: '-q, --quiet', help: 'no log output at all', env: 'QUIET', default: false },
   { flags: '--log-format <format>', help: 'log format (auto: JSON unless stdout is a terminal)', choices: ['auto', 'json', 'plain', 'pretty'], default: 'auto' },
+  { flags: '--admin-max-connections <n>', help: 'admin connections open at once; more are closed on accept', env: 'QUILKIN_ADMIN_MAX_CONNECTIONS', default: 256, parse: parsePositiveInt },
+  { flags: '--admin-idle-timeout-secs <secs>', help: 'admin connection closed after this long without traffic', env: 'QUILKIN_ADMIN_IDLE_TIMEOUT_SECS', default: 10, parse: parsePositiveInt },
+  { flags: '--admin-headers-timeout-secs <secs>', help: 'time an admin client has to send its request headers', env: 'QUILKIN_ADMIN_HEADERS_TIMEOUT_SECS', default: 10, parse: parsePositiveInt },
+  { flags: '--admin-request-timeout-secs <secs>', help: 'time an admin client has to send its whole request', env: 'QUILKIN_ADMIN_REQUEST_TIMEOUT_SECS', default: 30, parse: parsePositiveInt },
+  { flags: '--admin-keep-alive-timeout-secs <secs>', help: 'time a kept-alive admin connection may wait for its next request', env: 'QUILKIN_ADMIN_KEEP_ALIVE_TIMEOUT_SECS', default: 5, parse: parsePositiveInt },
+  { flags: '--tls-cert <path>', help: 'PEM certificate (chain) this process presents: serving xDS/mDS over TLS, and as client certificate when dialing https://', env: 'QUILKIN_TLS_CERT' },
+  { flags: '--tls-key <path>', help: 'PEM private key of --tls-cert', env: 'QUILKIN_TLS_KEY' },
+  { flags: '--tls-ca <path>', help: 'PEM CA bundle: verifies https:// servers (default: system roots); servers with it require client certificates signed by it (mutual TLS)', env: 'QUILKIN_TLS_CA' },
+  {
+    flags: '--max-grpc-message-size <bytes>',
+    help: 'largest xDS/mDS message carrying resources, sent or received (Quilkin\'s QUILKIN_MAX_GRPC_MESSAGE_SIZE)',
+    env: 'QUILKIN_MAX_GRPC_MESSAGE_SIZE',
+    default: DEFAULT_MAX_MESSAGE_BYTES,
+    defaultText: '268435456 (256 MiB)',
+    parse: parseMessageSize,
+  },
 ];
 
 export interface GlobalOptions {
@@ -81,6 +104,15 @@ export interface GlobalOptions {
   admin: boolean;
   quiet: boolean;
   logFormat: 'auto' | 'json' | 'plain' | 'pretty';
+  adminMaxConnections: number;
+  adminIdleTimeoutSecs: number;
+  adminHeadersTimeoutSecs: number;
+  adminRequestTimeoutSecs: number;
+  adminKeepAliveTimeoutSecs: number;
+  maxGrpcMessageSize: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 export const PROXY_OPTIONS: readonly OptionSpec[] = [

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every long-running command does first: logging, the start-up line, signal handling.
+import { setMaxGrpcMessageBytes } from '../proto/grpc-limits';
+import { configureTls } from '../proto/tls';
+import { setDefaultAdminLimits } from '../runtime/admin';
 import { LogFilterError, logFilterFromEnv } from '../runtime/log-filter';
 import { configureLogging, logger } from '../runtime/logger';
-import { UsageError } from './exit';
+import { CliError, UsageError } from './exit';
 import type { GlobalOptions } from './options';
 
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -23,8 +26,26 @@ export function configureCliLogging(globals: GlobalOptions): void {
   configureLogging({ format: globals.logFormat, quiet: globals.quiet, filter });
 }
 
+/** Process-wide limits from the global flags: every admin server and gRPC channel opened later uses them. */
+export function applyGlobalLimits(globals: GlobalOptions): void {
+  setDefaultAdminLimits({
+    maxConnections: globals.adminMaxConnections,
+    idleTimeoutMs: globals.adminIdleTimeoutSecs * 1000,
+    headersTimeoutMs: globals.adminHeadersTimeoutSecs * 1000,
+    requestTimeoutMs: globals.adminRequestTimeoutSecs * 1000,
+    keepAliveTimeoutMs: globals.adminKeepAliveTimeoutSecs * 1000,
+  });
+  setMaxGrpcMessageBytes(globals.maxGrpcMessageSize);
+  try {
+    configureTls({ cert: globals.tlsCert, key: globals.tlsKey, ca: globals.tlsCa });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
 export function setupRuntime(globals: GlobalOptions, mode: string): void {
   configureCliLogging(globals);
+  applyGlobalLimits(globals);
   logger('cli').info({ version: VERSION, mode, node: process.version }, 'Starting Quilkin');
 }
 

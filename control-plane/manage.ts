@@ -12,6 +12,7 @@ import { HealthFlag } from './health';
 import { type MdsPush, startMdsPush } from './mds/mds-push';
 import type { Provider } from './providers/provider';
 import { startXdsServer, type XdsServer } from './xds/server';
+import type { XdsServerLimits } from './xds/server-limits';
 
 const log = logger('manage');
 
@@ -23,6 +24,8 @@ export interface ManageOptions {
   readonly provider: Provider;
   readonly metrics: QuilkinMetrics;
   readonly adminAddress?: string;
+  /** Stream, message and keepalive bounds of the xDS server (defaults: DEFAULT_XDS_SERVER_LIMITS). */
+  readonly xdsLimits?: Partial<XdsServerLimits>;
 }
 
 export interface RunningControlPlane {
@@ -52,7 +55,7 @@ export async function startManage(options: ManageOptions): Promise<RunningContro
     await admin?.close();
   };
   try {
-    xds = await startXdsServer({ port: options.port, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics });
+    xds = await startXdsServer({ port: options.port, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics, limits: options.xdsLimits });
     await options.provider.start(store, health);
     if (options.relays.length > 0) push = startMdsPush({ relays: options.relays, id: options.id, store, metrics: options.metrics });
   } catch (err) {

@@ -13,6 +13,7 @@ import type { RunningControlPlane } from './manage';
 import { type MdsServer, startMdsServer } from './mds/relay-server';
 import type { Provider } from './providers/provider';
 import { startXdsServer, type XdsServer } from './xds/server';
+import type { XdsServerLimits } from './xds/server-limits';
 
 export interface RelayOptions {
   readonly id: string;
@@ -24,6 +25,8 @@ export interface RelayOptions {
   readonly idleRequestIntervalSecs: number;
   readonly metrics: QuilkinMetrics;
   readonly adminAddress?: string;
+  /** Stream and keepalive bounds of both ports; the request size bound applies to the xDS port (agents push resources on mDS). */
+  readonly xdsLimits?: Partial<XdsServerLimits>;
 }
 
 export async function startRelay(options: RelayOptions): Promise<RunningControlPlane & { mdsPort: number; agents(): number }> {
@@ -46,8 +49,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningControlP
     await admin?.close();
   };
   try {
-    xds = await startXdsServer({ port: options.xdsPort, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics });
-    mds = await startMdsServer({ port: options.mdsPort, host: options.host, store, validator: options.validator, metrics: options.metrics, idleRequestIntervalSecs: options.idleRequestIntervalSecs });
+    xds = await startXdsServer({ port: options.xdsPort, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics, limits: options.xdsLimits });
+    mds = await startMdsServer({ port: options.mdsPort, host: options.host, store, validator: options.validator, metrics: options.metrics, idleRequestIntervalSecs: options.idleRequestIntervalSecs, limits: options.xdsLimits });
     await options.provider?.start(store, health);
   } catch (err) {
     await stop();

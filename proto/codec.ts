@@ -8,6 +8,7 @@ import { decodeCluster, type EncodedResource, encodeCluster } from './cluster-re
 import { decodeDatacenter, encodeDatacenter } from './datacenter-resource';
 import { decodeFilterChain, encodeFilterChain } from './filter-chain-resource';
 import type { XdsResource } from './messages';
+import { quoted } from './node-id';
 import { CLUSTER_TYPE, FILTER_CHAIN_NAME, FILTER_CHAIN_TYPE, type ResourceType, shortType } from './type-urls';
 
 export type { EncodedResource } from './cluster-resource';
@@ -60,7 +61,7 @@ export type DecodeResult = { ok: true; patch: ConfigPatch } | { ok: false; error
 
 function checkEnvelope(typeUrl: string, resources: readonly XdsResource[], issues: IssueCollector): Uint8Array[] {
   return resources.map((r, i) => {
-    const at = [`${shortType(typeUrl)} ${JSON.stringify(r.name)}`];
+    const at = [`${shortType(typeUrl)} ${quoted(r.name, 128)}`];
     if (!r.resource) issues.add(at, `resource ${i} has no body`);
     else if (r.resource.typeUrl !== typeUrl) issues.add(at, `resource type \`${r.resource.typeUrl}\` does not match the response type \`${typeUrl}\``);
     return r.resource?.value ?? new Uint8Array(0);
@@ -72,7 +73,7 @@ export function decodeDelta(typeUrl: ResourceType, resources: readonly XdsResour
   const issues = new IssueCollector();
   const bodies = checkEnvelope(typeUrl, resources, issues);
   if (!issues.ok) return fail(issues);
-  const label = (i: number): string[] => [`${shortType(typeUrl)} ${JSON.stringify(resources[i].name)}`];
+  const label = (i: number): string[] => [`${shortType(typeUrl)} ${quoted(resources[i].name, 128)}`];
   let patch: ConfigPatch;
   if (typeUrl === CLUSTER_TYPE) {
     const clusters = bodies.map((b, i) => decodeCluster(b, label(i), issues)).filter((c): c is ClusterConfig => c !== undefined);
@@ -80,7 +81,7 @@ export function decodeDelta(typeUrl: ResourceType, resources: readonly XdsResour
   } else if (typeUrl === FILTER_CHAIN_TYPE) {
     if (resources.length !== 1 || resources[0].name !== FILTER_CHAIN_NAME) {
       if (resources.length === 0 && removed.length === 0) return { ok: true, patch: {} };
-      issues.add(['FilterChain'], `expected exactly one resource named \`${FILTER_CHAIN_NAME}\`, got ${resources.length} (${resources.map((r) => r.name).join(', ')})`);
+      issues.add(['FilterChain'], `expected exactly one resource named \`${FILTER_CHAIN_NAME}\`, got ${resources.length} (${resources.slice(0, 8).map((r) => quoted(r.name)).join(', ')}${resources.length > 8 ? ', …' : ''})`);
       return fail(issues);
     }
     const filters = decodeFilterChain(bodies[0], ctx.validator, label(0), issues);

@@ -60,14 +60,6 @@ export function xdsServices(): XdsServices {
   return services;
 }
 
-/** 256 MiB, Quilkin's gRPC message limit both ways. */
-export const MAX_GRPC_MESSAGE_BYTES = Number(process.env.QUILKIN_MAX_GRPC_MESSAGE_SIZE ?? 256 * 1024 * 1024);
-
-export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
-  'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
-};
-
 /** Opens a bidi stream by method name, typed with the generated message shapes. */
 export function openStream<Req, Res>(client: grpc.Client, ctor: ServiceClientCtor, method: string, metadata = new grpc.Metadata()): grpc.ClientDuplexStream<Req, Res> {
   const def = ctor.service[method] as grpc.MethodDefinition<Req, Res> | undefined;

@@ -7,6 +7,9 @@ export const DATACENTER_TYPE = 'type.googleapis.com/quilkin.config.v1alpha1.Data
 
 export type ResourceType = typeof CLUSTER_TYPE | typeof FILTER_CHAIN_TYPE | typeof DATACENTER_TYPE;
 
+/** Every type this implementation knows. */
+export const KNOWN_TYPES: readonly ResourceType[] = [CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE];
+
 /** The order a proxy subscribes in, as Quilkin's client does. */
 export const PROXY_TYPES: readonly ResourceType[] = [CLUSTER_TYPE, DATACENTER_TYPE, FILTER_CHAIN_TYPE];
 

@@ -45,6 +45,16 @@ export const DEFAULT_ADMIN_LIMITS: AdminLimits = {
   keepAliveTimeoutMs: 5_000,
 };
 
+let defaultLimits: AdminLimits = DEFAULT_ADMIN_LIMITS;
+
+/**
+ * The limits every admin server started later uses unless its options say otherwise; set from
+ * the global CLI flags (`--admin-max-connections` ...), whichever mode starts the server.
+ */
+export function setDefaultAdminLimits(limits: Partial<AdminLimits>): void {
+  defaultLimits = { ...DEFAULT_ADMIN_LIMITS, ...limits };
+}
+
 export interface AdminServer {
   readonly port: number;
   readonly url: string;
@@ -129,7 +139,7 @@ async function handle(options: AdminOptions, req: http.IncomingMessage, res: htt
 
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { host, port } = splitHostPort(options.address);
-  const limits = { ...DEFAULT_ADMIN_LIMITS, ...options.limits };
+  const limits = { ...defaultLimits, ...options.limits };
   // headersTimeout must not exceed requestTimeout (Node enforces it); the check runs often enough
   // that a timeout is honoured within a second.
   const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);

@@ -15,6 +15,7 @@ import { addOptionRows, type GlobalOptions, type OptionSpec, parsePort } from '.
 import { collectServerUrls } from '../values';
 import { addProviderSubcommands, programOptions, rejectUnknownProvider } from './provider-subcommands';
 import { onShutdown, setupRuntime } from '../runtime-setup';
+import { serverLimitsFromCli, XDS_SERVER_LIMIT_OPTIONS, type XdsServerLimitValues } from '../xds-server-flags';
 
 export const LOCALITY_OPTIONS: readonly OptionSpec[] = [
   { flags: '--region <region>', help: 'locality region given to endpoints that have none', env: 'QUILKIN_REGION' },
@@ -41,6 +42,7 @@ export const MANAGE_OPTIONS: readonly OptionSpec[] = [
   { flags: '--provider <kind>', help: 'where the config comes from', env: 'QUILKIN_PROVIDER', choices: providerKinds(), default: 'fs' },
   ID_OPTION,
   CONFIG_OPTION,
+  ...XDS_SERVER_LIMIT_OPTIONS,
 ];
 
 export interface ProviderCliValues {
@@ -62,7 +64,7 @@ export function providerFromCli(role: 'manage' | 'agent' | 'relay', values: Prov
   }
 }
 
-interface ManageValues extends ProviderCliValues {
+interface ManageValues extends ProviderCliValues, XdsServerLimitValues {
   port: number;
   relay?: string[];
   id: string;
@@ -76,6 +78,7 @@ async function runManage(globals: GlobalOptions, values: ManageValues): Promise<
     id: values.id,
     relays: values.relay ?? [],
     provider,
+    xdsLimits: serverLimitsFromCli(values),
     metrics: new QuilkinMetrics(),
     ...(globals.admin ? { adminAddress: globals.adminAddress } : {}),
   }).catch((err: Error) => {

@@ -9,6 +9,7 @@ import { QuilkinMetrics } from '../../runtime/metrics';
 import { CliError } from '../exit';
 import { addOptionRows, type GlobalOptions, type OptionSpec, parsePort, parsePositiveInt } from '../options';
 import { onShutdown, setupRuntime } from '../runtime-setup';
+import { serverLimitsFromCli, XDS_SERVER_LIMIT_OPTIONS, type XdsServerLimitValues } from '../xds-server-flags';
 import { CONFIG_OPTION, ID_OPTION, type ProviderCliValues, providerFromCli } from './manage';
 import { addProviderSubcommands, programOptions, rejectUnknownProvider } from './provider-subcommands';
 
@@ -19,9 +20,10 @@ export const RELAY_OPTIONS: readonly OptionSpec[] = [
   { flags: '--provider <kind>', help: 'optional source of the filter chain (endpoints come from agents)', env: 'QUILKIN_PROVIDER', choices: providerKinds() },
   ID_OPTION,
   CONFIG_OPTION,
+  ...XDS_SERVER_LIMIT_OPTIONS,
 ];
 
-interface RelayValues extends ProviderCliValues {
+interface RelayValues extends ProviderCliValues, XdsServerLimitValues {
   mdsPort: number;
   xdsPort: number;
   idleRequestIntervalSecs: number;
@@ -38,6 +40,7 @@ async function runRelay(globals: GlobalOptions, values: RelayValues): Promise<vo
     ...(provider ? { provider } : {}),
     validator: filterRegistry(),
     idleRequestIntervalSecs: values.idleRequestIntervalSecs,
+    xdsLimits: serverLimitsFromCli(values),
     metrics: new QuilkinMetrics(),
     ...(globals.admin ? { adminAddress: globals.adminAddress } : {}),
   }).catch((err: Error) => {

@@ -4,7 +4,10 @@
 // server logic proxies get. Reconnects with the xDS backoff, cycling through the relays.
 import * as grpc from '@grpc/grpc-js';
 import type { ConfigStore } from '../../config/store';
-import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/services';
+import { DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes, messageLimitOptions } from '../../proto/grpc-limits';
+import { openStream, waitConnected, xdsServices } from '../../proto/services';
+import { writePaced } from '../../proto/stream-pacing';
+import { channelCredentials } from '../../proto/tls';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit } from '../../proto/messages';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { AGENT_TYPES } from '../../proto/type-urls';
@@ -13,6 +16,7 @@ import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { ConfigBroadcaster } from '../xds/config-broadcaster';
 import { DeltaPublisher } from '../xds/delta-publisher';
+import { NodeLabels } from '../xds/node-labels';
 
 const log = logger('mds-push');
 const CONNECT_TIMEOUT_MS = 5000;
@@ -42,6 +46,8 @@ class MdsPushClient implements MdsPush {
   private readonly targets: Target[];
   private readonly metrics: XdsMetrics;
   private readonly broadcaster: ConfigBroadcaster;
+  /** The relay's node label (one stream at a time, so a handful of values). */
+  private readonly nodeLabels: NodeLabels;
   private readonly backoff = new ReconnectBackoff();
   private index = 0;
   private up = false;
@@ -55,6 +61,7 @@ class MdsPushClient implements MdsPush {
     this.targets = options.relays.map((url) => ({ url, ...grpcTarget(url) }));
     this.metrics = xdsMetrics(options.metrics);
     this.broadcaster = new ConfigBroadcaster(options.store, AGENT_TYPES, this.metrics, options.debounceMs);
+    this.nodeLabels = new NodeLabels(this.metrics, 16);
   }
 
   connected(): boolean {
@@ -75,7 +82,7 @@ class MdsPushClient implements MdsPush {
     if (this.closed || this.targets.length === 0) return;
     const { url, target, secure } = this.targets[this.index];
     const { mds } = xdsServices();
-    const own = new mds(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    const own = new mds(target, channelCredentials(secure), messageLimitOptions(DEFAULT_MAX_REQUEST_BYTES, maxGrpcMessageBytes()));
     this.client = own;
     waitConnected(own, CONNECT_TIMEOUT_MS, (err) => {
       if (this.client !== own) return;
@@ -88,8 +95,12 @@ class MdsPushClient implements MdsPush {
     const call = openStream<DeltaDiscoveryResponseInit, DeltaDiscoveryRequest>(own, xdsServices().mds, 'DeltaAggregatedResources');
     this.stream = call;
     const { store, id } = this.options;
-    const publisher = new DeltaPublisher({ serverId: id, types: AGENT_TYPES, config: () => store.current, metrics: this.metrics, send: (r) => void call.write(r) });
-    this.removeListener = this.broadcaster.add((types) => types.forEach((t) => publisher.push(t)));
+    const publisher = new DeltaPublisher({ serverId: id, types: AGENT_TYPES, config: () => store.current, metrics: this.metrics, nodeLabels: this.nodeLabels, send: (r) => writePaced(call, r) });
+    const removeListener = this.broadcaster.add((types) => types.forEach((t) => publisher.push(t)));
+    this.removeListener = () => {
+      removeListener();
+      publisher.close();
+    };
     call.on('data', (request: DeltaDiscoveryRequest) => {
       try {
         publisher.handle(request);

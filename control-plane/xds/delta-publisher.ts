@@ -6,22 +6,18 @@ import type { Config } from '../../config/model';
 import { type ResourceSet, resourcesOf } from '../../proto/codec';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseInit } from '../../proto/messages';
 import { PROBE_TYPE_URL } from '../../proto/messages';
+import { quoted } from '../../proto/node-id';
 import { type ResourceType, shortType } from '../../proto/type-urls';
 import type { XdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
+import type { NodeLabels } from './node-labels';
+import { StreamError } from './stream-error';
 
 const log = logger('xds-server');
 /** Unacknowledged responses remembered per type; older ones can no longer be ACKed. */
 const MAX_PENDING = 16;
 
-export class StreamError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StreamError } from './stream-error';
 
 interface Pending {
   readonly versions: ReadonlyMap<string, string>;
@@ -49,6 +45,13 @@ export interface PublisherOptions {
   readonly config: () => Config;
   readonly send: (response: DeltaDiscoveryResponseInit) => void;
   readonly metrics: XdsMetrics;
+  /** Checks node ids and bounds the node label; shared by a server's streams. */
+  readonly nodeLabels: NodeLabels;
+}
+
+/** Ends a stream whose request names a type the stream does not serve (the text is the peer's, so quoted short). */
+export function unknownType(type: string): StreamError {
+  return new StreamError(3, `resource type ${quoted(type)} is not allowed by this stream`, 'unknown type');
 }
 
 function applyDiff(versions: Map<string, string>, diff: Pending): void {
@@ -59,6 +62,8 @@ function applyDiff(versions: Map<string, string>, diff: Pending): void {
 export class DeltaPublisher {
   private readonly states = new Map<ResourceType, TypeState>();
   private nodeId: string | undefined;
+  /** The node's metric label (its id, or `other` past the label cap). */
+  private nodeLabel = '';
 
   constructor(private readonly options: PublisherOptions) {}
 
@@ -69,16 +74,18 @@ export class DeltaPublisher {
   /** Handles one request; throws StreamError for what must end the stream. */
   handle(request: DeltaDiscoveryRequest): void {
     if (this.nodeId === undefined) {
-      if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
-      this.nodeId = request.node.id;
+      const { id, label } = this.options.nodeLabels.acquire(request.node?.id);
+      this.nodeId = id;
+      this.nodeLabel = label;
     }
     const type = request.typeUrl;
-    this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
+    // Counted only once valid, so the type label is always one of ours.
+    if (type !== PROBE_TYPE_URL && !(this.options.types as readonly string[]).includes(type)) throw unknownType(type);
+    this.options.metrics.deltaRequests.inc({ node: this.nodeLabel, type });
     if (type === PROBE_TYPE_URL) {
       this.send(PROBE_TYPE_URL, [], []);
       return;
     }
-    if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
     const state = this.stateOf(type as ResourceType);
     if (request.responseNonce) {
       const pending = state.pending.get(request.responseNonce);
@@ -87,6 +94,13 @@ export class DeltaPublisher {
     }
     this.subscribe(state, request);
     this.push(type as ResourceType);
+  }
+
+  /** The stream has ended: its node gives its label back. */
+  close(): void {
+    if (this.nodeId === undefined) return;
+    this.options.nodeLabels.release(this.nodeLabel);
+    this.nodeId = undefined;
   }
 
   /** Sends whatever of `type` the client does not hold yet (after a config change). */
@@ -143,7 +157,7 @@ export class DeltaPublisher {
   private acknowledge(type: ResourceType, state: TypeState, request: DeltaDiscoveryRequest, pending: Pending): void {
     state.pending.delete(request.responseNonce);
     if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
-      this.options.metrics.nacks.inc({ control_plane: this.nodeId ?? '', type });
+      this.options.metrics.nacks.inc({ control_plane: this.nodeLabel, type });
       log.warn({ node: this.nodeId, type: shortType(type), nonce: request.responseNonce, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
       // The client kept its state: what it will hold is the acknowledged state plus what is still in flight.
       state.sent = new Map(state.acked);

@@ -9,7 +9,8 @@ import type { DiscoveryRequest, DiscoveryResponseInit } from '../../proto/messag
 import { type ResourceType, shortType } from '../../proto/type-urls';
 import type { XdsMetrics } from '../../proto/xds-metrics';
 import { logger } from '../../runtime/logger';
-import { StreamError } from './delta-publisher';
+import { unknownType } from './delta-publisher';
+import type { NodeLabels } from './node-labels';
 
 const log = logger('xds-server');
 
@@ -26,28 +27,35 @@ export interface SotwOptions {
   readonly config: () => Config;
   readonly send: (response: DiscoveryResponseInit) => void;
   readonly metrics: XdsMetrics;
+  readonly nodeLabels: NodeLabels;
 }
 
 export class SotwPublisher {
   private readonly states = new Map<ResourceType, SotwState>();
   private nodeId: string | undefined;
+  private nodeLabel = '';
 
   constructor(private readonly options: SotwOptions) {}
 
+  get node(): string | undefined {
+    return this.nodeId;
+  }
+
   handle(request: DiscoveryRequest): void {
     if (this.nodeId === undefined) {
-      if (!request.node?.id) throw new StreamError(3, 'Node identifier required in the first request');
-      this.nodeId = request.node.id;
+      const { id, label } = this.options.nodeLabels.acquire(request.node?.id);
+      this.nodeId = id;
+      this.nodeLabel = label;
     }
     const type = request.typeUrl;
-    this.options.metrics.deltaRequests.inc({ node: this.nodeId, type });
-    if (!(this.options.types as readonly string[]).includes(type)) throw new StreamError(3, `resource type '${type}' is not allowed by this stream`);
+    if (!(this.options.types as readonly string[]).includes(type)) throw unknownType(type);
+    this.options.metrics.deltaRequests.inc({ node: this.nodeLabel, type });
     let state = this.states.get(type as ResourceType);
     if (state && request.responseNonce) {
       // Only the answer to our latest response counts; older nonces are stale by definition.
       if (request.responseNonce !== state.lastNonce) return;
       if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
-        this.options.metrics.nacks.inc({ control_plane: this.nodeId, type });
+        this.options.metrics.nacks.inc({ control_plane: this.nodeLabel, type });
         log.warn({ node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.versionInfo, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last accepted version');
         state.acceptedVersion = request.versionInfo;
         state.names = [...request.resourceNames];
@@ -64,12 +72,23 @@ export class SotwPublisher {
     this.push(type as ResourceType, true);
   }
 
+  /** The stream has ended: its node gives its label back. */
+  close(): void {
+    if (this.nodeId === undefined) return;
+    this.options.nodeLabels.release(this.nodeLabel);
+    this.nodeId = undefined;
+  }
+
   /** Sends the whole set of `type` if it differs from what was last sent (or `force`). */
   push(type: ResourceType, force = false): void {
     const state = this.states.get(type);
     if (!state) return;
     let resources = [...resourcesOf(this.options.config(), type).values()];
-    if (state.names.length > 0) resources = resources.filter((r) => state.names.includes(r.name));
+    if (state.names.length > 0) {
+      // A Set: a client may list many thousands of names, and this runs on every push.
+      const wanted = new Set(state.names);
+      resources = resources.filter((r) => wanted.has(r.name));
+    }
     const version = combinedVersion(new Map(resources.map((r) => [r.name, r.version])));
     if (!force && version === state.lastSentVersion) return;
     if (force && version === state.acceptedVersion && state.lastNonce !== '') return;

@@ -7,11 +7,16 @@ import type { FilterConfigValidator } from '../../config/model';
 import type { ConfigStore } from '../../config/store';
 import { combinedVersion } from '../../proto/codec';
 import { type ApplyResult, DeltaSubscriber, SubscriptionState } from '../../proto/delta-subscriber';
-import { GRPC_CHANNEL_OPTIONS, openStream, waitConnected, xdsServices } from '../../proto/services';
+import { subscriberChannelOptions } from '../../proto/grpc-limits';
+import { openStream, waitConnected, xdsServices } from '../../proto/services';
+import { writePaced } from '../../proto/stream-pacing';
+import { channelCredentials } from '../../proto/tls';
 import type { DeltaDiscoveryRequestInit, DeltaDiscoveryResponse } from '../../proto/messages';
+import { quoted } from '../../proto/node-id';
 import { grpcTarget, ReconnectBackoff } from '../../proto/reconnect-backoff';
 import { isResourceType, PROXY_TYPES, shortType } from '../../proto/type-urls';
 import { type XdsMetrics, xdsMetrics } from '../../proto/xds-metrics';
+import { LogThrottle } from '../../runtime/log-throttle';
 import { logger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import { applyDeltaResponse } from './apply';
@@ -62,6 +67,9 @@ class DeltaXdsClient implements XdsClient {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** A server can send responses as fast as it likes; their log lines are summarised past the first per interval. */
+  private readonly applied = new LogThrottle(log, 'info');
+  private readonly rejected = new LogThrottle(log, 'warn');
 
   constructor(private readonly options: XdsClientOptions) {
     if (options.servers.length === 0) throw new Error('xDS client needs at least one management server');
@@ -75,6 +83,8 @@ class DeltaXdsClient implements XdsClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.applied.flush();
+    this.rejected.flush();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const conn = this.current;
@@ -92,7 +102,7 @@ class DeltaXdsClient implements XdsClient {
     if (this.closed) return;
     const { url, target, secure } = this.targets[this.serverIndex];
     const { ads } = xdsServices();
-    const client = new ads(target, secure ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    const client = new ads(target, channelCredentials(secure), subscriberChannelOptions());
     const pending: Connection = { client };
     this.current = pending;
     waitConnected(client, CONNECT_TIMEOUT_MS, (err) => {
@@ -111,13 +121,23 @@ class DeltaXdsClient implements XdsClient {
       state: this.state,
       probe: true,
       metrics: this.metrics,
-      send: (request) => void stream.write(request),
+      // A server flooding responses while not reading our ACKs is paused, not buffered for.
+      send: (request) => writePaced(stream, request),
       apply: (type, response) => applyDeltaResponse(this.options.store, this.options.validator, source, type, response),
       onResponse: (response, result) => this.responded(url, response, result),
     });
     conn.stream = stream;
     conn.subscriber = subscriber;
-    stream.on('data', (response: DeltaDiscoveryResponse) => subscriber.handle(response));
+    stream.on('data', (response: DeltaDiscoveryResponse) => {
+      try {
+        subscriber.handle(response);
+      } catch (err) {
+        // Remote input must never take the proxy down: drop the stream, keep the config, reconnect.
+        log.error({ server: url, err: (err as Error).message }, 'handling an xDS response failed');
+        stream.cancel();
+        this.lost(conn, url, `response handling failed: ${(err as Error).message}`);
+      }
+    });
     stream.on('error', (err: grpc.ServiceError) => this.lost(conn, url, err.details || err.message));
     stream.on('end', () => this.lost(conn, url, 'stream ended by the server'));
     this.metrics.connected.set({ peer: url, role: 'client' }, 1);
@@ -130,13 +150,13 @@ class DeltaXdsClient implements XdsClient {
     this.gotResponse = true;
     this.backoff.reset();
     this.armIdle();
-    const type = shortType(response.typeUrl);
+    const type = isResourceType(response.typeUrl) ? shortType(response.typeUrl) : quoted(response.typeUrl);
     if (!result) log.debug({ server: url }, 'xDS server answered the probe');
     else if (result.ok) {
       const version = isResourceType(response.typeUrl) ? combinedVersion(this.state.of(response.typeUrl)) : '';
-      log.info({ server: url, type, version, resources: response.resources.length, removed: response.removedResources.length }, 'applied xDS update');
+      this.applied.note('applied xDS update', { server: url, type, version, resources: response.resources.length, removed: response.removedResources.length });
     }
-    else log.warn({ server: url, type, error: result.error }, 'rejected xDS update (NACK); keeping the last good config');
+    else this.rejected.note('rejected xDS update (NACK); keeping the last good config', { server: url, type, error: result.error });
   }
 
   /** Quilkin re-sends its subscriptions when a stream has been quiet for the idle interval. */

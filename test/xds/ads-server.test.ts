@@ -124,7 +124,7 @@ describe('xDS server protocol (plain ADS client)', () => {
     s.send({ node, typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster' });
     const err = await s.failure();
     expect(err.code).to.equal(3);
-    expect(err.details).to.contain("resource type 'type.googleapis.com/envoy.config.cluster.v3.Cluster' is not allowed");
+    expect(err.details).to.contain('resource type "type.googleapis.com/envoy.config.cluster.v3.Cluster" is not allowed');
     const anonymous = delta();
     anonymous.send({ typeUrl: CLUSTER_TYPE });
     expect((await anonymous.failure()).details).to.contain('Node identifier required');

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { peerIp } from './relay-server';
+import { peerIp } from './peer-ip';
 
-describe('relay: agent address from the gRPC peer', () => {
+describe('peerIp: the remote IP of a gRPC call', () => {
   it('strips ports, brackets, scheme prefixes and the IPv4-mapped form', () => {
     expect(peerIp('127.0.0.1:51234')).to.equal('127.0.0.1');
     expect(peerIp('[::1]:51234')).to.equal('::1');
