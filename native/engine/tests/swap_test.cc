@@ -10,6 +10,7 @@
 
 #include "native/engine/byte_writer.h"
 #include "native/engine/engine.h"
+#include "native/engine/filter_kinds.h"
 
 using namespace qk::engine;
 
@@ -34,7 +35,7 @@ std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   ByteWriter chain;
   chain.u32(1);  // slots
   chain.u16(1);  // filters
-  chain.u8(2);   // Concatenate
+  chain.u8(static_cast<uint8_t>(FilterKind::Concatenate));
   chain.u32(0);  // slot
   chain.u8(1);   // on_read APPEND
   chain.u8(0);   // on_write DO_NOTHING
