@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The compiler: a validated Config -> the native engine's compact, versioned chain description
 // (format: native/engine/description.md) plus the slot table the control side needs to label
-// Debug events and Match/Timestamp metrics.
+// Debug events and Match/Timestamp metrics. Each filter's factory encodes its own payload
+// (`FilterFactory.native`); its kind comes from the generated table (data-plane/filters/kinds.json).
 import type { EndpointConfig, JsonValue } from '../../config/model';
 import { ClusterMap } from '../cluster-map';
-import type { FilterConfigValidator } from '../../config/model';
 import type { ClusterConfig, FilterConfig } from '../../config/model';
-import { ENCODERS, type EncodeContext, ipBytes } from './filter-encoders';
+import { FILTER_KINDS } from '../filters/kinds';
+import type { EncodeContext } from '../filters/native';
+import type { FilterRegistry } from '../filters/registry';
+import { ipBytes } from './ip-bytes';
 import { ByteWriter } from './wire';
 
 export const DESCRIPTION_MAGIC = 0x48434b51; // "QKCH"
@@ -50,7 +53,7 @@ class ChainEncoder {
   readonly slots: SlotInfo[] = [];
   private readonly keyIndex = new Map<string, number>();
 
-  constructor(private readonly validator: FilterConfigValidator) {}
+  constructor(private readonly registry: FilterRegistry) {}
 
   key = (name: string): number => {
     let index = this.keyIndex.get(name);
@@ -64,17 +67,18 @@ class ChainEncoder {
   };
 
   filter = (name: string, rawConfig: JsonValue | undefined, path: string, label?: string): void => {
-    const entry = ENCODERS.get(name);
-    if (!entry) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
-    // Configs arrive validated and normalised (nested Match configs too); only an absent config
-    // still needs its defaults (TokenRouter's key, ...), which the validator supplies.
-    const config = rawConfig === undefined || rawConfig === null ? this.validator.validate(name, undefined) : rawConfig;
+    const kind = FILTER_KINDS.get(name);
+    const native = this.registry.find(name)?.native;
+    if (kind === undefined || !native) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
+    // Configs arrive validated and normalised by this factory (nested Match configs too); only an
+    // absent config still needs its defaults (TokenRouter's key, ...), which the validator supplies.
+    const config = rawConfig === undefined || rawConfig === null ? this.registry.validate(name, undefined) : rawConfig;
     const slot = this.slots.length;
-    this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
-    this.w.u8(entry.kind).u32(slot);
     const ctx: EncodeContext = { w: this.w, key: this.key, filter: (n, c, p) => this.filter(n, c, p) };
+    this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
+    this.w.u8(kind).u32(slot);
     try {
-      entry.encode(ctx, (config ?? {}) as { [key: string]: JsonValue }, path);
+      native.encode(ctx, config, path);
     } catch (err) {
       if (err instanceof CompileError) throw err;
       throw new CompileError(`${path} (${name}): ${(err as Error).message}`);
@@ -83,8 +87,8 @@ class ChainEncoder {
 }
 
 /** Compiles the filter chain and the cluster map. Throws CompileError naming the filter path. */
-export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], validator: FilterConfigValidator): CompiledChain {
-  const chain = new ChainEncoder(validator);
+export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], registry: FilterRegistry): CompiledChain {
+  const chain = new ChainEncoder(registry);
   filters.forEach((f, i) => chain.filter(f.name, f.config, `filters[${i}]`, f.label));
   const map = new ClusterMap(clusters);
   const out = new ByteWriter();

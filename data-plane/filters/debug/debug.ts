@@ -40,4 +40,9 @@ export const debugFactory: FilterFactory<DebugConfig> = {
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, raw ?? {}),
   create: createDebug,
+  native: {
+    encode({ w }, config) {
+      w.u8(config.id !== undefined ? 1 : 0).str16(config.id ?? '');
+    },
+  },
 };

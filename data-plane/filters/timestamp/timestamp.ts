@@ -52,4 +52,9 @@ export const timestampFactory: FilterFactory<TimestampConfig> = {
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(TIMESTAMP_NAME, raw)),
   create: createTimestamp,
+  native: {
+    encode({ w, key }, config) {
+      w.u16(key(config.metadataKey));
+    },
+  },
 };
