@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The compiler: a validated Config -> the native engine's compact, versioned chain description
 // (format: native/engine/description.md) plus the slot table the control side needs to label
-// Debug events and Match/Timestamp metrics. Each filter's factory encodes its own payload
+// Debug events and per-filter engine cells. Each filter's factory encodes its own payload
 // (`FilterFactory.native`); its kind comes from the generated table (data-plane/filters/kinds.json).
 import type { EndpointConfig, JsonValue } from '../../config/model';
 import { ClusterMap } from '../cluster-map';
 import type { ClusterConfig, FilterConfig } from '../../config/model';
 import { FILTER_KINDS } from '../filters/kinds';
-import type { EncodeContext } from '../filters/native';
+import type { DebugEvents, EncodeContext, EngineCells } from '../filters/native';
 import type { FilterRegistry } from '../filters/registry';
 import { ipBytes } from './ip-bytes';
 import { ByteWriter } from './wire';
@@ -24,6 +24,10 @@ export interface SlotInfo {
   readonly label?: string;
   /** The normalised config the slot was built from. */
   readonly config?: JsonValue;
+  /** The metric series of the cells the slot's native filter writes, if it keeps any. */
+  readonly cells?: EngineCells;
+  /** Present when the slot's native filter queues Debug events. */
+  readonly debugEvents?: DebugEvents;
 }
 
 export interface CompiledChain {
@@ -75,9 +79,19 @@ class ChainEncoder {
     const config = rawConfig === undefined || rawConfig === null ? this.registry.validate(name, undefined) : rawConfig;
     const slot = this.slots.length;
     const ctx: EncodeContext = { w: this.w, key: this.key, filter: (n, c, p) => this.filter(n, c, p) };
-    this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
-    this.w.u8(kind).u32(slot);
     try {
+      const cells = native.cells?.(config);
+      const debugEvents = native.debugEvents?.(config);
+      this.slots.push({
+        slot,
+        name,
+        path,
+        ...(label !== undefined ? { label } : {}),
+        ...(config !== undefined ? { config } : {}),
+        ...(cells ? { cells } : {}),
+        ...(debugEvents ? { debugEvents } : {}),
+      });
+      this.w.u8(kind).u32(slot);
       native.encode(ctx, config, path);
     } catch (err) {
       if (err instanceof CompileError) throw err;

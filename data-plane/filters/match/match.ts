@@ -152,6 +152,12 @@ function encodeMatch(ctx: EncodeContext, config: MatchConfig, path: string): voi
   }
 }
 
+/** match.cc's counter cells, by index: matched, then fallthrough (both event="read", as createMatch's). */
+const ENGINE_COUNTERS = [
+  { ...MATCH_COUNTERS.matched, event: 'read' as const },
+  { ...MATCH_COUNTERS.fallthrough, event: 'read' as const },
+];
+
 /** Match needs the registry to validate nested filters, so its factory is made per registry. */
 export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfig> {
   return {
@@ -159,6 +165,6 @@ export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfi
     schema: jsonSchemaOf(configSchema),
     validate: (raw) => validateMatch(registry, raw),
     create: createMatch,
-    native: { encode: encodeMatch },
+    native: { encode: encodeMatch, cells: () => ({ counters: ENGINE_COUNTERS }) },
   };
 }
