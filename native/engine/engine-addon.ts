@@ -37,7 +37,7 @@ export interface SlotCells {
   readonly slot: number;
   readonly matched: number;
   readonly fallthrough: number;
-  /** Every counter cell (Match: matched, fallthrough; Compress: read compressed, read decompressed, write compressed, write decompressed bytes). */
+  /** Every counter cell, in the order the slot's filter declares them (`FilterFactory.native.cells`, e.g. Match: matched, fallthrough). */
   readonly counters: readonly number[];
   readonly histogram: { readonly read: HistogramCells; readonly write: HistogramCells };
 }

@@ -68,12 +68,15 @@ inline constexpr FilterKindEntry kFilterKindTable[] = {
 inline constexpr size_t kFilterKindLimit = 14;
 
 // Parsers indexed by kind, null where no filter has that kind. Built by the compiler: a kind of 0,
-// out of range or listed twice is not a constant expression, so the build fails instead.
+// out of range or listed twice is not a constant expression, so the build fails instead. (Taken
+// kinds are tracked apart: a function address compared with null is no constant under -fsanitize.)
 consteval std::array<ParseFn, kFilterKindLimit> parsers_by_kind() {
   std::array<ParseFn, kFilterKindLimit> out{};
+  std::array<bool, kFilterKindLimit> taken{};
   for (const FilterKindEntry& e : kFilterKindTable) {
     const size_t kind = static_cast<size_t>(e.kind);
-    if (kind == 0 || kind >= out.size() || out[kind] != nullptr || e.parse == nullptr) throw "bad filter kind table";
+    if (kind == 0 || kind >= out.size() || taken[kind]) throw "bad filter kind table";
+    taken[kind] = true;
     out[kind] = e.parse;
   }
   return out;
