@@ -2,10 +2,10 @@
 // Moves the native engine's per-filter cells into Quilkin's generic filter metrics, as the
 // TypeScript filters feed them: counter cells into quilkin_filter_int_counter, histogram cells into
 // quilkin_filter_histogram. Which series a slot's cells feed is the filter's own declaration
-// (`FilterFactory.native.cells`, resolved per slot by the compiler). Cells belong to the engine's chain: they
-// carry over when a publish reuses the chain (only endpoints changed) and start from zero with a
-// new one, so the last totals of a replaced chain are kept here and the exported series never go
-// backwards. Counts a worker adds to the old chain after the last read before a swap are lost.
+// (`FilterFactory.native.cells`, resolved per slot by the compiler). Cells belong to the engine's
+// chain: they carry over when a publish reuses the chain (only endpoints changed) and start from
+// zero with a new one, so the last totals of a replaced chain are kept here and the exported series
+// never go backwards. Counts a worker adds to the old chain after the last read before a swap are lost.
 import type { ClusterConfig, FilterConfig } from '../../config/model';
 import type { HistogramCells, NativeEngine, PublishResult, SlotCells } from '../../native/engine/engine-addon';
 import type { QuilkinMetrics } from '../../runtime/metrics';
