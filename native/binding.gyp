@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "quilkin_native",
-      "includes": ["engine/engine.gypi", "socket/socket.gypi", "xdp/xdp.gypi"],
+      "includes": ["engine/engine.gypi", "engine/filters.gypi", "socket/socket.gypi", "xdp/xdp.gypi"],
       "sources": ["src/addon.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

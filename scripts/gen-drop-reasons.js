@@ -5,6 +5,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { syncGenerated } = require('./generated-file');
 
 const root = path.resolve(__dirname, '..');
 const table = JSON.parse(fs.readFileSync(path.join(root, 'data-plane/drop_reasons.json'), 'utf8'));
@@ -28,16 +29,6 @@ function render() {
 const check = process.argv.includes('--check');
 let stale = false;
 for (const rel of outputs) {
-  const file = path.join(root, rel);
-  const want = render();
-  const have = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  if (have === want) continue;
-  if (check) {
-    console.error(`${rel} is stale: run node scripts/gen-drop-reasons.js`);
-    stale = true;
-  } else {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, want);
-  }
+  if (syncGenerated(root, rel, render(), { check, generator: 'scripts/gen-drop-reasons.js' })) stale = true;
 }
 process.exit(stale ? 1 : 0);

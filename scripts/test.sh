@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 node scripts/gen-drop-reasons.js --check
 node scripts/gen-protos.js --check
+node scripts/gen-filter-kinds.js --check
 echo "[test] arm64 build check"
 bash scripts/check-arm64.sh
 echo "[test] fresh clone in an empty directory"

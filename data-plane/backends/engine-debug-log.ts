@@ -6,7 +6,6 @@ import { formatSocketAddr, socketAddr } from '../../config/address';
 import type { DebugEvent, NativeAddress } from '../../native/engine/engine-addon';
 import type { ModuleLogger } from '../../runtime/logger';
 import type { SlotInfo } from '../compiler/description';
-import { DEBUG_NAME } from '../filters/debug/debug';
 
 /** How often the rings are drained; they hold a bounded number of events per worker. */
 const DRAIN_MS = 100;
@@ -33,9 +32,9 @@ export class EngineDebugLog {
     private readonly log: ModuleLogger,
   ) {}
 
-  /** Follows the slots of the chain just published; drains only while one of them is a Debug filter. */
+  /** Follows the slots of the chain just published; drains only while one of them queues Debug events. */
   follow(slots: readonly SlotInfo[]): void {
-    this.ids = new Map(slots.filter((s) => s.name === DEBUG_NAME).map((s) => [s.slot, debugId(s)]));
+    this.ids = new Map(slots.flatMap((s) => (s.debugEvents ? [[s.slot, s.debugEvents.id] as const] : [])));
     if (this.ids.size > 0 && !this.timer) {
       this.timer = setInterval(() => this.drain(), DRAIN_MS);
       this.timer.unref();
@@ -63,10 +62,4 @@ export class EngineDebugLog {
     this.timer = undefined;
     this.drain();
   }
-}
-
-function debugId(slot: SlotInfo): string | undefined {
-  const config = slot.config;
-  if (config && typeof config === 'object' && !Array.isArray(config) && typeof config.id === 'string') return config.id;
-  return undefined;
 }

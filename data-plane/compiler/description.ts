@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The compiler: a validated Config -> the native engine's compact, versioned chain description
 // (format: native/engine/description.md) plus the slot table the control side needs to label
-// Debug events and Match/Timestamp metrics.
+// Debug events and per-filter engine cells. Each filter's factory encodes its own payload
+// (`FilterFactory.native`); its kind comes from the generated table (data-plane/filters/kinds.json).
 import type { EndpointConfig, JsonValue } from '../../config/model';
 import { ClusterMap } from '../cluster-map';
-import type { FilterConfigValidator } from '../../config/model';
 import type { ClusterConfig, FilterConfig } from '../../config/model';
-import { ENCODERS, type EncodeContext, ipBytes } from './filter-encoders';
+import { FILTER_KINDS } from '../filters/kinds';
+import type { DebugEvents, EncodeContext, EngineCells } from '../filters/native';
+import type { FilterRegistry } from '../filters/registry';
+import { ipBytes } from './ip-bytes';
 import { ByteWriter } from './wire';
 
 export const DESCRIPTION_MAGIC = 0x48434b51; // "QKCH"
@@ -21,6 +24,10 @@ export interface SlotInfo {
   readonly label?: string;
   /** The normalised config the slot was built from. */
   readonly config?: JsonValue;
+  /** The metric series of the cells the slot's native filter writes, if it keeps any. */
+  readonly cells?: EngineCells;
+  /** Present when the slot's native filter queues Debug events. */
+  readonly debugEvents?: DebugEvents;
 }
 
 export interface CompiledChain {
@@ -50,7 +57,7 @@ class ChainEncoder {
   readonly slots: SlotInfo[] = [];
   private readonly keyIndex = new Map<string, number>();
 
-  constructor(private readonly validator: FilterConfigValidator) {}
+  constructor(private readonly registry: FilterRegistry) {}
 
   key = (name: string): number => {
     let index = this.keyIndex.get(name);
@@ -64,17 +71,28 @@ class ChainEncoder {
   };
 
   filter = (name: string, rawConfig: JsonValue | undefined, path: string, label?: string): void => {
-    const entry = ENCODERS.get(name);
-    if (!entry) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
-    // Configs arrive validated and normalised (nested Match configs too); only an absent config
-    // still needs its defaults (TokenRouter's key, ...), which the validator supplies.
-    const config = rawConfig === undefined || rawConfig === null ? this.validator.validate(name, undefined) : rawConfig;
+    const kind = FILTER_KINDS.get(name);
+    const native = this.registry.find(name)?.native;
+    if (kind === undefined || !native) throw new CompileError(`${path}: filter \`${name}\` has no native implementation`);
+    // Configs arrive validated and normalised by this factory (nested Match configs too); only an
+    // absent config still needs its defaults (TokenRouter's key, ...), which the validator supplies.
+    const config = rawConfig === undefined || rawConfig === null ? this.registry.validate(name, undefined) : rawConfig;
     const slot = this.slots.length;
-    this.slots.push({ slot, name, path, ...(label !== undefined ? { label } : {}), ...(config !== undefined ? { config } : {}) });
-    this.w.u8(entry.kind).u32(slot);
     const ctx: EncodeContext = { w: this.w, key: this.key, filter: (n, c, p) => this.filter(n, c, p) };
     try {
-      entry.encode(ctx, (config ?? {}) as { [key: string]: JsonValue }, path);
+      const cells = native.cells?.(config);
+      const debugEvents = native.debugEvents?.(config);
+      this.slots.push({
+        slot,
+        name,
+        path,
+        ...(label !== undefined ? { label } : {}),
+        ...(config !== undefined ? { config } : {}),
+        ...(cells ? { cells } : {}),
+        ...(debugEvents ? { debugEvents } : {}),
+      });
+      this.w.u8(kind).u32(slot);
+      native.encode(ctx, config, path);
     } catch (err) {
       if (err instanceof CompileError) throw err;
       throw new CompileError(`${path} (${name}): ${(err as Error).message}`);
@@ -83,8 +101,8 @@ class ChainEncoder {
 }
 
 /** Compiles the filter chain and the cluster map. Throws CompileError naming the filter path. */
-export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], validator: FilterConfigValidator): CompiledChain {
-  const chain = new ChainEncoder(validator);
+export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], registry: FilterRegistry): CompiledChain {
+  const chain = new ChainEncoder(registry);
   filters.forEach((f, i) => chain.filter(f.name, f.config, `filters[${i}]`, f.label));
   const map = new ClusterMap(clusters);
   const out = new ByteWriter();

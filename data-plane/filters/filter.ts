@@ -4,6 +4,7 @@ import type { EndpointAddress, SocketAddr } from '../../config/address';
 import type { JsonValue } from '../../config/model';
 import type { ClusterMap } from '../cluster-map';
 import type { Metadata } from './metadata';
+import type { NativeEncoding } from './native';
 
 /** A drop reason: the `source` label of quilkin_packets_dropped_total (see data-plane/drop_reasons.json). */
 export type DropReason = string;
@@ -91,6 +92,8 @@ export interface FilterFactory<C extends JsonValue | undefined = JsonValue | und
   validate(raw: unknown): C;
   /** Builds an instance from a config that `validate` returned. */
   create(config: C, services: FilterServices): Filter;
+  /** The native engine's side (./native.ts); absent only for test-only filters, which the compiler refuses. */
+  readonly native?: NativeEncoding<C>;
 }
 
 export function missingConfig(name: string): FilterConfigError {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Registers every filter once; no import-time side effects elsewhere.
+// Generated from data-plane/filters/kinds.json by scripts/gen-filter-kinds.js: do not edit.
+// Registers every filter once, in the table's order; no import-time side effects elsewhere.
 import { captureFactory } from './capture/capture';
 import { compressFactory } from './compress/compress';
 import { concatenateFactory } from './concatenate/concatenate';

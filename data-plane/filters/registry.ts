@@ -15,6 +15,11 @@ export class FilterRegistry implements FilterConfigValidator {
     return [...this.factories.keys()];
   }
 
+  /** The factory of `name`, or undefined when no such filter is registered. */
+  find(name: string): FilterFactory | undefined {
+    return this.factories.get(name);
+  }
+
   get(name: string): FilterFactory {
     const factory = this.factories.get(name);
     if (!factory) throw new FilterConfigError(`filter \`${name}\` not found`);

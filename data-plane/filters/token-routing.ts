@@ -41,5 +41,10 @@ export function tokenRouterFactory(name: string): FilterFactory<TokenRouterConfi
     schema: jsonSchemaOf(configSchema),
     validate: (raw) => parseWith(configSchema, raw ?? {}),
     create: (config) => createTokenRouter(config),
+    native: {
+      encode({ w, key }, config) {
+        w.u16(key(config.metadataKey));
+      },
+    },
   };
 }

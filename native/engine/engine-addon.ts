@@ -37,14 +37,14 @@ export interface SlotCells {
   readonly slot: number;
   readonly matched: number;
   readonly fallthrough: number;
-  /** Every counter cell (Match: matched, fallthrough; Compress: read compressed, read decompressed, write compressed, write decompressed bytes). */
+  /** Every counter cell, in the order the slot's filter declares them (`FilterFactory.native.cells`, e.g. Match: matched, fallthrough). */
   readonly counters: readonly number[];
   readonly histogram: { readonly read: HistogramCells; readonly write: HistogramCells };
 }
 
 /** One filter kind's sampled durations (native/engine/filter_durations.h), summed over workers. */
 export interface FilterDurationCells extends HistogramCells {
-  /** The description kind (native/engine/description.md; data-plane/compiler/filter-encoders.ts). */
+  /** The description kind (native/engine/description.md; data-plane/filters/kinds.json). */
   readonly kind: number;
 }
 

@@ -4,7 +4,7 @@
 import { type SocketAddr } from '../../config/address';
 import type { ClusterConfig, FilterConfig } from '../../config/model';
 import { compileChain } from '../../data-plane/compiler/description';
-import { ipBytes } from '../../data-plane/compiler/filter-encoders';
+import { ipBytes } from '../../data-plane/compiler/ip-bytes';
 import { readValue, writeValue } from '../../data-plane/compiler/values';
 import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import dropReasons from '../../data-plane/drop_reasons.json';

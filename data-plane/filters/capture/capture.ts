@@ -6,6 +6,7 @@ import { type Filter, FilterConfigError, type FilterFactory, type ReadContext } 
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
 import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-schema';
 import { ByteRegex, RegexSyntaxError } from './byte-regex';
+import { regexForEngine } from './engine-regex';
 
 export const CAPTURE_NAME = 'quilkin.filters.capture.v1alpha1.Capture';
 export const NO_VALUE_CAPTURED = 'filter::capture::no value captured';
@@ -107,9 +108,23 @@ export function createCapture(config: CaptureConfig): Filter {
 /** The generated schema plus the "exactly one strategy" rule zod's object type cannot express. */
 const captureSchema = { ...(jsonSchemaOf(configSchema) as { [key: string]: JsonValue }), oneOf: STRATEGIES.map((s) => ({ required: [s] })) };
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+const STRATEGY_BYTE = { prefix: 0, suffix: 1, regex: 2 } as const;
+
 export const captureFactory: FilterFactory<CaptureConfig> = {
   name: CAPTURE_NAME,
   schema: captureSchema,
   validate: validateCapture,
   create: (config) => createCapture(config),
+  native: {
+    encode({ w, key }, config) {
+      w.u16(key(config.metadataKey)).u16(key(`${config.metadataKey}/is_present`));
+      if ('regex' in config) {
+        w.u8(STRATEGY_BYTE.regex).u32(0).u8(0).bytes32(Buffer.from(regexForEngine(config.regex.pattern), 'latin1'));
+        return;
+      }
+      const [strategy, affix] = 'prefix' in config ? [STRATEGY_BYTE.prefix, config.prefix] : [STRATEGY_BYTE.suffix, config.suffix];
+      w.u8(strategy).u32(affix.size).u8(affix.remove ? 1 : 0).bytes32(Buffer.alloc(0));
+    },
+  },
 };

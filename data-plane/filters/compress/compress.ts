@@ -73,9 +73,24 @@ export function createCompress(config: CompressConfig, services: FilterServices)
   return filter;
 }
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+const MODE_BYTE: Record<CompressMode, number> = { SNAPPY: 0, LZ4: 1 };
+const ACTION_BYTE: Record<CompressAction, number> = { DO_NOTHING: 0, COMPRESS: 1, DECOMPRESS: 2 };
+/** compress.cc's counter cells, [direction * 2 + (compressed 0 | decompressed 1)]. */
+const ENGINE_COUNTERS = (['read', 'write'] as const).flatMap((event) => [
+  { ...COMPRESS_COUNTERS.compressed, event },
+  { ...COMPRESS_COUNTERS.decompressed, event },
+]);
+
 export const compressFactory: FilterFactory<CompressConfig> = {
   name: COMPRESS_NAME,
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(COMPRESS_NAME, raw)),
   create: (config, services) => createCompress(config, services),
+  native: {
+    encode({ w }, config) {
+      w.u8(MODE_BYTE[config.mode]).u8(ACTION_BYTE[config.on_read]).u8(ACTION_BYTE[config.on_write]);
+    },
+    cells: () => ({ counters: ENGINE_COUNTERS }),
+  },
 };

@@ -48,9 +48,17 @@ export function createConcatenate(config: ConcatenateConfig): Filter {
   return filter;
 }
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+const STRATEGY_BYTE: Record<Strategy, number> = { DO_NOTHING: 0, APPEND: 1, PREPEND: 2 };
+
 export const concatenateFactory: FilterFactory<ConcatenateConfig> = {
   name: CONCATENATE_NAME,
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(CONCATENATE_NAME, raw)),
   create: (config) => createConcatenate(config),
+  native: {
+    encode({ w }, config) {
+      w.u8(STRATEGY_BYTE[config.on_read]).u8(STRATEGY_BYTE[config.on_write]).bytes32(decodeBase64(config.bytes));
+    },
+  },
 };

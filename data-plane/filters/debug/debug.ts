@@ -40,4 +40,11 @@ export const debugFactory: FilterFactory<DebugConfig> = {
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, raw ?? {}),
   create: createDebug,
+  native: {
+    encode({ w }, config) {
+      w.u8(config.id !== undefined ? 1 : 0).str16(config.id ?? '');
+    },
+    // The engine queues each packet's event for the JS thread, which logs it with this id.
+    debugEvents: (config) => ({ id: config.id }),
+  },
 };

@@ -16,4 +16,6 @@ export const dropFactory: FilterFactory<undefined> = {
   create() {
     return { read: () => DROPPED, write: () => DROPPED };
   },
+  // No payload: the kind alone says it all.
+  native: { encode: () => undefined },
 };

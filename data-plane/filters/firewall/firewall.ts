@@ -2,6 +2,8 @@
 // Firewall: allow or deny packets by the peer's IP and port; the first matching rule decides.
 import { z } from 'zod';
 import type { SocketAddr } from '../../../config/address';
+import { ipBytes } from '../../compiler/ip-bytes';
+import type { ByteWriter } from '../../compiler/wire';
 import type { Filter, FilterFactory } from '../filter';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 import { type Cidr, cidrContainsParts, ipv4ToInt, parseCidr, parseIp, type ParsedIp } from './cidr';
@@ -108,9 +110,43 @@ export function createFirewall(config: FirewallConfig): Filter {
   };
 }
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+function prefixOfMask(mask: number): number {
+  let n = 0;
+  while (n < 32 && (mask >>> (31 - n)) & 1) n++;
+  return n;
+}
+
+function writeRules(w: ByteWriter, rules: readonly RuleConfig[], path: string): void {
+  w.u16(rules.length);
+  for (const rule of rules) {
+    w.u8(rule.action === 'ALLOW' ? 0 : 1);
+    w.u16(rule.sources.length);
+    for (const text of rule.sources) {
+      const cidr = parseCidr(text);
+      if (typeof cidr === 'string') throw new Error(`${path}: ${cidr}`);
+      const slash = text.indexOf('/');
+      const { family, bytes } = ipBytes(slash < 0 ? text : text.slice(0, slash));
+      w.u8(family).raw(bytes).u8(cidr.family === 4 ? prefixOfMask(cidr.mask) : cidr.prefix);
+    }
+    w.u16(rule.ports.length);
+    for (const p of rule.ports) {
+      const range = parsePortRange(p);
+      if (typeof range === 'string') throw new Error(`${path}: ${range}`);
+      w.u16(range.min).u32(range.max);
+    }
+  }
+}
+
 export const firewallFactory: FilterFactory<FirewallConfig> = {
   name: FIREWALL_NAME,
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(FIREWALL_NAME, raw)),
   create: (config) => createFirewall(config),
+  native: {
+    encode({ w }, config, path) {
+      writeRules(w, config.on_read, `${path}.on_read`);
+      writeRules(w, config.on_write, `${path}.on_write`);
+    },
+  },
 };

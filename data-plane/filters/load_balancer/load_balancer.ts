@@ -55,9 +55,17 @@ export function createLoadBalancer(config: LoadBalancerConfig, services: FilterS
   };
 }
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+const POLICY_BYTE: Record<LoadBalancerConfig['policy'], number> = { ROUND_ROBIN: 0, RANDOM: 1, HASH: 2 };
+
 export const loadBalancerFactory: FilterFactory<LoadBalancerConfig> = {
   name: LOAD_BALANCER_NAME,
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(LOAD_BALANCER_NAME, raw)),
   create: createLoadBalancer,
+  native: {
+    encode({ w }, config) {
+      w.u8(POLICY_BYTE[config.policy]);
+    },
+  },
 };

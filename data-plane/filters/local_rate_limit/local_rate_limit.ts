@@ -98,4 +98,9 @@ export const localRateLimitFactory: FilterFactory<LocalRateLimitConfig> = {
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(LOCAL_RATE_LIMIT_NAME, raw)),
   create: createLocalRateLimit,
+  native: {
+    encode({ w }, config) {
+      w.u64(config.max_packets).u32(config.period);
+    },
+  },
 };

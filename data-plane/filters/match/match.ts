@@ -7,6 +7,8 @@ import { metadataEquals, metadataFromJson, type Metadata, type MetadataValue } f
 import type { FilterRegistry } from '../registry';
 import { scalarString } from '../../../config/scalars';
 import { jsonSchemaOf, parseWith } from '../config-schema';
+import { writeValue } from '../../compiler/values';
+import type { EncodeContext } from '../native';
 
 export const MATCH_NAME = 'quilkin.filters.match.v1alpha1.Match';
 export const MATCH_NO_METADATA = 'filter::match::no metadata';
@@ -131,6 +133,31 @@ export function createMatch(config: MatchConfig, services: FilterServices): Filt
   return filter;
 }
 
+// ---- native encoding (native/engine/description.md) ---------------------------------------
+/** Each direction: present flag, key, branches (value, nested filter), fallthrough filter. */
+function encodeMatch(ctx: EncodeContext, config: MatchConfig, path: string): void {
+  for (const dir of ['on_read', 'on_write'] as const) {
+    const d = config[dir];
+    ctx.w.u8(d ? 1 : 0);
+    if (!d) continue;
+    ctx.w.u16(ctx.key(d.metadataKey));
+    ctx.w.u16(d.branches.length);
+    d.branches.forEach((b, i) => {
+      const value = metadataFromJson(b.value);
+      if (value === undefined) throw new Error(`${path}.${dir}.branches[${i}].value: not a metadata value`);
+      writeValue(ctx.w, value);
+      ctx.filter(b.name, b.config, `${path}.${dir}.branches[${i}]`);
+    });
+    ctx.filter(d.fallthrough.name, d.fallthrough.config, `${path}.${dir}.fallthrough`);
+  }
+}
+
+/** match.cc's counter cells, by index: matched, then fallthrough (both event="read", as createMatch's). */
+const ENGINE_COUNTERS = [
+  { ...MATCH_COUNTERS.matched, event: 'read' as const },
+  { ...MATCH_COUNTERS.fallthrough, event: 'read' as const },
+];
+
 /** Match needs the registry to validate nested filters, so its factory is made per registry. */
 export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfig> {
   return {
@@ -138,5 +165,6 @@ export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfi
     schema: jsonSchemaOf(configSchema),
     validate: (raw) => validateMatch(registry, raw),
     create: createMatch,
+    native: { encode: encodeMatch, cells: () => ({ counters: ENGINE_COUNTERS }) },
   };
 }

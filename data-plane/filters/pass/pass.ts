@@ -15,4 +15,6 @@ export const passFactory: FilterFactory<undefined> = {
   create() {
     return { read: () => undefined, write: () => undefined };
   },
+  // No payload: the kind alone says it all.
+  native: { encode: () => undefined },
 };

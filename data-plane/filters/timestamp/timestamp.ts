@@ -7,6 +7,7 @@ import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-s
 
 export const TIMESTAMP_NAME = 'quilkin.filters.timestamp.v1alpha1.Timestamp';
 export const TIMESTAMP_HELP = 'duration in seconds of time since the timestamp in metadata compared to now';
+const HISTOGRAM_LABEL = 'duration';
 
 // ---- config -------------------------------------------------------------------------------
 const configSchema = z.object({ metadataKey });
@@ -28,7 +29,7 @@ export function timestampSeconds(metadata: Metadata, key: string): number | unde
 
 export function createTimestamp(config: TimestampConfig, services: FilterServices): Filter {
   const key = config.metadataKey;
-  const make = (event: 'read' | 'write') => services.metrics.histogram(TIMESTAMP_NAME, 'duration', TIMESTAMP_HELP, event, key);
+  const make = (event: 'read' | 'write') => services.metrics.histogram(TIMESTAMP_NAME, HISTOGRAM_LABEL, TIMESTAMP_HELP, event, key);
   const readHistogram = make('read');
   const writeHistogram = make('write');
   const observe = (metadata: Metadata, histogram: { observe(v: number): void }): undefined => {
@@ -52,4 +53,11 @@ export const timestampFactory: FilterFactory<TimestampConfig> = {
   schema: jsonSchemaOf(configSchema),
   validate: (raw) => parseWith(configSchema, requireConfig(TIMESTAMP_NAME, raw)),
   create: createTimestamp,
+  native: {
+    encode({ w, key }, config) {
+      w.u16(key(config.metadataKey));
+    },
+    // timestamp.cc's read and write histograms, one series per direction as createTimestamp's.
+    cells: (config) => ({ histogram: { label: HISTOGRAM_LABEL, help: TIMESTAMP_HELP, sharedMetadata: config.metadataKey } }),
+  },
 };

@@ -8,13 +8,14 @@
 
 #include "native/engine/byte_writer.h"
 #include "native/engine/engine.h"
+#include "native/engine/filter_kinds.h"
 
 using namespace qk::engine;
 
 namespace {
 
-void filter_header(ByteWriter& w, uint8_t kind, uint32_t slot) {
-  w.u8(kind);
+void filter_header(ByteWriter& w, FilterKind kind, uint32_t slot) {
+  w.u8(static_cast<uint8_t>(kind));
   w.u32(slot);
 }
 
@@ -24,31 +25,31 @@ std::vector<uint8_t> description() {
   ByteWriter chain;
   chain.u32(10);  // slots
   chain.u16(8);   // top-level filters
-  filter_header(chain, 1, 0);
+  filter_header(chain, FilterKind::Capture, 0);
   chain.u16(0), chain.u16(1), chain.u8(2), chain.u32(0), chain.u8(0);
   const char pattern[] = "[a-c]+";
   chain.bytes32(pattern, sizeof(pattern) - 1);
-  filter_header(chain, 8, 1);
+  filter_header(chain, FilterKind::Match, 1);
   chain.u8(1), chain.u16(0), chain.u16(1);
   chain.u8(2), chain.bytes32("abc", 3);  // branch value String "abc"
-  filter_header(chain, 2, 2);
+  filter_header(chain, FilterKind::Concatenate, 2);
   chain.u8(1), chain.u8(2), chain.bytes32("xyz", 3);
-  filter_header(chain, 9, 3);  // fallthrough Pass
+  filter_header(chain, FilterKind::Pass, 3);  // fallthrough Pass
   chain.u8(0);                 // no on_write
-  filter_header(chain, 11, 4);
+  filter_header(chain, FilterKind::TokenRouter, 4);
   chain.u16(0);
-  filter_header(chain, 5, 5);
+  filter_header(chain, FilterKind::Firewall, 5);
   chain.u16(1), chain.u8(0), chain.u16(1), chain.u8(4);
   uint8_t any[16] = {};
   chain.raw(any, 16), chain.u8(0), chain.u16(1), chain.u16(0), chain.u32(65536);
   chain.u16(0);
-  filter_header(chain, 6, 6);
+  filter_header(chain, FilterKind::LoadBalancer, 6);
   chain.u8(2);
-  filter_header(chain, 7, 7);
+  filter_header(chain, FilterKind::LocalRateLimit, 7);
   chain.u64(3), chain.u32(1);
-  filter_header(chain, 10, 8);
+  filter_header(chain, FilterKind::Timestamp, 8);
   chain.u16(0);
-  filter_header(chain, 3, 9);
+  filter_header(chain, FilterKind::Debug, 9);
   chain.u8(1), chain.str16("dbg");
 
   ByteWriter w;

@@ -12,6 +12,7 @@
 #include "native/engine/byte_writer.h"
 #include "native/engine/engine.h"
 #include "native/engine/filter.h"
+#include "native/engine/filter_kinds.h"
 
 using namespace qk::engine;
 
@@ -37,11 +38,11 @@ std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   ByteWriter chain;
   chain.u32(2);           // slots
   chain.u16(2);           // filters
-  chain.u8(7);            // LocalRateLimit
+  chain.u8(static_cast<uint8_t>(FilterKind::LocalRateLimit));
   chain.u32(0);           // slot
   chain.u64(UINT64_MAX);  // max_packets
   chain.u32(60);          // period
-  chain.u8(2);            // Concatenate
+  chain.u8(static_cast<uint8_t>(FilterKind::Concatenate));
   chain.u32(1);           // slot
   chain.u8(1);   // on_read APPEND
   chain.u8(0);   // on_write DO_NOTHING
