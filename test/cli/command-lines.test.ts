@@ -36,6 +36,8 @@ interface Row extends ProcessSpec {
   output_contains?: string[];
   error?: string;
   echo?: { server: number; via: number };
+  /** /ready must turn 200 (bounded wait): the process got its config (for a proxy: endpoints). */
+  ready?: boolean;
   parsed?: { command: string; values: Record<string, unknown> };
 }
 
@@ -194,6 +196,14 @@ describe('Quilkin v0.9.0 command lines (test/cli/quilkin-v0.9-command-lines.yaml
         const proc = await start(row, ports, dir);
         const live = await proc.get('/live');
         expect(live.status).to.equal(200);
+        if (row.ready) {
+          let status = 0;
+          for (let i = 0; i < 100 && status !== 200; i++) {
+            status = (await proc.get('/ready')).status;
+            if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+          }
+          expect(status, '/ready').to.equal(200);
+        }
         if (row.echo) await echoThrough(row, ports);
       } finally {
         await server?.close();
