@@ -15,7 +15,7 @@ export type FilterResult = DropReason | undefined;
 /** Downstream -> upstream. */
 export interface ReadContext {
   readonly endpoints: ClusterMap;
-  /** Starts empty; routing filters append. Empty after the chain means "every endpoint". */
+  /** Starts empty; a routing filter replaces it (Quilkin v0.9). Empty after the chain means "every endpoint". */
   readonly destinations: EndpointAddress[];
   readonly source: SocketAddr;
   /** The packet payload; filters replace it to trim or extend it. */

@@ -16,7 +16,7 @@ export type TokenRouterConfig = z.output<typeof configSchema>;
 
 // ---- behaviour ----------------------------------------------------------------------------
 /**
- * Routes to every endpoint holding the token stored at the configured key. The lookup is one hash
+ * Routes to exactly the endpoints holding the token stored at the configured key. The lookup is one hash
  * lookup in the ClusterMap's token index. A value that is not Bytes (a List from a multi-match
  * regex, a String) is "no token": Quilkin panics there, we drop.
  */
@@ -27,9 +27,10 @@ export function createTokenRouter(config: TokenRouterConfig): Filter {
       const token = ctx.metadata.get(key);
       if (!Buffer.isBuffer(token)) return NO_TOKEN_FOUND;
       const matches = ctx.endpoints.endpointsWithToken(token);
+      // Quilkin v0.9 replaces the list: earlier filters' destinations neither survive nor prevent the drop.
+      ctx.destinations.length = 0;
       for (let i = 0; i < matches.length; i++) ctx.destinations.push(matches[i]);
-      // Emptiness is checked on the whole list, as upstream: earlier filters' destinations count.
-      return ctx.destinations.length === 0 ? NO_ENDPOINT_MATCH : undefined;
+      return matches.length === 0 ? NO_ENDPOINT_MATCH : undefined;
     },
   };
 }

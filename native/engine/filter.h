@@ -18,7 +18,8 @@
 
 namespace qk::engine {
 
-// The destinations a read has chosen so far. Capacity is Generation::max_destinations().
+// The destinations a read has chosen so far. Routing filters replace the list (Quilkin v0.9), so it
+// never holds more than every endpoint once: capacity is Generation::max_destinations().
 struct DestList {
   uint32_t* idx = nullptr;
   uint32_t n = 0;
@@ -68,8 +69,6 @@ class Filter {
   virtual uint8_t write(FilterCtx&) const { return QK_DROP_NONE; }
   // Bytes this filter (and its nested filters) can add to a packet in one direction, at most.
   virtual uint32_t max_growth() const { return 0; }
-  // How many times this filter can append the whole endpoint set to the destinations.
-  virtual uint32_t max_route_appends() const { return 0; }
   // The state worker `worker_index` uses for this filter, or null for stateless filters. Called on
   // that worker's thread when it adopts a new chain.
   virtual std::shared_ptr<SlotState> new_state(uint32_t worker_index) const { (void)worker_index; return nullptr; }
@@ -135,7 +134,6 @@ class Chain {
   uint32_t slot_count() const { return slots_; }
   const std::string& desc_bytes() const { return desc_bytes_; }
   uint32_t max_growth() const { return max_growth_; }
-  uint32_t max_route_appends() const { return max_route_appends_; }
   // Only slots whose filter has_cells() own cells (keeps a chain small for the fuzzer's many chains).
   SlotCell& cell(uint32_t slot, uint32_t worker) const {
     return cells_[static_cast<size_t>(cell_index_[slot]) * max_workers_ + worker];
@@ -159,7 +157,6 @@ class Chain {
   uint32_t filters_kept_ = 0;
   uint32_t max_workers_;
   uint32_t max_growth_ = 0;
-  uint32_t max_route_appends_ = 0;
   std::vector<int32_t> cell_index_;
   std::unique_ptr<SlotCell[]> cells_;
 };

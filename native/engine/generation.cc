@@ -162,9 +162,7 @@ std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_
 uint32_t Generation::max_growth() const { return chain ? chain->max_growth() : 0; }
 
 uint32_t Generation::max_destinations() const {
-  uint32_t n = static_cast<uint32_t>(endpoints ? endpoints->endpoints.size() : 0);
-  uint32_t appends = chain ? chain->max_route_appends() : 0;
-  return n * (appends > 1 ? appends : 1);
+  return static_cast<uint32_t>(endpoints ? endpoints->endpoints.size() : 0);
 }
 
 Chain::Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::string> keys, uint32_t slots,
@@ -175,7 +173,6 @@ Chain::Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::stri
       cell_index_(slots, -1) {
   for (const auto& f : filters_) {
     max_growth_ += f->max_growth();
-    max_route_appends_ += f->max_route_appends();
   }
   int32_t ncells = 0;
   for (const Filter* f : all_filters())

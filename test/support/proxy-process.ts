@@ -29,12 +29,18 @@ export interface StartOptions {
   /** What runs the CLI (default: this node and dist/cli/main.js of the checkout), and where. */
   command?: readonly string[];
   cwd?: string;
+  /**
+   * Pass `args` exactly as given (a command line from documentation): nothing is prepended, so the
+   * caller moves the admin server with QUILKIN_ADMIN_ADDRESS or `--admin-address` and names its port.
+   */
+  verbatim?: { adminPort: number };
 }
 
 /** Starts `node dist/cli/main.js --admin-address 127.0.0.1:<free> --log-format json <args>`. */
 export async function startQuilkin(args: string[], options: StartOptions = {}): Promise<QuilkinProcess> {
-  const adminPort = await freePort();
-  const argv = [...(options.command ?? [process.execPath, cliPath()]), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', ...args];
+  const adminPort = options.verbatim?.adminPort ?? (await freePort());
+  const prepended = options.verbatim ? [] : ['--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json'];
+  const argv = [...(options.command ?? [process.execPath, cliPath()]), ...prepended, ...args];
   const command = [...(options.prefix ?? []), ...argv];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...options.env },
@@ -79,9 +85,13 @@ export async function waitForLog(proc: QuilkinProcess, text: string, timeoutMs =
 }
 
 /** Runs the CLI to completion (for commands that exit). */
-export function runQuilkin(args: string[], timeoutMs = 15000): Promise<{ code: number | null; output: string }> {
+export function runQuilkin(
+  args: string[],
+  timeoutMs = 15000,
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: options.cwd });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

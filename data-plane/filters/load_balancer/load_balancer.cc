@@ -31,10 +31,11 @@ class LoadBalancerFilter : public Filter {
       if (!inet_ntop(ctx.source.family == 4 ? AF_INET : AF_INET6, ctx.source.ip, text, sizeof(text))) text[0] = 0;
       pick = qk_load_balancer__hash(text, ctx.source.port) % n;
     }
+    // Quilkin v0.9 replaces the list with the one pick: earlier routing is discarded.
+    ctx.dests->n = 0;
     ctx.dests->push(static_cast<uint32_t>(pick));
     return QK_DROP_NONE;
   }
-  uint32_t max_route_appends() const override { return 1; }
   // The rotation continues where the identical filter of the previous chain left it. The counter is
   // an atomic already shared by every worker, so workers still on the old chain may share it too.
   void inherit_state(const Filter& previous) override {

@@ -30,11 +30,11 @@ describe('LoadBalancer', () => {
     expect(hashSource(addr('10.0.0.1:1'))).to.not.equal(hashSource(addr('10.0.0.1:2')));
   });
 
-  it('appends exactly one destination even after earlier filters chose some', () => {
+  it('replaces earlier filters\' destinations with its one pick (Quilkin v0.9)', () => {
     const f = loadBalancerFactory.create(loadBalancerFactory.validate({}), testServices());
     const ctx = readContext('x', { endpoints });
     ctx.destinations.push(ctx.endpoints.addresses[2]);
     f.read!(ctx);
-    expect(ctx.destinations.map((d) => d.port)).to.deep.equal([7002, 7000]);
+    expect(ctx.destinations.map((d) => d.port)).to.deep.equal([7000]);
   });
 });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// LoadBalancer: appends exactly one endpoint, chosen from all endpoints by round robin, random or hash.
+// LoadBalancer: replaces the destinations with one endpoint, chosen from all endpoints by round robin, random or hash.
 import { z } from 'zod';
 import type { SocketAddr } from '../../../config/address';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
@@ -46,9 +46,10 @@ export function createLoadBalancer(config: LoadBalancerConfig, services: FilterS
   const choose = chooser(config, services);
   return {
     read(ctx) {
-      // Chooses among all endpoints, ignoring earlier filters' choices (upstream behaviour).
+      // Quilkin v0.9: picks among all endpoints and replaces the list, so earlier routing is discarded.
       const all = ctx.endpoints.addresses;
       if (all.length === 0) return undefined;
+      ctx.destinations.length = 0;
       ctx.destinations.push(all[choose(ctx.source, all.length)]);
       return undefined;
     },

@@ -65,12 +65,6 @@ class MatchFilter : public Filter {
     return f ? f->write(ctx) : reason;
   }
   uint32_t max_growth() const override { return std::max(growth(on_read_), growth(on_write_)); }
-  uint32_t max_route_appends() const override {
-    uint32_t n = 0;
-    for (const auto& b : on_read_.branches) n = std::max(n, b.filter->max_route_appends());
-    if (on_read_.fallthrough) n = std::max(n, on_read_.fallthrough->max_route_appends());
-    return n;
-  }
   // An identical Match has the same branches in the same order: each nested filter inherits from
   // its counterpart (rate limiters and load balancers inside branches keep their state).
   void inherit_state(const Filter& previous) override {

@@ -11,15 +11,14 @@ class TokenRouterFilter : public Filter {
   TokenRouterFilter(uint32_t slot, uint16_t key) : Filter(slot), key_(key) {}
 
   // Only Bytes are tokens (a List from a multi-match regex, or a String, counts as no token: upstream
-  // would panic there). The emptiness check is on the whole destination list, as upstream's is.
+  // would panic there). The matches replace the destination list, as in Quilkin v0.9.
   uint8_t read(FilterCtx& ctx) const override {
     const MetaValue* v = ctx.meta.get(key_);
     if (!v || v->tag != MetaTag::Bytes) return QK_DROP_TOKEN_NOT_FOUND;
     DestList& d = *ctx.dests;
-    d.n += ctx.endpoints->lookup_token(v->bytes, v->len, d.idx + d.n, d.cap - d.n);
+    d.n = ctx.endpoints->lookup_token(v->bytes, v->len, d.idx, d.cap);
     return d.n == 0 ? QK_DROP_TOKEN_NO_ENDPOINT_MATCH : QK_DROP_NONE;
   }
-  uint32_t max_route_appends() const override { return 1; }
 
  private:
   uint16_t key_;
