@@ -7,7 +7,7 @@ import type { NativeEngine, PreparedGeneration, PublishResult } from '../../nati
 import type { ModuleLogger } from '../../runtime/logger';
 import type { QuilkinMetrics } from '../../runtime/metrics';
 import type { Compiled } from '../compiler/compile';
-import type { SlotInfo } from '../compiler/description';
+import { CompileError, type CompiledChain, type SlotInfo, slotAtOffset } from '../compiler/description';
 import type { BackendKind, PreparedConfig } from './backend';
 import { EngineDebugLog } from './engine-debug-log';
 import { EngineFilterMetrics } from './engine-filter-metrics';
@@ -19,6 +19,13 @@ export class EnginePrepared implements PreparedConfig {
     readonly generation: PreparedGeneration,
     readonly slots: readonly SlotInfo[],
   ) {}
+}
+
+/** The engine's refusal, naming the filter it was parsing ("chain description: ... at offset N"). */
+function engineError(chain: CompiledChain, err: Error): CompileError {
+  const offset = /at offset (\d+)$/.exec(err.message);
+  const slot = offset ? slotAtOffset(chain, Number(offset[1])) : undefined;
+  return new CompileError(slot ? `${slot.path} (${slot.name}): ${err.message}` : err.message);
 }
 
 export class EnginePublisher {
@@ -38,7 +45,13 @@ export class EnginePublisher {
   /** Throws CompileError or the engine's message; the running generation is untouched either way. */
   prepare(compiled: Compiled): EnginePrepared {
     const chain = compiled.nativeChain();
-    return new EnginePrepared(this.backend, compiled, this.engine.prepare(chain.description), chain.slots);
+    let generation: PreparedGeneration;
+    try {
+      generation = this.engine.prepare(chain.description);
+    } catch (err) {
+      throw engineError(chain, err as Error);
+    }
+    return new EnginePrepared(this.backend, compiled, generation, chain.slots);
   }
 
   publish(prepared: PreparedConfig): PublishResult {

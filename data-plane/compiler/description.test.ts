@@ -11,7 +11,7 @@ import { MATCH_COUNTERS, MATCH_NAME } from '../filters/match/match';
 import { PASS_NAME } from '../filters/pass/pass';
 import { FilterRegistry } from '../filters/registry';
 import { TIMESTAMP_HELP, TIMESTAMP_NAME } from '../filters/timestamp/timestamp';
-import { CompileError, compileChain } from './description';
+import { CompileError, compileChain, slotAtOffset } from './description';
 
 const registry = (): FilterRegistry => registerAll(new FilterRegistry());
 
@@ -79,5 +79,23 @@ describe('compileChain: filters through the registry and the kind table', () => 
   it('names the filter path when an encoder rejects its config', () => {
     const bad = { on_read: [{ action: 'ALLOW', sources: ['not-a-cidr'], ports: [] }], on_write: [] };
     expect(() => compileChain([{ name: 'quilkin.filters.firewall.v1alpha1.Firewall', config: bad }], [], registry())).to.throw(CompileError, 'filters[0] (quilkin.filters.firewall.v1alpha1.Firewall): filters[0].on_read:');
+  });
+
+  it('maps a description offset to the innermost slot holding it (engine errors name the filter)', () => {
+    const registry = registerAll(new FilterRegistry());
+    const match = registry.validate('quilkin.filters.match.v1alpha1.Match', {
+      on_read: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }], fallthrough: { name: 'quilkin.filters.drop.v1alpha1.Drop' } },
+    });
+    const chain = compileChain(
+      [{ name: 'quilkin.filters.pass.v1alpha1.Pass' }, { name: 'quilkin.filters.match.v1alpha1.Match', config: match }],
+      [],
+      registry,
+    );
+    expect(chain.slotOffsets).to.have.length(chain.slots.length);
+    // Each slot's entry starts with its kind byte and slot number.
+    chain.slotOffsets.forEach((start, slot) => expect(chain.description.readUInt32LE(start + 1)).to.equal(slot));
+    expect(slotAtOffset(chain, chain.slotOffsets[1] + 6)?.path).to.equal('filters[1]');
+    expect(slotAtOffset(chain, chain.slotOffsets[3])?.path).to.equal('filters[1].on_read.fallthrough');
+    expect(slotAtOffset(chain, 0)).to.equal(undefined);
   });
 });

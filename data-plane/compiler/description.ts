@@ -38,6 +38,20 @@ export interface CompiledChain {
   readonly keys: readonly string[];
   /** Endpoint addresses in engine index order (destination indices point here). */
   readonly endpoints: readonly string[];
+  /** Where each slot's entry starts in `description`, by slot (nested slots lie inside their parent's). */
+  readonly slotOffsets: readonly number[];
+}
+
+/**
+ * The slot whose entry holds a description offset (the innermost one), so an engine error
+ * ("... at offset N") can name the filter's path in the config.
+ */
+export function slotAtOffset(chain: CompiledChain, offset: number): SlotInfo | undefined {
+  let found: SlotInfo | undefined;
+  chain.slotOffsets.forEach((start, slot) => {
+    if (start <= offset) found = chain.slots[slot];
+  });
+  return found;
 }
 
 export class CompileError extends Error {
@@ -55,6 +69,8 @@ class ChainEncoder {
   readonly w = new ByteWriter();
   readonly keys: string[] = [];
   readonly slots: SlotInfo[] = [];
+  /** Each slot's start within the chain body. */
+  readonly starts: number[] = [];
   private readonly keyIndex = new Map<string, number>();
 
   constructor(private readonly registry: FilterRegistry) {}
@@ -91,6 +107,7 @@ class ChainEncoder {
         ...(cells ? { cells } : {}),
         ...(debugEvents ? { debugEvents } : {}),
       });
+      this.starts.push(this.w.length);
       this.w.u8(kind).u32(slot);
       native.encode(ctx, config, path);
     } catch (err) {
@@ -112,6 +129,14 @@ export function compileChain(filters: readonly FilterConfig[], clusters: readonl
   out.u16(chain.keys.length);
   for (const k of chain.keys) out.str16(k);
   const body = chain.w.finish();
-  out.u32(4 + 2 + body.length).u32(chain.slots.length).u16(filters.length).raw(body);
-  return { description: out.finish(), slots: chain.slots, keys: chain.keys, endpoints: map.addresses.map((a) => a.key) };
+  out.u32(4 + 2 + body.length).u32(chain.slots.length).u16(filters.length);
+  const bodyStart = out.length;
+  out.raw(body);
+  return {
+    description: out.finish(),
+    slots: chain.slots,
+    keys: chain.keys,
+    endpoints: map.addresses.map((a) => a.key),
+    slotOffsets: chain.starts.map((start) => bodyStart + start),
+  };
 }

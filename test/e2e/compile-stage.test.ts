@@ -59,6 +59,7 @@ describe('compile stage', function () {
       await waitForLog(proc, 'config file change rejected');
       const rejection = proc.output().split('\n').find((l) => l.includes('config file change rejected')) ?? '';
       expect(rejection).to.match(RE2_REASON);
+      expect(rejection).to.include('filters[0] (quilkin.filters.capture.v1alpha1.Capture)');
       const metrics = (await proc.get('/metrics')).body;
       expect(sample(metrics, `quilkin_config_rejected_total{source="file:${file}"}`)).to.equal(1);
       expect(await configJson(proc)).to.deep.equal(before);
