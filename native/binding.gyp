@@ -5,7 +5,7 @@
     {
       "target_name": "quilkin_native",
       "includes": ["engine/engine.gypi", "engine/filters.gypi", "socket/socket.gypi", "xdp/xdp.gypi"],
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "../data-plane/filters/capture/capture_binding.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         ".",

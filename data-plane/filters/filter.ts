@@ -3,6 +3,7 @@
 import type { EndpointAddress, SocketAddr } from '../../config/address';
 import type { JsonValue } from '../../config/model';
 import type { ClusterMap } from '../cluster-map';
+import type { RegexEngine } from './capture/linear-regex';
 import type { Metadata } from './metadata';
 import type { NativeEncoding } from './native';
 
@@ -55,6 +56,8 @@ export interface FilterServices {
   metrics: FilterMetrics;
   /** Builds a nested filter (Match branches). */
   createFilter(name: string, config: JsonValue | undefined): Filter;
+  /** Capture's regex engine (production: RE2, linear time); absent = the reference ByteRegex. */
+  regex?: RegexEngine;
   /** Per-filter chain timing (quilkin_filter_read/write_duration_seconds); absent = not measured. */
   chainMetrics?: ChainMetrics;
 }

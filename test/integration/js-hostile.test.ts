@@ -8,6 +8,8 @@ import { parseEndpointAddress } from '../../config/address';
 import type { Config } from '../../config/model';
 import type { ProxyBackend } from '../../data-plane/backends/backend';
 import { createJsBackend } from '../../data-plane/backends/js/js-backend';
+import { CAPTURE_NAME } from '../../data-plane/filters/capture/capture';
+import { filterRegistry } from '../../data-plane/filters/index';
 import { FilterRegistry } from '../../data-plane/filters/registry';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { sample } from '../support/metrics-text';
@@ -122,5 +124,36 @@ describe('js backend: replies to spoofed unroutable sources', function () {
     expect(series('quilkin_packets_dropped_total').filter((l) => l.includes('event="write"'))).to.have.length(1);
     expect(sample(text, `quilkin_packets_dropped_total{event="write",source="io",${GEO}}`)).to.equal(1000);
     expect(text).to.not.include('10.77.');
+  });
+});
+
+describe('js backend: a catastrophic-backtracking Capture regex', function () {
+  this.timeout(30000);
+  const peers: UdpPeer[] = [];
+  let backend: ProxyBackend | undefined;
+  afterEach(async () => {
+    await backend?.stop();
+    for (const p of peers.splice(0)) await p.close();
+  });
+
+  it('(a+)+$ against 40-byte packets never stalls the event loop: legitimate packets are answered at once', async () => {
+    const echo = await udpServer('echo');
+    const client = await udpClient();
+    peers.push(echo, client);
+    const registry = filterRegistry();
+    const config: Config = {
+      ...configFor([`127.0.0.1:${echo.port}`]),
+      filters: [{ name: CAPTURE_NAME, config: registry.validate(CAPTURE_NAME, { metadataKey: 'k', regex: { pattern: '(a+)+$|^ok' } }) }],
+    };
+    const metrics = new QuilkinMetrics();
+    backend = await createJsBackend({ port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry }, compiled(config, registry));
+    const port = Number(String(backend.describe().listen).split(':').pop());
+    // With V8's backtracking each of these took seconds (doubling per byte): the loop stalled.
+    for (let i = 0; i < 20; i++) client.send(`${'a'.repeat(39)}b`, port);
+    const started = Date.now();
+    client.send('ok legit', port);
+    await eventually(() => client.received.some((r) => r.data.toString() === 'ok legit'), 5000, 'the legitimate echo');
+    expect(Date.now() - started).to.be.below(1000);
+    await eventually(async () => sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="filter::capture::no value captured",${GEO}}`) === 20, 5000, 'the 20 no-match drops');
   });
 });

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "data-plane/filters/capture/capture_core.h"
+#include "data-plane/filters/capture/capture_regex.h"
 
 namespace qk::filters {
 using namespace qk::engine;
@@ -15,10 +16,6 @@ namespace {
 
 // Largest UDP payload (65507) plus what Concatenate may have added: what one capture can copy.
 constexpr uint32_t kMaxCaptureBytes = 65536 + 1024;
-
-// Compiled regexes are shared process-wide by pattern: the translated Unicode classes make RE2
-// compilation costly (milliseconds), and RE2 objects are safe to use from many threads.
-std::shared_ptr<const RE2> cached_regex(const std::string& pattern, std::string* error);
 
 // The compiler sends the pattern already translated to a byte-level regex (translatePattern in
 // byte-regex.ts, the TS reference's own translation of Rust syntax), so RE2 runs in Latin-1 mode
@@ -36,7 +33,11 @@ std::shared_ptr<const RE2> compile_regex(const std::string& pattern, std::string
   return re;
 }
 
-std::shared_ptr<const RE2> cached_regex(const std::string& pattern, std::string* error) {
+}  // namespace
+
+// Compiled regexes are shared process-wide by pattern: the translated Unicode classes make RE2
+// compilation costly (milliseconds), and RE2 objects are safe to use from many threads.
+std::shared_ptr<const RE2> capture__regex(const std::string& pattern, std::string* error) {
   static std::mutex mu;  // taken only while building a generation, never per packet
   static std::map<std::string, std::shared_ptr<const RE2>> cache;
   std::lock_guard<std::mutex> lock(mu);
@@ -48,6 +49,8 @@ std::shared_ptr<const RE2> cached_regex(const std::string& pattern, std::string*
   cache.emplace(pattern, re);
   return re;
 }
+
+namespace {
 
 class CaptureFilter : public Filter {
  public:
@@ -85,29 +88,22 @@ class CaptureFilter : public Filter {
   // Every non-overlapping match, left to right; an empty match right where the previous match
   // ended is skipped, as Rust's find_iter does.
   uint8_t capture_regex(FilterCtx& ctx) const {
-    const char* text = reinterpret_cast<const char*>(ctx.pkt.data());
-    const size_t len = ctx.pkt.len;
-    re2::StringPiece input(text, len), m;
-    size_t pos = 0, last_end = SIZE_MAX;
     MetaValue* first = nullptr;
     uint32_t count = 0;
-    while (pos <= len && re_->Match(input, pos, len, RE2::UNANCHORED, &m, 1)) {
-      size_t start = static_cast<size_t>(m.data() - text), end = start + m.size();
-      if (m.empty() && end == last_end) {
-        pos = start + 1;
-        continue;
-      }
+    bool full = false;
+    capture__for_each_match(*re_, ctx.pkt.data(), ctx.pkt.len, [&](size_t start, size_t end) {
+      const uint32_t n = static_cast<uint32_t>(end - start);
       MetaValue* item = ctx.meta.alloc_items(1);
-      const uint8_t* bytes = ctx.meta.copy_bytes(ctx.pkt.data() + start, static_cast<uint32_t>(m.size()));
-      if (!item || !bytes) return QK_DROP_TOO_LARGE;
+      const uint8_t* bytes = ctx.meta.copy_bytes(ctx.pkt.data() + start, n);
+      if (!item || !bytes) return !(full = true);
       if (!first) first = item;
       item->tag = MetaTag::Bytes;
-      item->len = static_cast<uint32_t>(m.size());
+      item->len = n;
       item->bytes = bytes;
       count++;
-      last_end = end;
-      pos = m.empty() ? end + 1 : end;
-    }
+      return true;
+    });
+    if (full) return QK_DROP_TOO_LARGE;
     if (count == 0) return QK_DROP_CAPTURE_NO_VALUE;
     if (count == 1) {
       ctx.meta.set(key_, *first);
@@ -144,7 +140,7 @@ std::unique_ptr<Filter> capture__parse(ParseEnv& env, uint32_t slot) {
   std::shared_ptr<const RE2> re;
   if (r.ok() && strategy == QK_CAPTURE_REGEX) {
     std::string error;
-    re = cached_regex(pattern, &error);
+    re = capture__regex(pattern, &error);
     if (!re) r.fail(error);
   }
   if (!r.ok()) return nullptr;

@@ -2,7 +2,7 @@
 // Capture: copies bytes from the packet (prefix, suffix or regex) into dynamic metadata.
 import { z } from 'zod';
 import type { JsonValue } from '../../../config/model';
-import { type Filter, FilterConfigError, type FilterFactory, type ReadContext } from '../filter';
+import { type Filter, FilterConfigError, type FilterFactory, type FilterServices, type ReadContext } from '../filter';
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
 import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-schema';
 import { ByteRegex, RegexSyntaxError } from './byte-regex';
@@ -80,8 +80,8 @@ function affixStrategy(a: Affix, atHead: boolean): Strategy {
   };
 }
 
-function regexStrategy(pattern: string): Strategy {
-  const re = new ByteRegex(pattern);
+function regexStrategy(pattern: string, services?: FilterServices): Strategy {
+  const re = services?.regex ? services.regex(pattern) : new ByteRegex(pattern);
   return (ctx) => {
     const matches = re.findAll(ctx.contents);
     if (matches.length === 0) return undefined;
@@ -89,11 +89,12 @@ function regexStrategy(pattern: string): Strategy {
   };
 }
 
-export function createCapture(config: CaptureConfig): Filter {
+/** `services.regex`, when given, matches (production: RE2, linear time); else the reference ByteRegex. */
+export function createCapture(config: CaptureConfig, services?: FilterServices): Filter {
   const key = config.metadataKey;
   const presentKey = `${key}/is_present`;
   const strategy =
-    'prefix' in config ? affixStrategy(config.prefix, true) : 'suffix' in config ? affixStrategy(config.suffix, false) : regexStrategy(config.regex.pattern);
+    'prefix' in config ? affixStrategy(config.prefix, true) : 'suffix' in config ? affixStrategy(config.suffix, false) : regexStrategy(config.regex.pattern, services);
   return {
     read(ctx) {
       const value = strategy(ctx);
@@ -115,7 +116,7 @@ export const captureFactory: FilterFactory<CaptureConfig> = {
   name: CAPTURE_NAME,
   schema: captureSchema,
   validate: validateCapture,
-  create: (config) => createCapture(config),
+  create: (config, services) => createCapture(config, services),
   native: {
     encode({ w, key }, config) {
       w.u16(key(config.metadataKey)).u16(key(`${config.metadataKey}/is_present`));
