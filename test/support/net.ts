@@ -3,7 +3,11 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 
-/** A port that was free a moment ago (UDP and TCP both checked). */
+/** Ports handed out by this process: the kernel may offer a just-closed port again, and two
+ *  freePort() calls for one command line (game port, QCMP port) must never agree. */
+const handedOut = new Set<number>();
+
+/** A port that was free a moment ago (UDP and TCP both checked), never the same one twice. */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
@@ -19,7 +23,10 @@ export async function freePort(): Promise<number> {
       s.once('error', () => resolve(false));
       s.bind(port, '::', () => s.close(() => resolve(true)));
     });
-    if (udpFree) return port;
+    if (udpFree && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 

@@ -42,7 +42,11 @@ export interface NativeCounterSource {
 const sum = (a: readonly number[], b: readonly number[]): number[] => Array.from({ length: Math.max(a.length, b.length) }, (_, i) => (a[i] ?? 0) + (b[i] ?? 0));
 const pair = (a: readonly [number, number], b: readonly [number, number]): [number, number] => [a[0] + b[0], a[1] + b[1]];
 
-/** Several native data paths reported as one (proxy xdp: the AF_XDP workers and the kernel-served socket workers). */
+/**
+ * Several native data paths on one engine reported as one (proxy xdp: the AF_XDP workers and the
+ * kernel-served socket workers). Every drop is counted in the engine's worker counters, and each
+ * path reports those engine-wide, so drops are taken once, from the first source.
+ */
 export function combinedCounterSource(sources: readonly NativeCounterSource[]): NativeCounterSource {
   return {
     totals: () =>
@@ -51,7 +55,7 @@ export function combinedCounterSource(sources: readonly NativeCounterSource[]): 
         .reduce((a, b) => ({
           packets: pair(a.packets, b.packets),
           bytes: pair(a.bytes, b.bytes),
-          drops: [sum(a.drops[0], b.drops[0]), sum(a.drops[1], b.drops[1])],
+          drops: a.drops,
           errors: [sum(a.errors?.[0] ?? [], b.errors?.[0] ?? []), sum(a.errors?.[1] ?? [], b.errors?.[1] ?? [])],
           sessionsCreated: a.sessionsCreated + b.sessionsCreated,
         })),
