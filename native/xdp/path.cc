@@ -101,9 +101,9 @@ int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   int err = qk_nhcache__lookup(nh_, to.family, to.addr, now, nh);
   if (err == -EAGAIN) return kNeighbourPending;
   if (err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;  // resolution failed: nobody answers
-  if (err == -EADDRNOTAVAIL) return kKernelPath;  // a local address: only the kernel delivers it
+  if (err == -EADDRNOTAVAIL) return kOfflink;  // a local address: only the kernel delivers it
   if (err) return QK_DROP_NO_ROUTE;
-  if (nh->ifindex != env_.ifindex) return kKernelPath;
+  if (nh->ifindex != env_.ifindex) return kOfflink;
   if (!nh->has_src) return QK_DROP_NO_ROUTE;
   return 0;
 }
@@ -139,8 +139,8 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     int why = next_hop(to, now, &nh);
     // Pending: the kernel queues a datagram while it resolves the neighbour, where the ring
     // would have to drop it; replies still come back through the ring (the session port).
-    if (why == kKernelPath || why == kNeighbourPending) {
-      kernel_send(f, fi, client, local, port, to, now, why == kKernelPath);
+    if (why == kOfflink || why == kNeighbourPending) {
+      offlink_send(f, fi, client, local, port, to, now, why == kOfflink);
       continue;
     }
     if (why) {
