@@ -2,6 +2,7 @@
 // The per-frame path of an AF_XDP worker. A received frame is either forwarded by rewriting it in
 // place (the last destination), copied for fan-out, answered (QCMP), sent through the kernel
 // (endpoint off this interface) or dropped with a counted reason; it is never lost silently.
+// Directions are Quilkin's: a read goes from a client to an endpoint, a write back.
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -81,7 +82,7 @@ int Worker::handle(const qk_desc& d, uint64_t now) {
   qk_frame__addrs(f.data, &fi, &src, &dst);
   const Settings& s = *env_.settings;
   if (dst.port == s.listen_port) {
-    upstream(f, fi, d.addr, src, dst, now);
+    read_frame(f, fi, d.addr, src, dst, now);
     return kRead;
   }
   if (dst.port == s.qcmp_port) {
@@ -89,7 +90,7 @@ int Worker::handle(const qk_desc& d, uint64_t now) {
     return -1;  // not a Quilkin read or write
   }
   if (dst.port >= s.session_port_min && dst.port <= s.session_port_max) {
-    downstream(f, fi, d.addr, src, dst.port, now);
+    write_frame(f, fi, d.addr, src, dst.port, now);
     return kWrite;
   }
   // The program redirected a port we no longer serve (a port change racing the map write).
@@ -108,8 +109,8 @@ int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   return 0;
 }
 
-void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
-                      uint64_t now) {
+void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
+                        uint64_t now) {
   uint8_t* payload = f.data + fi.payload_off;
   uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
   auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
@@ -130,7 +131,7 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     }
     const qk_addr to = to_qk(ep.addr);
     uint16_t port = 0;
-    int r = env_.sessions->upstream(client, to, local, now, &port);
+    int r = env_.sessions->for_read(client, to, local, now, &port);
     if (r < 0) {
       ew_->count_drop(false, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION);
       continue;
@@ -162,10 +163,10 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
   if (!consumed) qk_umem__free(umem_, addr);
 }
 
-void Worker::downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port,
-                        uint64_t now) {
+void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port,
+                         uint64_t now) {
   SessionView s;
-  if (env_.sessions->downstream(port, endpoint, now, &s)) {
+  if (env_.sessions->for_write(port, endpoint, now, &s)) {
     drop(addr, kWrite, QK_DROP_NO_DOWNSTREAM);
     return;
   }

@@ -59,8 +59,8 @@ class Worker {
 
   // path.cc: per frame. Returns the frame's direction (kRead, kWrite) or -1 when it is not timed.
   int handle(const qk_desc& d, uint64_t now);
-  void upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
-  void downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
+  void read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
+  void write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
   void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
   int next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh);
   void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
