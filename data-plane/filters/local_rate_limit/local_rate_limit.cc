@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "data-plane/filters/load_balancer/load_balancer_core.h"
 #include "data-plane/filters/local_rate_limit/local_rate_limit_core.h"
+#include "native/net/fnv.h"
 
 namespace qk::filters {
 using namespace qk::engine;
