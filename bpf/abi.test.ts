@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compiles bpf/tests/abi_layout.c against bpf/lib/abi.h and map_names.h and
-// checks that the TypeScript mirror (abi.ts, abi-codec.ts) says the same.
+// checks that the TypeScript mirror (abi.ts, test/support/bpf-abi-codec.ts) says the same.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +22,7 @@ import {
   dropCounterIndex,
   passCounterIndex,
 } from './abi';
-import { decodeEvent, encodeConfig, encodeLocalAddrKey } from './abi-codec';
+import { decodeEvent, encodeConfig, encodeLocalAddrKey } from '../test/support/bpf-abi-codec';
 
 interface CLayout {
   structs: Record<string, unknown>;

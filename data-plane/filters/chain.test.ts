@@ -6,7 +6,7 @@ import type { ChainMetrics } from './filter';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { filterRegistry } from './index';
 import { filterServices } from './services';
-import { readContext, testServices, writeContext } from './test-services';
+import { readContext, testServices, writeContext } from '../../test/support/filter-services';
 
 const CONCAT = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
 const RATE = 'quilkin.filters.local_rate_limit.v1alpha1.LocalRateLimit';

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "data-plane/filters/load_balancer/load_balancer_core.h"
 #include "native/engine/engine.h"
+#include "native/net/fnv.h"
 
 namespace qk::engine {
 

@@ -23,7 +23,7 @@ class Chain;
 class WorkerState;
 struct ChainStats;
 
-// One upstream endpoint as compiled from the config. Index order is the TS ClusterMap order
+// One endpoint as compiled from the config. Index order is the TS ClusterMap order
 // (locality groups in config order, endpoints sorted by address inside a group).
 struct Endpoint {
   SockAddr addr;     // family 0 when the config names a DNS host that was not resolved
@@ -177,9 +177,9 @@ class Worker {
   const Generation& begin_batch();
   const Generation* pinned() const { return gen_.get(); }
 
-  // Downstream -> upstream. `source` is the client. Modifies `pkt` in place. Counts the verdict.
+  // Read: client -> endpoint. `source` is the client. Modifies `pkt` in place. Counts the verdict.
   ReadOutcome read(PacketBuf& pkt, const SockAddr& source);
-  // Upstream -> downstream. `source` is the endpoint that sent it, `dest` the client.
+  // Write: endpoint -> client. `source` is the endpoint that sent it, `dest` the client.
   // Returns QK_DROP_NONE to forward, else the drop reason. Counts the verdict.
   uint8_t write(PacketBuf& pkt, const SockAddr& source, const SockAddr& dest);
 

@@ -11,7 +11,7 @@ import { compileChain } from '../../data-plane/compiler/description';
 import dropReasons from '../../data-plane/drop_reasons.json';
 import { FilterChain } from '../../data-plane/filters/chain';
 import { filterRegistry } from '../../data-plane/filters/index';
-import { testServices } from '../../data-plane/filters/test-services';
+import { testServices } from '../../test/support/filter-services';
 import { loadNative } from '../index';
 import type { NativeSocketBackend } from '../socket/socket-addon';
 import type { RawFilterConfig } from '../../test/conformance/implementations';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Socket addresses as the workers see them: every address in IPv6 form, because the
-// listening and upstream sockets are dual-stack and the kernel reports IPv4 peers as
+// listening and endpoint sockets are dual-stack and the kernel reports IPv4 peers as
 // ::ffff:a.b.c.d. One fixed-size, padding-free key type keeps hashing and comparison cheap.
 #pragma once
 #include <netinet/in.h>
@@ -42,7 +42,7 @@ struct SessionKey {
   bool operator==(const SessionKey& other) const { return std::memcmp(this, &other, sizeof(*this)) == 0; }
 };
 
-// (endpoint that replied, upstream socket it replied to): identifies exactly one client.
+// (endpoint that replied, endpoint socket it replied to): identifies exactly one client.
 struct ReplyKey {
   AddrKey source;
   uint32_t socket_index;

@@ -136,7 +136,7 @@ CounterTotals Backend::totals() const {
     t.sessions_closed += c.sessions_closed.get();
     t.sessions_evicted += c.sessions_evicted.get();
     t.durations_lost += c.durations.lost();
-    t.upstream_sockets += c.upstream_sockets.get();
+    t.endpoint_sockets += c.endpoint_sockets.get();
   }
   // Every drop, from the chain or from this backend, is in the engine's worker counters.
   engine_->sum_counters(t.drops[kRead], t.drops[kWrite], &t.passed[kRead], &t.passed[kWrite]);

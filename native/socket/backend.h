@@ -22,7 +22,7 @@ struct BackendSettings {
   uint32_t max_sessions_per_source;  // 0 = no per-IP cap
 };
 
-// What the file-descriptor limit leaves for sessions: each session may need an upstream
+// What the file-descriptor limit leaves for sessions: each session may need an endpoint
 // socket, and admin, config, xDS and logging must keep working when sessions are full.
 struct FileBudget {
   uint64_t soft_limit;    // RLIMIT_NOFILE after raising the soft limit to the hard one
@@ -44,7 +44,7 @@ struct CounterTotals {
   uint64_t sessions_closed = 0;
   uint64_t sessions_evicted = 0;
   uint64_t durations_lost = 0;
-  uint64_t upstream_sockets = 0;
+  uint64_t endpoint_sockets = 0;
 };
 
 class Backend {

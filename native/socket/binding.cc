@@ -110,7 +110,7 @@ Napi::Value SocketBackendWrap::Totals(const Napi::CallbackInfo& info) {
   out.Set("sessionsClosed", Napi::Number::New(env, double(t.sessions_closed)));
   out.Set("sessionsEvicted", Napi::Number::New(env, double(t.sessions_evicted)));
   out.Set("durationsLost", Napi::Number::New(env, double(t.durations_lost)));
-  out.Set("upstreamSockets", Napi::Number::New(env, double(t.upstream_sockets)));
+  out.Set("endpointSockets", Napi::Number::New(env, double(t.endpoint_sockets)));
   return out;
 }
 

@@ -34,7 +34,7 @@ struct alignas(64) WorkerCounters {
   Counter sessions_created;
   Counter sessions_closed;
   Counter sessions_evicted;  // unanswered sessions closed early to make room
-  Counter upstream_sockets;
+  Counter endpoint_sockets;
   DurationRing durations;
   qk::timing::ProcessingHistogram processing;  // published once per batch by the worker's timer
   qk::timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per batch

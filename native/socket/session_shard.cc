@@ -58,7 +58,7 @@ Session* SessionShard::acquire(const SessionKey& key, int64_t now_ms, qk_drop_re
     *why = QK_DROP_SOURCE_SESSION_LIMIT;
     return nullptr;
   }
-  // Reserve a place in the global budget and an upstream socket; under pressure an unanswered
+  // Reserve a place in the global budget and an endpoint socket; under pressure an unanswered
   // session of this shard makes way. Anything taken is given back if a later step fails.
   uint32_t socket_index = 0;
   bool reserved = reserve_budget(now_ms);
@@ -117,7 +117,7 @@ const Session* SessionShard::on_reply(const AddrKey& source, uint32_t socket_ind
   return &slab_[*slot];
 }
 
-// Picks an upstream socket that carries no other client to `dest`, opening one if every
+// Picks an endpoint socket that carries no other client to `dest`, opening one if every
 // existing socket already does. This keeps (endpoint, socket) -> client unambiguous.
 int SessionShard::claim_socket(const AddrKey& dest, uint32_t* index) {
   const uint32_t* found = dest_index_.find(dest);
@@ -136,14 +136,14 @@ int SessionShard::claim_socket(const AddrKey& dest, uint32_t* index) {
     return 0;
   }
   if (ds.next == sockets_.size()) {
-    int err = open_upstream_socket();
+    int err = open_endpoint_socket();
     if (err < 0) return err;
   }
   *index = ds.next++;
   return 0;
 }
 
-int SessionShard::open_upstream_socket() {
+int SessionShard::open_endpoint_socket() {
   int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int off = 0;
@@ -155,7 +155,7 @@ int SessionShard::open_upstream_socket() {
   any.sin6_addr = in6addr_any;
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = kEpollUpstreamBase + sockets_.size();
+  ev.data.u64 = kEpollEndpointBase + sockets_.size();
   int err = 0;
   // Dual-stack so one socket reaches IPv4 and IPv6 endpoints; port 0 = ephemeral.
   if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
@@ -169,7 +169,7 @@ int SessionShard::open_upstream_socket() {
     return err;
   }
   sockets_.push_back(fd);
-  counters_.upstream_sockets.add(1);
+  counters_.endpoint_sockets.add(1);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// One worker's sessions and upstream sockets. SO_REUSEPORT pins a client's flow to one
-// listening socket, hence to one worker, and replies come back on that worker's upstream
+// One worker's sessions and endpoint sockets. SO_REUSEPORT pins a client's flow to one
+// listening socket, hence to one worker, and replies come back on that worker's endpoint
 // sockets, so each worker owns a private shard: no locks, no sharing, on the packet path.
 // Only the global session count is shared (one atomic add per session created/closed).
 #pragma once
@@ -17,10 +17,10 @@
 namespace qk::socket {
 
 // epoll_event.data.u64 tags in a worker: its listening socket, its wake-up eventfd, and
-// upstream socket i as kEpollUpstreamBase + i.
+// endpoint socket i as kEpollEndpointBase + i.
 constexpr uint64_t kEpollListen = 0;
 constexpr uint64_t kEpollWake = 1;
-constexpr uint64_t kEpollUpstreamBase = 2;
+constexpr uint64_t kEpollEndpointBase = 2;
 
 struct Session {
   SessionKey key;
@@ -70,12 +70,12 @@ class SessionShard {
   SessionShard& operator=(const SessionShard&) = delete;
 
   // The session for key (idle timer refreshed), created if needed. Returns nullptr and sets
-  // *why when the table is full or no upstream socket could be opened.
+  // *why when the table is full or no endpoint socket could be opened.
   Session* acquire(const SessionKey& key, int64_t now_ms, qk_drop_reason* why);
-  // The session a reply from `source` on upstream socket `socket_index` belongs to, marked as
+  // The session a reply from `source` on endpoint socket `socket_index` belongs to, marked as
   // replied.
   const Session* on_reply(const AddrKey& source, uint32_t socket_index);
-  int upstream_fd(uint32_t socket_index) const { return sockets_[socket_index]; }
+  int endpoint_fd(uint32_t socket_index) const { return sockets_[socket_index]; }
   // Closes sessions idle for longer than their timeout; returns how many.
   size_t expire(int64_t now_ms, const SessionTimeouts& timeouts);
   void close_all(int64_t now_ms);
@@ -83,7 +83,7 @@ class SessionShard {
   size_t socket_count() const { return sockets_.size(); }
 
  private:
-  // Upstream socket indices in use per endpoint: sockets released by expired sessions are
+  // Endpoint socket indices in use per endpoint: sockets released by expired sessions are
   // reused first, then the next never-used one.
   struct DestSockets {
     std::vector<uint32_t> free;
@@ -91,7 +91,7 @@ class SessionShard {
   };
 
   int claim_socket(const AddrKey& dest, uint32_t* index);
-  int open_upstream_socket();
+  int open_endpoint_socket();
   void close_session(uint32_t slot, int64_t now_ms);
   // Closes this shard's oldest session that no endpoint has answered, to make room under
   // pressure; false if there is none.

@@ -36,7 +36,7 @@ export interface SocketTotals {
   readonly sessionsEvicted: number;
   /** Session lifetimes the workers could not queue because JS drained too slowly. */
   readonly durationsLost: number;
-  readonly upstreamSockets: number;
+  readonly endpointSockets: number;
 }
 
 export interface SocketBackendDescription {

@@ -102,7 +102,7 @@ void Worker::stop() {
   }
   if (listen_fd_ < 0) return;
   shard_->close_all(monotonic_ms());  // no-op if the loop already did it
-  shard_.reset();                     // closes the upstream sockets
+  shard_.reset();                     // closes the endpoint sockets
   close(listen_fd_);
   close(wake_fd_);
   close(epoll_fd_);
@@ -125,9 +125,9 @@ void Worker::run() {
     for (int i = 0; i < n; i++) {
       uint64_t tag = events[i].data.u64;
       if (tag == kEpollListen)
-        on_downstream();
-      else if (tag >= kEpollUpstreamBase)
-        on_upstream(uint32_t(tag - kEpollUpstreamBase));
+        on_client_socket();
+      else if (tag >= kEpollEndpointBase)
+        on_endpoint_socket(uint32_t(tag - kEpollEndpointBase));
     }
     if (now_ms_ >= next_sweep) {
       shard_->expire(now_ms_, settings_.timeouts);
@@ -155,21 +155,21 @@ void Worker::begin_batch() {
   }
 }
 
-void Worker::on_downstream() {
+void Worker::on_client_socket() {
   int n = rx_->receive(listen_fd_, *counters_, kRead);
   if (n == 0) return;
   jitter_.received(kRead, uint32_t(n), qk::timing::monotonic_ns(), counters_->jitter);
   begin_batch();
   timer_.begin();
   for (int i = 0; i < n; i++) {
-    downstream_packet(i);
+    read_packet(i);
     timer_.end(kRead);
   }
   timer_.publish(counters_->processing);
   tx_->flush(*counters_, *engine_, kRead);
 }
 
-void Worker::downstream_packet(int i) {
+void Worker::read_packet(int i) {
   qk::engine::Worker& engine = *engine_;
   if (rx_->truncated(i)) {
     engine.count_drop(false, QK_DROP_TOO_LARGE);
@@ -192,13 +192,13 @@ void Worker::downstream_packet(int i) {
   AddrKey client = addr_key__from_sockaddr(rx_->source(i));
   for (uint32_t d = 0; d < out.n_dest; d++) {
     if (out.dest[d] < targets_.size())
-      forward_upstream(client, packet.data(), packet.len, targets_[out.dest[d]]);
+      send_to_endpoint(client, packet.data(), packet.len, targets_[out.dest[d]]);
     else
       engine.count_drop(false, QK_DROP_NO_UPSTREAM_ENDPOINTS);
   }
 }
 
-void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to) {
+void Worker::send_to_endpoint(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to) {
   if (!to.routable) {
     engine_->count_drop(false, QK_DROP_NO_ROUTE);
     return;
@@ -209,26 +209,26 @@ void Worker::forward_upstream(const AddrKey& client, const uint8_t* data, uint32
     engine_->count_drop(false, why);
     return;
   }
-  int fd = shard_->upstream_fd(session->socket_index);
+  int fd = shard_->endpoint_fd(session->socket_index);
   if (tx_->full()) tx_->flush(*counters_, *engine_, kRead);
   tx_->add(fd, data, len, to.addr);
 }
 
-void Worker::on_upstream(uint32_t socket_index) {
-  int n = rx_->receive(shard_->upstream_fd(socket_index), *counters_, kWrite);
+void Worker::on_endpoint_socket(uint32_t socket_index) {
+  int n = rx_->receive(shard_->endpoint_fd(socket_index), *counters_, kWrite);
   if (n == 0) return;
   jitter_.received(kWrite, uint32_t(n), qk::timing::monotonic_ns(), counters_->jitter);
   begin_batch();
   timer_.begin();
   for (int i = 0; i < n; i++) {
-    upstream_packet(i, socket_index);
+    write_packet(i, socket_index);
     timer_.end(kWrite);
   }
   timer_.publish(counters_->processing);
   tx_->flush(*counters_, *engine_, kWrite);
 }
 
-void Worker::upstream_packet(int i, uint32_t socket_index) {
+void Worker::write_packet(int i, uint32_t socket_index) {
   qk::engine::Worker& engine = *engine_;
   if (rx_->truncated(i)) {
     engine.count_drop(true, QK_DROP_TOO_LARGE);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // One packet-loop thread: its own SO_REUSEPORT listening socket, its session shard and
-// upstream sockets, one epoll set over all of them, and its own engine worker (filter chain
+// endpoint sockets, one epoll set over all of them, and its own engine worker (filter chain
 // state is per thread). It never touches Napi::Env; it reports through counters only.
+// A read comes in on the listening (client) socket and leaves on an endpoint socket; a write
+// is an endpoint's reply coming back the other way.
 #pragma once
 #include <netinet/in.h>
 
@@ -52,11 +54,11 @@ class Worker {
          std::unique_ptr<qk::engine::Worker> engine_worker, SessionBudget& budget);
   void run();
   void begin_batch();
-  void on_downstream();
-  void downstream_packet(int i);
-  void forward_upstream(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to);
-  void on_upstream(uint32_t socket_index);
-  void upstream_packet(int i, uint32_t socket_index);
+  void on_client_socket();
+  void read_packet(int i);
+  void send_to_endpoint(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to);
+  void on_endpoint_socket(uint32_t socket_index);
+  void write_packet(int i, uint32_t socket_index);
 
   WorkerSettings settings_;
   int listen_fd_;

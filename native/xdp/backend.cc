@@ -115,9 +115,9 @@ bool Backend::zerocopy() const {
   return !workers_.empty();
 }
 
-std::string Backend::kernel_path_note() const {
+std::string Backend::offlink_note() const {
   for (const auto& w : workers_) {
-    std::string note = w->kernel_path_note();
+    std::string note = w->offlink_note();
     if (!note.empty()) return note;
   }
   return "";
@@ -143,7 +143,7 @@ Totals Backend::totals() const {
     for (int d = 0; d < 2; d++) {
       t.packets[d] += rd(c.sent_packets[d]);
       t.bytes[d] += rd(c.sent_bytes[d]);
-      t.kernel_path[d] += rd(c.kernel_path[d]);
+      t.offlink[d] += rd(c.offlink[d]);
     }
     t.rx_packets += rd(c.rx_packets), t.rx_bytes += rd(c.rx_bytes), t.qcmp_replies += rd(c.qcmp_replies);
     t.copies += rd(c.copies), t.tx_kicks += rd(c.tx_kicks), t.tx_kick_retries += rd(c.tx_kick_retries);

@@ -17,7 +17,7 @@
 namespace qk::xdp {
 
 struct Totals {
-  uint64_t packets[2] = {}, bytes[2] = {}, kernel_path[2] = {};
+  uint64_t packets[2] = {}, bytes[2] = {}, offlink[2] = {};
   uint64_t drops[2][QK_DROP__MAX] = {};
   uint64_t sessions_created = 0, sessions_closed = 0;
   uint64_t durations_lost = 0;  // session lifetimes JS did not drain in time
@@ -53,7 +53,7 @@ class Backend {
   timing::JitterReading jitter() const;
   void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
-  std::string kernel_path_note() const;
+  std::string offlink_note() const;
   // Follows address changes of the interface into the program's local address map.
   int sync_local_addrs(bool* changed) { return program_->sync_local_addrs(settings_.ifname, changed); }
 

@@ -88,7 +88,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
                         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
                         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
                         InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
-                        InstanceMethod<&XdpBackendWrap::KernelPathNote>("kernelPathNote"),
+                        InstanceMethod<&XdpBackendWrap::OfflinkNote>("offlinkNote"),
                         InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
                         InstanceMethod<&XdpBackendWrap::Stop>("stop")});
   }
@@ -153,7 +153,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     Napi::Object o = Napi::Object::New(env);
     o.Set("packets", pair(t.packets));
     o.Set("bytes", pair(t.bytes));
-    o.Set("kernelPath", pair(t.kernel_path));
+    o.Set("offlink", pair(t.offlink));
     o.Set("drops", drops);
     o.Set("sessionsCreated", num(t.sessions_created));
     o.Set("sessionsClosed", num(t.sessions_closed));
@@ -236,8 +236,8 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     return out;
   }
 
-  Napi::Value KernelPathNote(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), backend_ ? backend_->kernel_path_note() : "");
+  Napi::Value OfflinkNote(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), backend_ ? backend_->offlink_note() : "");
   }
 
   // syncLocalAddrs() -> true when the interface's addresses changed and the map was updated

@@ -17,7 +17,7 @@ enum Direction { kRead = 0, kWrite = 1 };
 struct WorkerCounters {
   std::atomic<uint64_t> sent_packets[2] = {};  // queued on the TX ring (read: to endpoints)
   std::atomic<uint64_t> sent_bytes[2] = {};    // UDP payload bytes
-  std::atomic<uint64_t> kernel_path[2] = {};   // sent through a kernel socket instead
+  std::atomic<uint64_t> offlink[2] = {};       // sent through a kernel socket instead
   std::atomic<uint64_t> rx_packets{0}, rx_bytes{0};
   std::atomic<uint64_t> qcmp_replies{0};
   std::atomic<uint64_t> copies{0};  // frames copied for fan-out

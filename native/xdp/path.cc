@@ -2,6 +2,7 @@
 // The per-frame path of an AF_XDP worker. A received frame is either forwarded by rewriting it in
 // place (the last destination), copied for fan-out, answered (QCMP), sent through the kernel
 // (endpoint off this interface) or dropped with a counted reason; it is never lost silently.
+// Directions are Quilkin's: a read goes from a client to an endpoint, a write back.
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -90,7 +91,7 @@ int Worker::handle(const qk_desc& d, uint64_t now) {
   qk_frame__addrs(f.data, &fi, &src, &dst);
   const Settings& s = *env_.settings;
   if (dst.port == s.listen_port) {
-    upstream(f, fi, d.addr, src, dst, now);
+    read_frame(f, fi, d.addr, src, dst, now);
     return kRead;
   }
   if (dst.port == s.qcmp_port) {
@@ -98,7 +99,7 @@ int Worker::handle(const qk_desc& d, uint64_t now) {
     return -1;  // not a Quilkin read or write
   }
   if (dst.port >= s.session_port_min && dst.port <= s.session_port_max) {
-    downstream(f, fi, d.addr, src, dst.port, now);
+    write_frame(f, fi, d.addr, src, dst.port, now);
     return kWrite;
   }
   // The program redirected a port we no longer serve (a port change racing the map write).
@@ -110,15 +111,15 @@ int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   int err = qk_nhcache__lookup(nh_, to.family, to.addr, now, nh);
   if (err == -EAGAIN) return kNeighbourPending;
   if (err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;  // resolution failed: nobody answers
-  if (err == -EADDRNOTAVAIL) return kKernelPath;  // a local address: only the kernel delivers it
+  if (err == -EADDRNOTAVAIL) return kOfflink;  // a local address: only the kernel delivers it
   if (err) return QK_DROP_NO_ROUTE;
-  if (nh->ifindex != env_.ifindex) return kKernelPath;
+  if (nh->ifindex != env_.ifindex) return kOfflink;
   if (!nh->has_src) return QK_DROP_NO_ROUTE;
   return 0;
 }
 
-void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
-                      uint64_t now) {
+void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
+                        uint64_t now) {
   uint8_t* payload = f.data + fi.payload_off;
   uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
   auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
@@ -144,7 +145,7 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     }
     const qk_addr to = to_qk(ep.addr);
     uint16_t port = 0;
-    int r = env_.sessions->upstream(client, to, local, now, &port);
+    int r = env_.sessions->for_read(client, to, local, now, &port);
     if (r < 0) {
       ew_->count_drop(false, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION);
       continue;
@@ -153,8 +154,8 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
     int why = next_hop(to, now, &nh);
     // Pending: the kernel queues a datagram while it resolves the neighbour, where the ring
     // would have to drop it; replies still come back through the ring (the session port).
-    if (why == kKernelPath || why == kNeighbourPending) {
-      kernel_send(f, fi, client, local, port, to, now, why == kKernelPath);
+    if (why == kOfflink || why == kNeighbourPending) {
+      offlink_send(f, fi, client, local, port, to, now, why == kOfflink);
       continue;
     }
     if (why) {
@@ -176,10 +177,10 @@ void Worker::upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_ad
   if (!consumed) qk_umem__free(umem_, addr);
 }
 
-void Worker::downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port,
-                        uint64_t now) {
+void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port,
+                         uint64_t now) {
   SessionView s;
-  if (env_.sessions->downstream(port, endpoint, now, &s)) {
+  if (env_.sessions->for_write(port, endpoint, now, &s)) {
     drop(addr, kWrite, QK_DROP_NO_DOWNSTREAM);
     return;
   }

@@ -38,18 +38,18 @@ class SessionTable {
 
   // 0 existing, 1 created, -ENOSPC full, -EADDRINUSE no port left towards that endpoint, -ENOMEM
   // (no memory for the port map of a first session towards an endpoint).
-  int upstream(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port) {
+  int for_read(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port) {
     Guard g(*this);
     const qk_session* s = nullptr;
-    int r = qk_sessions__upstream(table_, &client, &endpoint, &local, now, &s);
+    int r = qk_sessions__for_read(table_, &client, &endpoint, &local, now, &s);
     if (r >= 0) *port = s->port;
     if (r == 1) snapshot();
     return r;
   }
-  int downstream(uint16_t port, const qk_addr& endpoint, uint64_t now, SessionView* out) {
+  int for_write(uint16_t port, const qk_addr& endpoint, uint64_t now, SessionView* out) {
     Guard g(*this);
     const qk_session* s = nullptr;
-    int r = qk_sessions__downstream(table_, port, &endpoint, now, &s);
+    int r = qk_sessions__for_write(table_, port, &endpoint, now, &s);
     if (r == 0) *out = SessionView{s->client, s->local, s->port};
     return r;
   }

@@ -69,7 +69,7 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
     *error = "next-hop cache (rtnetlink): " + errno_text(err);
     return nullptr;
   }
-  w->kernel_ = std::make_unique<KernelPath>(s.idle_timeout_ns);
+  w->offlink_ = std::make_unique<OfflinkPath>(s.idle_timeout_ns);
   try {
     w->ew_ = std::make_unique<engine::Worker>(*env.engine, monotonic_ns() ^ (uint64_t(queue) << 32));
   } catch (const std::exception& e) {  // more queues than the engine has worker slots
@@ -82,7 +82,7 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
 Worker::~Worker() {
   stop();
   ew_.reset();
-  kernel_.reset();
+  offlink_.reset();
   qk_nhcache__destroy(nh_);
   qk_xsk__delete(xsk_);
   qk_umem__delete(umem_);
@@ -95,9 +95,9 @@ void Worker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string Worker::kernel_path_note() const {
-  if (!kernel_noted_.load(std::memory_order_acquire)) return "";
-  return kernel_note_;
+std::string Worker::offlink_note() const {
+  if (!offlink_noted_.load(std::memory_order_acquire)) return "";
+  return offlink_note_;
 }
 
 void Worker::on_generation(const engine::Generation& gen, uint64_t now) {
@@ -135,7 +135,7 @@ void Worker::run() {
     }
     // `now` was read right before the RX batch: the frames' receive time as this loop saw it.
     for (int d = 0; d < 2; d++) jitter_.received(d, received[d], now, counters_.jitter);
-    if (!kernel_->empty()) kernel_replies(now);
+    if (!offlink_->empty()) offlink_replies(now);
     flush_tx();
     publish_counters();
     if (now >= next_expire_ns_) periodic(now);
@@ -159,8 +159,8 @@ void Worker::prefetch_headers(const qk_desc* rx, uint32_t n) const {
 // Nothing received: finish pending TX, then sleep until a frame or a neighbour/route change.
 void Worker::idle() {
   if (qk_xsk__tx_outstanding(xsk_)) qk_xsk__kick(xsk_);
-  pollfd pfds[3] = {{xsk_->fd, POLLIN, 0}, {qk_nhcache__fd(nh_), POLLIN, 0}, {kernel_->fd(), POLLIN, 0}};
-  poll(pfds, kernel_->fd() >= 0 ? 3 : 2, kIdlePollMs);
+  pollfd pfds[3] = {{xsk_->fd, POLLIN, 0}, {qk_nhcache__fd(nh_), POLLIN, 0}, {offlink_->fd(), POLLIN, 0}};
+  poll(pfds, offlink_->fd() >= 0 ? 3 : 2, kIdlePollMs);
   qk_nhcache__poll(nh_);
 }
 
@@ -170,7 +170,7 @@ void Worker::periodic(uint64_t now) {
   timer_.recalibrate();
   qk_nhcache__poll(nh_);
   env_.sessions->expire(now);
-  kernel_->expire(now);
+  offlink_->expire(now);
   xdp_statistics st;
   if (qk_xsk__kernel_stats(xsk_, &st) == 0) {
     publish(counters_.k_rx_dropped, st.rx_dropped);

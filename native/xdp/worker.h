@@ -12,7 +12,7 @@
 
 #include "native/engine/engine.h"
 #include "native/xdp/counters.h"
-#include "native/xdp/kernel_path.h"
+#include "native/xdp/offlink.h"
 #include "native/xdp/sessions.h"
 #include "native/xdp/settings.h"
 #include "native/xsk/ring.h"
@@ -45,8 +45,8 @@ class Worker {
   void start();
   void stop();  // joins the thread
   const WorkerCounters& counters() const { return counters_; }
-  // The first endpoint sent through the kernel path (for one log line), empty if none yet.
-  std::string kernel_path_note() const;
+  // The first endpoint sent through the off-link path (for one log line), empty if none yet.
+  std::string offlink_note() const;
 
  private:
   Worker(const WorkerEnv& env, uint32_t queue) : env_(env), queue_(queue) {}
@@ -59,16 +59,16 @@ class Worker {
 
   // path.cc: per frame. Returns the frame's direction (kRead, kWrite) or -1 when it is not timed.
   int handle(const qk_desc& d, uint64_t now);
-  void upstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
-  void downstream(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
+  void read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
+  void write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
   void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
   int next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh);
   void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
-  // kernel_io.cc: endpoints off this interface
-  void kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
-                   uint16_t port, const qk_addr& to, uint64_t now, bool off_interface);
-  void kernel_replies(uint64_t now);
-  void kernel_reply(const KernelSession& s, uint32_t len, uint64_t now);
+  // offlink_io.cc: endpoints off this interface
+  void offlink_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
+                    uint16_t port, const qk_addr& to, uint64_t now, bool off_interface);
+  void offlink_replies(uint64_t now);
+  void offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now);
   void drop(uint64_t addr, Direction dir, uint8_t reason);
   void flush_tx();
 
@@ -77,8 +77,8 @@ class Worker {
   qk_umem* umem_ = nullptr;
   qk_xsk* xsk_ = nullptr;
   qk_nhcache* nh_ = nullptr;
-  std::unique_ptr<KernelPath> kernel_;
-  uint8_t kernel_buf_[2048];
+  std::unique_ptr<OfflinkPath> offlink_;
+  uint8_t offlink_buf_[2048];
   std::unique_ptr<engine::Worker> ew_;
   uint64_t gen_id_ = UINT64_MAX;
   qk_desc tx_[kTxMax];
@@ -91,21 +91,21 @@ class Worker {
   timing::JitterTracker jitter_;   // receive times per direction, for quilkin_packet_jitter
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  std::atomic<bool> kernel_noted_{false};
-  char kernel_note_[96] = {};
+  std::atomic<bool> offlink_noted_{false};
+  char offlink_note_[96] = {};
 };
 
 uint64_t monotonic_ns();
 engine::SockAddr to_sock(const qk_addr& a);
 
 constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
-constexpr int kKernelPath = 0x100;     // Worker::next_hop(): not a drop reason, send through the kernel
+constexpr int kOfflink = 0x100;           // Worker::next_hop(): not a drop reason, send through the kernel
 constexpr int kNeighbourPending = 0x101;  // Worker::next_hop(): the kernel is resolving the neighbour
 
 // A reply to a client leaves from the listen port, which only the ring can use: a next hop that
 // needs the kernel is a drop.
 inline uint8_t reply_drop_reason(int why) {
-  if (why == kKernelPath) return QK_DROP_NO_ROUTE;
+  if (why == kOfflink) return QK_DROP_NO_ROUTE;
   if (why == kNeighbourPending) return QK_DROP_NEIGHBOUR_UNRESOLVED;
   return uint8_t(why);
 }

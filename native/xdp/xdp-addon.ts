@@ -30,7 +30,7 @@ export interface XdpTotals {
   readonly packets: readonly [number, number];
   readonly bytes: readonly [number, number];
   /** Sent through a kernel socket because the endpoint is not behind the attached interface. */
-  readonly kernelPath: readonly [number, number];
+  readonly offlink: readonly [number, number];
   /** [direction][drop reason id from data-plane/drop_reasons.json] */
   readonly drops: readonly [readonly number[], readonly number[]];
   readonly sessionsCreated: number;
@@ -100,8 +100,8 @@ export interface NativeXdpBackend {
   sessionCount(): number;
   /** Lifetimes in whole seconds (creation to expiry) of the sessions closed since the last call. */
   drainDurations(): number[];
-  /** The first endpoint sent through the kernel path ("ip port N"), or "" if none. */
-  kernelPathNote(): string;
+  /** The first endpoint sent through the off-link path ("ip port N"), or "" if none. */
+  offlinkNote(): string;
   /** Re-reads the interface's addresses into the program's map; true when they changed. Throws on a map error. */
   syncLocalAddrs(): boolean;
   /** Joins the workers, closes the sockets and detaches the program; idempotent. */

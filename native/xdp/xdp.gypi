@@ -5,8 +5,8 @@
   "sources": [
     "backend.cc",
     "binding.cc",
-    "kernel_io.cc",
-    "kernel_path.cc",
+    "offlink.cc",
+    "offlink_io.cc",
     "path.cc",
     "program.cc",
     "worker.cc",

@@ -384,7 +384,7 @@ static int insert(struct qk_sessions *t, const struct qk_addr *client, const str
 	return 0;
 }
 
-int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
+int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
 			  const struct qk_session **out)
 {
@@ -393,7 +393,7 @@ int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
 
 	if (i != NIL && t->entries[i].s.last_ns + t->opts.idle_ns > now_ns) {
 		touch(t, i, now_ns);
-		t->counters.upstream_hits++;
+		t->counters.read_hits++;
 		*out = &t->entries[i].s;
 		return 0;
 	}
@@ -408,17 +408,17 @@ int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
 	return 1;
 }
 
-int qk_sessions__downstream(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
-			    __u64 now_ns, const struct qk_session **out)
+int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
+			   __u64 now_ns, const struct qk_session **out)
 {
 	__u32 i = find_rev(t, port, endpoint);
 
 	if (i == NIL || t->entries[i].s.last_ns + t->opts.idle_ns <= now_ns) {
-		t->counters.downstream_misses++;
+		t->counters.write_misses++;
 		return -ENOENT;
 	}
 	touch(t, i, now_ns);
-	t->counters.downstream_hits++;
+	t->counters.write_hits++;
 	*out = &t->entries[i].s;
 	return 0;
 }

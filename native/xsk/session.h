@@ -30,7 +30,7 @@ struct qk_session_opts {
 
 struct qk_session {
 	struct qk_addr client; /* who sent to the proxy */
-	struct qk_addr endpoint; /* the upstream it is forwarded to */
+	struct qk_addr endpoint; /* the endpoint it is forwarded to */
 	struct qk_addr local; /* proxy address the client used: replies come from it */
 	__u16 port; /* proxy source port towards the endpoint */
 	__u64 created_ns;
@@ -39,9 +39,9 @@ struct qk_session {
 
 struct qk_session_counters {
 	__u64 created;
-	__u64 upstream_hits;
-	__u64 downstream_hits;
-	__u64 downstream_misses; /* reply for no session: counted drop */
+	__u64 read_hits;
+	__u64 write_hits;
+	__u64 write_misses; /* reply for no session: counted drop */
 	__u64 expired;
 	__u64 full_drops; /* table at capacity: counted drop */
 	__u64 port_exhausted_drops; /* every port in use towards that endpoint */
@@ -53,17 +53,17 @@ struct qk_sessions;
 int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *opts);
 void qk_sessions__destroy(struct qk_sessions *t);
 
-/* The session for a client packet bound for endpoint, created when new.
+/* The session a read (client packet bound for endpoint) uses, created when new.
  * Returns 0 (existing), 1 (created), -ENOSPC (table full), -EADDRINUSE
  * (no free source port towards that endpoint) or -ENOMEM (the first session
  * towards an endpoint found no memory for its port map). */
-int qk_sessions__upstream(struct qk_sessions *t, const struct qk_addr *client,
+int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
 			  const struct qk_session **out);
 
-/* The session a reply from endpoint to proxy port belongs to: 0 or -ENOENT. */
-int qk_sessions__downstream(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
-			    __u64 now_ns, const struct qk_session **out);
+/* The session a write (reply from endpoint to proxy port) belongs to: 0 or -ENOENT. */
+int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
+			   __u64 now_ns, const struct qk_session **out);
 
 /* Expires sessions idle since now_ns - idle_ns; returns how many. */
 __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 
 import { COUNTERS, XDP_MAP_NAMES, XDP_OBJECTS, matchCounterIndex, passCounterIndex } from '../../bpf/abi';
-import { encodeConfig } from '../../bpf/abi-codec';
+import { encodeConfig } from '../support/bpf-abi-codec';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { CounterTotals, programMaps, readCounters, updateArrayMap, xdpAttachment } from '../../bpf/tests/bpftool';
 import { repoRoot } from '../support/repo';

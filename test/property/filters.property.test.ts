@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { FilterConfig } from '../../config/model';
 import { FilterChain } from '../../data-plane/filters/chain';
 import { filterRegistry } from '../../data-plane/filters/index';
-import { readContext, testServices } from '../../data-plane/filters/test-services';
+import { readContext, testServices } from '../support/filter-services';
 import { firewallReference, ipv4Text, type RuleModel } from './firewall-reference';
 
 const CAPTURE = 'quilkin.filters.capture.v1alpha1.Capture';

@@ -44,7 +44,7 @@ class XdpBackend implements ProxyBackend {
   private readonly removeProcessing: () => void;
   private readonly removeJitter: () => void;
   private readonly seenEvents = new Set<string>();
-  private kernelPathLogged = false;
+  private offlinkLogged = false;
   private stopped = false;
 
   constructor(
@@ -113,9 +113,9 @@ class XdpBackend implements ProxyBackend {
       this.seenEvents.add(key);
       log.warn({ kind: eventKind(e.kind), reason: eventReason(e), offset: e.offset, frameLen: e.frameLen, rxQueue: e.rxQueue }, 'xdp program event (first of its kind; all are counted in quilkin_xdp_events_total)');
     }
-    const note = this.kernelPathLogged ? '' : this.native.kernelPathNote();
+    const note = this.offlinkLogged ? '' : this.native.offlinkNote();
     if (note) {
-      this.kernelPathLogged = true;
+      this.offlinkLogged = true;
       log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through a kernel socket per session (counted in quilkin_xdp_kernel_path_packets_total)');
     }
   }

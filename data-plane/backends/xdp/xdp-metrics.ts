@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // XDP-specific metrics, next to the Quilkin ones (which CounterSync fills from the same totals):
 // the program's per-CPU counters (redirected, passed by reason, dropped by reason, port matches,
-// lost events), the rings (TX ring full, fill ring empty, TX kicks), the kernel path and QCMP
+// lost events), the rings (TX ring full, fill ring empty, TX kicks), the off-link path and QCMP
 // replies, and the program's event ring drained into counters. Native counters are monotonic;
 // each is reported as its growth since the previous scrape.
 import { Counter, type Registry } from 'prom-client';
@@ -52,7 +52,7 @@ export class XdpMetrics {
   private readonly matched: Counter<string>;
   private readonly eventsLost: Counter<string>;
   private readonly events: Counter<string>;
-  private readonly kernelPath: Counter<string>;
+  private readonly offlink: Counter<string>;
   private readonly xsk = new Map<XskCounterName, Counter<string>>();
 
   constructor(registry: Registry) {
@@ -64,7 +64,7 @@ export class XdpMetrics {
     this.matched = counter('matched_packets_total', 'Frames to a proxy port, by port kind (listen, qcmp, session)', ['port']);
     this.eventsLost = counter('events_lost_total', 'Program events lost because the ring buffer was full');
     this.events = counter('events_total', 'Program events drained from the ring buffer, by kind and reason', ['kind', 'reason']);
-    this.kernelPath = counter(
+    this.offlink = counter(
       'kernel_path_packets_total',
       'Packets sent through a kernel socket because their destination is not behind the attached interface',
       ['event'],
@@ -83,8 +83,8 @@ export class XdpMetrics {
     DROP_LABELS.forEach((reason, id) => g.add(this.dropped, `drop:${id}`, packets[COUNTERS.QK_CNT_DROP_BASE + id] ?? 0, { reason }));
     const totals = native.totals();
     for (const [key] of XSK_METRICS) g.add(this.xsk.get(key)!, `xsk:${key}`, totals.xsk[key]);
-    g.add(this.kernelPath, 'kernel:read', totals.kernelPath[0], { event: 'read' });
-    g.add(this.kernelPath, 'kernel:write', totals.kernelPath[1], { event: 'write' });
+    g.add(this.offlink, 'offlink:read', totals.offlink[0], { event: 'read' });
+    g.add(this.offlink, 'offlink:write', totals.offlink[1], { event: 'write' });
     const events = native.drainEvents();
     for (const e of events) this.events.inc({ kind: eventKind(e.kind), reason: eventReason(e) });
     return events;

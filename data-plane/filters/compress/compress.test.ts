@@ -4,7 +4,7 @@ import { compressSync as snappyCompress } from 'snappy';
 import { formatIssue } from '../../../config/issues';
 import { parseConfigText } from '../../../config/parse';
 import { filterRegistry } from '../index';
-import { readContext, testServices, writeContext } from '../test-services';
+import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { lz4Codec, MAX_OUTPUT, readLz4Size, readSnappyLength, snappyCodec, writeLz4Size } from './codecs';
 import { COMPRESS_NAME, COMPRESSION_DROP, compressFactory } from './compress';
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { readContext, testServices } from '../test-services';
+import { readContext, testServices } from '../../../test/support/filter-services';
 import { HASHED_TOKEN_ROUTER_NAME, hashedTokenRouter } from './hashed_token_router';
 
 describe('HashedTokenRouter', () => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { addr, readContext, testServices } from '../test-services';
+import { addr, readContext, testServices } from '../../../test/support/filter-services';
 import { hashSource, loadBalancerFactory } from './load_balancer';
 
 const endpoints = [{ address: '127.0.0.1:7000' }, { address: '127.0.0.1:7001' }, { address: '127.0.0.1:7002' }];

@@ -5,8 +5,8 @@
 #include <mutex>
 #include <new>
 
-#include "data-plane/filters/load_balancer/load_balancer_core.h"
 #include "data-plane/filters/local_rate_limit/local_rate_limit_core.h"
+#include "native/net/fnv.h"
 
 namespace qk::filters {
 using namespace qk::engine;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
 import { filterRegistry } from '../index';
-import { readContext, testServices, writeContext } from '../test-services';
+import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { MATCH_NAME } from './match';
 
 describe('Match', () => {

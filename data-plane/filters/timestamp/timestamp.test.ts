@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { readContext, testServices, writeContext } from '../test-services';
+import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { TIMESTAMP_NAME, timestampFactory } from './timestamp';
 
 describe('Timestamp', () => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
 import { tokenHash } from '../../cluster-map';
-import { readContext, testServices } from '../test-services';
+import { readContext, testServices } from '../../../test/support/filter-services';
 import { tokenRouter } from './token_router';
 
 describe('TokenRouter', () => {

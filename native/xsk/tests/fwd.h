@@ -42,8 +42,8 @@ struct fwd_opts {
 struct fwd_counters {
 	__u64 rx;
 	__u64 tx;
-	__u64 upstream; /* frames received from clients (each goes to every endpoint) */
-	__u64 downstream; /* frames received on session ports (replies) */
+	__u64 reads; /* frames received from clients (each goes to every endpoint) */
+	__u64 writes; /* frames received on session ports (replies) */
 	__u64 copies; /* frames copied to another interface's UMEM or fanned out */
 	__u64 drops[QK_DROP__MAX];
 };

@@ -76,13 +76,13 @@ static void fill_rewrite(struct qk_rewrite *rw, const struct qk_nexthop *nh, con
 	rw->ttl = QK_DEFAULT_TTL;
 }
 
-static void upstream(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
-		     const struct qk_frame_info *info, const struct qk_addr *client,
-		     const struct qk_addr *local, __u64 now)
+static void read_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
+		       const struct qk_frame_info *info, const struct qk_addr *client,
+		       const struct qk_addr *local, __u64 now)
 {
 	struct qk_umem *u = w->ifaces[in].umem;
 
-	w->c.upstream++;
+	w->c.reads++;
 	for (int e = 0; e < w->opts.n_endpoints; e++) {
 		const struct qk_addr *ep = &w->opts.endpoints[e];
 		int last = e == w->opts.n_endpoints - 1, why, r;
@@ -91,7 +91,7 @@ static void upstream(struct fwd *w, int in, __u64 addr, const struct qk_frame *p
 		struct qk_rewrite rw;
 		struct qk_addr src;
 
-		r = qk_sessions__upstream(w->sessions, client, ep, local, now, &s);
+		r = qk_sessions__for_read(w->sessions, client, ep, local, now, &s);
 		if (r < 0) {
 			drop(w, u, addr, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION, last);
 			continue;
@@ -110,9 +110,9 @@ static void upstream(struct fwd *w, int in, __u64 addr, const struct qk_frame *p
 	}
 }
 
-static void downstream(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
-		       const struct qk_frame_info *info, const struct qk_addr *endpoint, __u16 port,
-		       __u64 now)
+static void write_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
+		        const struct qk_frame_info *info, const struct qk_addr *endpoint, __u16 port,
+		        __u64 now)
 {
 	struct qk_umem *u = w->ifaces[in].umem;
 	const struct qk_session *s;
@@ -120,8 +120,8 @@ static void downstream(struct fwd *w, int in, __u64 addr, const struct qk_frame 
 	struct qk_rewrite rw;
 	int why;
 
-	w->c.downstream++;
-	if (qk_sessions__downstream(w->sessions, port, endpoint, now, &s)) {
+	w->c.writes++;
+	if (qk_sessions__for_write(w->sessions, port, endpoint, now, &s)) {
 		drop(w, u, addr, QK_DROP_NO_DOWNSTREAM, 1);
 		return;
 	}
@@ -151,7 +151,7 @@ void fwd_handle(struct fwd *w, int in, const struct qk_desc *d, __u64 now)
 	}
 	qk_frame__addrs(pkt.data, &info, &src, &dst);
 	if (dst.port == w->opts.listen_port)
-		upstream(w, in, d->addr, &pkt, &info, &src, &dst, now);
+		read_frame(w, in, d->addr, &pkt, &info, &src, &dst, now);
 	else
-		downstream(w, in, d->addr, &pkt, &info, &src, dst.port, now);
+		write_frame(w, in, d->addr, &pkt, &info, &src, dst.port, now);
 }

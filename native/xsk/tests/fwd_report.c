@@ -37,8 +37,8 @@ void fwd_report(const struct fwd *w, FILE *out)
 	 * per-core rate that holds even when the machine is shared. */
 	getrusage(RUSAGE_SELF, &ru);
 
-	fprintf(out, "{\"rx\":%llu,\"tx\":%llu,\"upstream\":%llu,\"downstream\":%llu,\"copies\":%llu,\"drops\":{",
-		U(w->c.rx), U(w->c.tx), U(w->c.upstream), U(w->c.downstream), U(w->c.copies));
+	fprintf(out, "{\"rx\":%llu,\"tx\":%llu,\"reads\":%llu,\"writes\":%llu,\"copies\":%llu,\"drops\":{",
+		U(w->c.rx), U(w->c.tx), U(w->c.reads), U(w->c.writes), U(w->c.copies));
 	for (int i = 1, first = 1; i < QK_DROP__MAX; i++) {
 		if (!w->c.drops[i])
 			continue;
@@ -46,10 +46,10 @@ void fwd_report(const struct fwd *w, FILE *out)
 		first = 0;
 	}
 	fprintf(out,
-		"},\"sessions\":{\"active\":%u,\"created\":%llu,\"upstream_hits\":%llu,"
-		"\"downstream_hits\":%llu,\"downstream_misses\":%llu,\"expired\":%llu,\"full_drops\":%llu},",
-		qk_sessions__count(w->sessions), U(s->created), U(s->upstream_hits), U(s->downstream_hits),
-		U(s->downstream_misses), U(s->expired), U(s->full_drops));
+		"},\"sessions\":{\"active\":%u,\"created\":%llu,\"read_hits\":%llu,"
+		"\"write_hits\":%llu,\"write_misses\":%llu,\"expired\":%llu,\"full_drops\":%llu},",
+		qk_sessions__count(w->sessions), U(s->created), U(s->read_hits), U(s->write_hits),
+		U(s->write_misses), U(s->expired), U(s->full_drops));
 	fprintf(out,
 		"\"nexthops\":{\"hits\":%llu,\"misses\":%llu,\"triggers\":%llu,\"notifications\":%llu,"
 		"\"unresolved\":%llu,\"no_route\":%llu},\"ifaces\":[",

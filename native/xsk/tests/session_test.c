@@ -23,7 +23,7 @@ static int up(struct qk_sessions *t, __u8 client, const struct qk_addr *e, __u64
 {
 	struct qk_addr c = addr4(client, 5000), local = addr4(1, 7000);
 
-	return qk_sessions__upstream(t, &c, e, &local, now, s);
+	return qk_sessions__for_read(t, &c, e, &local, now, s);
 }
 
 static int test_scenarios(void)
@@ -35,13 +35,13 @@ static int test_scenarios(void)
 	__u16 p1;
 
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
-	CHECK(qk_sessions__upstream(t, &local, &e1, &local, 0, &s) == 1, "new");
+	CHECK(qk_sessions__for_read(t, &local, &e1, &local, 0, &s) == 1, "new");
 	CHECK(up(t, 2, &e1, 1, &s) == 1, "new");
 	p1 = s->port;
 	CHECK(p1 >= 40000 && p1 <= 40003, "port %u in range", p1);
 	CHECK(up(t, 2, &e1, 2, &s2) == 0 && s2->port == p1, "hit");
-	CHECK(qk_sessions__downstream(t, p1, &e1, 3, &s) == 0 && s->client.addr[3] == 2, "reverse");
-	CHECK(qk_sessions__downstream(t, p1, &e2, 3, &s) == -ENOENT, "wrong endpoint");
+	CHECK(qk_sessions__for_write(t, p1, &e1, 3, &s) == 0 && s->client.addr[3] == 2, "reverse");
+	CHECK(qk_sessions__for_write(t, p1, &e2, 3, &s) == -ENOENT, "wrong endpoint");
 	CHECK(up(t, 3, &e1, 4, &s) == 1, "3rd");
 	CHECK(up(t, 4, &e1, 5, &s) == 1, "4th");
 	CHECK(up(t, 5, &e1, 6, &s) == -EADDRINUSE, "ports");
@@ -51,11 +51,11 @@ static int test_scenarios(void)
 	CHECK(qk_sessions__counters(t)->full_drops == 1, "full counted");
 	CHECK(qk_sessions__counters(t)->port_exhausted_drops == 1, "ports counted");
 	/* Keep one alive, let the rest go idle. */
-	CHECK(qk_sessions__downstream(t, p1, &e1, 900, &s) == 0, "touch");
+	CHECK(qk_sessions__for_write(t, p1, &e1, 900, &s) == 0, "touch");
 	CHECK(qk_sessions__expire(t, 1008) == 5, "expired %u", qk_sessions__count(t));
 	CHECK(qk_sessions__count(t) == 1, "one left");
-	CHECK(qk_sessions__downstream(t, p1, &e1, 1899, &s) == 0, "survivor");
-	CHECK(qk_sessions__downstream(t, p1, &e1, 2899, &s) == -ENOENT, "idle reply rejected");
+	CHECK(qk_sessions__for_write(t, p1, &e1, 1899, &s) == 0, "survivor");
+	CHECK(qk_sessions__for_write(t, p1, &e1, 2899, &s) == -ENOENT, "idle reply rejected");
 	qk_sessions__destroy(t);
 	return 19;
 }
@@ -114,7 +114,7 @@ static void random_step(struct qk_sessions *t, __u64 now, __u64 idle, int step)
 
 	model_expire(now, idle);
 	if (test_rand() % 3) {
-		r = qk_sessions__upstream(t, &c, &e, &local, now, &s);
+		r = qk_sessions__for_read(t, &c, &e, &local, now, &s);
 		m = model_find(&c, &e, 0);
 		if (m >= 0) {
 			CHECK(r == 0 && s->port == model[m].port, "step %d hit", step);
@@ -138,7 +138,7 @@ static void random_step(struct qk_sessions *t, __u64 now, __u64 idle, int step)
 		model[m] = (struct model_entry){ 1, c, e, s->port, now };
 		return;
 	}
-	r = qk_sessions__downstream(t, (__u16)(30000 + test_rand() % 16), &e, now, &s);
+	r = qk_sessions__for_write(t, (__u16)(30000 + test_rand() % 16), &e, now, &s);
 	m = model_find(NULL, &e, r == 0 ? s->port : 0);
 	CHECK((r == 0) == (m >= 0), "step %d reply", step);
 	if (m >= 0) {
@@ -214,7 +214,7 @@ static int test_exhaustion(void)
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
 	for (n = 0; n < 4536; n++) {
 		c = client_n(n);
-		if (qk_sessions__upstream(t, &c, &e1, &local, 1, &s) == 1 && !seen[s->port - 61000]++)
+		if (qk_sessions__for_read(t, &c, &e1, &local, 1, &s) == 1 && !seen[s->port - 61000]++)
 			ok++;
 		if (n == 17)
 			freed = s->port;
@@ -222,23 +222,23 @@ static int test_exhaustion(void)
 	CHECK(ok == 4536, "every port once: %u", ok);
 	for (n = 0; n < 1000; n++) {
 		c = client_n(10000 + n);
-		CHECK(qk_sessions__upstream(t, &c, &e1, &local, 2, &s) == -EADDRINUSE, "exhausted %u", n);
+		CHECK(qk_sessions__for_read(t, &c, &e1, &local, 2, &s) == -EADDRINUSE, "exhausted %u", n);
 	}
 	CHECK(qk_sessions__counters(t)->port_exhausted_drops == 1000, "exhaustion counted");
 	/* Ports are per endpoint: the same port towards another one is free. */
-	CHECK(qk_sessions__upstream(t, &c, &e2, &local, 3, &s) == 1, "other endpoint");
+	CHECK(qk_sessions__for_read(t, &c, &e2, &local, 3, &s) == 1, "other endpoint");
 	CHECK(qk_sessions__count(t) == 4537, "count");
 	/* Keep all but client 17 towards e1 alive; its port is the one that returns. */
 	for (n = 0; n < 4536; n++) {
 		c = client_n(n);
 		if (n != 17)
-			qk_sessions__upstream(t, &c, &e1, &local, 900, &s);
+			qk_sessions__for_read(t, &c, &e1, &local, 900, &s);
 	}
 	c = client_n(20000);
-	CHECK(qk_sessions__upstream(t, &c, &e1, &local, 1001, &s) == 1 && s->port == freed, "freed port back");
+	CHECK(qk_sessions__for_read(t, &c, &e1, &local, 1001, &s) == 1 && s->port == freed, "freed port back");
 	CHECK(qk_sessions__counters(t)->expired == 1, "client 17 expired");
 	c = client_n(20001);
-	CHECK(qk_sessions__upstream(t, &c, &e1, &local, 1002, &s) == -EADDRINUSE, "full again");
+	CHECK(qk_sessions__for_read(t, &c, &e1, &local, 1002, &s) == -EADDRINUSE, "full again");
 	qk_sessions__destroy(t);
 	return 1009;
 }
@@ -265,7 +265,7 @@ static int test_port_shadow(void)
 		now += test_rand() % 4;
 		c = client_n((__u32)(test_rand() % 64));
 		e = addr4((__u8)(200 + test_rand() % 3), 9000);
-		r = qk_sessions__upstream(t, &c, &e, &local, now, &s);
+		r = qk_sessions__for_read(t, &c, &e, &local, now, &s);
 		live = 0;
 		for (int p = 0; p < 8; p++)
 			live += in_use[e.addr[3] - 200][p];
@@ -307,18 +307,18 @@ static int test_port_reuse(void)
 	o.closed = on_closed;
 	o.closed_ctx = &log;
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
-	CHECK(qk_sessions__upstream(t, &c1, &e, &local, 0, &s) == 1, "first");
+	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 0, &s) == 1, "first");
 	p1 = s->port;
-	CHECK(qk_sessions__upstream(t, &c2, &e, &local, 5, &s) == 1, "second");
+	CHECK(qk_sessions__for_read(t, &c2, &e, &local, 5, &s) == 1, "second");
 	p2 = s->port;
 	CHECK(qk_sessions__expire(t, 10) == 1 && log.last_port == p1, "first expired");
-	CHECK(qk_sessions__upstream(t, &c1, &e, &local, 11, &s) == 1 && s->port != p1 && s->port != p2,
+	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 11, &s) == 1 && s->port != p1 && s->port != p2,
 	      "freed port %u not reused at once: got %u", p1, s->port);
 	p3 = s->port;
 	CHECK(qk_sessions__close_all(t, 12) == 2 && qk_sessions__count(t) == 0, "close all");
 	/* The endpoint's record went with its last session; the next one
 	 * still does not start from the ports just freed. */
-	CHECK(qk_sessions__upstream(t, &c1, &e, &local, 13, &s) == 1 && s->port != p1 && s->port != p2 &&
+	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 13, &s) == 1 && s->port != p1 && s->port != p2 &&
 		      s->port != p3,
 	      "new record reuses port %u", s->port);
 	CHECK(qk_sessions__close_all(t, 14) == 1, "close all");
@@ -326,12 +326,12 @@ static int test_port_reuse(void)
 	for (__u32 round = 0; round < 2000; round++) {
 		for (__u32 k = 0; k < 8; k++) {
 			e = addr4((__u8)k, (__u16)(9000 + round));
-			n += qk_sessions__upstream(t, &c1, &e, &local, 100 + round * 20, &s) == 1;
+			n += qk_sessions__for_read(t, &c1, &e, &local, 100 + round * 20, &s) == 1;
 		}
 		e = addr4(0, (__u16)(9000 + round));
 		for (__u32 k = 1; k < 8; k++) {
 			c2 = client_n(100 + k);
-			n += qk_sessions__upstream(t, &c2, &e, &local, 100 + round * 20, &s) == -ENOSPC;
+			n += qk_sessions__for_read(t, &c2, &e, &local, 100 + round * 20, &s) == -ENOSPC;
 		}
 	}
 	CHECK(n == 2000 * 15, "recycled records: %d", n);
@@ -355,15 +355,15 @@ static int test_lifetimes(void)
 	o.closed = on_closed;
 	o.closed_ctx = &log;
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
-	CHECK(qk_sessions__upstream(t, &c, &e, &local, 0, &s) == 1 && s->created_ns == 0, "created");
-	CHECK(qk_sessions__upstream(t, &c, &e, &local, 5 * sec, &s) == 0, "touched");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 0, &s) == 1 && s->created_ns == 0, "created");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 5 * sec, &s) == 0, "touched");
 	CHECK(qk_sessions__expire(t, 64 * sec) == 0, "still live");
 	CHECK(qk_sessions__expire(t, 200 * sec) == 1, "expired");
 	CHECK(log.n == 1 && log.last_secs == 200, "lifetime %u", log.last_secs);
 	/* Replaced: idle when its client sends again, reported before the new one starts. */
-	CHECK(qk_sessions__upstream(t, &c, &e, &local, 210 * sec, &s) == 1, "new");
-	CHECK(qk_sessions__downstream(t, s->port, &e, 215 * sec + sec / 2, &s) == 0, "reply");
-	CHECK(qk_sessions__upstream(t, &c, &e, &local, 300 * sec + 999, &s) == 1, "replaced");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 210 * sec, &s) == 1, "new");
+	CHECK(qk_sessions__for_write(t, s->port, &e, 215 * sec + sec / 2, &s) == 0, "reply");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 300 * sec + 999, &s) == 1, "replaced");
 	CHECK(log.n == 2 && log.last_secs == 90, "replaced lifetime %u", log.last_secs);
 	CHECK(qk_sessions__counters(t)->expired == 2, "replaced counts as expired");
 	CHECK(qk_sessions__close_all(t, 301 * sec - 1) == 1 && log.last_secs == 0, "closed: %u", log.last_secs);

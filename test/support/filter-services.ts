@@ -4,11 +4,11 @@ import { parseEndpointAddress, type SocketAddr, socketAddr } from '../../config/
 import { IssueCollector } from '../../config/issues';
 import type { JsonValue } from '../../config/model';
 import { parseClusters } from '../../config/parse';
-import { ClusterMap } from '../cluster-map';
-import type { ChainMetrics, Filter, FilterServices, ReadContext, WriteContext } from './filter';
-import { filterRegistry } from './index';
-import type { Metadata } from './metadata';
-import type { FilterRegistry } from './registry';
+import { ClusterMap } from '../../data-plane/cluster-map';
+import type { ChainMetrics, Filter, FilterServices, ReadContext, WriteContext } from '../../data-plane/filters/filter';
+import { filterRegistry } from '../../data-plane/filters/index';
+import type { Metadata } from '../../data-plane/filters/metadata';
+import type { FilterRegistry } from '../../data-plane/filters/registry';
 
 export interface RecordedMetrics {
   counters: Map<string, number>;

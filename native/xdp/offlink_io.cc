@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The worker's side of the kernel path: a datagram for an endpoint off this interface leaves
+// The worker's side of the off-link path: a datagram for an endpoint off this interface leaves
 // through the session's kernel socket, and the endpoint's replies, read from those sockets, are
 // framed and sent to the client through the AF_XDP ring like any other reply.
 #include <arpa/inet.h>
@@ -49,35 +49,35 @@ uint8_t* write_headers(uint8_t* payload, uint32_t len, const qk_addr& from, cons
 
 }  // namespace
 
-void Worker::kernel_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
-                         uint16_t port, const qk_addr& to, uint64_t now, bool off_interface) {
+void Worker::offlink_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
+                          uint16_t port, const qk_addr& to, uint64_t now, bool off_interface) {
   // The note names an endpoint that always takes this path; one only waiting for its neighbour
-  // entry is counted (kernel_path, and the next-hop cache's unresolved) but not noted.
-  if (off_interface && !kernel_noted_.load(std::memory_order_relaxed)) {
+  // entry is counted (offlink, and the next-hop cache's unresolved) but not noted.
+  if (off_interface && !offlink_noted_.load(std::memory_order_relaxed)) {
     char ip[64];
     inet_ntop(to.family == QK_INET4 ? AF_INET : AF_INET6, to.addr, ip, sizeof(ip));
-    std::snprintf(kernel_note_, sizeof(kernel_note_), "%s port %u", ip, unsigned(to.port));
-    kernel_noted_.store(true, std::memory_order_release);
+    std::snprintf(offlink_note_, sizeof(offlink_note_), "%s port %u", ip, unsigned(to.port));
+    offlink_noted_.store(true, std::memory_order_release);
   }
-  if (kernel_->send(client, local, port, to, f.data + fi.payload_off, fi.payload_len, now)) {
+  if (offlink_->send(client, local, port, to, f.data + fi.payload_off, fi.payload_len, now)) {
     ew_->count_drop(false, QK_DROP_IO);
     return;
   }
-  bump(counters_.kernel_path[kRead]);
+  bump(counters_.offlink[kRead]);
   bump(counters_.sent_packets[kRead]);
   bump(counters_.sent_bytes[kRead], fi.payload_len);
 }
 
-void Worker::kernel_replies(uint64_t now) {
-  kernel_->receive(kernel_buf_, sizeof(kernel_buf_), kBatch, now,
-                   [this, now](const KernelSession& s, uint32_t len) {
-                     timer_.begin();  // after its recv(): one syscall per reply on this path
-                     kernel_reply(s, len, now);
-                     timer_.end(kWrite);
-                   });
+void Worker::offlink_replies(uint64_t now) {
+  offlink_->receive(offlink_buf_, sizeof(offlink_buf_), kBatch, now,
+                    [this, now](const OfflinkSession& s, uint32_t len) {
+                      timer_.begin();  // after its recv(): one syscall per reply on this path
+                      offlink_reply(s, len, now);
+                      timer_.end(kWrite);
+                    });
 }
 
-void Worker::kernel_reply(const KernelSession& s, uint32_t len, uint64_t now) {
+void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) {
   __u64 addr;
   if (qk_umem__alloc(umem_, &addr)) {
     ew_->count_drop(true, QK_DROP_UMEM_EXHAUSTED);
@@ -90,7 +90,7 @@ void Worker::kernel_reply(const KernelSession& s, uint32_t len, uint64_t now) {
     drop(addr, kWrite, QK_DROP_TOO_LARGE);
     return;
   }
-  std::memcpy(payload, kernel_buf_, len);
+  std::memcpy(payload, offlink_buf_, len);
   auto pkt = engine::PacketBuf::wrap(payload, room, 0, len);
   if (ew_->write(pkt, to_sock(s.endpoint), to_sock(s.client)) != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // counted by the engine
@@ -105,7 +105,7 @@ void Worker::kernel_reply(const KernelSession& s, uint32_t len, uint64_t now) {
     drop(addr, kWrite, reply_drop_reason(why));
     return;
   }
-  bump(counters_.kernel_path[kWrite]);
+  bump(counters_.offlink[kWrite]);
   qk_rewrite rw{};
   std::memcpy(rw.eth_dst, nh.mac, QK_ETH_ALEN);
   rw.src = s.local;

@@ -10,7 +10,7 @@ import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, ru
 
 const LOCAL_PORT = 9101;
 
-describe('proxy xdp: endpoints off the attached interface use the kernel path', function () {
+describe('proxy xdp: endpoints off the attached interface use the off-link path', function () {
   this.timeout(60000);
   let star: Star | undefined;
   let proxy: Proxy | undefined;
@@ -44,7 +44,7 @@ describe('proxy xdp: endpoints off the attached interface use the kernel path', 
     expect(proxy!.output().split('endpoint not reachable through the attached interface')).to.have.length(2);
   });
 
-  it('resolves an endpoint given by DNS name (localhost: the kernel path again)', async function () {
+  it('resolves an endpoint given by DNS name (localhost: the off-link path again)', async function () {
     const endpoints = [...defaultEndpoints(star!), { address: `localhost:${LOCAL_PORT}`, token: 'ddd' }];
     writeConfig(embarkConfig(endpoints), configFile);
     await proxy!.waitFor('"config applied"', 10000);

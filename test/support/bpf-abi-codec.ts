@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Encoders/decoders between typed values and the byte layouts of bpf/abi.ts,
- * for userspace that writes the XDP maps or drains its event ring from JS.
+ * for tests that write the XDP maps or drain its event ring from JS (the product's
+ * XDP backend does this in native code).
  */
 import * as net from 'node:net';
 
-import { CONSTANTS, STRUCTS } from './abi';
+import { CONSTANTS, STRUCTS } from '../../bpf/abi';
 
 export interface XdpConfig {
   /** Game traffic port; 0 = none. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sessions whose endpoint is not behind the attached interface (routed out of another interface,
+// The off-link path: sessions whose endpoint is not behind the attached interface (routed out of another interface,
 // or a local address): their packets go through the kernel. Each (session port, endpoint) gets a
 // UDP socket bound to the session port and connected to the endpoint, so replies come back to
 // that socket and the worker forwards them to the client through the AF_XDP ring. SO_REUSEADDR
@@ -17,19 +17,19 @@
 
 namespace qk::xdp {
 
-struct KernelSession {
+struct OfflinkSession {
   int fd = -1;
   qk_addr client{}, local{}, endpoint{};
   uint16_t port = 0;
   uint64_t last_ns = 0;
 };
 
-class KernelPath {
+class OfflinkPath {
  public:
-  explicit KernelPath(uint64_t idle_ns) : idle_ns_(idle_ns) {}
-  ~KernelPath();
-  KernelPath(const KernelPath&) = delete;
-  KernelPath& operator=(const KernelPath&) = delete;
+  explicit OfflinkPath(uint64_t idle_ns) : idle_ns_(idle_ns) {}
+  ~OfflinkPath();
+  OfflinkPath(const OfflinkPath&) = delete;
+  OfflinkPath& operator=(const OfflinkPath&) = delete;
 
   // The epoll fd that becomes readable when a reply waits; -1 until the first session.
   int fd() const { return epfd_; }
@@ -41,7 +41,7 @@ class KernelPath {
            uint32_t len, uint64_t now);
 
   // Reads waiting replies into buf (at most max_replies), calling on_reply for each.
-  using ReplyFn = std::function<void(const KernelSession&, uint32_t len)>;
+  using ReplyFn = std::function<void(const OfflinkSession&, uint32_t len)>;
   void receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint64_t now, const ReplyFn& on_reply);
 
   // Closes sockets of sessions idle longer than the timeout.
@@ -56,11 +56,11 @@ class KernelPath {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
-  int open(KernelSession* s);
+  int open(OfflinkSession* s);
 
   uint64_t idle_ns_;
   int epfd_ = -1;
-  std::unordered_map<Key, std::unique_ptr<KernelSession>, KeyHash> sessions_;
+  std::unordered_map<Key, std::unique_ptr<OfflinkSession>, KeyHash> sessions_;
 };
 
 }  // namespace qk::xdp

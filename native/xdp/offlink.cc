@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Per-session kernel sockets for endpoints the attached interface cannot reach.
-#include "native/xdp/kernel_path.h"
+// The off-link path: per-session kernel sockets for endpoints the attached interface cannot reach.
+#include "native/xdp/offlink.h"
 
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -30,23 +30,23 @@ sockaddr_in6 to_sockaddr(const qk_addr& a) {
 
 }  // namespace
 
-bool KernelPath::Key::operator==(const Key& o) const {
+bool OfflinkPath::Key::operator==(const Key& o) const {
   return port == o.port && endpoint.family == o.endpoint.family && endpoint.port == o.endpoint.port &&
          std::memcmp(endpoint.addr, o.endpoint.addr, 16) == 0;
 }
 
-size_t KernelPath::KeyHash::operator()(const Key& k) const {
+size_t OfflinkPath::KeyHash::operator()(const Key& k) const {
   uint64_t h = 1469598103934665603ull ^ (uint64_t(k.port) << 24 | uint64_t(k.endpoint.port) << 8 | k.endpoint.family);
   for (uint8_t b : k.endpoint.addr) h = (h ^ b) * 1099511628211ull;
   return size_t(h);
 }
 
-KernelPath::~KernelPath() {
+OfflinkPath::~OfflinkPath() {
   for (auto& [key, s] : sessions_) close(s->fd);
   if (epfd_ >= 0) close(epfd_);
 }
 
-int KernelPath::open(KernelSession* s) {
+int OfflinkPath::open(OfflinkSession* s) {
   if (epfd_ < 0) {
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) return -errno;
@@ -73,12 +73,12 @@ int KernelPath::open(KernelSession* s) {
   return 0;
 }
 
-int KernelPath::send(const qk_addr& client, const qk_addr& local, uint16_t port, const qk_addr& endpoint,
+int OfflinkPath::send(const qk_addr& client, const qk_addr& local, uint16_t port, const qk_addr& endpoint,
                      const uint8_t* data, uint32_t len, uint64_t now) {
   Key key{port, endpoint};
   auto it = sessions_.find(key);
   if (it == sessions_.end()) {
-    auto s = std::make_unique<KernelSession>();
+    auto s = std::make_unique<OfflinkSession>();
     s->client = client;
     s->local = local;
     s->endpoint = endpoint;
@@ -87,7 +87,7 @@ int KernelPath::send(const qk_addr& client, const qk_addr& local, uint16_t port,
     if (err) return err;
     it = sessions_.emplace(key, std::move(s)).first;
   }
-  KernelSession& s = *it->second;
+  OfflinkSession& s = *it->second;
   // The session table may have given this port to another client after an expiry: follow it.
   s.client = client;
   s.local = local;
@@ -96,12 +96,12 @@ int KernelPath::send(const qk_addr& client, const qk_addr& local, uint16_t port,
   return 0;
 }
 
-void KernelPath::receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint64_t now, const ReplyFn& on_reply) {
+void OfflinkPath::receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint64_t now, const ReplyFn& on_reply) {
   if (epfd_ < 0 || sessions_.empty()) return;
   epoll_event events[16];
   int n = epoll_wait(epfd_, events, 16, 0);
   for (int i = 0; i < n && max_replies; i++) {
-    auto* s = static_cast<KernelSession*>(events[i].data.ptr);
+    auto* s = static_cast<OfflinkSession*>(events[i].data.ptr);
     for (; max_replies; max_replies--) {
       ssize_t got = recv(s->fd, buf, cap, MSG_DONTWAIT);
       if (got < 0) break;  // EAGAIN: drained; a refused send surfaces here too and is ignored
@@ -111,7 +111,7 @@ void KernelPath::receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint6
   }
 }
 
-void KernelPath::expire(uint64_t now) {
+void OfflinkPath::expire(uint64_t now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (now - it->second->last_ns > idle_ns_) {
       close(it->second->fd);  // closing also removes it from the epoll set
