@@ -22,7 +22,10 @@ function configText(endpoints: number): string {
     '  - endpoints:',
   ];
   for (let i = 0; i < endpoints; i++) {
-    lines.push(`      - address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:7000`, `        metadata: { quilkin.dev: { tokens: [${Buffer.from(`t${i}`).toString('base64')}] } }`);
+    lines.push(
+      `      - address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:7000`,
+      `        metadata: { quilkin.dev: { tokens: [${Buffer.from(`t${i}`).toString('base64')}] } }`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

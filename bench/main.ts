@@ -21,16 +21,43 @@ import { SUBJECTS } from './lib/subjects';
 
 const PROFILES: Record<string, Profile> = {
   full: {
-    name: 'full', reps: 3, floodSeconds: 0.15, stepSeconds: 0.12, budgetSeconds: 172, echoSeconds: 0.25, latencySeconds: 0.5, latencyRate: 2000,
-    sessions: [1, 1000, 10000, 100000], chains: [0, 3, 8], subjects: SUBJECTS.map((s) => s.id),
+    name: 'full',
+    reps: 3,
+    floodSeconds: 0.15,
+    stepSeconds: 0.12,
+    budgetSeconds: 172,
+    echoSeconds: 0.25,
+    latencySeconds: 0.5,
+    latencyRate: 2000,
+    sessions: [1, 1000, 10000, 100000],
+    chains: [0, 3, 8],
+    subjects: SUBJECTS.map((s) => s.id),
   },
   quick: {
-    name: 'quick', reps: 1, floodSeconds: 0.3, stepSeconds: 0.25, budgetSeconds: 600, echoSeconds: 0.3, latencySeconds: 0.3, latencyRate: 5000,
-    sessions: [1, 1000, 100000], chains: [0, 3, 8], subjects: SUBJECTS.map((s) => s.id),
+    name: 'quick',
+    reps: 1,
+    floodSeconds: 0.3,
+    stepSeconds: 0.25,
+    budgetSeconds: 600,
+    echoSeconds: 0.3,
+    latencySeconds: 0.3,
+    latencyRate: 5000,
+    sessions: [1, 1000, 100000],
+    chains: [0, 3, 8],
+    subjects: SUBJECTS.map((s) => s.id),
   },
   smoke: {
-    name: 'smoke', reps: 1, floodSeconds: 0.2, stepSeconds: 0.2, budgetSeconds: 60, echoSeconds: 0.2, latencySeconds: 0.2, latencyRate: 2000,
-    sessions: [1], chains: [0], subjects: ['kernel'],
+    name: 'smoke',
+    reps: 1,
+    floodSeconds: 0.2,
+    stepSeconds: 0.2,
+    budgetSeconds: 60,
+    echoSeconds: 0.2,
+    latencySeconds: 0.2,
+    latencyRate: 2000,
+    sessions: [1],
+    chains: [0],
+    subjects: ['kernel'],
   },
 };
 
@@ -47,9 +74,16 @@ function repoRoot(): string {
 function parseArgs(argv: string[]): BenchOptions {
   const root = repoRoot();
   const opts: BenchOptions = {
-    root, profile: PROFILES.full, prefix: 'qkb', octet: 201, outDir: path.join(root, 'bench', 'results'),
+    root,
+    profile: PROFILES.full,
+    prefix: 'qkb',
+    octet: 201,
+    outDir: path.join(root, 'bench', 'results'),
     docs: path.join(root, 'docs', 'benchmarks.md'),
-    command: process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `node ${path.relative(root, process.argv[1])} ${argv.join(' ')}`.trim(),
+    command:
+      process.env.npm_lifecycle_event === 'bench'
+        ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
+        : `node ${path.relative(root, process.argv[1])} ${argv.join(' ')}`.trim(),
   };
   let fixedRate: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -65,18 +99,29 @@ function parseArgs(argv: string[]): BenchOptions {
         if (name !== 'full') opts.docs = null;
         break;
       }
-      case '--subjects': opts.profile = { ...opts.profile, subjects: value().split(',') }; break;
-      case '--prefix': opts.prefix = value(); break;
-      case '--octet': opts.octet = Number(value()); break;
-      case '--out': opts.outDir = path.resolve(value()); break;
-      case '--no-docs': opts.docs = null; break;
+      case '--subjects':
+        opts.profile = { ...opts.profile, subjects: value().split(',') };
+        break;
+      case '--prefix':
+        opts.prefix = value();
+        break;
+      case '--octet':
+        opts.octet = Number(value());
+        break;
+      case '--out':
+        opts.outDir = path.resolve(value());
+        break;
+      case '--no-docs':
+        opts.docs = null;
+        break;
       case '--rate': {
         const rate = Number(value());
         if (!Number.isInteger(rate) || rate <= 0) throw new Error(`--rate needs a positive whole number of packets per second`);
         fixedRate = rate;
         break;
       }
-      default: throw new Error(`unknown option ${argv[i]}`);
+      default:
+        throw new Error(`unknown option ${argv[i]}`);
     }
   }
   if (fixedRate) {

@@ -55,8 +55,7 @@ describe('bpf/abi.ts mirrors bpf/lib/abi.h', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qkbpf-abi-'));
     try {
       const bin = path.join(dir, 'abi_layout');
-      execFileSync('cc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${root}/bpf/lib`,
-        `${root}/bpf/tests/abi_layout.c`, '-o', bin]);
+      execFileSync('cc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${root}/bpf/lib`, `${root}/bpf/tests/abi_layout.c`, '-o', bin]);
       c = JSON.parse(execFileSync(bin, { encoding: 'utf8' })) as CLayout;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -115,8 +114,10 @@ describe('bpf/abi.ts mirrors bpf/lib/abi.h', function () {
     expect(encodeLocalAddrKey('10.1.2.3').toString('hex')).to.equal(c.samples.addr_v4);
     expect(encodeLocalAddrKey('fd00:1::a:0:10.1.2.3').toString('hex')).to.equal(c.samples.addr_v6);
     expect(() => encodeLocalAddrKey('10.1.2')).to.throw(TypeError);
-    expect(() => encodeConfig({ listenPort: 70000, qcmpPort: 0, sessionPortStart: 0, sessionPortEnd: 0,
-      enabled: true, matchLocalAddr: false })).to.throw(RangeError, /listenPort/);
+    expect(() => encodeConfig({ listenPort: 70000, qcmpPort: 0, sessionPortStart: 0, sessionPortEnd: 0, enabled: true, matchLocalAddr: false })).to.throw(
+      RangeError,
+      /listenPort/,
+    );
   });
 
   it('decodes an event record at the C offsets', function () {

@@ -55,7 +55,8 @@ export function parseCount(value: string): number {
 
 /** A gRPC message size bound in bytes; below 1 KiB not even a subscription fits. */
 export function parseMessageSize(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1024) throw new InvalidArgumentError(`\`${value}\` is not a message size in bytes (at least 1024)`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1024)
+    throw new InvalidArgumentError(`\`${value}\` is not a message size in bytes (at least 1024)`);
   return Number(value);
 }
 
@@ -75,22 +76,76 @@ export function collectEndpoints(value: string, previous: unknown): string[] {
 }
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { flags: '-c, --config <path>', help: 'static config file (YAML); /etc/quilkin/quilkin.yaml is tried if it is missing', env: 'QUILKIN_CONFIG', default: 'quilkin.yaml' },
-  { flags: '--admin-address <address>', help: 'bind address of the admin HTTP server', env: 'QUILKIN_ADMIN_ADDRESS', default: '[::]:8000', parse: parseBindAddress },
+  {
+    flags: '-c, --config <path>',
+    help: 'static config file (YAML); /etc/quilkin/quilkin.yaml is tried if it is missing',
+    env: 'QUILKIN_CONFIG',
+    default: 'quilkin.yaml',
+  },
+  {
+    flags: '--admin-address <address>',
+    help: 'bind address of the admin HTTP server',
+    env: 'QUILKIN_ADMIN_ADDRESS',
+    default: '[::]:8000',
+    parse: parseBindAddress,
+  },
   { flags: '--no-admin', help: 'do not start the admin HTTP server', env: 'NO_ADMIN' },
   { flags: '-q, --quiet', help: 'no log output at all', env: 'QUIET', default: false },
-  { flags: '--log-format <format>', help: 'log format (auto: JSON unless stdout is a terminal)', choices: ['auto', 'json', 'plain', 'pretty'], default: 'auto' },
-  { flags: '--admin-max-connections <n>', help: 'admin connections open at once; more are closed on accept', env: 'QUILKIN_ADMIN_MAX_CONNECTIONS', default: 256, parse: parsePositiveInt },
-  { flags: '--admin-idle-timeout-secs <secs>', help: 'admin connection closed after this long without traffic', env: 'QUILKIN_ADMIN_IDLE_TIMEOUT_SECS', default: 10, parse: parsePositiveInt },
-  { flags: '--admin-headers-timeout-secs <secs>', help: 'time an admin client has to send its request headers', env: 'QUILKIN_ADMIN_HEADERS_TIMEOUT_SECS', default: 10, parse: parsePositiveInt },
-  { flags: '--admin-request-timeout-secs <secs>', help: 'time an admin client has to send its whole request', env: 'QUILKIN_ADMIN_REQUEST_TIMEOUT_SECS', default: 30, parse: parsePositiveInt },
-  { flags: '--admin-keep-alive-timeout-secs <secs>', help: 'time a kept-alive admin connection may wait for its next request', env: 'QUILKIN_ADMIN_KEEP_ALIVE_TIMEOUT_SECS', default: 5, parse: parsePositiveInt },
-  { flags: '--tls-cert <path>', help: 'PEM certificate (chain) this process presents: serving xDS/mDS over TLS, and as client certificate when dialing https://', env: 'QUILKIN_TLS_CERT' },
+  {
+    flags: '--log-format <format>',
+    help: 'log format (auto: JSON unless stdout is a terminal)',
+    choices: ['auto', 'json', 'plain', 'pretty'],
+    default: 'auto',
+  },
+  {
+    flags: '--admin-max-connections <n>',
+    help: 'admin connections open at once; more are closed on accept',
+    env: 'QUILKIN_ADMIN_MAX_CONNECTIONS',
+    default: 256,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--admin-idle-timeout-secs <secs>',
+    help: 'admin connection closed after this long without traffic',
+    env: 'QUILKIN_ADMIN_IDLE_TIMEOUT_SECS',
+    default: 10,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--admin-headers-timeout-secs <secs>',
+    help: 'time an admin client has to send its request headers',
+    env: 'QUILKIN_ADMIN_HEADERS_TIMEOUT_SECS',
+    default: 10,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--admin-request-timeout-secs <secs>',
+    help: 'time an admin client has to send its whole request',
+    env: 'QUILKIN_ADMIN_REQUEST_TIMEOUT_SECS',
+    default: 30,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--admin-keep-alive-timeout-secs <secs>',
+    help: 'time a kept-alive admin connection may wait for its next request',
+    env: 'QUILKIN_ADMIN_KEEP_ALIVE_TIMEOUT_SECS',
+    default: 5,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--tls-cert <path>',
+    help: 'PEM certificate (chain) this process presents: serving xDS/mDS over TLS, and as client certificate when dialing https://',
+    env: 'QUILKIN_TLS_CERT',
+  },
   { flags: '--tls-key <path>', help: 'PEM private key of --tls-cert', env: 'QUILKIN_TLS_KEY' },
-  { flags: '--tls-ca <path>', help: 'PEM CA bundle: verifies https:// servers (default: system roots); servers with it require client certificates signed by it (mutual TLS)', env: 'QUILKIN_TLS_CA' },
+  {
+    flags: '--tls-ca <path>',
+    help: 'PEM CA bundle: verifies https:// servers (default: system roots); servers with it require client certificates signed by it (mutual TLS)',
+    env: 'QUILKIN_TLS_CA',
+  },
   {
     flags: '--max-grpc-message-size <bytes>',
-    help: 'largest xDS/mDS message carrying resources, sent or received (Quilkin\'s QUILKIN_MAX_GRPC_MESSAGE_SIZE)',
+    help: "largest xDS/mDS message carrying resources, sent or received (Quilkin's QUILKIN_MAX_GRPC_MESSAGE_SIZE)",
     env: 'QUILKIN_MAX_GRPC_MESSAGE_SIZE',
     default: DEFAULT_MAX_MESSAGE_BYTES,
     defaultText: '268435456 (256 MiB)',
@@ -120,16 +175,68 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
   { flags: '-p, --port <port>', help: 'UDP port for game traffic (dual-stack)', env: 'QUILKIN_PORT', default: 7777, parse: parsePort },
   { flags: '-q, --qcmp-port <port>', help: 'UDP port answering QCMP pings', env: 'QUILKIN_QCMP_PORT', default: 7600, parse: parsePort },
   { flags: '-t, --to <address>', help: 'static upstream endpoint host:port (repeatable)', env: 'QUILKIN_DEST', parse: collectEndpoints },
-  { flags: '--to-tokens <count:len>', help: 'give each --to endpoint COUNT generated tokens of LEN bytes and route by a LEN-byte suffix (testing aid)', env: 'QUILKIN_DEST_TOKENS' },
-  { flags: '-m, --management-server <url>', help: 'xDS management server, e.g. http://manage:7800 (repeatable: tried in order)', env: 'QUILKIN_MANAGEMENT_SERVER', parse: collectServerUrls },
+  {
+    flags: '--to-tokens <count:len>',
+    help: 'give each --to endpoint COUNT generated tokens of LEN bytes and route by a LEN-byte suffix (testing aid)',
+    env: 'QUILKIN_DEST_TOKENS',
+  },
+  {
+    flags: '-m, --management-server <url>',
+    help: 'xDS management server, e.g. http://manage:7800 (repeatable: tried in order)',
+    env: 'QUILKIN_MANAGEMENT_SERVER',
+    parse: collectServerUrls,
+  },
   { flags: '--id <id>', help: 'node id for xDS (default: config id, else hostname)', env: 'QUILKIN_ID' },
-  { flags: '--idle-request-interval-secs <secs>', help: 'xDS: re-send subscriptions after this long without a response', env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS', default: 30, parse: parsePositiveInt },
-  { flags: '-w, --workers <n>', help: 'receive workers (threads for the socket backend)', env: 'QUILKIN_WORKERS', default: os.availableParallelism(), defaultText: 'number of CPUs', parse: parsePositiveInt },
-  { flags: '--backend <kind>', help: 'data path: socket (native recvmmsg workers) or js (node dgram, the fallback)', env: 'QUILKIN_BACKEND', choices: ['socket', 'js'], default: 'socket' },
-  { flags: '--session-timeout-secs <secs>', help: 'idle time after which a session expires', env: 'QUILKIN_SESSION_TIMEOUT_SECS', default: 60, parse: parsePositiveInt },
-  { flags: '--max-sessions <n>', help: 'upper bound on concurrent sessions; more are dropped and counted', env: 'QUILKIN_MAX_SESSIONS', default: 100000, parse: parsePositiveInt },
-  { flags: '--unreplied-session-timeout-secs <secs>', help: 'idle time after which a session no endpoint has answered expires (socket backend)', env: 'QUILKIN_UNREPLIED_SESSION_TIMEOUT_SECS', default: 5, parse: parsePositiveInt },
-  { flags: '--max-sessions-per-source <n>', help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend)', env: 'QUILKIN_MAX_SESSIONS_PER_SOURCE', default: 0, parse: parseCount },
+  {
+    flags: '--idle-request-interval-secs <secs>',
+    help: 'xDS: re-send subscriptions after this long without a response',
+    env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS',
+    default: 30,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '-w, --workers <n>',
+    help: 'receive workers (threads for the socket backend)',
+    env: 'QUILKIN_WORKERS',
+    default: os.availableParallelism(),
+    defaultText: 'number of CPUs',
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--backend <kind>',
+    help: 'data path: socket (native recvmmsg workers) or js (node dgram, the fallback)',
+    env: 'QUILKIN_BACKEND',
+    choices: ['socket', 'js'],
+    default: 'socket',
+  },
+  {
+    flags: '--session-timeout-secs <secs>',
+    help: 'idle time after which a session expires',
+    env: 'QUILKIN_SESSION_TIMEOUT_SECS',
+    default: 60,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--max-sessions <n>',
+    help: 'upper bound on concurrent sessions; more are dropped and counted',
+    env: 'QUILKIN_MAX_SESSIONS',
+    default: 100000,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--unreplied-session-timeout-secs <secs>',
+    help: 'idle time after which a session no endpoint has answered expires (socket backend)',
+    env: 'QUILKIN_UNREPLIED_SESSION_TIMEOUT_SECS',
+    default: 5,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--max-sessions-per-source <n>',
+    help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend)',
+    env: 'QUILKIN_MAX_SESSIONS_PER_SOURCE',
+    default: 0,
+    parse: parseCount,
+  },
 ];
 
 export interface ProxyOptions {
@@ -153,8 +260,20 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
   { flags: '--xdp.interface <name>', help: 'network interface to attach to (default: the interface of the default route)', env: 'QUILKIN_XDP_INTERFACE' },
   { flags: '--xdp.queues <n>', help: 'number of NIC queues to serve (default: all)', env: 'QUILKIN_XDP_QUEUES', parse: parsePositiveInt },
   { flags: '--xdp.zerocopy', help: 'require zero-copy AF_XDP (fail instead of using copy mode)', env: 'QUILKIN_XDP_ZEROCOPY', default: false },
-  { flags: '--xdp.umem-frames <n>', help: 'UMEM frames per queue (2 KiB each): the memory cap', env: 'QUILKIN_XDP_UMEM_FRAMES', default: 4096, parse: parsePositiveInt },
-  { flags: '--xdp.mode <mode>', help: 'XDP attach mode: auto tries native (driver) then generic', env: 'QUILKIN_XDP_ATTACH_MODE', choices: ['auto', 'native', 'generic'], default: 'auto' },
+  {
+    flags: '--xdp.umem-frames <n>',
+    help: 'UMEM frames per queue (2 KiB each): the memory cap',
+    env: 'QUILKIN_XDP_UMEM_FRAMES',
+    default: 4096,
+    parse: parsePositiveInt,
+  },
+  {
+    flags: '--xdp.mode <mode>',
+    help: 'XDP attach mode: auto tries native (driver) then generic',
+    env: 'QUILKIN_XDP_ATTACH_MODE',
+    choices: ['auto', 'native', 'generic'],
+    default: 'auto',
+  },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
 ];
 

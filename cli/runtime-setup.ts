@@ -8,6 +8,7 @@ import { configureLogging, logger } from '../runtime/logger';
 import { CliError, UsageError } from './exit';
 import type { GlobalOptions } from './options';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits outside rootDir's output tree
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 export function version(): string {

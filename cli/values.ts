@@ -17,7 +17,8 @@ export function parseBindAddress(value: string): string {
   if (!match) throw new InvalidArgumentError(`\`${value}\` is not a socket address (ip:port or [ipv6]:port)`);
   const [, host, port] = match;
   const bracketed = text.startsWith('[');
-  if (bracketed ? !net.isIPv6(host) : !net.isIPv4(host)) throw new InvalidArgumentError(`\`${value}\`: \`${host}\` is not an ${bracketed ? 'IPv6' : 'IPv4'} address`);
+  if (bracketed ? !net.isIPv6(host) : !net.isIPv4(host))
+    throw new InvalidArgumentError(`\`${value}\`: \`${host}\` is not an ${bracketed ? 'IPv6' : 'IPv4'} address`);
   if (Number(port) > 65535) throw new InvalidArgumentError(`\`${value}\`: port ${port} is out of range`);
   return bracketed ? `[${host}]:${Number(port)}` : `${host}:${Number(port)}`;
 }

@@ -129,20 +129,18 @@ function sameCluster(a: ClusterConfig, b: ClusterConfig): boolean {
   });
 }
 
-export const clusterList = z
-  .array(cluster, { error: 'clusters must be a list of {locality?, endpoints}' })
-  .transform((list, ctx): ClusterConfig[] => {
-    const sorted = [...list].sort((a, b) => (localityKey(a.locality) < localityKey(b.locality) ? -1 : localityKey(a.locality) > localityKey(b.locality) ? 1 : 0));
-    // Same locality twice: identical entries are an error (as in Quilkin); otherwise the later one wins.
-    const byLocality = new Map<string, ClusterConfig>();
-    for (const c of sorted) {
-      const key = localityKey(c.locality);
-      const previous = byLocality.get(key);
-      if (previous && sameCluster(previous, c)) ctx.addIssue({ code: 'custom', message: 'duplicate localities found in cluster map', input: list });
-      byLocality.set(key, c);
-    }
-    return [...byLocality.values()];
-  });
+export const clusterList = z.array(cluster, { error: 'clusters must be a list of {locality?, endpoints}' }).transform((list, ctx): ClusterConfig[] => {
+  const sorted = [...list].sort((a, b) => (localityKey(a.locality) < localityKey(b.locality) ? -1 : localityKey(a.locality) > localityKey(b.locality) ? 1 : 0));
+  // Same locality twice: identical entries are an error (as in Quilkin); otherwise the later one wins.
+  const byLocality = new Map<string, ClusterConfig>();
+  for (const c of sorted) {
+    const key = localityKey(c.locality);
+    const previous = byLocality.get(key);
+    if (previous && sameCluster(previous, c)) ctx.addIssue({ code: 'custom', message: 'duplicate localities found in cluster map', input: list });
+    byLocality.set(key, c);
+  }
+  return [...byLocality.values()];
+});
 
 // ---- filters ------------------------------------------------------------------------------
 
@@ -236,7 +234,11 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[], prefix: read
 }
 
 /** Runs `schema` on `raw`; the value, or every problem found, each with its path. */
-export function runSchema<T>(schema: z.ZodType<T>, raw: unknown, prefix: readonly PathSegment[] = []): { ok: true; value: T } | { ok: false; issues: ConfigIssue[] } {
+export function runSchema<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+  prefix: readonly PathSegment[] = [],
+): { ok: true; value: T } | { ok: false; issues: ConfigIssue[] } {
   const result = schema.safeParse(raw);
   return result.success ? { ok: true, value: result.data } : { ok: false, issues: toConfigIssues(result.error.issues, prefix) };
 }

@@ -33,9 +33,7 @@ export class ConfigError extends Error {
     readonly issues: ConfigIssue[],
     readonly source?: string,
   ) {
-    super(
-      `invalid configuration${source ? ` in ${source}` : ''}:\n` + issues.map((i) => `  ${formatIssue(i)}`).join('\n'),
-    );
+    super(`invalid configuration${source ? ` in ${source}` : ''}:\n` + issues.map((i) => `  ${formatIssue(i)}`).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -80,7 +80,7 @@ filters:
     expect(errors(`clusters:\n${entry}${entry}`)).to.deep.equal(['clusters: duplicate localities found in cluster map (line 2, column 3)']);
   });
 
-  it('rejects a version other than v1alpha1, as Quilkin\'s Version enum does', () => {
+  it("rejects a version other than v1alpha1, as Quilkin's Version enum does", () => {
     expect(errors('version: v2\n')).to.deep.equal(['version: unknown variant `v2`, expected `v1alpha1` (line 1, column 10)']);
   });
 
@@ -88,12 +88,18 @@ filters:
     expect(errors('clusters:\n  - endpoints:\n      - { address: "1.1.1.1:1", metadata: { quilkin.dev: { tokens: [YR==] } } }\n')).to.deep.equal([
       'clusters[0].endpoints[0].metadata.quilkin.dev.tokens[0]: `YR==` is not valid standard base64 (line 3, column 69)',
     ]);
-    const ok = parseConfigText('clusters:\n  - endpoints:\n      - { address: "1.1.1.1:1", metadata: { quilkin.dev: { tokens: [YQ==] } } }\n', filterRegistry());
+    const ok = parseConfigText(
+      'clusters:\n  - endpoints:\n      - { address: "1.1.1.1:1", metadata: { quilkin.dev: { tokens: [YQ==] } } }\n',
+      filterRegistry(),
+    );
     expect(ok.ok && ok.value.clusters[0].endpoints[0].tokens[0].toString()).to.equal('a');
   });
 
   it('reads scalars in string fields as their text, as serde_yaml does (`id: 123`)', () => {
-    const result = parseConfigText('id: 123\nfilters:\n  - name: quilkin.filters.debug.v1alpha1.Debug\n    label: 7\n    config: { id: 123 }\n', filterRegistry());
+    const result = parseConfigText(
+      'id: 123\nfilters:\n  - name: quilkin.filters.debug.v1alpha1.Debug\n    label: 7\n    config: { id: 123 }\n',
+      filterRegistry(),
+    );
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
     expect(result.value.id).to.equal('123');
     expect(result.value.filters[0]).to.deep.equal({ name: 'quilkin.filters.debug.v1alpha1.Debug', label: '7', config: { id: '123' } });

@@ -76,5 +76,11 @@ export function parseConfigText(text: string, validator: FilterConfigValidator):
   if (result.ok) return result;
   // Source order reads best; issues without a position (rare) keep their place at the end.
   const located = locate(result.issues, doc.contents, lines);
-  return { ok: false, issues: located.map((issue, i) => ({ issue, i })).sort((a, b) => sourceOrder(a.issue, b.issue) || a.i - b.i).map((x) => x.issue) };
+  return {
+    ok: false,
+    issues: located
+      .map((issue, i) => ({ issue, i }))
+      .sort((a, b) => sourceOrder(a.issue, b.issue) || a.i - b.i)
+      .map((x) => x.issue),
+  };
 }

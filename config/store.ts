@@ -126,7 +126,16 @@ export class ConfigStore<C = undefined> {
     this.config = next;
     this.compiledConfig = compiled;
     this.events.emit('patch', patch, source);
-    const change: ConfigChange<C> = { config: next, compiled, previous, generation: ++this.generationCounter, source, filtersChanged, clustersChanged, datacentersChanged };
+    const change: ConfigChange<C> = {
+      config: next,
+      compiled,
+      previous,
+      generation: ++this.generationCounter,
+      source,
+      filtersChanged,
+      clustersChanged,
+      datacentersChanged,
+    };
     if (this.compileStep) this.events.emit('compiled', compiled, source);
     this.events.emit('change', change);
     return change;

@@ -26,7 +26,12 @@ export interface AgentOptions {
 
 export async function startAgent(options: AgentOptions): Promise<RunningControlPlane & { relayConnected(): boolean }> {
   // An agent advertises itself with no host: the relay knows our address from the connection.
-  const store = new ConfigStore({ ...emptyConfig(), icaoCode: options.icaoCode, qcmpPort: options.qcmpPort, datacenters: [{ host: '', qcmpPort: options.qcmpPort, icaoCode: options.icaoCode }] });
+  const store = new ConfigStore({
+    ...emptyConfig(),
+    icaoCode: options.icaoCode,
+    qcmpPort: options.qcmpPort,
+    datacenters: [{ host: '', qcmpPort: options.qcmpPort, icaoCode: options.icaoCode }],
+  });
   const health = new HealthFlag(options.provider.name);
   const stopGauges = trackClusterGauges(store, options.metrics);
   let push: MdsPush | undefined;

@@ -55,13 +55,24 @@ export async function startManage(options: ManageOptions): Promise<RunningContro
     await admin?.close();
   };
   try {
-    xds = await startXdsServer({ port: options.port, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics, limits: options.xdsLimits });
+    xds = await startXdsServer({
+      port: options.port,
+      host: options.host,
+      serverId: options.id,
+      store,
+      types: PROXY_TYPES,
+      metrics: options.metrics,
+      limits: options.xdsLimits,
+    });
     await options.provider.start(store, health);
     if (options.relays.length > 0) push = startMdsPush({ relays: options.relays, id: options.id, store, metrics: options.metrics });
   } catch (err) {
     await stop();
     throw err;
   }
-  log.info({ provider: options.provider.name, clusters: store.current.clusters.length, filters: store.current.filters.length }, 'provider produced the initial config');
+  log.info(
+    { provider: options.provider.name, clusters: store.current.clusters.length, filters: store.current.filters.length },
+    'provider produced the initial config',
+  );
   return { store, xdsPort: xds.port, admin, ready, stop };
 }

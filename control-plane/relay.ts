@@ -49,8 +49,24 @@ export async function startRelay(options: RelayOptions): Promise<RunningControlP
     await admin?.close();
   };
   try {
-    xds = await startXdsServer({ port: options.xdsPort, host: options.host, serverId: options.id, store, types: PROXY_TYPES, metrics: options.metrics, limits: options.xdsLimits });
-    mds = await startMdsServer({ port: options.mdsPort, host: options.host, store, validator: options.validator, metrics: options.metrics, idleRequestIntervalSecs: options.idleRequestIntervalSecs, limits: options.xdsLimits });
+    xds = await startXdsServer({
+      port: options.xdsPort,
+      host: options.host,
+      serverId: options.id,
+      store,
+      types: PROXY_TYPES,
+      metrics: options.metrics,
+      limits: options.xdsLimits,
+    });
+    mds = await startMdsServer({
+      port: options.mdsPort,
+      host: options.host,
+      store,
+      validator: options.validator,
+      metrics: options.metrics,
+      idleRequestIntervalSecs: options.idleRequestIntervalSecs,
+      limits: options.xdsLimits,
+    });
     await options.provider?.start(store, health);
   } catch (err) {
     await stop();

@@ -19,7 +19,10 @@ const V6_NEVER_PEER: ReadonlyArray<readonly [string, number, string]> = [
 ];
 
 const blocked = (() => {
-  const entries = [...V4_NEVER_PEER.map(([a, p, why]) => ({ a, p, why, family: 'ipv4' as const })), ...V6_NEVER_PEER.map(([a, p, why]) => ({ a, p, why, family: 'ipv6' as const }))];
+  const entries = [
+    ...V4_NEVER_PEER.map(([a, p, why]) => ({ a, p, why, family: 'ipv4' as const })),
+    ...V6_NEVER_PEER.map(([a, p, why]) => ({ a, p, why, family: 'ipv6' as const })),
+  ];
   return entries.map((e) => {
     const list = new net.BlockList();
     list.addSubnet(e.a, e.p, e.family);

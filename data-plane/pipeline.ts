@@ -10,8 +10,7 @@ export const NO_UPSTREAM_ENDPOINTS: DropReason = 'no upstream endpoints';
 export const DISALLOWED_SOURCE_IP: DropReason = 'disallowed source ip';
 
 export type ReadOutcome =
-  | { dropped: false; contents: Buffer; destinations: readonly EndpointAddress[]; ctx: ReadContext }
-  | { dropped: true; reason: DropReason; ctx?: ReadContext };
+  { dropped: false; contents: Buffer; destinations: readonly EndpointAddress[]; ctx: ReadContext } | { dropped: true; reason: DropReason; ctx?: ReadContext };
 
 /** Multicast and broadcast sources can never be a real client; Quilkin drops them too. */
 export function isDisallowedSource(source: SocketAddr): boolean {

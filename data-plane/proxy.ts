@@ -97,7 +97,10 @@ async function startBackend(settings: ProxySettings, options: BackendOptions, in
 export async function startProxy(settings: ProxySettings, initial: Config, registry: FilterRegistry, metrics: QuilkinMetrics): Promise<RunningProxy> {
   const names = new EndpointNames();
   names.on('failed', (host, error, kept) =>
-    log.warn({ host, error, ...(kept ? { keptAddress: kept } : {}) }, kept ? 'endpoint name did not resolve; its previous address stays in use' : 'endpoint name did not resolve; sends to it drop as no route'),
+    log.warn(
+      { host, error, ...(kept ? { keptAddress: kept } : {}) },
+      kept ? 'endpoint name did not resolve; its previous address stays in use' : 'endpoint name did not resolve; sends to it drop as no route',
+    ),
   );
   names.track(hostNames(initial));
   await names.settle(STARTUP_DNS_WAIT_MS);
@@ -129,7 +132,10 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
   store.onChange((change) => {
     updateClusterGauges(metrics, change.config);
     metrics.configVersion.set(change.generation);
-    log.info({ source: change.source, generation: change.generation, endpoints: endpointCount(change.config), filters: change.config.filters.length }, 'config applied');
+    log.info(
+      { source: change.source, generation: change.generation, endpoints: endpointCount(change.config), filters: change.config.filters.length },
+      'config applied',
+    );
   });
 
   let watcher: ConfigFileWatcher | undefined;
@@ -139,21 +145,34 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
       metrics.configRejected.inc({ source });
       log.error({ source, err: err.message }, 'config file change rejected; the last good config stays live');
     };
-    watcher = watchConfigFile(settings.configPath, registry, {
-      onConfig: (config) => {
-        const merged = withStaticEndpoints(config, settings.staticEndpoints);
-        try {
-          store.apply({ id: merged.id, filters: merged.filters, clusters: merged.clusters, replaceClusters: true }, source);
-        } catch (err) {
-          rejected(err as Error);
-        }
+    watcher = watchConfigFile(
+      settings.configPath,
+      registry,
+      {
+        onConfig: (config) => {
+          const merged = withStaticEndpoints(config, settings.staticEndpoints);
+          try {
+            store.apply({ id: merged.id, filters: merged.filters, clusters: merged.clusters, replaceClusters: true }, source);
+          } catch (err) {
+            rejected(err as Error);
+          }
+        },
+        onInvalid: rejected,
       },
-      onInvalid: rejected,
-    }, {}, offThreadParser());
+      {},
+      offThreadParser(),
+    );
   }
 
   const xds = settings.xds
-    ? startXdsClient({ servers: settings.xds.servers, nodeId: settings.xds.nodeId, store, validator: registry, metrics, idleRequestIntervalSecs: settings.xds.idleRequestIntervalSecs })
+    ? startXdsClient({
+        servers: settings.xds.servers,
+        nodeId: settings.xds.nodeId,
+        store,
+        validator: registry,
+        metrics,
+        idleRequestIntervalSecs: settings.xds.idleRequestIntervalSecs,
+      })
     : undefined;
   if (xds) log.info({ servers: settings.xds?.servers, nodeId: settings.xds?.nodeId }, 'subscribing to xDS');
   const qcmp = await startQcmpServer(settings.qcmpPort, '::', { metrics });
@@ -185,7 +204,10 @@ export async function startProxy(settings: ProxySettings, initial: Config, regis
       address: settings.adminAddress,
       metrics,
       ready: () => running.readiness(),
-      config: () => ({ ...toQuilkinJson(store.current), proxy: { ...backend.describe(), fallbacks, generation: store.generation, unresolved: store.compiled.compiled.unresolved } }),
+      config: () => ({
+        ...toQuilkinJson(store.current),
+        proxy: { ...backend.describe(), fallbacks, generation: store.generation, unresolved: store.compiled.compiled.unresolved },
+      }),
     });
     (running as { admin?: AdminServer }).admin = admin;
   }

@@ -84,7 +84,9 @@ export function decodeCluster(value: Uint8Array, at: PathSegment[], issues: Issu
     if (e.port > 65535) issues.add([...at, 'endpoints', i, 'port'], `port ${e.port} is out of range`);
     return { address: `${decodeHostText(e)}:${e.port}`, metadata: e.metadata };
   });
-  const locality = message.locality?.region ? [message.locality.region, message.locality.zone, message.locality.subZone].join(':').replace(/:+$/, '') : undefined;
+  const locality = message.locality?.region
+    ? [message.locality.region, message.locality.zone, message.locality.subZone].join(':').replace(/:+$/, '')
+    : undefined;
   const parsed = parseClusters([{ ...(locality ? { locality } : {}), endpoints }], issues, at);
   return parsed[0];
 }

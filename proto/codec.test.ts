@@ -68,7 +68,15 @@ describe('proto codec', () => {
   });
 
   it('reads the v0.9 host string when host2 is absent', () => {
-    const value = toBinary(ClusterSchema, create(ClusterSchema, { endpoints: [{ host: '::1', port: 9 }, { host: '10.0.0.1', port: 8 }] }));
+    const value = toBinary(
+      ClusterSchema,
+      create(ClusterSchema, {
+        endpoints: [
+          { host: '::1', port: 9 },
+          { host: '10.0.0.1', port: 8 },
+        ],
+      }),
+    );
     const result = decodeDelta(CLUSTER_TYPE, [resource('', '1', CLUSTER_TYPE, value)], [], ctx);
     if (!result.ok) throw new Error(result.error);
     expect(result.patch.clusters?.[0].endpoints.map((e) => e.address.key)).to.deep.equal(['10.0.0.1:8', '[::1]:9']);
@@ -82,7 +90,12 @@ describe('proto codec', () => {
   });
 
   it('rejects bad tokens, bytes that are not a message and a mismatched Any type', () => {
-    const bad = decodeDelta(CLUSTER_TYPE, asDelta(CLUSTER_TYPE, config()).map((r) => resource(r.name, r.version, CLUSTER_TYPE, Buffer.from([0x12, 0xff, 0x01]))), [], ctx);
+    const bad = decodeDelta(
+      CLUSTER_TYPE,
+      asDelta(CLUSTER_TYPE, config()).map((r) => resource(r.name, r.version, CLUSTER_TYPE, Buffer.from([0x12, 0xff, 0x01]))),
+      [],
+      ctx,
+    );
     expect(bad.ok).to.equal(false);
     if (!bad.ok) expect(bad.error).to.contain('malformed Cluster message');
     const wrongType = decodeDelta(CLUSTER_TYPE, asDelta(FILTER_CHAIN_TYPE, config()), [], ctx);
@@ -92,7 +105,10 @@ describe('proto codec', () => {
 
   it('merges datacenters by host and applies removals', () => {
     const value = toBinary(DatacenterSchema, create(DatacenterSchema, { host: '', qcmpPort: 7600, icaoCode: 'ABCD' }));
-    const current = [{ host: '10.1.1.1', qcmpPort: 1, icaoCode: 'ZZZZ' }, { host: '10.2.2.2', qcmpPort: 2, icaoCode: 'YYYY' }];
+    const current = [
+      { host: '10.1.1.1', qcmpPort: 1, icaoCode: 'ZZZZ' },
+      { host: '10.2.2.2', qcmpPort: 2, icaoCode: 'YYYY' },
+    ];
     const result = decodeDelta(DATACENTER_TYPE, [resource('ABCD', '7600', DATACENTER_TYPE, value)], ['10.2.2.2'], {
       ...ctx,
       currentDatacenters: current,

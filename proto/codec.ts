@@ -81,7 +81,13 @@ export function decodeDelta(typeUrl: ResourceType, resources: readonly XdsResour
   } else if (typeUrl === FILTER_CHAIN_TYPE) {
     if (resources.length !== 1 || resources[0].name !== FILTER_CHAIN_NAME) {
       if (resources.length === 0 && removed.length === 0) return { ok: true, patch: {} };
-      issues.add(['FilterChain'], `expected exactly one resource named \`${FILTER_CHAIN_NAME}\`, got ${resources.length} (${resources.slice(0, 8).map((r) => quoted(r.name)).join(', ')}${resources.length > 8 ? ', …' : ''})`);
+      issues.add(
+        ['FilterChain'],
+        `expected exactly one resource named \`${FILTER_CHAIN_NAME}\`, got ${resources.length} (${resources
+          .slice(0, 8)
+          .map((r) => quoted(r.name))
+          .join(', ')}${resources.length > 8 ? ', …' : ''})`,
+      );
       return fail(issues);
     }
     const filters = decodeFilterChain(bodies[0], ctx.validator, label(0), issues);
@@ -101,4 +107,3 @@ export function decodeDelta(typeUrl: ResourceType, resources: readonly XdsResour
 function fail(issues: IssueCollector): DecodeResult {
   return { ok: false, error: issues.issues.map(formatIssue).join('; ') };
 }
-

@@ -26,7 +26,9 @@ export class SubscriptionState {
 export const MAX_NACK_MESSAGE_CHARS = 4096;
 
 function nackMessage(error: string): string {
-  return error.length <= MAX_NACK_MESSAGE_CHARS ? error : `${error.slice(0, MAX_NACK_MESSAGE_CHARS)}… (${error.length - MAX_NACK_MESSAGE_CHARS} more characters)`;
+  return error.length <= MAX_NACK_MESSAGE_CHARS
+    ? error
+    : `${error.slice(0, MAX_NACK_MESSAGE_CHARS)}… (${error.length - MAX_NACK_MESSAGE_CHARS} more characters)`;
 }
 
 export type ApplyResult = { ok: true } | { ok: false; error: string };
@@ -100,9 +102,10 @@ export class DeltaSubscriber {
     }
     const labels = { control_plane: this.controlPlane, type: typeLabel(response.typeUrl) };
     metrics.deltaResponses.inc(labels);
-    const result: ApplyResult = !isResourceType(response.typeUrl) || !this.options.types.includes(response.typeUrl)
-      ? { ok: false, error: `resource type ${quoted(response.typeUrl, 128)} was not subscribed to` }
-      : this.checkedApply(response.typeUrl, response);
+    const result: ApplyResult =
+      !isResourceType(response.typeUrl) || !this.options.types.includes(response.typeUrl)
+        ? { ok: false, error: `resource type ${quoted(response.typeUrl, 128)} was not subscribed to` }
+        : this.checkedApply(response.typeUrl, response);
     if (result.ok && isResourceType(response.typeUrl)) {
       const versions = this.options.state.of(response.typeUrl);
       for (const name of response.removedResources) versions.delete(name);
@@ -112,7 +115,9 @@ export class DeltaSubscriber {
       this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce }));
     } else if (!result.ok) {
       metrics.nacks.inc(labels);
-      this.options.send(this.request(response.typeUrl, { responseNonce: response.nonce, errorDetail: { code: INVALID_ARGUMENT, message: nackMessage(result.error) } }));
+      this.options.send(
+        this.request(response.typeUrl, { responseNonce: response.nonce, errorDetail: { code: INVALID_ARGUMENT, message: nackMessage(result.error) } }),
+      );
     }
     this.options.onResponse?.(response, result);
   }

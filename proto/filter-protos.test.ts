@@ -11,6 +11,7 @@ describe('quilkin.filters.* protos', () => {
   const names = fs.readdirSync(path.join(repoRoot(), 'proto', 'quilkin', 'filters')).sort();
   /** The generated module's file descriptor (`file_quilkin_filters_<name>_v1alpha1_<name>`). */
   const generated = (name: string): DescFile => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per filter name
     const mod = require(`./gen/quilkin/filters/${name}/v1alpha1/${name}_pb`) as Record<string, DescFile | undefined>;
     const file = mod[`file_quilkin_filters_${name}_v1alpha1_${name}`];
     if (!file) throw new Error(`no file descriptor exported for ${name}`);

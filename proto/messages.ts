@@ -9,7 +9,13 @@ import type {
   DiscoveryResponseSchema,
 } from './gen/envoy/service/discovery/v3/discovery_pb';
 
-export type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, Resource as XdsResource } from './gen/envoy/service/discovery/v3/discovery_pb';
+export type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+  Resource as XdsResource,
+} from './gen/envoy/service/discovery/v3/discovery_pb';
 
 export type DeltaDiscoveryRequestInit = MessageInitShape<typeof DeltaDiscoveryRequestSchema>;
 export type DeltaDiscoveryResponseInit = MessageInitShape<typeof DeltaDiscoveryResponseSchema>;

@@ -14,6 +14,7 @@ export function nodeIdProblem(id: string, what = 'node id'): string | undefined 
   const bytes = Buffer.byteLength(id, 'utf8');
   if (bytes > MAX_NODE_ID_BYTES) return `${what} is ${bytes} bytes long, more than the limit of ${MAX_NODE_ID_BYTES}`;
   // C0 and C1 controls (newlines, escapes) would forge log lines and break label text.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const control = /[\u0000-\u001f\u007f-\u009f]/.exec(id);
   if (control) return `${what} ${quoted(id)} contains the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
   return undefined;

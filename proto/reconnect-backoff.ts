@@ -41,7 +41,7 @@ export function grpcTarget(url: string): { target: string; secure: boolean } {
   try {
     parsed = new URL(url);
   } catch (err) {
-    throw new Error(`invalid management server \`${url}\`: ${(err as Error).message}`);
+    throw new Error(`invalid management server \`${url}\`: ${(err as Error).message}`, { cause: err });
   }
   if (!parsed.hostname) throw new Error(`invalid management server \`${url}\`: No host provided`);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`invalid management server \`${url}\`: scheme must be http or https`);

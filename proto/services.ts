@@ -61,7 +61,12 @@ export function xdsServices(): XdsServices {
 }
 
 /** Opens a bidi stream by method name, typed with the generated message shapes. */
-export function openStream<Req, Res>(client: grpc.Client, ctor: ServiceClientCtor, method: string, metadata = new grpc.Metadata()): grpc.ClientDuplexStream<Req, Res> {
+export function openStream<Req, Res>(
+  client: grpc.Client,
+  ctor: ServiceClientCtor,
+  method: string,
+  metadata = new grpc.Metadata(),
+): grpc.ClientDuplexStream<Req, Res> {
   const def = ctor.service[method] as grpc.MethodDefinition<Req, Res> | undefined;
   if (!def) throw new Error(`method ${method} not found on service`);
   return client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, metadata);

@@ -12,5 +12,9 @@ export function sortedJson(value: JsonValue): JsonValue {
 
 /** Object.fromEntries defines own properties, so a `__proto__` key stays a plain key. */
 export function sortedJsonObject(object: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
-  return Object.fromEntries(Object.keys(object).sort().map((key) => [key, sortedJson(object[key])]));
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, sortedJson(object[key])]),
+  );
 }

@@ -24,7 +24,7 @@ function read(path: string, what: string): Buffer {
   try {
     return fs.readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read the TLS ${what} \`${path}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read the TLS ${what} \`${path}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
 }
 

@@ -45,20 +45,60 @@ export class XdsMetrics {
 
   constructor(metrics: QuilkinMetrics) {
     const registers = [metrics.registry];
-    this.activeControlPlanes = new Gauge({ name: 'quilkin_active_control_planes', help: 'Delta response streams being consumed, per control plane', labelNames: ['control_plane'], registers });
-    this.deltaRequests = new Counter({ name: 'quilkin_delta_discovery_requests', help: 'Discovery requests received, per client node and type URL', labelNames: ['node', 'type'], registers });
-    this.deltaResponses = new Counter({ name: 'quilkin_delta_discovery_responses', help: 'Discovery responses received, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
-    this.acks = new Counter({ name: 'quilkin_xds_acks', help: 'xDS ACKs sent, per control plane and type URL', labelNames: ['control_plane', 'type'], registers });
-    this.nacks = new Counter({ name: 'quilkin_xds_nacks', help: 'xDS NACKs sent (client) or received (server, label = client node)', labelNames: ['control_plane', 'type'], registers });
-    this.connected = new Gauge({ name: 'quilkin_xds_connected', help: 'xDS stream state per peer: 1 up, 0 lost (role: client = proxy to manage/relay, mds-client = agent to relay, mds-server = relay from agent)', labelNames: ['peer', 'role'], registers });
+    this.activeControlPlanes = new Gauge({
+      name: 'quilkin_active_control_planes',
+      help: 'Delta response streams being consumed, per control plane',
+      labelNames: ['control_plane'],
+      registers,
+    });
+    this.deltaRequests = new Counter({
+      name: 'quilkin_delta_discovery_requests',
+      help: 'Discovery requests received, per client node and type URL',
+      labelNames: ['node', 'type'],
+      registers,
+    });
+    this.deltaResponses = new Counter({
+      name: 'quilkin_delta_discovery_responses',
+      help: 'Discovery responses received, per control plane and type URL',
+      labelNames: ['control_plane', 'type'],
+      registers,
+    });
+    this.acks = new Counter({
+      name: 'quilkin_xds_acks',
+      help: 'xDS ACKs sent, per control plane and type URL',
+      labelNames: ['control_plane', 'type'],
+      registers,
+    });
+    this.nacks = new Counter({
+      name: 'quilkin_xds_nacks',
+      help: 'xDS NACKs sent (client) or received (server, label = client node)',
+      labelNames: ['control_plane', 'type'],
+      registers,
+    });
+    this.connected = new Gauge({
+      name: 'quilkin_xds_connected',
+      help: 'xDS stream state per peer: 1 up, 0 lost (role: client = proxy to manage/relay, mds-client = agent to relay, mds-server = relay from agent)',
+      labelNames: ['peer', 'role'],
+      registers,
+    });
     this.configVersion = new Gauge({
       name: 'quilkin_xds_config_version',
       help: 'Digest of the resource versions applied (role=client) or served (role=server) per type; value 1 on the current version',
       labelNames: ['role', 'type', 'version'],
       registers,
     });
-    this.connectionsRefused = new Counter({ name: 'quilkin_xds_connections_refused_total', help: 'xDS/mDS connections a server refused on accept, by reason (connection limit, peer connection limit)', labelNames: ['reason'], registers });
-    this.streamsRefused = new Counter({ name: 'quilkin_xds_streams_refused_total', help: 'xDS/mDS streams a server refused or ended, by reason (stream limit, peer stream limit, missing node id, invalid node id, unknown type, client not reading)', labelNames: ['reason'], registers });
+    this.connectionsRefused = new Counter({
+      name: 'quilkin_xds_connections_refused_total',
+      help: 'xDS/mDS connections a server refused on accept, by reason (connection limit, peer connection limit)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.streamsRefused = new Counter({
+      name: 'quilkin_xds_streams_refused_total',
+      help: 'xDS/mDS streams a server refused or ended, by reason (stream limit, peer stream limit, missing node id, invalid node id, unknown type, client not reading)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   /**

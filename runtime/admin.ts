@@ -144,13 +144,16 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   // that a timeout is honoured within a second.
   const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const checkMs = Math.max(100, Math.min(1000, headersTimeout / 2));
-  const server = http.createServer({ requestTimeout: limits.requestTimeoutMs, headersTimeout, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: checkMs }, (req, res) => {
-    handle(options, req, res).catch((err: Error) => {
-      log.error({ err: err.message, url: req.url }, 'admin request failed');
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`failed to serve ${req.url}: ${err.message}`);
-    });
-  });
+  const server = http.createServer(
+    { requestTimeout: limits.requestTimeoutMs, headersTimeout, keepAliveTimeout: limits.keepAliveTimeoutMs, connectionsCheckingInterval: checkMs },
+    (req, res) => {
+      handle(options, req, res).catch((err: Error) => {
+        log.error({ err: err.message, url: req.url }, 'admin request failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`failed to serve ${req.url}: ${err.message}`);
+      });
+    },
+  );
   server.maxConnections = limits.maxConnections;
   server.timeout = limits.idleTimeoutMs;
   server.on('timeout', (socket) => socket.destroy());

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { DEFAULT_PROFILE_SECONDS, MAX_PROFILE_SECONDS, parseProfileSeconds } from './cpu-profiler';
 
 describe('parseProfileSeconds', () => {
-  it('defaults to Quilkin\'s 2 s and takes whole seconds up to the cap', () => {
+  it("defaults to Quilkin's 2 s and takes whole seconds up to the cap", () => {
     expect(DEFAULT_PROFILE_SECONDS).to.equal(2);
     expect(parseProfileSeconds(null)).to.equal(2);
     expect(parseProfileSeconds('1')).to.equal(1);

@@ -57,10 +57,13 @@ export class LogThrottle {
 
   private arm(delayMs: number): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, Math.max(0, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush();
+      },
+      Math.max(0, delayMs),
+    );
     this.timer.unref();
   }
 }

@@ -33,8 +33,26 @@ describe('MergedHistogram (quilkin_packets_processing_duration_seconds)', () => 
     const m = new QuilkinMetrics();
     m.processingDuration.observe({ event: 'read' }, 0.0001); // bucket 0.00025
     m.processingDuration.observe({ event: 'read' }, 0.003); // bucket 0.004
-    let a: [HistogramCells, HistogramCells] = [cells([[0, 10], [2, 1]], 0.5), cells([[0, 4]], 0.25)];
-    const b: [HistogramCells, HistogramCells] = [cells([[0, 5], [13, 1]], 2), ZERO];
+    let a: [HistogramCells, HistogramCells] = [
+      cells(
+        [
+          [0, 10],
+          [2, 1],
+        ],
+        0.5,
+      ),
+      cells([[0, 4]], 0.25),
+    ];
+    const b: [HistogramCells, HistogramCells] = [
+      cells(
+        [
+          [0, 5],
+          [13, 1],
+        ],
+        2,
+      ),
+      ZERO,
+    ];
     const removeA = m.addNativeProcessing(() => a);
     m.addNativeProcessing(() => b);
 
@@ -54,7 +72,16 @@ describe('MergedHistogram (quilkin_packets_processing_duration_seconds)', () => 
     expect(s.get(`${NAME}_sum{event="write"}`)).to.equal(0.25);
 
     // Source a grows, then stops: its last totals stay; later calls of its reader are not made.
-    a = [cells([[0, 20], [2, 1]], 1), cells([[0, 4]], 0.25)];
+    a = [
+      cells(
+        [
+          [0, 20],
+          [2, 1],
+        ],
+        1,
+      ),
+      cells([[0, 4]], 0.25),
+    ];
     removeA();
     a = [ZERO, ZERO];
     removeA(); // idempotent

@@ -56,7 +56,7 @@ describe('QuilkinMetrics exposition', () => {
     }
   });
 
-  it('exports prom-client process and Node.js runtime series beside Quilkin\'s', async () => {
+  it("exports prom-client process and Node.js runtime series beside Quilkin's", async () => {
     const text = await new QuilkinMetrics().render();
     for (const name of [
       'process_cpu_seconds_total',

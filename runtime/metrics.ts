@@ -85,7 +85,11 @@ export class QuilkinMetrics {
     buckets: [...SESSION_DURATION_BOUNDS],
     registers: [this.registry],
   });
-  readonly clusterActive = new Gauge({ name: 'quilkin_cluster_active', help: 'Number of localities (clusters) in the cluster map', registers: [this.registry] });
+  readonly clusterActive = new Gauge({
+    name: 'quilkin_cluster_active',
+    help: 'Number of localities (clusters) in the cluster map',
+    registers: [this.registry],
+  });
   readonly clusterActiveEndpoints = new Gauge({
     name: 'quilkin_cluster_active_endpoints',
     help: 'Number of endpoints across all clusters',

@@ -37,7 +37,9 @@ export function cpuProfileToPprof(v8: Profiler.Profile, options: PprofCpuOptions
     if (functionId === undefined) {
       functionId = functions.length + 1;
       functionIds.set(key, functionId);
-      functions.push(new PprofFunction({ id: functionId, name: strings.dedup(name), systemName: strings.dedup(name), filename: strings.dedup(url), startLine: line }));
+      functions.push(
+        new PprofFunction({ id: functionId, name: strings.dedup(name), systemName: strings.dedup(name), filename: strings.dedup(url), startLine: line }),
+      );
     }
     locations.set(node.id, new Location({ id: node.id, line: [new Line({ functionId, line })] }));
     return node.id;

@@ -126,7 +126,7 @@ function renderGypi(filters) {
   return [
     '# SPDX-License-Identifier: Apache-2.0',
     `# ${GENERATED_BY}`,
-    '# The filters\' native sources and the libraries they link (paths relative to this file).',
+    "# The filters' native sources and the libraries they link (paths relative to this file).",
     '{',
     '  "sources": [',
     list(sources),
@@ -159,7 +159,7 @@ function renderIndexTs(filters) {
   return [
     '// SPDX-License-Identifier: Apache-2.0',
     `// ${GENERATED_BY}`,
-    '// Registers every filter once, in the table\'s order; no import-time side effects elsewhere.',
+    "// Registers every filter once, in the table's order; no import-time side effects elsewhere.",
     ...imports.map((i) => i.line),
     '',
     'export function registerAll(registry: FilterRegistry): FilterRegistry {',

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as the README and CI run it: set up (with the test-only Debian packages),
-# build, check generated files, check the build for arm64, prove a fresh clone passes the
+# build, check generated files and style, check the build for arm64, prove a fresh clone passes the
 # conformance suite on its own, run the native tests under AddressSanitizer/UBSan, then every
 # test (its summary is the last line).
 # QUILKIN_SKIP_SANITIZERS=1 leaves out the sanitizer flavour for a quicker local run.
@@ -11,6 +11,8 @@ bash scripts/setup.sh --test
 node scripts/gen-drop-reasons.js --check
 node scripts/gen-protos.js --check
 node scripts/gen-filter-kinds.js --check
+echo "[test] style: prettier, ESLint, clang-format"
+bash scripts/lint.sh
 echo "[test] arm64 build check"
 bash scripts/check-arm64.sh
 echo "[test] fresh clone in an empty directory"

@@ -7,9 +7,9 @@
 
 #include <linux/types.h>
 
-#define GEN_MAX_FRAME 1536
+#define GEN_MAX_FRAME	 1536
 #define GEN_PORTS_PER_IP 50000 /* same session -> address mapping as bench/tools/udpgen.c */
-#define GEN_FIRST_PORT 10000
+#define GEN_FIRST_PORT	 10000
 
 /* xdp_gen: the frame template every run rewrites into its (recycled) live-frame page. */
 struct gen_cfg {

@@ -15,7 +15,7 @@ static __always_inline __u16 qkb_csum_fold(__u32 sum)
 
 static __always_inline __u16 qkb_csum_replace16(__u16 check, __u16 old, __u16 new)
 {
-	__u32 sum = (__u16)~check + (__u16)~old + (__u32)new;
+	__u32 sum = (__u16)~check + (__u16)~old + (__u32) new;
 
 	return (__u16)~qkb_csum_fold(sum);
 }
@@ -23,7 +23,7 @@ static __always_inline __u16 qkb_csum_replace16(__u16 check, __u16 old, __u16 ne
 static __always_inline __u16 qkb_csum_replace32(__u16 check, __u32 old, __u32 new)
 {
 	check = qkb_csum_replace16(check, (__u16)(old >> 16), (__u16)(new >> 16));
-	return qkb_csum_replace16(check, (__u16)old, (__u16)new);
+	return qkb_csum_replace16(check, (__u16)old, (__u16) new);
 }
 
 /* A UDP checksum of zero means "none" in IPv4: keep it so, and never produce it. */

@@ -63,7 +63,7 @@ int loader__prog_fd(struct bpf_object *obj, const char *prog)
 
 int loader__if(const char *ifname, uint8_t mac[6])
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, ifindex = (int)if_nametoindex(ifname);
 
 	if (!ifindex) {
@@ -148,7 +148,7 @@ static void on_stop_signal(int sig)
 
 void loader__stop_on_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct sigaction sa = {.sa_handler = on_stop_signal};
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

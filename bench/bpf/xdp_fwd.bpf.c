@@ -30,8 +30,8 @@ struct {
 	__type(value, __be32);
 } fwd_clients SEC(".maps");
 
-static __always_inline void rewrite(struct iphdr *ip, struct udphdr *udp, __be32 saddr, __be32 daddr, __be16 sport,
-				    __be16 dport)
+static __always_inline void rewrite(struct iphdr *ip, struct udphdr *udp, __be32 saddr,
+	__be32 daddr, __be16 sport, __be16 dport)
 {
 	udp->check = qkb_udp_csum_replace32(udp->check, ip->saddr, saddr);
 	udp->check = qkb_udp_csum_replace32(udp->check, ip->daddr, daddr);
@@ -45,8 +45,8 @@ static __always_inline void rewrite(struct iphdr *ip, struct udphdr *udp, __be32
 	udp->dest = dport;
 }
 
-static __always_inline int to_server(struct fwd_cfg *cfg, struct ethhdr *eth, struct iphdr *ip,
-				     struct udphdr *udp)
+static __always_inline int to_server(
+	struct fwd_cfg *cfg, struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp)
 {
 	__be32 *known = bpf_map_lookup_elem(&fwd_clients, &udp->source);
 
@@ -58,8 +58,8 @@ static __always_inline int to_server(struct fwd_cfg *cfg, struct ethhdr *eth, st
 	return bpf_redirect(cfg->server_ifindex, 0);
 }
 
-static __always_inline int to_client(struct fwd_cfg *cfg, struct ethhdr *eth, struct iphdr *ip,
-				     struct udphdr *udp)
+static __always_inline int to_client(
+	struct fwd_cfg *cfg, struct ethhdr *eth, struct iphdr *ip, struct udphdr *udp)
 {
 	__be32 *client = bpf_map_lookup_elem(&fwd_clients, &udp->dest);
 
@@ -80,15 +80,16 @@ int xdp_fwd(struct xdp_md *ctx)
 	struct udphdr *udp = (void *)(ip + 1);
 	__u32 zero = 0;
 
-	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->protocol != IPPROTO_UDP ||
-	    ip->ihl != 5 || ip->ttl <= 1)
+	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+		ip->protocol != IPPROTO_UDP || ip->ihl != 5 || ip->ttl <= 1)
 		return XDP_PASS;
 	struct fwd_cfg *cfg = bpf_map_lookup_elem(&fwd_cfg, &zero);
 	if (!cfg)
 		return XDP_PASS;
 	if (ip->daddr == cfg->listen_ip && udp->dest == cfg->listen_port)
 		return to_server(cfg, eth, ip, udp);
-	if (ip->saddr == cfg->server_ip && udp->source == cfg->server_port && ip->daddr == cfg->out_src_ip)
+	if (ip->saddr == cfg->server_ip && udp->source == cfg->server_port &&
+		ip->daddr == cfg->out_src_ip)
 		return to_client(cfg, eth, ip, udp);
 	return XDP_PASS;
 }

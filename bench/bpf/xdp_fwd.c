@@ -17,12 +17,14 @@
 static int fill_cfg(char **argv, struct fwd_cfg *cfg)
 {
 	struct in_addr listen, out_src, server;
-	int cif = loader__if(argv[1], cfg->client_side_mac), sif = loader__if(argv[3], cfg->server_side_mac);
+	int cif = loader__if(argv[1], cfg->client_side_mac),
+	    sif = loader__if(argv[3], cfg->server_side_mac);
 
 	if (cif < 0 || sif < 0 || loader__parse_mac(argv[2], cfg->client_mac) ||
-	    loader__parse_mac(argv[4], cfg->server_mac) ||
-	    loader__parse_ipport(argv[5], &listen, &cfg->listen_port) || inet_pton(AF_INET, argv[6], &out_src) != 1 ||
-	    loader__parse_ipport(argv[7], &server, &cfg->server_port))
+		loader__parse_mac(argv[4], cfg->server_mac) ||
+		loader__parse_ipport(argv[5], &listen, &cfg->listen_port) ||
+		inet_pton(AF_INET, argv[6], &out_src) != 1 ||
+		loader__parse_ipport(argv[7], &server, &cfg->server_port))
 		return -EINVAL;
 	cfg->client_ifindex = (uint32_t)cif;
 	cfg->server_ifindex = (uint32_t)sif;
@@ -34,15 +36,16 @@ static int fill_cfg(char **argv, struct fwd_cfg *cfg)
 
 int main(int argc, char **argv)
 {
-	struct fwd_cfg cfg = { 0 };
+	struct fwd_cfg cfg = {0};
 	struct bpf_object *obj;
 	uint32_t zero = 0;
 	int flags, prog_fd, cfg_fd, err;
 	char line[64];
 
 	if (argc != 9) {
-		fprintf(stderr, "usage: xdp_fwd CLIENT_IF CLIENT_MAC SERVER_IF SERVER_MAC LISTEN_IP:PORT "
-				"OUT_SRC_IP SERVER_IP:PORT native|generic\n");
+		fprintf(stderr,
+			"usage: xdp_fwd CLIENT_IF CLIENT_MAC SERVER_IF SERVER_MAC LISTEN_IP:PORT "
+			"OUT_SRC_IP SERVER_IP:PORT native|generic\n");
 		return 2;
 	}
 	loader__stop_on_signals();
@@ -55,12 +58,14 @@ int main(int argc, char **argv)
 		goto out_close;
 	err = bpf_xdp_attach((int)cfg.client_ifindex, prog_fd, (uint32_t)flags, NULL);
 	if (err) {
-		fprintf(stderr, "attach xdp_fwd to %s (%s): %s\n", argv[1], argv[8], strerror(-err));
+		fprintf(stderr, "attach xdp_fwd to %s (%s): %s\n", argv[1], argv[8],
+			strerror(-err));
 		goto out_close;
 	}
 	err = bpf_xdp_attach((int)cfg.server_ifindex, prog_fd, (uint32_t)flags, NULL);
 	if (err) {
-		fprintf(stderr, "attach xdp_fwd to %s (%s): %s\n", argv[3], argv[8], strerror(-err));
+		fprintf(stderr, "attach xdp_fwd to %s (%s): %s\n", argv[3], argv[8],
+			strerror(-err));
 		goto out_detach_client;
 	}
 	printf("{\"ready\":true}\n");

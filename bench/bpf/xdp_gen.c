@@ -70,12 +70,18 @@ static uint32_t build_frame(const struct gen_opts *o, const uint8_t src_mac[6], 
 	memcpy(eth->h_dest, o->dst_mac, 6);
 	memcpy(eth->h_source, src_mac, 6);
 	eth->h_proto = htons(ETH_P_IP);
-	*ip = (struct iphdr){ .ihl = 5, .version = 4, .ttl = 64, .protocol = IPPROTO_UDP,
-			      .frag_off = htons(0x4000), .saddr = o->src.s_addr, .daddr = o->dst.s_addr,
-			      .tot_len = htons((uint16_t)(sizeof(*ip) + sizeof(*udp) + plen)) };
+	*ip = (struct iphdr){.ihl = 5,
+		.version = 4,
+		.ttl = 64,
+		.protocol = IPPROTO_UDP,
+		.frag_off = htons(0x4000),
+		.saddr = o->src.s_addr,
+		.daddr = o->dst.s_addr,
+		.tot_len = htons((uint16_t)(sizeof(*ip) + sizeof(*udp) + plen))};
 	ip->check = htons(csum_finish(csum_add(0, ip, sizeof(*ip))));
-	*udp = (struct udphdr){ .source = htons(GEN_FIRST_PORT), .dest = o->dport_be,
-				.len = htons((uint16_t)(sizeof(*udp) + plen)) };
+	*udp = (struct udphdr){.source = htons(GEN_FIRST_PORT),
+		.dest = o->dport_be,
+		.len = htons((uint16_t)(sizeof(*udp) + plen))};
 	memset(payload, 0, plen);
 	memcpy(payload, "QKB1", 4);
 	if (o->embark) {
@@ -92,9 +98,10 @@ static uint32_t build_frame(const struct gen_opts *o, const uint8_t src_mac[6], 
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xdp_gen --ifname IF --dst-mac MAC --src IP --dst IP:PORT [--sessions N]\n"
-			"  [--payload BYTES] [--format none|embark] [--token XYZ] [--version-byte N]\n"
-			"  [--rate PPS (0 = flat out)] [--duration S] [--ports-per-ip N (default 50000)]\n");
+	fprintf(stderr,
+		"usage: xdp_gen --ifname IF --dst-mac MAC --src IP --dst IP:PORT [--sessions N]\n"
+		"  [--payload BYTES] [--format none|embark] [--token XYZ] [--version-byte N]\n"
+		"  [--rate PPS (0 = flat out)] [--duration S] [--ports-per-ip N (default 50000)]\n");
 	exit(2);
 }
 
@@ -102,36 +109,82 @@ static void usage(void)
 static int parse_opts(struct gen_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "ifname", 1, 0, 'i' },  { "dst-mac", 1, 0, 'm' }, { "src", 1, 0, 's' },
-		{ "dst", 1, 0, 'd' },	  { "sessions", 1, 0, 'n' }, { "payload", 1, 0, 'p' },
-		{ "format", 1, 0, 'f' },  { "token", 1, 0, 'k' },   { "version-byte", 1, 0, 'v' },
-		{ "rate", 1, 0, 'r' },	  { "duration", 1, 0, 'D' }, { "ports-per-ip", 1, 0, 'P' },
-		{ 0, 0, 0, 0 },
+		{"ifname", 1, 0, 'i'},
+		{"dst-mac", 1, 0, 'm'},
+		{"src", 1, 0, 's'},
+		{"dst", 1, 0, 'd'},
+		{"sessions", 1, 0, 'n'},
+		{"payload", 1, 0, 'p'},
+		{"format", 1, 0, 'f'},
+		{"token", 1, 0, 'k'},
+		{"version-byte", 1, 0, 'v'},
+		{"rate", 1, 0, 'r'},
+		{"duration", 1, 0, 'D'},
+		{"ports-per-ip", 1, 0, 'P'},
+		{0, 0, 0, 0},
 	};
 	int c, have = 0;
 
 	optind = 0; /* glibc: a full reset, so serve mode can parse one request after another */
-	*o = (struct gen_opts){ .sessions = 1, .payload = 64, .duration = 1, .token = { 'a', 'b', 'c' },
-				.version = 1, .ports_per_ip = GEN_PORTS_PER_IP };
+	*o = (struct gen_opts){.sessions = 1,
+		.payload = 64,
+		.duration = 1,
+		.token = {'a', 'b', 'c'},
+		.version = 1,
+		.ports_per_ip = GEN_PORTS_PER_IP};
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
-		case 'm': if (loader__parse_mac(optarg, o->dst_mac)) return -1; have |= 1; break;
-		case 's': if (inet_pton(AF_INET, optarg, &o->src) != 1) return -1; have |= 2; break;
-		case 'd': if (loader__parse_ipport(optarg, &o->dst, &o->dport_be)) return -1; have |= 4; break;
-		case 'n': o->sessions = (unsigned)atoi(optarg); break;
-		case 'p': o->payload = (unsigned)atoi(optarg); break;
-		case 'f': o->embark = !strcmp(optarg, "embark"); break;
-		case 'k': if (strlen(optarg) != 3) return -1; memcpy(o->token, optarg, 3); break;
-		case 'v': o->version = (uint8_t)atoi(optarg); break;
-		case 'r': o->rate = atof(optarg); break;
-		case 'D': o->duration = atof(optarg); break;
-		case 'P': o->ports_per_ip = (unsigned)atoi(optarg); break;
-		default: return -1;
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'm':
+			if (loader__parse_mac(optarg, o->dst_mac))
+				return -1;
+			have |= 1;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &o->src) != 1)
+				return -1;
+			have |= 2;
+			break;
+		case 'd':
+			if (loader__parse_ipport(optarg, &o->dst, &o->dport_be))
+				return -1;
+			have |= 4;
+			break;
+		case 'n':
+			o->sessions = (unsigned)atoi(optarg);
+			break;
+		case 'p':
+			o->payload = (unsigned)atoi(optarg);
+			break;
+		case 'f':
+			o->embark = !strcmp(optarg, "embark");
+			break;
+		case 'k':
+			if (strlen(optarg) != 3)
+				return -1;
+			memcpy(o->token, optarg, 3);
+			break;
+		case 'v':
+			o->version = (uint8_t)atoi(optarg);
+			break;
+		case 'r':
+			o->rate = atof(optarg);
+			break;
+		case 'D':
+			o->duration = atof(optarg);
+			break;
+		case 'P':
+			o->ports_per_ip = (unsigned)atoi(optarg);
+			break;
+		default:
+			return -1;
 		}
 	}
-	if (have != 7 || !o->ifname || !o->sessions || !o->ports_per_ip || o->ports_per_ip > 55000 || o->payload < 8 ||
-	    o->duration <= 0 || o->duration > 600 || o->payload + 4 + 42 > GEN_MAX_FRAME)
+	if (have != 7 || !o->ifname || !o->sessions || !o->ports_per_ip ||
+		o->ports_per_ip > 55000 || o->payload < 8 || o->duration <= 0 ||
+		o->duration > 600 || o->payload + 4 + 42 > GEN_MAX_FRAME)
 		return -1;
 	return 0;
 }
@@ -139,10 +192,10 @@ static int parse_opts(struct gen_opts *o, int argc, char **argv)
 /* Runs the program `repeat` times on live frames leaving through ifindex. */
 static int run_batch(int prog_fd, int ifindex, const uint8_t *frame, uint32_t len, uint32_t repeat)
 {
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = (uint32_t)ifindex };
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = (uint32_t)ifindex};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = repeat, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		    .batch_size = 64);
+		.ctx_size_in = sizeof(ctx), .repeat = repeat, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		.batch_size = 64);
 
 	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
 }
@@ -167,7 +220,7 @@ static int generate(const struct gen_opts *o, int prog_fd, int ifindex, const st
 			err = run_batch(prog_fd, ifindex, cfg->frame, cfg->len, n);
 			done += owed > max_burst ? owed : n; /* skipped debt is not repaid */
 		}
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(tick * 1e9) };
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(tick * 1e9)};
 
 		nanosleep(&ts, NULL);
 	}
@@ -195,12 +248,13 @@ static int serve_one(struct bpf_object *obj, const struct gen_opts *o)
 	err = generate(o, prog_fd, ifindex, &cfg);
 	double secs = now_s() - t0;
 	if (err) {
-		fprintf(stderr, "BPF_PROG_RUN (live frames) on %s: %s\n", o->ifname, strerror(-err));
+		fprintf(stderr, "BPF_PROG_RUN (live frames) on %s: %s\n", o->ifname,
+			strerror(-err));
 		return err;
 	}
 	uint64_t sent = loader__percpu_sum_u64(sent_fd, 1, 0) - sent0;
-	printf("{\"sent\":%lu,\"duration_s\":%.4f,\"tx_pps\":%.1f,\"frame_bytes\":%u}\n", sent, secs,
-	       (double)sent / secs, cfg.len);
+	printf("{\"sent\":%lu,\"duration_s\":%.4f,\"tx_pps\":%.1f,\"frame_bytes\":%u}\n", sent,
+		secs, (double)sent / secs, cfg.len);
 	fflush(stdout);
 	return 0;
 }
@@ -216,7 +270,8 @@ static int serve(struct bpf_object *obj)
 		struct gen_opts o;
 
 		args[n++] = "xdp_gen";
-		for (char *tok = strtok(line, " \t\r\n"); tok && n < 63; tok = strtok(NULL, " \t\r\n"))
+		for (char *tok = strtok(line, " \t\r\n"); tok && n < 63;
+			tok = strtok(NULL, " \t\r\n"))
 			args[n++] = tok;
 		args[n] = NULL;
 		if (parse_opts(&o, n, args)) {

@@ -37,8 +37,8 @@ int xdp_sink(struct xdp_md *ctx)
 	struct udphdr *udp = (void *)(ip + 1);
 	__u32 zero = 0;
 
-	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->protocol != IPPROTO_UDP ||
-	    ip->ihl != 5)
+	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+		ip->protocol != IPPROTO_UDP || ip->ihl != 5)
 		return XDP_PASS;
 	struct sink_cfg *cfg = bpf_map_lookup_elem(&sink_cfg, &zero);
 	struct sink_counters *c = bpf_map_lookup_elem(&sink_counters, &zero);

@@ -18,7 +18,7 @@
 
 static int set_mode(int cfg_fd, uint16_t port, int drop)
 {
-	struct sink_cfg cfg = { .dst_port = htons(port), .drop = (uint8_t)drop };
+	struct sink_cfg cfg = {.dst_port = htons(port), .drop = (uint8_t)drop};
 	uint32_t zero = 0;
 
 	return bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
@@ -35,8 +35,9 @@ static void serve(int cfg_fd, int counters_fd, uint16_t port)
 
 			printf(err ? "{\"error\":\"%s\"}\n" : "{\"ok\":true}\n", strerror(-err));
 		} else if (!strcmp(line, "read")) {
-			printf("{\"packets\":%lu,\"bytes\":%lu}\n", loader__percpu_sum_u64(counters_fd, 2, 0),
-			       loader__percpu_sum_u64(counters_fd, 2, 1));
+			printf("{\"packets\":%lu,\"bytes\":%lu}\n",
+				loader__percpu_sum_u64(counters_fd, 2, 0),
+				loader__percpu_sum_u64(counters_fd, 2, 1));
 		} else {
 			printf("{\"error\":\"unknown command '%s'\"}\n", line);
 		}
@@ -66,12 +67,14 @@ int main(int argc, char **argv)
 	prog_fd = loader__prog_fd(obj, "xdp_sink");
 	cfg_fd = loader__map_fd(obj, "sink_cfg");
 	counters_fd = loader__map_fd(obj, "sink_counters");
-	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 || set_mode(cfg_fd, (uint16_t)atoi(argv[1]), 0))
+	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 ||
+		set_mode(cfg_fd, (uint16_t)atoi(argv[1]), 0))
 		goto out_close;
 	for (; nifs < argc - 3; nifs++) {
 		err = bpf_xdp_attach(ifindex[nifs], prog_fd, (uint32_t)flags, NULL);
 		if (err) {
-			fprintf(stderr, "attach xdp_sink to %s (%s): %s\n", argv[3 + nifs], argv[2], strerror(-err));
+			fprintf(stderr, "attach xdp_sink to %s (%s): %s\n", argv[3 + nifs], argv[2],
+				strerror(-err));
 			goto out_detach;
 		}
 	}

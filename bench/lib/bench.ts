@@ -139,8 +139,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
   }
   const results: BenchResults = {
     meta: {
-      date: new Date().toISOString(), kernel: os.release(), cpuModel: cpuModel(), cpus: os.cpus().length,
-      command: opts.command, profile: opts.profile,
+      date: new Date().toISOString(),
+      kernel: os.release(),
+      cpuModel: cpuModel(),
+      cpus: os.cpus().length,
+      command: opts.command,
+      profile: opts.profile,
       loadAverage: { start: loadStart, end: fs.readFileSync('/proc/loadavg', 'utf8').trim() },
       seconds: Math.round((Date.now() - started) / 1000),
     },

@@ -23,7 +23,6 @@ export function payloadFormat(chain: ChainLength): 'none' | 'embark' {
   return chain === 0 ? 'none' : 'embark';
 }
 
-
 function padding(clientNet: string, serverNet: string): string {
   return `  - name: quilkin.filters.firewall.v1alpha1.Firewall
     config:

@@ -22,8 +22,10 @@ function escape(s: string): string {
 
 function bar(y: number, pps: number | null, color: string): string {
   if (pps === null) return '';
-  return `<rect x="${LEFT}" y="${y}" width="${x(pps).toFixed(1)}" height="11" fill="${color}"/>` +
-    `<text x="${(LEFT + x(pps) + 4).toFixed(1)}" y="${y + 10}" font-size="11">${si(pps)}</text>`;
+  return (
+    `<rect x="${LEFT}" y="${y}" width="${x(pps).toFixed(1)}" height="11" fill="${color}"/>` +
+    `<text x="${(LEFT + x(pps) + 4).toFixed(1)}" y="${y + 10}" font-size="11">${si(pps)}</text>`
+  );
 }
 
 export function renderChart(subjects: SubjectResult[], title: string): string {

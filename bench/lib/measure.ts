@@ -45,9 +45,26 @@ interface GenReport {
 function genRequest(env: MeasureEnv, load: Load, rate: number): string {
   const t = env.topo;
   return [
-    '--ifname', t.dev.client, '--dst-mac', t.mac.proxyClient, '--src', t.ip.client[0], '--dst', load.target,
-    '--sessions', String(load.sessions), '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE),
-    '--rate', String(rate), '--duration', String(load.seconds),
+    '--ifname',
+    t.dev.client,
+    '--dst-mac',
+    t.mac.proxyClient,
+    '--src',
+    t.ip.client[0],
+    '--dst',
+    load.target,
+    '--sessions',
+    String(load.sessions),
+    '--format',
+    load.format,
+    '--token',
+    TOKEN,
+    '--version-byte',
+    String(VERSION_BYTE),
+    '--rate',
+    String(rate),
+    '--duration',
+    String(load.seconds),
   ].join(' ');
 }
 
@@ -124,9 +141,24 @@ interface UdpgenReport {
 export async function echo(env: MeasureEnv, load: Load, rate: number): Promise<EchoResult> {
   const t = env.topo;
   const argv = inNs(t.ns.client, t.cpu.load, [
-    path.join(env.bin, 'udpgen'), '--dst', load.target, '--src', t.ip.client[0], '--sessions', String(load.sessions),
-    '--format', load.format, '--token', TOKEN, '--version-byte', String(VERSION_BYTE), '--duration', String(load.seconds),
-    '--drain-ms', '60', ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
+    path.join(env.bin, 'udpgen'),
+    '--dst',
+    load.target,
+    '--src',
+    t.ip.client[0],
+    '--sessions',
+    String(load.sessions),
+    '--format',
+    load.format,
+    '--token',
+    TOKEN,
+    '--version-byte',
+    String(VERSION_BYTE),
+    '--duration',
+    String(load.seconds),
+    '--drain-ms',
+    '60',
+    ...(rate > 0 ? ['--rate', String(rate)] : ['--window', '64']),
   ]);
   const r = await runJson<UdpgenReport>(argv, load.seconds * 1000 + 10000);
   return {
@@ -163,7 +195,12 @@ export async function findKnee(env: MeasureEnv, load: Load, pid: number | null, 
   if (fixedRate) {
     // Asked for one offered rate (--rate): no search, every flood runs at it.
     const r = await flood(env, load, pid, fixedRate);
-    return { ratePps: fixedRate, steps: [overload, r].map((x) => ({ offeredPps: x.offeredPps, deliveredPps: x.deliveredPps, loss: x.loss })), overload, overloadRuns };
+    return {
+      ratePps: fixedRate,
+      steps: [overload, r].map((x) => ({ offeredPps: x.offeredPps, deliveredPps: x.deliveredPps, loss: x.loss })),
+      overload,
+      overloadRuns,
+    };
   }
   const ok = (r: FloodResult): boolean => r.loss <= KNEE_LOSS;
   let bad = overload.offeredPps;

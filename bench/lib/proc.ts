@@ -55,7 +55,11 @@ export class Daemon {
   private text = '';
   private exited: Promise<number | null>;
 
-  constructor(readonly name: string, argv: string[], env: Record<string, string> = {}) {
+  constructor(
+    readonly name: string,
+    argv: string[],
+    env: Record<string, string> = {},
+  ) {
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const keep = (d: Buffer): void => {
       this.text = (this.text + d.toString()).slice(-8000);

@@ -24,8 +24,10 @@ export function mainTable(subjects: SubjectResult[], rate: number): string {
     const h = headline(s);
     const rtt = `${show(h.rtt.p50, us)} / ${show(h.rtt.p99, us)} / ${show(h.rtt.p999, us)}`;
     const where = `${pct(h.procShare)} / ${pct(h.softirq0)} / ${pct(h.softirq1)}`;
-    return `| ${s.label} | ${deliveredCell(h)} | ${ratio(h.floodPps, base?.floodPps ?? null)} | ${pps(h.overloadPps)} | ${pct(h.loss)} | ` +
-      `${show(h.cpuPerMpkt)} | ${where} | ${pps(h.echoPps)} | ${ratio(h.echoPps, base?.echoPps ?? null)} | ${rtt} | ${show(h.rssMiB)} |`;
+    return (
+      `| ${s.label} | ${deliveredCell(h)} | ${ratio(h.floodPps, base?.floodPps ?? null)} | ${pps(h.overloadPps)} | ${pct(h.loss)} | ` +
+      `${show(h.cpuPerMpkt)} | ${where} | ${pps(h.echoPps)} | ${ratio(h.echoPps, base?.echoPps ?? null)} | ${rtt} | ${show(h.rssMiB)} |`
+    );
   });
   return [
     `| subject | delivered pps | vs nginx 1w | delivered under overload | loss | CPU s / Mpkt | process / softirq cpu0 / softirq cpu1 | echo pps | vs nginx 1w | RTT p50 / p99 / p99.9 µs @ ${rate} pps | RSS MiB |`,
@@ -36,21 +38,25 @@ export function mainTable(subjects: SubjectResult[], rate: number): string {
 
 function sessionsTable(subjects: SubjectResult[], sessions: number[]): string {
   const head = sessions.map((n) => `${si(n)} session${n > 1 ? 's' : ''}: pps / RSS MiB`);
-  const rows = subjects.filter((s) => s.available).map((s) => {
-    const cells = sessions.map((n) => {
-      const reps = s.sessions[String(n)];
-      return `${pps(med(reps, (r) => r.deliveredPps))} / ${show(med(reps, (r) => r.rssMiB))}`;
+  const rows = subjects
+    .filter((s) => s.available)
+    .map((s) => {
+      const cells = sessions.map((n) => {
+        const reps = s.sessions[String(n)];
+        return `${pps(med(reps, (r) => r.deliveredPps))} / ${show(med(reps, (r) => r.rssMiB))}`;
+      });
+      return `| ${s.label} | ${cells.join(' | ')} |`;
     });
-    return `| ${s.label} | ${cells.join(' | ')} |`;
-  });
   return [`| subject | ${head.join(' | ')} |`, `|---|${sessions.map(() => '---|').join('')}`, ...rows].join('\n');
 }
 
 function chainTable(subjects: SubjectResult[], chains: number[]): string {
-  const rows = subjects.filter((s) => s.available && Object.keys(s.chains).length > 1).map((s) => {
-    const cells = chains.map((c) => pps(med(s.chains[String(c)], (r) => r.deliveredPps)));
-    return `| ${s.label} | ${cells.join(' | ')} |`;
-  });
+  const rows = subjects
+    .filter((s) => s.available && Object.keys(s.chains).length > 1)
+    .map((s) => {
+      const cells = chains.map((c) => pps(med(s.chains[String(c)], (r) => r.deliveredPps)));
+      return `| ${s.label} | ${cells.join(' | ')} |`;
+    });
   if (!rows.length) return '_No subject that runs filter chains was available in this run._';
   return [`| subject | ${chains.map((c) => `${c} filters`).join(' | ')} |`, `|---|${chains.map(() => '---|').join('')}`, ...rows].join('\n');
 }

@@ -123,7 +123,9 @@ function nginx(workers: number): Subject {
         ...daemonRunning(d, `${workers} worker(s) pinned with the master to the proxy CPU`),
         summary: () => {
           const n = countAlerts(log) - alertsBefore;
-          return n ? `nginx logged ${n} "worker_connections are not enough" alerts: each UDP session holds a socket, and this box's hard RLIMIT_NOFILE of ${hardNofile()} caps worker_connections below 100k sessions` : '';
+          return n
+            ? `nginx logged ${n} "worker_connections are not enough" alerts: each UDP session holds a socket, and this box's hard RLIMIT_NOFILE of ${hardNofile()} caps worker_connections below 100k sessions`
+            : '';
         },
       };
     },
@@ -162,7 +164,18 @@ function ours(backend: 'js' | 'socket'): Subject {
     target: proxyTarget,
     chains: [0, 3, 8],
     async start(env, chain) {
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverAddr(env.topo)), 'proxy', '--port', String(env.topo.ports.proxy), '--backend', backend, '--workers', '1'];
+      const argv = [
+        'node',
+        cliPath(env),
+        ...globalArgs(env, chain, serverAddr(env.topo)),
+        'proxy',
+        '--port',
+        String(env.topo.ports.proxy),
+        '--backend',
+        backend,
+        '--workers',
+        '1',
+      ];
       const d = new Daemon(`proxy --backend ${backend}`, inNs(env.topo.ns.proxy, env.topo.cpu.proxy, argv));
       await d.waitFor(() => udpBound(env.topo, env.topo.ports.proxy), 10000);
       await refuseFallback(d, backend);
@@ -184,7 +197,20 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
     async start(env, chain) {
       const t = env.topo;
       // One-armed: the endpoint sits on the attached interface's segment (see netns.sh).
-      const argv = ['node', cliPath(env), ...globalArgs(env, chain, serverOneArmAddr(t)), 'proxy', 'xdp', '--port', String(t.ports.proxy), '--xdp.force', '--workers', '1', '--xdp.interface', t.dev.proxyClient];
+      const argv = [
+        'node',
+        cliPath(env),
+        ...globalArgs(env, chain, serverOneArmAddr(t)),
+        'proxy',
+        'xdp',
+        '--port',
+        String(t.ports.proxy),
+        '--xdp.force',
+        '--workers',
+        '1',
+        '--xdp.interface',
+        t.dev.proxyClient,
+      ];
       const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv), { [ATTACH_MODE_ENV]: mode });
       await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
       const attached = await xdpMode(t, t.dev.proxyClient);
@@ -195,7 +221,10 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
       }
       // Each session towards one endpoint holds its own proxy source port (as in Quilkin's XDP path).
       const ports = await sessionPortRange(t);
-      return daemonRunning(d, `${attached} on ${t.dev.proxyClient}; session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`);
+      return daemonRunning(
+        d,
+        `${attached} on ${t.dev.proxyClient}; session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`,
+      );
     },
   };
 }
@@ -207,7 +236,17 @@ const ceiling: Subject = {
   chains: [0],
   async start(env) {
     const t = env.topo;
-    const argv = [path.join(env.bin, 'xdp_fwd'), t.dev.proxyClient, t.mac.client, t.dev.proxyServer, t.mac.server, proxyTarget(t), t.ip.proxyServer, serverAddr(t), 'native'];
+    const argv = [
+      path.join(env.bin, 'xdp_fwd'),
+      t.dev.proxyClient,
+      t.mac.client,
+      t.dev.proxyServer,
+      t.mac.server,
+      proxyTarget(t),
+      t.ip.proxyServer,
+      serverAddr(t),
+      'native',
+    ];
     const d = new Daemon('xdp_fwd', inNs(t.ns.proxy, t.cpu.proxy, argv));
     await d.waitFor(() => d.printed('"ready":true'), 5000);
     // The loader only holds the attachment; the forwarding is all softirq work.

@@ -8,7 +8,15 @@ import { headline, med, ratio, show, si } from './summary';
 
 function floodRun(deliveredPps: number): FloodResult {
   return {
-    offered: deliveredPps, delivered: deliveredPps, offeredPps: deliveredPps, deliveredPps, loss: 0, cpuSeconds: 0.1, cpuSecPerMpkt: 1, procShare: 0.9, rssMiB: 10,
+    offered: deliveredPps,
+    delivered: deliveredPps,
+    offeredPps: deliveredPps,
+    deliveredPps,
+    loss: 0,
+    cpuSeconds: 0.1,
+    cpuSecPerMpkt: 1,
+    procShare: 0.9,
+    rssMiB: 10,
     cpu: { busy: [0.5, 0.5], softirq: [0.1, 0.1], softirqSeconds: 0.1 },
   };
 }

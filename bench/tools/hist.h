@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#define HIST_FINE 1000u    /* 1 us buckets for 0..999 us */
-#define HIST_COARSE 9900u  /* 10 us buckets for 1 ms .. 100 ms */
+#define HIST_FINE    1000u /* 1 us buckets for 0..999 us */
+#define HIST_COARSE  9900u /* 10 us buckets for 1 ms .. 100 ms */
 #define HIST_BUCKETS (HIST_FINE + HIST_COARSE + 1u)
 
 struct hist {
@@ -44,7 +44,8 @@ static inline double hist__quantile_us(const struct hist *h, double q)
 	for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
 		seen += h->count[i];
 		if (seen >= rank)
-			return i < HIST_FINE ? (double)i : (double)(HIST_FINE + (i - HIST_FINE) * 10u);
+			return i < HIST_FINE ? (double)i
+					     : (double)(HIST_FINE + (i - HIST_FINE) * 10u);
 	}
 	return -1.0;
 }

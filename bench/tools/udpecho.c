@@ -13,7 +13,7 @@
 
 #include "wire.h"
 
-#define BATCH 64
+#define BATCH	 64
 #define MAX_WIRE 2048
 
 static volatile sig_atomic_t stop;
@@ -34,7 +34,7 @@ static void on_signal(int sig)
 
 static int open_socket(void)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 }; /* wake up to check `stop` */
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 100000}; /* wake up to check `stop` */
 	int one = 1, bufsz = 4 << 20, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -62,10 +62,12 @@ static void *echo_main(void *arg)
 
 	while (!stop && qkb_now_ns() < deadline) {
 		for (int i = 0; i < BATCH; i++) {
-			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = MAX_WIRE };
+			iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = MAX_WIRE};
 			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &peers[i], .msg_namelen = sizeof(peers[i]),
-							   .msg_iov = &iov[i], .msg_iovlen = 1 };
+			msgs[i].msg_hdr = (struct msghdr){.msg_name = &peers[i],
+				.msg_namelen = sizeof(peers[i]),
+				.msg_iov = &iov[i],
+				.msg_iovlen = 1};
 		}
 		int n = recvmmsg(w->fd, msgs, BATCH, MSG_WAITFORONE, NULL);
 		if (n <= 0)
@@ -83,7 +85,10 @@ static void *echo_main(void *arg)
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "bind", 1, 0, 'b' }, { "threads", 1, 0, 't' }, { "duration", 1, 0, 'D' }, { 0, 0, 0, 0 },
+		{"bind", 1, 0, 'b'},
+		{"threads", 1, 0, 't'},
+		{"duration", 1, 0, 'D'},
+		{0, 0, 0, 0},
 	};
 	unsigned threads = 1;
 	uint64_t received = 0, echoed = 0;

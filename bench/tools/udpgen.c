@@ -14,17 +14,18 @@
 #include "hist.h"
 #include "wire.h"
 
-#define MAX_IPS 8
+#define MAX_IPS	     8
 #define PORTS_PER_IP 50000u /* session k uses port 10000 + k % 50000 on source IP k / 50000 */
-#define FIRST_PORT 10000u
-#define BURST 32
-#define MAX_WIRE 2048
+#define FIRST_PORT   10000u
+#define BURST	     32
+#define MAX_WIRE     2048
 
 struct opts {
 	struct sockaddr_in dst;
 	struct in_addr src[MAX_IPS];
 	unsigned nsrc, sessions, threads, payload, drain_ms;
-	unsigned window; /* flat out only: at most this many probes in flight per thread (0 = open loop) */
+	unsigned
+		window; /* flat out only: at most this many probes in flight per thread (0 = open loop) */
 	double rate, duration;
 	int embark; /* append a 3-byte token and a 1-byte version (the Embark chain's format) */
 	char token[3];
@@ -37,16 +38,18 @@ struct worker {
 	unsigned id, nfds;
 	int *fds, epfd;
 	uint64_t sent, received, send_errors;
-	uint64_t written_off, last_rx_ns; /* closed loop: probes presumed lost, time of last reply */
+	uint64_t written_off,
+		last_rx_ns; /* closed loop: probes presumed lost, time of last reply */
 	struct hist *hist;
 };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: udpgen --dst IP:PORT --src IP[,IP..] [--sessions N] [--threads T]\n"
-			"  [--rate PPS (0 = flat out)] [--duration S] [--payload BYTES]\n"
-			"  [--format none|embark] [--token XYZ] [--version-byte N] [--drain-ms MS]\n"
-			"  [--window N (flat out: closed loop, N probes in flight per thread)]\n");
+	fprintf(stderr,
+		"usage: udpgen --dst IP:PORT --src IP[,IP..] [--sessions N] [--threads T]\n"
+		"  [--rate PPS (0 = flat out)] [--duration S] [--payload BYTES]\n"
+		"  [--format none|embark] [--token XYZ] [--version-byte N] [--drain-ms MS]\n"
+		"  [--window N (flat out: closed loop, N probes in flight per thread)]\n");
 	exit(2);
 }
 
@@ -54,7 +57,8 @@ static void parse_src(struct opts *o, char *list)
 {
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
 		if (o->nsrc == MAX_IPS || inet_pton(AF_INET, tok, &o->src[o->nsrc]) != 1) {
-			fprintf(stderr, "bad --src entry '%s' (at most %d IPv4 addresses)\n", tok, MAX_IPS);
+			fprintf(stderr, "bad --src entry '%s' (at most %d IPv4 addresses)\n", tok,
+				MAX_IPS);
 			exit(2);
 		}
 		o->nsrc++;
@@ -64,35 +68,80 @@ static void parse_src(struct opts *o, char *list)
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "dst", 1, 0, 'd' },	   { "src", 1, 0, 's' },	 { "sessions", 1, 0, 'n' },
-		{ "threads", 1, 0, 't' },  { "rate", 1, 0, 'r' },	 { "duration", 1, 0, 'D' },
-		{ "payload", 1, 0, 'p' },  { "format", 1, 0, 'f' },	 { "token", 1, 0, 'k' },
-		{ "version-byte", 1, 0, 'v' }, { "drain-ms", 1, 0, 'w' }, { "window", 1, 0, 'W' },
-		{ 0, 0, 0, 0 },
+		{"dst", 1, 0, 'd'},
+		{"src", 1, 0, 's'},
+		{"sessions", 1, 0, 'n'},
+		{"threads", 1, 0, 't'},
+		{"rate", 1, 0, 'r'},
+		{"duration", 1, 0, 'D'},
+		{"payload", 1, 0, 'p'},
+		{"format", 1, 0, 'f'},
+		{"token", 1, 0, 'k'},
+		{"version-byte", 1, 0, 'v'},
+		{"drain-ms", 1, 0, 'w'},
+		{"window", 1, 0, 'W'},
+		{0, 0, 0, 0},
 	};
 	int c, have_dst = 0;
 
-	*o = (struct opts){ .sessions = 1, .threads = 1, .payload = 64, .drain_ms = 200,
-			    .duration = 1.0, .token = { 'a', 'b', 'c' }, .version = 1 };
+	*o = (struct opts){.sessions = 1,
+		.threads = 1,
+		.payload = 64,
+		.drain_ms = 200,
+		.duration = 1.0,
+		.token = {'a', 'b', 'c'},
+		.version = 1};
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'd': if (qkb_parse_addr(optarg, &o->dst)) exit(2); have_dst = 1; break;
-		case 's': parse_src(o, optarg); break;
-		case 'n': o->sessions = (unsigned)atoi(optarg); break;
-		case 't': o->threads = (unsigned)atoi(optarg); break;
-		case 'r': o->rate = atof(optarg); break;
-		case 'D': o->duration = atof(optarg); break;
-		case 'p': o->payload = (unsigned)atoi(optarg); break;
-		case 'f': o->embark = !strcmp(optarg, "embark"); if (!o->embark && strcmp(optarg, "none")) usage(); break;
-		case 'k': if (strlen(optarg) != 3) usage(); memcpy(o->token, optarg, 3); break;
-		case 'v': o->version = (uint8_t)atoi(optarg); break;
-		case 'w': o->drain_ms = (unsigned)atoi(optarg); break;
-		case 'W': o->window = (unsigned)atoi(optarg); break;
-		default: usage();
+		case 'd':
+			if (qkb_parse_addr(optarg, &o->dst))
+				exit(2);
+			have_dst = 1;
+			break;
+		case 's':
+			parse_src(o, optarg);
+			break;
+		case 'n':
+			o->sessions = (unsigned)atoi(optarg);
+			break;
+		case 't':
+			o->threads = (unsigned)atoi(optarg);
+			break;
+		case 'r':
+			o->rate = atof(optarg);
+			break;
+		case 'D':
+			o->duration = atof(optarg);
+			break;
+		case 'p':
+			o->payload = (unsigned)atoi(optarg);
+			break;
+		case 'f':
+			o->embark = !strcmp(optarg, "embark");
+			if (!o->embark && strcmp(optarg, "none"))
+				usage();
+			break;
+		case 'k':
+			if (strlen(optarg) != 3)
+				usage();
+			memcpy(o->token, optarg, 3);
+			break;
+		case 'v':
+			o->version = (uint8_t)atoi(optarg);
+			break;
+		case 'w':
+			o->drain_ms = (unsigned)atoi(optarg);
+			break;
+		case 'W':
+			o->window = (unsigned)atoi(optarg);
+			break;
+		default:
+			usage();
 		}
 	}
-	if (!have_dst || !o->nsrc || !o->sessions || !o->threads || o->duration <= 0 || o->duration > 600 ||
-	    o->payload < sizeof(struct qkb_probe) || o->payload + 4 > MAX_WIRE)
+	if (!have_dst || !o->nsrc || !o->sessions || !o->threads || o->duration <= 0 ||
+		o->duration > 600 || o->payload < sizeof(struct qkb_probe) ||
+		o->payload + 4 > MAX_WIRE)
 		usage();
 	if ((o->sessions + PORTS_PER_IP - 1) / PORTS_PER_IP > o->nsrc) {
 		fprintf(stderr, "%u sessions need %u source IPs, got %u\n", o->sessions,
@@ -104,14 +153,16 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 /* One connected, non-blocking socket per session, bound to that session's address. */
 static int open_session(const struct opts *o, unsigned k)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = o->src[k / PORTS_PER_IP],
-				   .sin_port = htons((uint16_t)(FIRST_PORT + k % PORTS_PER_IP)) };
+	struct sockaddr_in src = {.sin_family = AF_INET,
+		.sin_addr = o->src[k / PORTS_PER_IP],
+		.sin_port = htons((uint16_t)(FIRST_PORT + k % PORTS_PER_IP))};
 	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) || connect(fd, (struct sockaddr *)&o->dst, sizeof(o->dst))) {
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) ||
+		connect(fd, (struct sockaddr *)&o->dst, sizeof(o->dst))) {
 		int err = -errno;
 
 		close(fd);
@@ -122,7 +173,8 @@ static int open_session(const struct opts *o, unsigned k)
 
 static size_t fill_probe(struct worker *w, uint8_t *buf)
 {
-	struct qkb_probe p = { .magic = QKB_MAGIC, .thread = w->id, .seq = w->sent, .tx_ns = qkb_now_ns() };
+	struct qkb_probe p = {
+		.magic = QKB_MAGIC, .thread = w->id, .seq = w->sent, .tx_ns = qkb_now_ns()};
 	size_t len = w->o->payload;
 
 	memcpy(buf, &p, sizeof(p));
@@ -169,7 +221,7 @@ static void drain_socket(struct worker *w, int fd)
 
 	do {
 		for (unsigned i = 0; i < BURST; i++) {
-			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = MAX_WIRE };
+			iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = MAX_WIRE};
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
@@ -194,8 +246,8 @@ static void drain_socket(struct worker *w, int fd)
 static void poll_replies(struct worker *w, uint64_t timeout_ns)
 {
 	struct epoll_event ev[64];
-	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000ull),
-			       .tv_nsec = (long)(timeout_ns % 1000000000ull) };
+	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000ull),
+		.tv_nsec = (long)(timeout_ns % 1000000000ull)};
 	int n = epoll_pwait2(w->epfd, ev, 64, &ts, NULL);
 
 	for (int i = 0; i < n; i++)
@@ -253,7 +305,8 @@ static void *worker_main(void *arg)
 		}
 		poll_replies(w, next > now ? next - now : 0);
 	}
-	for (uint64_t now = qkb_now_ns(), stop = now + o->drain_ms * 1000000ull; now < stop; now = qkb_now_ns())
+	for (uint64_t now = qkb_now_ns(), stop = now + o->drain_ms * 1000000ull; now < stop;
+		now = qkb_now_ns())
 		poll_replies(w, stop - now);
 	return NULL;
 }
@@ -263,13 +316,15 @@ static int setup_workers(const struct opts *o, struct worker *ws, int *fds)
 	for (unsigned t = 0; t < o->threads; t++) {
 		struct worker *w = &ws[t];
 
-		*w = (struct worker){ .o = o, .id = t, .epfd = epoll_create1(EPOLL_CLOEXEC),
-				      .hist = calloc(1, sizeof(struct hist)),
-				      .fds = calloc(o->sessions / o->threads + 1, sizeof(int)) };
+		*w = (struct worker){.o = o,
+			.id = t,
+			.epfd = epoll_create1(EPOLL_CLOEXEC),
+			.hist = calloc(1, sizeof(struct hist)),
+			.fds = calloc(o->sessions / o->threads + 1, sizeof(int))};
 		if (w->epfd < 0 || !w->hist || !w->fds)
 			return -ENOMEM;
 		for (unsigned k = t % o->sessions; k < o->sessions; k += o->threads) {
-			struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[k] };
+			struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[k]};
 
 			w->fds[w->nfds++] = fds[k];
 			if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fds[k], &ev))
@@ -295,8 +350,9 @@ static void report(const struct opts *o, struct worker *ws, double secs)
 	printf("{\"sent\":%lu,\"received\":%lu,\"send_errors\":%lu,\"duration_s\":%.4f,"
 	       "\"tx_pps\":%.1f,\"rx_pps\":%.1f,\"rtt_us\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f,"
 	       "\"samples\":%lu}}\n",
-	       sent, received, errors, secs, sent / secs, received / secs, hist__quantile_us(all, 0.5),
-	       hist__quantile_us(all, 0.99), hist__quantile_us(all, 0.999), all->total);
+		sent, received, errors, secs, sent / secs, received / secs,
+		hist__quantile_us(all, 0.5), hist__quantile_us(all, 0.99),
+		hist__quantile_us(all, 0.999), all->total);
 }
 
 int main(int argc, char **argv)
@@ -319,7 +375,8 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < o.sessions; k++) {
 		fds[k] = open_session(&o, k);
 		if (fds[k] < 0) {
-			fprintf(stderr, "session %u: socket/bind/connect: %s\n", k, strerror(-fds[k]));
+			fprintf(stderr, "session %u: socket/bind/connect: %s\n", k,
+				strerror(-fds[k]));
 			return 1;
 		}
 	}

@@ -18,17 +18,17 @@
 /* ---- config map (array, one entry at index 0) ---- */
 
 /* Redirect matching is active; when clear every packet is passed (QK_PASS_DISABLED). */
-#define QK_CFG_F_ENABLED (1u << 0)
+#define QK_CFG_F_ENABLED	  (1u << 0)
 /* The local address map is non-empty: a match also needs the destination IP in it. */
 #define QK_CFG_F_MATCH_LOCAL_ADDR (1u << 1)
 
 struct qk_xdp_config {
-	__u16 listen_port;        /* game traffic port; 0 = none */
-	__u16 qcmp_port;          /* QCMP ping port; 0 = none */
+	__u16 listen_port;	  /* game traffic port; 0 = none */
+	__u16 qcmp_port;	  /* QCMP ping port; 0 = none */
 	__u16 session_port_start; /* first session port, inclusive; 0 = no range */
-	__u16 session_port_end;   /* last session port, inclusive */
-	__u32 flags;              /* QK_CFG_F_* */
-	__u32 _pad;               /* zero */
+	__u16 session_port_end;	  /* last session port, inclusive */
+	__u32 flags;		  /* QK_CFG_F_* */
+	__u32 _pad;		  /* zero */
 };
 
 #define QK_CONFIG_KEY 0u
@@ -64,17 +64,17 @@ struct qk_counter {
 
 /* Why a packet went to the kernel. Append only: indices are part of the ABI. */
 enum qk_pass_reason {
-	QK_PASS_DISABLED = 0,       /* config missing or QK_CFG_F_ENABLED clear */
-	QK_PASS_NOT_IP = 1,         /* ARP, LLDP, any non-IP ethertype */
-	QK_PASS_VLAN = 2,           /* 802.1Q/802.1ad tagged: the kernel's VLAN devices serve it */
-	QK_PASS_TRUNCATED = 3,      /* frame ends inside a header (parse error) */
-	QK_PASS_MALFORMED = 4,      /* bad IP version or header length (parse error) */
+	QK_PASS_DISABLED = 0,	    /* config missing or QK_CFG_F_ENABLED clear */
+	QK_PASS_NOT_IP = 1,	    /* ARP, LLDP, any non-IP ethertype */
+	QK_PASS_VLAN = 2,	    /* 802.1Q/802.1ad tagged: the kernel's VLAN devices serve it */
+	QK_PASS_TRUNCATED = 3,	    /* frame ends inside a header (parse error) */
+	QK_PASS_MALFORMED = 4,	    /* bad IP version or header length (parse error) */
 	QK_PASS_IPV4_FRAGMENT = 5,  /* MF set or fragment offset non-zero */
 	QK_PASS_IPV6_EXT_HDR = 6,   /* IPv6 extension header before the transport */
-	QK_PASS_NOT_UDP = 7,        /* TCP, ICMP, any other transport */
-	QK_PASS_OTHER_PORT = 8,     /* UDP, not to a proxy port */
+	QK_PASS_NOT_UDP = 7,	    /* TCP, ICMP, any other transport */
+	QK_PASS_OTHER_PORT = 8,	    /* UDP, not to a proxy port */
 	QK_PASS_NOT_LOCAL_ADDR = 9, /* proxy port, destination IP not a local address */
-	QK_PASS_NO_XSK = 10,        /* matched, but no AF_XDP socket on this rx queue */
+	QK_PASS_NO_XSK = 10,	    /* matched, but no AF_XDP socket on this rx queue */
 	QK_PASS__MAX = 11,
 };
 
@@ -98,28 +98,28 @@ enum qk_counter_index {
 	QK_CNT_DROP = 2,     /* verdict XDP_DROP */
 	/* ring buffer full: events lost (packets = events, bytes = 0) */
 	QK_CNT_EVENTS_LOST = 3,
-	QK_CNT_MATCH_BASE = 8,      /* + enum qk_match_kind */
-	QK_CNT_PASS_BASE = 16,      /* + enum qk_pass_reason */
-	QK_CNT_DROP_BASE = 64,      /* + enum qk_drop_reason (drop_reasons.h) */
-	QK_CNT_DROP_SLOTS = 128,    /* room for the drop table to grow */
+	QK_CNT_MATCH_BASE = 8,	 /* + enum qk_match_kind */
+	QK_CNT_PASS_BASE = 16,	 /* + enum qk_pass_reason */
+	QK_CNT_DROP_BASE = 64,	 /* + enum qk_drop_reason (drop_reasons.h) */
+	QK_CNT_DROP_SLOTS = 128, /* room for the drop table to grow */
 	QK_CNT__MAX = QK_CNT_DROP_BASE + QK_CNT_DROP_SLOTS,
 };
 
 /* ---- events (ring buffer of struct qk_xdp_event) ---- */
 
 enum qk_event_kind {
-	QK_EVENT_DROP = 1,        /* reason = enum qk_drop_reason */
+	QK_EVENT_DROP = 1,	  /* reason = enum qk_drop_reason */
 	QK_EVENT_PARSE_ERROR = 2, /* reason = enum qk_pass_reason (TRUNCATED or MALFORMED) */
 };
 
 struct qk_xdp_event {
 	__u64 timestamp_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
-	__u32 kind;         /* enum qk_event_kind */
+	__u32 kind;	    /* enum qk_event_kind */
 	__u32 reason;
-	__u32 ifindex;   /* ingress interface */
-	__u32 rx_queue;  /* ingress rx queue */
+	__u32 ifindex;	 /* ingress interface */
+	__u32 rx_queue;	 /* ingress rx queue */
 	__u32 frame_len; /* bytes from the Ethernet header to the end of the frame */
-	__u16 offset;    /* byte offset where parsing stopped */
+	__u16 offset;	 /* byte offset where parsing stopped */
 	__u16 eth_proto; /* last ethertype seen (host byte order) */
 };
 
@@ -136,8 +136,10 @@ QK_STATIC_ASSERT(sizeof(struct qk_local_addr_key) == 20, "qk_local_addr_key layo
 QK_STATIC_ASSERT(sizeof(struct qk_local_addr_value) == 4, "qk_local_addr_value layout");
 QK_STATIC_ASSERT(sizeof(struct qk_counter) == 16, "qk_counter layout");
 QK_STATIC_ASSERT(sizeof(struct qk_xdp_event) == 32, "qk_xdp_event layout");
-QK_STATIC_ASSERT((int)QK_MATCH__MAX <= QK_CNT_PASS_BASE - QK_CNT_MATCH_BASE, "match counters overlap");
+QK_STATIC_ASSERT(
+	(int)QK_MATCH__MAX <= QK_CNT_PASS_BASE - QK_CNT_MATCH_BASE, "match counters overlap");
 QK_STATIC_ASSERT((int)QK_PASS__MAX <= QK_CNT_DROP_BASE - QK_CNT_PASS_BASE, "pass counters overlap");
-QK_STATIC_ASSERT((int)QK_DROP__MAX <= (int)QK_CNT_DROP_SLOTS, "drop table outgrew its counter slots");
+QK_STATIC_ASSERT(
+	(int)QK_DROP__MAX <= (int)QK_CNT_DROP_SLOTS, "drop table outgrew its counter slots");
 
 #endif /* QK_ABI_H */

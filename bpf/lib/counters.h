@@ -39,8 +39,8 @@ static __always_inline void qk_count(__u32 index, __u64 bytes)
 	counter->bytes += bytes;
 }
 
-static __always_inline void qk_event__emit(struct xdp_md *ctx, const struct qk_pkt *pkt,
-					   enum qk_event_kind kind)
+static __always_inline void qk_event__emit(
+	struct xdp_md *ctx, const struct qk_pkt *pkt, enum qk_event_kind kind)
 {
 	struct qk_xdp_event *event;
 
@@ -61,8 +61,8 @@ static __always_inline void qk_event__emit(struct xdp_md *ctx, const struct qk_p
 }
 
 /* Count the verdict and its reason, emit the event it calls for, return it. */
-static __always_inline int qk_verdict__account(struct xdp_md *ctx, const struct qk_pkt *pkt,
-					       int verdict)
+static __always_inline int qk_verdict__account(
+	struct xdp_md *ctx, const struct qk_pkt *pkt, int verdict)
 {
 	__u64 bytes = pkt->frame_len;
 

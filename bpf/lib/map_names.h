@@ -13,25 +13,25 @@
 #define QK_NAME(x) QK__STR(x)
 
 /* X(macro id, map identifier): every map of bpf/obj/xdp_redirect.bpf.o. */
-#define QK_XDP_MAPS(X)                     \
-	X(QK_MAP_CONFIG, qk_config)        \
-	X(QK_MAP_LOCAL_ADDRS, qk_local_addrs) \
-	X(QK_MAP_XSKS, qk_xsks)            \
-	X(QK_MAP_COUNTERS, qk_counters)    \
+#define QK_XDP_MAPS(X)                                                                             \
+	X(QK_MAP_CONFIG, qk_config)                                                                \
+	X(QK_MAP_LOCAL_ADDRS, qk_local_addrs)                                                      \
+	X(QK_MAP_XSKS, qk_xsks)                                                                    \
+	X(QK_MAP_COUNTERS, qk_counters)                                                            \
 	X(QK_MAP_EVENTS, qk_events)
 
-#define QK_MAP_CONFIG qk_config           /* array[1] of struct qk_xdp_config; userspace writes */
+#define QK_MAP_CONFIG	   qk_config	  /* array[1] of struct qk_xdp_config; userspace writes */
 #define QK_MAP_LOCAL_ADDRS qk_local_addrs /* hash qk_local_addr_key -> value; userspace writes */
-#define QK_MAP_XSKS qk_xsks               /* xskmap rx queue -> AF_XDP fd; userspace writes */
-#define QK_MAP_COUNTERS qk_counters       /* percpu array of struct qk_counter; BPF writes */
-#define QK_MAP_EVENTS qk_events           /* ringbuf of struct qk_xdp_event; BPF writes */
+#define QK_MAP_XSKS	   qk_xsks	  /* xskmap rx queue -> AF_XDP fd; userspace writes */
+#define QK_MAP_COUNTERS	   qk_counters	  /* percpu array of struct qk_counter; BPF writes */
+#define QK_MAP_EVENTS	   qk_events	  /* ringbuf of struct qk_xdp_event; BPF writes */
 
 /* Program (function) names; bpf_object__find_program_by_name takes these. */
 #define QK_PROG_XDP_REDIRECT qk_xdp_redirect /* in xdp_redirect.bpf.o */
-#define QK_PROG_XDP_PASS qk_xdp_pass         /* in xdp_pass.bpf.o */
+#define QK_PROG_XDP_PASS     qk_xdp_pass     /* in xdp_pass.bpf.o */
 
 /* Object files, relative to the repository root. */
 #define QK_OBJ_XDP_REDIRECT "bpf/obj/xdp_redirect.bpf.o"
-#define QK_OBJ_XDP_PASS "bpf/obj/xdp_pass.bpf.o"
+#define QK_OBJ_XDP_PASS	    "bpf/obj/xdp_pass.bpf.o"
 
 #endif /* QK_MAP_NAMES_H */

@@ -24,22 +24,22 @@
 /* "Not decided yet": a stage found nothing that settles the packet's fate. */
 #define QK_CONTINUE (-1)
 
-#define QK_IP_MF 0x2000
+#define QK_IP_MF	  0x2000
 #define QK_IP_OFFSET_MASK 0x1fff
 
 /* Parse state carried from stage to stage. */
 struct qk_pkt {
-	void *cur;       /* next header to parse */
+	void *cur; /* next header to parse */
 	void *data_end;
 	__u32 frame_len; /* data_end - data */
-	__u32 off;       /* offset of cur from the frame start */
-	__u32 reason;    /* enum qk_pass_reason or qk_drop_reason once decided */
+	__u32 off;	 /* offset of cur from the frame start */
+	__u32 reason;	 /* enum qk_pass_reason or qk_drop_reason once decided */
 	__u16 eth_proto; /* host byte order, after any VLAN tag */
-	__u16 l4_len;    /* IP payload length according to the IP header */
-	__u16 udp_len;   /* the UDP header's length field */
-	__u16 dst_port;  /* host byte order */
+	__u16 l4_len;	 /* IP payload length according to the IP header */
+	__u16 udp_len;	 /* the UDP header's length field */
+	__u16 dst_port;	 /* host byte order */
 	__u8 ip_proto;
-	__u8 match;      /* enum qk_match_kind, valid once a port matched */
+	__u8 match; /* enum qk_match_kind, valid once a port matched */
 	struct qk_local_addr_key dst;
 };
 

@@ -13,19 +13,19 @@
 #include "abi.h"
 #include "map_names.h"
 
-#define FIELD(type, name)                                                                  \
-	printf("%s\"%s\":{\"offset\":%zu,\"size\":%zu}", first++ ? "," : "", #name,         \
-	       offsetof(struct type, name), sizeof(((struct type *)0)->name))
-#define STRUCT_BEGIN(type)                                                                 \
-	do {                                                                               \
-		int first = 0;                                                             \
-		printf("%s\"" #type "\":{\"size\":%zu,\"fields\":{", n_structs++ ? "," : "", \
-		       sizeof(struct type));
-#define STRUCT_END()                                                                       \
-	printf("}}");                                                                      \
-	}                                                                                  \
+#define FIELD(type, name)                                                                          \
+	printf("%s\"%s\":{\"offset\":%zu,\"size\":%zu}", first++ ? "," : "", #name,                \
+		offsetof(struct type, name), sizeof(((struct type *)0)->name))
+#define STRUCT_BEGIN(type)                                                                         \
+	do {                                                                                       \
+		int first = 0;                                                                     \
+		printf("%s\"" #type "\":{\"size\":%zu,\"fields\":{", n_structs++ ? "," : "",       \
+			sizeof(struct type));
+#define STRUCT_END()                                                                               \
+	printf("}}");                                                                              \
+	}                                                                                          \
 	while (0)
-#define NUMBER(name) printf("%s\"" #name "\":%lld", n++ ? "," : "", (long long)(name))
+#define NUMBER(name)	    printf("%s\"" #name "\":%lld", n++ ? "," : "", (long long)(name))
 #define MAP_NAME(id, ident) printf("%s\"%s\"", n++ ? "," : "", QK_NAME(ident));
 
 static void print_hex(const char *key, const void *data, size_t len, int comma)
@@ -138,8 +138,8 @@ static void print_names(void)
 	printf(",\"maps\":[");
 	QK_XDP_MAPS(MAP_NAME)
 	printf("],\"programs\":[\"%s\",\"%s\"],\"objects\":[\"%s\",\"%s\"]",
-	       QK_NAME(QK_PROG_XDP_REDIRECT), QK_NAME(QK_PROG_XDP_PASS), QK_OBJ_XDP_REDIRECT,
-	       QK_OBJ_XDP_PASS);
+		QK_NAME(QK_PROG_XDP_REDIRECT), QK_NAME(QK_PROG_XDP_PASS), QK_OBJ_XDP_REDIRECT,
+		QK_OBJ_XDP_PASS);
 }
 
 /* Fixed sample values, encoded by the compiler's layout, for the TS codec to match. */

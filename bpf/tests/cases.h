@@ -11,9 +11,9 @@
 
 enum case_config {
 	CFG_DEFAULT = 0, /* listen 7777, qcmp 7600, sessions 61000-65535, no address filter */
-	CFG_DISABLED,    /* QK_CFG_F_ENABLED clear */
+	CFG_DISABLED,	 /* QK_CFG_F_ENABLED clear */
 	CFG_LOCAL_ADDRS, /* CFG_DEFAULT + local addresses 10.99.0.1 and fd00:99::1 */
-	CFG_MOVED,       /* listen 9000 only: qcmp and session range off (port change, no reload) */
+	CFG_MOVED,	 /* listen 9000 only: qcmp and session range off (port change, no reload) */
 	CFG__COUNT,
 };
 
@@ -37,7 +37,7 @@ struct xdp_case {
 	uint16_t cut; /* truncate the frame to this many bytes; 0 = whole frame */
 	enum case_outcome outcome;
 	uint32_t reason;
-	int match; /* enum qk_match_kind the program must count, or NO_MATCH */
+	int match;	       /* enum qk_match_kind the program must count, or NO_MATCH */
 	uint16_t event_offset; /* where the event says parsing stopped; 0 = not checked */
 };
 

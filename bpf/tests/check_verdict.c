@@ -35,17 +35,18 @@ static uint64_t delta_bytes(const struct check_state *st, uint32_t index)
 }
 
 /* The counter at `index` moved by `want` packets (and want * len bytes). */
-static void expect_counter(struct check_state *st, uint32_t index, uint64_t want, uint32_t len,
-			   const char *what)
+static void expect_counter(
+	struct check_state *st, uint32_t index, uint64_t want, uint32_t len, const char *what)
 {
 	uint64_t got = delta_packets(st, index);
 
 	if (got != want)
 		fail(st, "counter %s [%u]: moved by %llu packets, want %llu", what, index,
-		     (unsigned long long)got, (unsigned long long)want);
+			(unsigned long long)got, (unsigned long long)want);
 	else if (delta_bytes(st, index) != want * len)
 		fail(st, "counter %s [%u]: moved by %llu bytes, want %llu", what, index,
-		     (unsigned long long)delta_bytes(st, index), (unsigned long long)(want * len));
+			(unsigned long long)delta_bytes(st, index),
+			(unsigned long long)(want * len));
 }
 
 static void expect_counters(struct check_state *st, const struct expectation *want, uint32_t len)
@@ -59,14 +60,14 @@ static void expect_counters(struct check_state *st, const struct expectation *wa
 	/* Exactly one reason moves, and only for pass/drop. */
 	for (uint32_t r = 0; r < QK_PASS__MAX; r++)
 		expect_counter(st, QK_CNT_PASS_BASE + r,
-			       want->verdict == XDP_PASS && r == want->reason, len, "pass reason");
+			want->verdict == XDP_PASS && r == want->reason, len, "pass reason");
 	for (uint32_t r = 0; r < QK_CNT_DROP_SLOTS; r++)
 		expect_counter(st, QK_CNT_DROP_BASE + r,
-			       want->verdict == XDP_DROP && r == want->reason, len, "drop reason");
+			want->verdict == XDP_DROP && r == want->reason, len, "drop reason");
 }
 
 static void expect_events(struct check_state *st, const struct check_env *env,
-			  const struct expectation *want, uint32_t len, int drained)
+	const struct expectation *want, uint32_t len, int drained)
 {
 	const struct qk_xdp_event *ev = &env->run->kept[0];
 	int want_count = want->event_kind ? 1 : 0;
@@ -79,22 +80,22 @@ static void expect_events(struct check_state *st, const struct check_env *env,
 		return;
 	if (ev->kind != want->event_kind || ev->reason != want->reason)
 		fail(st, "event kind %u reason %u, want kind %u reason %u", ev->kind, ev->reason,
-		     want->event_kind, want->reason);
+			want->event_kind, want->reason);
 	if (want->event_offset && ev->offset != want->event_offset)
 		fail(st, "event offset %u, want %u", ev->offset, want->event_offset);
 	if (ev->frame_len != len || ev->offset > len)
 		fail(st, "event frame_len %u offset %u, frame is %u bytes", ev->frame_len,
-		     ev->offset, len);
+			ev->offset, len);
 	if (env->ctx && (ev->ifindex != env->ctx->ingress_ifindex ||
-			 ev->rx_queue != env->ctx->rx_queue_index))
+				ev->rx_queue != env->ctx->rx_queue_index))
 		fail(st, "event ifindex %u queue %u, want %u/%u", ev->ifindex, ev->rx_queue,
-		     env->ctx->ingress_ifindex, env->ctx->rx_queue_index);
+			env->ctx->ingress_ifindex, env->ctx->rx_queue_index);
 	if (!ev->timestamp_ns)
 		fail(st, "event without timestamp");
 }
 
 bool check_verdict(const struct check_env *env, const char *name, const uint8_t *frame,
-		   uint32_t len, const struct expectation *want)
+	uint32_t len, const struct expectation *want)
 {
 	static struct check_state st;
 	uint32_t retval = 0;

@@ -19,8 +19,8 @@ static uint8_t *put16(uint8_t *p, uint16_t v)
 
 static uint8_t *put_l2(const struct frame_spec *spec, uint8_t *p, uint16_t ethertype)
 {
-	static const uint8_t dst_mac[6] = { 0x02, 0, 0, 0, 0x99, 0x01 };
-	static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0x99, 0x02 };
+	static const uint8_t dst_mac[6] = {0x02, 0, 0, 0, 0x99, 0x01};
+	static const uint8_t src_mac[6] = {0x02, 0, 0, 0, 0x99, 0x02};
 
 	memcpy(p, dst_mac, 6);
 	memcpy(p + 6, src_mac, 6);
@@ -66,7 +66,7 @@ static size_t put_l4(const struct frame_spec *spec, uint8_t *p)
 		put16(p, 40000);
 		put16(p + 2, spec->dst_port);
 		p[12] = 5 << 4; /* data offset */
-		p[13] = 0x02;   /* SYN */
+		p[13] = 0x02;	/* SYN */
 		break;
 	default: /* ICMP / ICMPv6 echo request */
 		len = 8 + spec->payload_len;
@@ -114,7 +114,7 @@ static int put_ipv6(const struct frame_spec *spec, uint8_t *p)
 		return -1;
 	if (ext_len) {
 		p[40] = transport; /* next header; length 0 = 8 bytes of padding options */
-		p[42] = 1;         /* PadN */
+		p[42] = 1;	   /* PadN */
 		p[43] = 4;
 	}
 	return (int)(40 + ext_len + l4_len);
@@ -123,7 +123,7 @@ static int put_ipv6(const struct frame_spec *spec, uint8_t *p)
 static int put_arp(uint8_t *p)
 {
 	memset(p, 0, 28);
-	put16(p, 1);       /* Ethernet */
+	put16(p, 1); /* Ethernet */
 	put16(p + 2, 0x0800);
 	p[4] = 6;
 	p[5] = 4;
@@ -135,8 +135,8 @@ static int put_arp(uint8_t *p)
 
 int frame__build(const struct frame_spec *spec, uint8_t *buf)
 {
-	static const uint16_t ethertypes[] = { [L3_IPV4] = 0x0800, [L3_IPV6] = 0x86dd,
-					       [L3_ARP] = 0x0806 };
+	static const uint16_t ethertypes[] = {
+		[L3_IPV4] = 0x0800, [L3_IPV6] = 0x86dd, [L3_ARP] = 0x0806};
 	uint8_t *p;
 	int l3_len;
 

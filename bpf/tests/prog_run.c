@@ -28,7 +28,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct prog_run *run = ctx;
 
 	if (size != sizeof(struct qk_xdp_event)) {
-		fprintf(stderr, "event of %zu bytes, want %zu\n", size, sizeof(struct qk_xdp_event));
+		fprintf(stderr, "event of %zu bytes, want %zu\n", size,
+			sizeof(struct qk_xdp_event));
 		return -EINVAL;
 	}
 	if (run->drained < PROG_RUN_EVENTS_KEPT)
@@ -46,8 +47,8 @@ static int open_maps(struct prog_run *run)
 	run->xsks_fd = find_map_fd(run->obj, QK_NAME(QK_MAP_XSKS));
 	run->counters_fd = find_map_fd(run->obj, QK_NAME(QK_MAP_COUNTERS));
 	events_fd = find_map_fd(run->obj, QK_NAME(QK_MAP_EVENTS));
-	if (run->config_fd < 0 || run->addrs_fd < 0 || run->xsks_fd < 0 ||
-	    run->counters_fd < 0 || events_fd < 0)
+	if (run->config_fd < 0 || run->addrs_fd < 0 || run->xsks_fd < 0 || run->counters_fd < 0 ||
+		events_fd < 0)
 		return -ENOENT;
 	run->events = ring_buffer__new(events_fd, on_event, run, NULL);
 	if (!run->events)
@@ -109,7 +110,7 @@ int prog_run__set_config(struct prog_run *run, const struct qk_xdp_config *confi
 int prog_run__set_local_addr(struct prog_run *run, const char *addr, bool present)
 {
 	struct qk_local_addr_key key;
-	struct qk_local_addr_value value = { 0 };
+	struct qk_local_addr_value value = {0};
 
 	memset(&key, 0, sizeof(key));
 	if (inet_pton(AF_INET, addr, key.addr) == 1)
@@ -145,11 +146,11 @@ int prog_run__snapshot(struct prog_run *run, struct qk_counter *out)
 	return 0;
 }
 
-int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len,
-		   struct xdp_md *ctx, uint32_t repeat, uint32_t *retval)
+int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len, struct xdp_md *ctx,
+	uint32_t repeat, uint32_t *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-		    .repeat = repeat);
+	LIBBPF_OPTS(
+		bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = repeat);
 	struct xdp_md run_ctx;
 
 	if (ctx) {

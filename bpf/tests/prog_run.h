@@ -26,9 +26,9 @@ struct prog_run {
 	int xsks_fd;
 	int counters_fd;
 	int ncpus;
-	struct qk_counter *percpu; /* scratch: one value per possible CPU */
+	struct qk_counter *percpu;			/* scratch: one value per possible CPU */
 	struct qk_xdp_event kept[PROG_RUN_EVENTS_KEPT]; /* first events of the last drain */
-	size_t drained;                                  /* events seen by the last drain */
+	size_t drained;					/* events seen by the last drain */
 };
 
 int prog_run__open(struct prog_run *run, const char *obj_path);
@@ -43,8 +43,8 @@ int prog_run__set_xsk(struct prog_run *run, uint32_t queue, int xsk_fd);
 /* out must hold QK_CNT__MAX counters. */
 int prog_run__snapshot(struct prog_run *run, struct qk_counter *out);
 /* ctx may be NULL (loopback, queue 0). */
-int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len,
-		   struct xdp_md *ctx, uint32_t repeat, uint32_t *retval);
+int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len, struct xdp_md *ctx,
+	uint32_t repeat, uint32_t *retval);
 /* Consumes every pending event; returns how many (kept[] holds the first ones). */
 int prog_run__drain(struct prog_run *run);
 

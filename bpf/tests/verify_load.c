@@ -30,7 +30,8 @@ static int verify_object(const char *path)
 		fprintf(stderr, "%s: load (verifier) failed: %s\n", path, strerror(-err));
 		goto out_close;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		memset(&info, 0, sizeof(info));
 		info_len = sizeof(info);
 		err = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &info_len);
@@ -39,7 +40,7 @@ static int verify_object(const char *path)
 			goto out_close;
 		}
 		printf("%s: %s loaded, %u xlated bytes, verified\n", path, bpf_program__name(prog),
-		       info.xlated_prog_len);
+			info.xlated_prog_len);
 	}
 out_close:
 	bpf_object__close(obj);

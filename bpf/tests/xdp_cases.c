@@ -39,7 +39,7 @@ static void report(struct harness *h, bool ok, const char *name, const char *not
 	if (!ok)
 		h->failures++;
 	printf("%s %d - %s%s%s\n", ok ? "ok" : "not ok", h->checks, name, note ? " # " : "",
-	       note ? note : "");
+		note ? note : "");
 }
 
 static int apply_config(struct harness *h, enum case_config config)
@@ -49,8 +49,8 @@ static int apply_config(struct harness *h, enum case_config config)
 
 	/* Addresses first, then the flag that makes them count: the order userspace uses. */
 	for (size_t i = 0; i < case_local_addrs_count; i++) {
-		err = prog_run__set_local_addr(&h->run, case_local_addrs[i],
-					       config == CFG_LOCAL_ADDRS);
+		err = prog_run__set_local_addr(
+			&h->run, case_local_addrs[i], config == CFG_LOCAL_ADDRS);
 		if (err)
 			return err;
 	}
@@ -59,7 +59,7 @@ static int apply_config(struct harness *h, enum case_config config)
 }
 
 static void expect_outcome(const struct harness *h, enum case_outcome outcome, uint32_t reason,
-			   int match, struct expectation *want)
+	int match, struct expectation *want)
 {
 	want->match = match;
 	want->reason = reason;
@@ -123,14 +123,14 @@ static void run_sweeps(struct harness *h)
 			ok = check_verdict(&h->env, label, frame, (uint32_t)cut, &want);
 		}
 		snprintf(label, sizeof(label), "every length %d..%d is TRUNCATED", MIN_RUN_LEN,
-			 len - 1);
+			len - 1);
 		report(h, ok, s->name, label);
 	}
 }
 
 static void run_ring_overflow(struct harness *h)
 {
-	const struct frame_spec spec = { .l3 = L3_IPV4, .dst_port = 7777 };
+	const struct frame_spec spec = {.l3 = L3_IPV4, .dst_port = 7777};
 	const uint32_t runs = QK_EVENTS_BYTES / sizeof(struct qk_xdp_event) + 100;
 	struct qk_counter before[QK_CNT__MAX], after[QK_CNT__MAX];
 	uint8_t frame[FRAME_MAX];
@@ -156,15 +156,17 @@ static void run_ring_overflow(struct harness *h)
 	ok = !err && drained > 0 && lost > 0 && truncated == runs &&
 	     lost + (uint64_t)drained == runs;
 	if (!ok)
-		fprintf(stderr, "  ring-overflow: err %d, %u runs, %llu counted, %d events, %llu lost\n",
-			err, runs, (unsigned long long)truncated, drained, (unsigned long long)lost);
+		fprintf(stderr,
+			"  ring-overflow: err %d, %u runs, %llu counted, %d events, %llu lost\n",
+			err, runs, (unsigned long long)truncated, drained,
+			(unsigned long long)lost);
 	report(h, ok, "ring-overflow", "a full event ring counts every lost event");
 }
 
 /* The XSKMAP index is the rx queue: a socket on queue 0 must not catch queue 1. */
 static void run_other_queue(struct harness *h)
 {
-	const struct frame_spec spec = { .l3 = L3_IPV4, .dst_port = 7777, .payload_len = 16 };
+	const struct frame_spec spec = {.l3 = L3_IPV4, .dst_port = 7777, .payload_len = 16};
 	struct xdp_md ctx = h->ctx;
 	struct check_env env = h->env;
 	struct expectation want;
@@ -183,7 +185,7 @@ static void run_other_queue(struct harness *h)
 
 static int run_all(struct harness *h, const char *xsk_ifname)
 {
-	struct xsk_test_socket xsk = { 0 };
+	struct xsk_test_socket xsk = {0};
 	int err;
 
 	if (xsk_ifname) {

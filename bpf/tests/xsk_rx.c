@@ -31,12 +31,12 @@ struct ring {
 	size_t map_len;
 };
 
-static int map_ring(int fd, const struct xdp_ring_offset *off, size_t desc_size, off_t pgoff,
-		    struct ring *ring)
+static int map_ring(
+	int fd, const struct xdp_ring_offset *off, size_t desc_size, off_t pgoff, struct ring *ring)
 {
 	ring->map_len = off->desc + XSK_RING_SIZE * desc_size;
-	ring->map = mmap(NULL, ring->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-			 fd, pgoff);
+	ring->map = mmap(
+		NULL, ring->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, pgoff);
 	if (ring->map == MAP_FAILED)
 		return -errno;
 	ring->producer = (__u32 *)((char *)ring->map + off->producer);
@@ -85,7 +85,8 @@ static int drain_rx(struct xsk_test_socket *xsk, struct ring *rx, struct ring *f
 
 		if (udp_dst_port((unsigned char *)xsk->umem + d->addr, d->len) == port)
 			matched++;
-		fill_addrs[fill_prod & (XSK_RING_SIZE - 1)] = d->addr & ~(__u64)(XSK_FRAME_SIZE - 1);
+		fill_addrs[fill_prod & (XSK_RING_SIZE - 1)] =
+			d->addr & ~(__u64)(XSK_FRAME_SIZE - 1);
 	}
 	__atomic_store_n(rx->consumer, cons, __ATOMIC_RELEASE);
 	__atomic_store_n(fill->producer, fill_prod, __ATOMIC_RELEASE);
@@ -120,7 +121,7 @@ static int receive(struct xsk_test_socket *xsk, int port, int count, long timeou
 	printf("ready\n");
 	fflush(stdout);
 	while (got < count && now_ms() < deadline) {
-		struct pollfd pfd = { .fd = xsk->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = xsk->fd, .events = POLLIN};
 
 		if (poll(&pfd, 1, 100) > 0)
 			got += drain_rx(xsk, &rx, &fill, port);

@@ -49,8 +49,8 @@ int xsk_test_socket__open(struct xsk_test_socket *xsk, const char *ifname, uint3
 		return -ENODEV;
 	}
 	xsk->umem_len = (size_t)XSK_FRAMES * XSK_FRAME_SIZE;
-	xsk->umem = mmap(NULL, xsk->umem_len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	xsk->umem = mmap(
+		NULL, xsk->umem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (xsk->umem == MAP_FAILED)
 		return -errno;
 	xsk->fd = socket(AF_XDP, SOCK_RAW, 0);

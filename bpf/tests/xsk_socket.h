@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XSK_FRAMES 64
+#define XSK_FRAMES     64
 #define XSK_FRAME_SIZE 4096
-#define XSK_RING_SIZE 64 /* fill, completion and rx rings */
+#define XSK_RING_SIZE  64 /* fill, completion and rx rings */
 
 struct xsk_test_socket {
 	int fd;

@@ -56,7 +56,10 @@ async function runAgent(globals: GlobalOptions, values: AgentValues): Promise<vo
     await running.stop();
     await qcmp.close();
   });
-  logger('cli').info({ mode: 'agent', provider: provider.name, qcmp: `[::]:${qcmp.port}`, relays: values.relay ?? [], admin: running.admin?.url }, 'Quilkin is ready');
+  logger('cli').info(
+    { mode: 'agent', provider: provider.name, qcmp: `[::]:${qcmp.port}`, relays: values.relay ?? [], admin: running.admin?.url },
+    'Quilkin is ready',
+  );
 }
 
 export function register(program: Command): void {

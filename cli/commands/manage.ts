@@ -30,7 +30,13 @@ export const RELAY_TARGET_OPTION: OptionSpec = {
   parse: collectServerUrls,
 };
 
-export const ID_OPTION: OptionSpec = { flags: '--id <id>', help: 'control plane identifier sent to peers', env: 'QUILKIN_ID', default: os.hostname(), defaultText: 'hostname' };
+export const ID_OPTION: OptionSpec = {
+  flags: '--id <id>',
+  help: 'control plane identifier sent to peers',
+  env: 'QUILKIN_ID',
+  default: os.hostname(),
+  defaultText: 'hostname',
+};
 
 /** `-c` may also follow the subcommand (`manage --provider fs -c FILE`); the fs provider reads it. */
 export const CONFIG_OPTION: OptionSpec = { flags: '-c, --config <path>', help: 'config file the fs provider serves (same as the global --config)' };
@@ -58,7 +64,14 @@ export interface ProviderCliValues {
 export function providerFromCli(role: 'manage' | 'agent' | 'relay', values: ProviderCliValues, globals: GlobalOptions): Provider {
   const locality = localityFromFlags(values.region, values.zone, values.subZone);
   try {
-    return createProvider({ kind: values.provider ?? 'fs', role, validator: filterRegistry(), configPath: values.config ?? globals.config, values, ...(locality ? { locality } : {}) });
+    return createProvider({
+      kind: values.provider ?? 'fs',
+      role,
+      validator: filterRegistry(),
+      configPath: values.config ?? globals.config,
+      values,
+      ...(locality ? { locality } : {}),
+    });
   } catch (err) {
     throw new CliError((err as Error).message);
   }
@@ -85,7 +98,10 @@ async function runManage(globals: GlobalOptions, values: ManageValues): Promise<
     throw new CliError(err.message);
   });
   onShutdown(() => running.stop());
-  logger('cli').info({ mode: 'manage', provider: provider.name, xds: `[::]:${running.xdsPort}`, admin: running.admin?.url, relays: values.relay ?? [] }, 'Quilkin is ready');
+  logger('cli').info(
+    { mode: 'manage', provider: provider.name, xds: `[::]:${running.xdsPort}`, admin: running.admin?.url, relays: values.relay ?? [] },
+    'Quilkin is ready',
+  );
 }
 
 export function register(program: Command): void {

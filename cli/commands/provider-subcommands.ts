@@ -43,7 +43,9 @@ export const PROVIDER_SUBCOMMANDS = ['agones', 'file'] as const;
 export function addProviderSubcommands(parent: Command, run: ProviderRun): void {
   parent.enablePositionalOptions();
   parent.addArgument(new Argument('[provider]', `provider subcommand: ${PROVIDER_SUBCOMMANDS.join(' | ')} (same as --provider)`));
-  const agones = parent.command('agones').description('watch Agones GameServers and ConfigMaps labelled quilkin.dev/configmap=true (Quilkin v0.9 spelling of --provider agones)');
+  const agones = parent
+    .command('agones')
+    .description('watch Agones GameServers and ConfigMaps labelled quilkin.dev/configmap=true (Quilkin v0.9 spelling of --provider agones)');
   addOptionRows(agones, AGONES_OPTIONS);
   agones.action(async (_values: unknown, command: Command) => {
     await run(programOptions(command), { ...mergedValues(command), provider: 'agones' });

@@ -111,10 +111,10 @@ export function register(program: Command): void {
   proxy.action(async (opts: ProxyOptions, command: Command) => {
     await runProxy(command.optsWithGlobals() as GlobalOptions & ProxyOptions, opts);
   });
-  const xdp = addOptions(
-    proxy.command('xdp').description('run the proxy on an AF_XDP data path (falls back to sockets, visibly, where XDP is unavailable)'),
-    [...PROXY_OPTIONS.filter((s) => !s.flags.includes('--backend')), ...XDP_OPTIONS],
-  );
+  const xdp = addOptions(proxy.command('xdp').description('run the proxy on an AF_XDP data path (falls back to sockets, visibly, where XDP is unavailable)'), [
+    ...PROXY_OPTIONS.filter((s) => !s.flags.includes('--backend')),
+    ...XDP_OPTIONS,
+  ]);
   xdp.action(async (opts: ProxyOptions & XdpOptions, command: Command) => {
     await runProxy(command.optsWithGlobals() as GlobalOptions & ProxyOptions, { ...opts, backend: 'socket' }, opts);
   });

@@ -23,8 +23,16 @@ export function register(program: Command): void {
     .description('measure round-trip delay to a QCMP endpoint (ip:port)')
     .argument('<endpoint>', 'QCMP endpoint, e.g. 127.0.0.1:7600')
     .addOption(toOption({ flags: '-a, --amount <n>', help: 'number of pings', default: 5, parse: parsePositiveInt }))
-    .addOption(toOption({ flags: '-i, --interval <duration>', help: 'ping at this interval (e.g. 500ms, 1s) instead of right after the last reply', parse: parseDurationMs }))
-    .addOption(toOption({ flags: '-t, --timeout <duration>', help: 'how long to wait for each reply', default: 1000, defaultText: '1s', parse: parseDurationMs }))
+    .addOption(
+      toOption({
+        flags: '-i, --interval <duration>',
+        help: 'ping at this interval (e.g. 500ms, 1s) instead of right after the last reply',
+        parse: parseDurationMs,
+      }),
+    )
+    .addOption(
+      toOption({ flags: '-t, --timeout <duration>', help: 'how long to wait for each reply', default: 1000, defaultText: '1s', parse: parseDurationMs }),
+    )
     .action(async (endpoint: string, opts: PingOptions, command: Command) => {
       let address;
       try {

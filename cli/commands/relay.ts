@@ -16,7 +16,13 @@ import { addProviderSubcommands, programOptions, rejectUnknownProvider } from '.
 export const RELAY_OPTIONS: readonly OptionSpec[] = [
   { flags: '-m, --mds-port <port>', help: 'TCP port agents connect to (mDS)', env: 'QUILKIN_MDS_PORT', default: 7900, parse: parsePort },
   { flags: '-x, --xds-port <port>', help: 'TCP port proxies connect to (xDS)', env: 'QUILKIN_PORT', default: 7800, parse: parsePort },
-  { flags: '--idle-request-interval-secs <secs>', help: 're-send subscriptions to an agent after this long without a response', env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS', default: 30, parse: parsePositiveInt },
+  {
+    flags: '--idle-request-interval-secs <secs>',
+    help: 're-send subscriptions to an agent after this long without a response',
+    env: 'QUILKIN_IDLE_REQUEST_INTERVAL_SECS',
+    default: 30,
+    parse: parsePositiveInt,
+  },
   { flags: '--provider <kind>', help: 'optional source of the filter chain (endpoints come from agents)', env: 'QUILKIN_PROVIDER', choices: providerKinds() },
   ID_OPTION,
   CONFIG_OPTION,
@@ -47,7 +53,10 @@ async function runRelay(globals: GlobalOptions, values: RelayValues): Promise<vo
     throw new CliError(err.message);
   });
   onShutdown(() => running.stop());
-  logger('cli').info({ mode: 'relay', xds: `[::]:${running.xdsPort}`, mds: `[::]:${running.mdsPort}`, provider: provider?.name ?? 'none', admin: running.admin?.url }, 'Quilkin is ready');
+  logger('cli').info(
+    { mode: 'relay', xds: `[::]:${running.xdsPort}`, mds: `[::]:${running.mdsPort}`, provider: provider?.name ?? 'none', admin: running.admin?.url },
+    'Quilkin is ready',
+  );
 }
 
 export function register(program: Command): void {

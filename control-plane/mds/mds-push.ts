@@ -95,7 +95,14 @@ class MdsPushClient implements MdsPush {
     const call = openStream<DeltaDiscoveryResponseInit, DeltaDiscoveryRequest>(own, xdsServices().mds, 'DeltaAggregatedResources');
     this.stream = call;
     const { store, id } = this.options;
-    const publisher = new DeltaPublisher({ serverId: id, types: AGENT_TYPES, config: () => store.current, metrics: this.metrics, nodeLabels: this.nodeLabels, send: (r) => writePaced(call, r) });
+    const publisher = new DeltaPublisher({
+      serverId: id,
+      types: AGENT_TYPES,
+      config: () => store.current,
+      metrics: this.metrics,
+      nodeLabels: this.nodeLabels,
+      send: (r) => writePaced(call, r),
+    });
     const removeListener = this.broadcaster.add((types) => types.forEach((t) => publisher.push(t)));
     this.removeListener = () => {
       removeListener();

@@ -116,7 +116,11 @@ function serveAgent(call: AgentCall, options: MdsServerOptions, shared: Shared, 
       controlPlaneLabel: () => agentLabel,
       send: (request: DeltaDiscoveryRequestInit) => writeBounded(call, request, metrics),
       apply: (type, resp) => {
-        const decoded = decodeDelta(type, resp.resources, resp.removedResources, { validator: options.validator, currentDatacenters: options.store.current.datacenters ?? [], datacenterHost: ip });
+        const decoded = decodeDelta(type, resp.resources, resp.removedResources, {
+          validator: options.validator,
+          currentDatacenters: options.store.current.datacenters ?? [],
+          datacenterHost: ip,
+        });
         if (decoded.ok) options.store.apply(decoded.patch, `mds:${agentId}`);
         return decoded;
       },
@@ -145,7 +149,12 @@ export async function startMdsServer(options: MdsServerOptions): Promise<MdsServ
   const limits: XdsServerLimits = { ...DEFAULT_XDS_SERVER_LIMITS, ...options.limits };
   const metrics = xdsMetrics(options.metrics);
   // Agent ids are seen once and keep their series (0 once lost), so the budget is never given back.
-  const shared: Shared = { metrics, limiter: new StreamLimiter(limits.maxStreams, limits.maxStreamsPerPeer), agentLabels: new LabelBudget(limits.maxNodeLabels), refusals: new LogThrottle(log, 'warn') };
+  const shared: Shared = {
+    metrics,
+    limiter: new StreamLimiter(limits.maxStreams, limits.maxStreamsPerPeer),
+    agentLabels: new LabelBudget(limits.maxNodeLabels),
+    refusals: new LogThrottle(log, 'warn'),
+  };
   const server = new grpc.Server(serverOptions(limits, maxGrpcMessageBytes()));
   server.addService(xdsServices().mds.service, {
     DeltaAggregatedResources: (call: AgentCall) => serveAgent(call, options, shared, (d) => (agents += d)),

@@ -30,6 +30,7 @@ const k8sProviderFactory: ProviderFactory = {
   options: K8S_OPTIONS,
   // Loaded on use: the Kubernetes client library is large and fs users never need it.
   create: (ctx) =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, on use
     (require('./k8s') as typeof import('./k8s')).createK8sProvider({
       ...(ctx.values as unknown as K8sCliValues),
       kind: ctx.kind as 'k8s' | 'agones',

@@ -122,7 +122,6 @@ export class DeltaPublisher {
     if (state.pending.size > MAX_PENDING) state.pending.delete(state.pending.keys().next().value as string);
   }
 
-
   private stateOf(type: ResourceType): TypeState {
     let state = this.states.get(type);
     if (!state) this.states.set(type, (state = { acked: new Map(), sent: new Map(), subscribed: new Set(), pending: new Map() }));
@@ -158,7 +157,10 @@ export class DeltaPublisher {
     state.pending.delete(request.responseNonce);
     if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
       this.options.metrics.nacks.inc({ control_plane: this.nodeLabel, type });
-      log.warn({ node: this.nodeId, type: shortType(type), nonce: request.responseNonce, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last acknowledged version');
+      log.warn(
+        { node: this.nodeId, type: shortType(type), nonce: request.responseNonce, error: request.errorDetail.message },
+        'client rejected resources (NACK); it stays on its last acknowledged version',
+      );
       // The client kept its state: what it will hold is the acknowledged state plus what is still in flight.
       state.sent = new Map(state.acked);
       for (const diff of state.pending.values()) applyDiff(state.sent, diff);

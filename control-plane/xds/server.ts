@@ -66,7 +66,10 @@ export function failStream(call: grpc.ServerDuplexStream<unknown, unknown>, err:
 export function writeBounded<Res>(call: grpc.ServerDuplexStream<unknown, Res>, response: Res, metrics: XdsMetrics): void {
   if (call.writableLength >= MAX_QUEUED_RESPONSES) {
     metrics.streamsRefused.inc({ reason: 'client not reading' });
-    failStream(call as grpc.ServerDuplexStream<unknown, unknown>, new StreamError(grpc.status.RESOURCE_EXHAUSTED, `client is not reading: ${call.writableLength} responses queued`));
+    failStream(
+      call as grpc.ServerDuplexStream<unknown, unknown>,
+      new StreamError(grpc.status.RESOURCE_EXHAUSTED, `client is not reading: ${call.writableLength} responses queued`),
+    );
     return;
   }
   writePaced(call, response);
@@ -141,7 +144,13 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   const limits: XdsServerLimits = { ...DEFAULT_XDS_SERVER_LIMITS, ...options.limits };
   const metrics = xdsMetrics(options.metrics);
   const broadcaster = new ConfigBroadcaster(options.store, options.types, metrics, options.debounceMs);
-  const shared: Shared = { broadcaster, metrics, limiter: new StreamLimiter(limits.maxStreams, limits.maxStreamsPerPeer), refusals: new LogThrottle(log, 'warn'), closes: new LogThrottle(log, 'info') };
+  const shared: Shared = {
+    broadcaster,
+    metrics,
+    limiter: new StreamLimiter(limits.maxStreams, limits.maxStreamsPerPeer),
+    refusals: new LogThrottle(log, 'warn'),
+    closes: new LogThrottle(log, 'info'),
+  };
   const nodeLabels = new NodeLabels(metrics, limits.maxNodeLabels);
   const common = { serverId: options.serverId, types: options.types, config: () => options.store.current, metrics, nodeLabels };
   const server = new grpc.Server(serverOptions(limits));

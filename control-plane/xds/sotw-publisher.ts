@@ -56,7 +56,10 @@ export class SotwPublisher {
       if (request.responseNonce !== state.lastNonce) return;
       if (request.errorDetail && (request.errorDetail.code !== 0 || request.errorDetail.message)) {
         this.options.metrics.nacks.inc({ control_plane: this.nodeLabel, type });
-        log.warn({ node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.versionInfo, error: request.errorDetail.message }, 'client rejected resources (NACK); it stays on its last accepted version');
+        log.warn(
+          { node: this.nodeId, type: shortType(type), rejected: state.lastSentVersion, kept: request.versionInfo, error: request.errorDetail.message },
+          'client rejected resources (NACK); it stays on its last accepted version',
+        );
         state.acceptedVersion = request.versionInfo;
         state.names = [...request.resourceNames];
         return;
@@ -102,5 +105,4 @@ export class SotwPublisher {
       controlPlane: { identifier: this.options.serverId },
     });
   }
-
 }

@@ -35,7 +35,10 @@ describe('compileChain: filters through the registry and the kind table', () => 
   it('refuses a filter with an encoder but no row in the kind table', () => {
     const r = registry();
     r.register({ name: 'test.filters.NoKind', schema: {}, validate: () => undefined, create: () => ({}), native: { encode: () => undefined } });
-    expect(() => compileChain([{ name: 'test.filters.NoKind' }], [], r)).to.throw(CompileError, 'filters[0]: filter `test.filters.NoKind` has no native implementation');
+    expect(() => compileChain([{ name: 'test.filters.NoKind' }], [], r)).to.throw(
+      CompileError,
+      'filters[0]: filter `test.filters.NoKind` has no native implementation',
+    );
   });
 
   it("gives each slot its filter's declared cells and Debug events, nested slots included", () => {
@@ -78,19 +81,22 @@ describe('compileChain: filters through the registry and the kind table', () => 
 
   it('names the filter path when an encoder rejects its config', () => {
     const bad = { on_read: [{ action: 'ALLOW', sources: ['not-a-cidr'], ports: [] }], on_write: [] };
-    expect(() => compileChain([{ name: 'quilkin.filters.firewall.v1alpha1.Firewall', config: bad }], [], registry())).to.throw(CompileError, 'filters[0] (quilkin.filters.firewall.v1alpha1.Firewall): filters[0].on_read:');
+    expect(() => compileChain([{ name: 'quilkin.filters.firewall.v1alpha1.Firewall', config: bad }], [], registry())).to.throw(
+      CompileError,
+      'filters[0] (quilkin.filters.firewall.v1alpha1.Firewall): filters[0].on_read:',
+    );
   });
 
   it('maps a description offset to the innermost slot holding it (engine errors name the filter)', () => {
     const registry = registerAll(new FilterRegistry());
     const match = registry.validate('quilkin.filters.match.v1alpha1.Match', {
-      on_read: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }], fallthrough: { name: 'quilkin.filters.drop.v1alpha1.Drop' } },
+      on_read: {
+        metadataKey: 'k',
+        branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }],
+        fallthrough: { name: 'quilkin.filters.drop.v1alpha1.Drop' },
+      },
     });
-    const chain = compileChain(
-      [{ name: 'quilkin.filters.pass.v1alpha1.Pass' }, { name: 'quilkin.filters.match.v1alpha1.Match', config: match }],
-      [],
-      registry,
-    );
+    const chain = compileChain([{ name: 'quilkin.filters.pass.v1alpha1.Pass' }, { name: 'quilkin.filters.match.v1alpha1.Match', config: match }], [], registry);
     expect(chain.slotOffsets).to.have.length(chain.slots.length);
     // Each slot's entry starts with its kind byte and slot number.
     chain.slotOffsets.forEach((start, slot) => expect(chain.description.readUInt32LE(start + 1)).to.equal(slot));

@@ -129,7 +129,10 @@ export function compileChain(filters: readonly FilterConfig[], clusters: readonl
   out.u16(chain.keys.length);
   for (const k of chain.keys) out.str16(k);
   const body = chain.w.finish();
-  out.u32(4 + 2 + body.length).u32(chain.slots.length).u16(filters.length);
+  out
+    .u32(4 + 2 + body.length)
+    .u32(chain.slots.length)
+    .u16(filters.length);
   const bodyStart = out.length;
   out.raw(body);
   return {

@@ -63,7 +63,9 @@ describe('endpoint names (the one DNS policy)', () => {
   });
 
   it('keeps the previous answer when a refresh fails, reports the failure once, and retries', async () => {
-    const { lookup, queries } = scripted({ 'a.test': [{ ip: '192.0.2.1', ttlSecs: 0 }, new Error('SERVFAIL'), new Error('SERVFAIL'), { ip: '192.0.2.9', ttlSecs: 60 }] });
+    const { lookup, queries } = scripted({
+      'a.test': [{ ip: '192.0.2.1', ttlSecs: 0 }, new Error('SERVFAIL'), new Error('SERVFAIL'), { ip: '192.0.2.9', ttlSecs: 60 }],
+    });
     names = new EndpointNames(POLICY, lookup);
     const failures: Array<[string, string, string | undefined]> = [];
     let changes = 0;

@@ -44,9 +44,16 @@ describe('FilterChain', () => {
   });
 
   it('rejects the whole chain when one filter is invalid, naming its index', () => {
-    expect(() => FilterChain.build([{ name: CONCAT, config: { bytes: '' } }, { name: RATE, config: { max_packets: 1, period: 0 } }], filterRegistry(), testServices())).to.throw(
-      /filters\[1\].*value must be at least 1 second/,
-    );
+    expect(() =>
+      FilterChain.build(
+        [
+          { name: CONCAT, config: { bytes: '' } },
+          { name: RATE, config: { max_packets: 1, period: 0 } },
+        ],
+        filterRegistry(),
+        testServices(),
+      ),
+    ).to.throw(/filters\[1\].*value must be at least 1 second/);
   });
 
   it('keeps the instance (and state) of an unchanged filter across a rebuild, and starts changed ones fresh', () => {
@@ -111,7 +118,11 @@ describe('FilterChain', () => {
 
   it('does not time anything when sampling is disabled', () => {
     const metrics = recordingChainMetrics(0);
-    const chain = FilterChain.build([{ name: CONCAT, config: { on_read: 'APPEND', bytes: 'YQ==' } }], filterRegistry(), testServices({ chainMetrics: metrics }));
+    const chain = FilterChain.build(
+      [{ name: CONCAT, config: { on_read: 'APPEND', bytes: 'YQ==' } }],
+      filterRegistry(),
+      testServices({ chainMetrics: metrics }),
+    );
     for (let i = 0; i < 10; i++) chain.read(readContext('x'));
     expect(metrics.read).to.deep.equal([]);
   });
@@ -130,7 +141,9 @@ describe('filter metrics through the real Prometheus registry', () => {
       for (let i = 0; i < 4; i++) chain.read(readContext('x', { metadata: new Map([['k', 'a']]) }));
       const text = await metrics.render();
       expect(text).to.include('quilkin_filter_read_duration_seconds_count{filter="quilkin.filters.match.v1alpha1.Match"} 2');
-      expect(text).to.match(/quilkin_filter_int_counter\{id="quilkin.filters.match.v1alpha1.Match",label="packets_matched_total",help="[^"]+",event="read"\} 4/);
+      expect(text).to.match(
+        /quilkin_filter_int_counter\{id="quilkin.filters.match.v1alpha1.Match",label="packets_matched_total",help="[^"]+",event="read"\} 4/,
+      );
     } finally {
       if (previous === undefined) delete process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY;
       else process.env.QUILKIN_FILTER_DURATION_SAMPLE_EVERY = previous;

@@ -71,7 +71,7 @@ export class FilterChain {
         const kept = reusable.get(identity)?.shift();
         return kept ?? { name: c.name, filter: factory.create(config, services), identity };
       } catch (err) {
-        throw new Error(`filters[${i}] (${c.name}): ${(err as Error).message}`);
+        throw new Error(`filters[${i}] (${c.name}): ${(err as Error).message}`, { cause: err });
       }
     });
     return new FilterChain(configs, entries, services.chainMetrics);

@@ -66,6 +66,7 @@ const KIND_SPELLINGS: readonly RegExp[] = [
 
 function factoryOf(row: KindRow, registry: FilterRegistry): FilterFactory {
   // Compiled modules sit beside this test in dist/, in the same folder layout as the sources.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module path comes from the table
   const mod = require(path.join(__dirname, row.folder, row.folder)) as Record<string, unknown>;
   const exported = mod[row.factory];
   const factory = row.factoryTakesRegistry ? (exported as (r: FilterRegistry) => FilterFactory)(registry) : exported;
@@ -131,7 +132,8 @@ describe('filter contract (kinds.json)', () => {
       for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"][./]*(?:data-plane\/)?filters\/([a-z_]+)\/[^'"]*['"]/g)) {
         if (ROWS.some((r) => r.folder === m[2]) && /encode|native/i.test(m[1])) offences.push(`${rel}: imports \`${m[1].trim()}\` from filter ${m[2]}`);
       }
-      if (rel !== 'data-plane/compiler/description.ts' && /\.native\??\.encode\b/.test(text)) offences.push(`${rel}: calls a filter's encoder (only the compiler does)`);
+      if (rel !== 'data-plane/compiler/description.ts' && /\.native\??\.encode\b/.test(text))
+        offences.push(`${rel}: calls a filter's encoder (only the compiler does)`);
     }
     expect(offences).to.deep.equal([]);
   });

@@ -52,7 +52,8 @@ function errorKind(err: NodeJS.ErrnoException): PhoenixServerError {
 function respond(req: http.IncomingMessage, res: http.ServerResponse, document: () => string, metrics: PhoenixMetrics): void {
   const path = (req.url ?? '').split('?')[0];
   if (path !== '/') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found; the latency document is at GET /\n');
-  if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return void res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
   metrics.requests.inc();
   const body = document();
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });

@@ -106,8 +106,6 @@ export class QcmpMeasurement implements Measurement {
     for (const p of [...this.pending.values()]) p.settle(new Error('measurement closed'));
     const sockets = await Promise.allSettled([...this.sockets.values()]);
     this.sockets.clear();
-    await Promise.all(
-      sockets.map((s) => (s.status === 'fulfilled' ? new Promise<void>((resolve) => s.value.close(() => resolve())) : Promise.resolve())),
-    );
+    await Promise.all(sockets.map((s) => (s.status === 'fulfilled' ? new Promise<void>((resolve) => s.value.close(() => resolve())) : Promise.resolve())));
   }
 }

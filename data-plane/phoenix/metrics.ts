@@ -29,9 +29,24 @@ export class PhoenixMetrics {
       buckets: FILTER_HISTOGRAM_BUCKETS,
       registers,
     });
-    this.measurementErrors = new Counter({ name: 'quilkin_phoenix_measurement_errors_total', help: 'The number of measurement errors', labelNames: ['icao'], registers });
-    this.distance = new Gauge({ name: 'quilkin_phoenix_distance', help: 'The distance from this instance to another node in the network', labelNames: ['icao'], registers });
-    this.coordinates = new Gauge({ name: 'quilkin_phoenix_coordinates', help: 'The phoenix coordinates relative to this node', labelNames: ['icao', 'axis'], registers });
+    this.measurementErrors = new Counter({
+      name: 'quilkin_phoenix_measurement_errors_total',
+      help: 'The number of measurement errors',
+      labelNames: ['icao'],
+      registers,
+    });
+    this.distance = new Gauge({
+      name: 'quilkin_phoenix_distance',
+      help: 'The distance from this instance to another node in the network',
+      labelNames: ['icao'],
+      registers,
+    });
+    this.coordinates = new Gauge({
+      name: 'quilkin_phoenix_coordinates',
+      help: 'The phoenix coordinates relative to this node',
+      labelNames: ['icao', 'axis'],
+      registers,
+    });
     this.errorEstimate = new Gauge({
       name: 'quilkin_phoenix_distance_error_estimate',
       help: 'The error estimate of the distance to another node in the network',

@@ -60,7 +60,11 @@ describe('phoenix scheduler', () => {
     expect(phoenix.document).to.equal('{}');
     await phoenix.runRound();
     const doc = JSON.parse(phoenix.document) as Record<string, number>;
-    expect(Object.entries(doc).sort((a, b) => a[1] - b[1]).map(([k]) => k)).to.deep.equal(['ABCD', 'IJKL', 'EFGH']);
+    expect(
+      Object.entries(doc)
+        .sort((a, b) => a[1] - b[1])
+        .map(([k]) => k),
+    ).to.deep.equal(['ABCD', 'IJKL', 'EFGH']);
     expect(doc.EFGH).to.be.closeTo(50 * Math.SQRT2, 1e-9);
     const text = await registry.metrics();
     expect(sample(text, 'quilkin_phoenix_distance{icao="ABCD"}')).to.be.closeTo(10 * Math.SQRT2, 1e-6);

@@ -9,7 +9,13 @@ import type { DeltaDiscoveryResponse } from '../../proto/messages';
 import type { ApplyResult } from '../../proto/delta-subscriber';
 import type { ResourceType } from '../../proto/type-urls';
 
-export function applyDeltaResponse(store: ConfigStore<unknown>, validator: FilterConfigValidator, source: string, type: ResourceType, response: DeltaDiscoveryResponse): ApplyResult {
+export function applyDeltaResponse(
+  store: ConfigStore<unknown>,
+  validator: FilterConfigValidator,
+  source: string,
+  type: ResourceType,
+  response: DeltaDiscoveryResponse,
+): ApplyResult {
   const decoded = decodeDelta(type, response.resources, response.removedResources, {
     validator,
     currentDatacenters: store.current.datacenters ?? [],

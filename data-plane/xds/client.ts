@@ -155,8 +155,7 @@ class DeltaXdsClient implements XdsClient {
     else if (result.ok) {
       const version = isResourceType(response.typeUrl) ? combinedVersion(this.state.of(response.typeUrl)) : '';
       this.applied.note('applied xDS update', { server: url, type, version, resources: response.resources.length, removed: response.removedResources.length });
-    }
-    else this.rejected.note('rejected xDS update (NACK); keeping the last good config', { server: url, type, error: result.error });
+    } else this.rejected.note('rejected xDS update (NACK); keeping the last good config', { server: url, type, error: result.error });
   }
 
   /** Quilkin re-sends its subscriptions when a stream has been quiet for the idle interval. */

@@ -11,9 +11,9 @@
 namespace qk::engine {
 
 struct SockAddr {
-  uint8_t family = 0;  // 4, 6, or 0 (none)
-  uint16_t port = 0;   // host byte order
-  uint8_t ip[16] = {}; // IPv4 in the first 4 bytes, the rest zero
+  uint8_t family = 0;   // 4, 6, or 0 (none)
+  uint16_t port = 0;    // host byte order
+  uint8_t ip[16] = {};  // IPv4 in the first 4 bytes, the rest zero
 
   bool operator==(const SockAddr& o) const {
     return family == o.family && port == o.port && std::memcmp(ip, o.ip, 16) == 0;

@@ -25,7 +25,8 @@ Napi::Array processing_cells(Napi::Env env, const qk::timing::ProcessingTotals& 
 
 Napi::Array jitter_values(Napi::Env env, const qk::timing::JitterReading& j) {
   Napi::Array out = Napi::Array::New(env, 2);
-  for (uint32_t d = 0; d < 2; d++) out.Set(d, j.has[d] ? Napi::Value(Napi::Number::New(env, double(j.ns[d]))) : env.Null());
+  for (uint32_t d = 0; d < 2; d++)
+    out.Set(d, j.has[d] ? Napi::Value(Napi::Number::New(env, double(j.ns[d]))) : env.Null());
   return out;
 }
 
@@ -79,15 +80,14 @@ namespace {
 class JsEngine : public Napi::ObjectWrap<JsEngine> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Engine",
-                       {InstanceMethod<&JsEngine::Prepare>("prepare"),
-                        InstanceMethod<&JsEngine::Publish>("publish"),
-                        InstanceMethod<&JsEngine::Counters>("counters"),
-                        InstanceMethod<&JsEngine::DrainDebug>("drainDebug"),
-                        InstanceMethod<&JsEngine::SlotCells>("slotCells"),
-                        InstanceMethod<&JsEngine::FilterDurations>("filterDurations"),
-                        InstanceMethod<&JsEngine::FreezeClock>("freezeClock"),
-                        InstanceMethod<&JsEngine::AdvanceClock>("advanceClock")});
+    return DefineClass(
+        env, "Engine",
+        {InstanceMethod<&JsEngine::Prepare>("prepare"), InstanceMethod<&JsEngine::Publish>("publish"),
+         InstanceMethod<&JsEngine::Counters>("counters"), InstanceMethod<&JsEngine::DrainDebug>("drainDebug"),
+         InstanceMethod<&JsEngine::SlotCells>("slotCells"),
+         InstanceMethod<&JsEngine::FilterDurations>("filterDurations"),
+         InstanceMethod<&JsEngine::FreezeClock>("freezeClock"),
+         InstanceMethod<&JsEngine::AdvanceClock>("advanceClock")});
   }
 
   explicit JsEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<JsEngine>(info) {
@@ -145,13 +145,15 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
       return swap_in(env, *prepared);
     }
     if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().CheckTypeTag(&kPreparedTypeTag)) {
-      Napi::TypeError::New(env, "publish(prepared): expected a PreparedGeneration from prepare() or a description Buffer")
+      Napi::TypeError::New(env,
+                           "publish(prepared): expected a PreparedGeneration from prepare() or a description Buffer")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     void* data = nullptr;
     if (napi_unwrap(env, info[0], &data) != napi_ok || !data) {
-      Napi::TypeError::New(env, "publish(prepared): the PreparedGeneration has no generation").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "publish(prepared): the PreparedGeneration has no generation")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     Prepared& p = *static_cast<Prepared*>(data);
@@ -268,7 +270,8 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
         uint64_t count = t.count(d, kind);
         if (count == 0) continue;
         auto buckets = Napi::Array::New(env, qk::timing::kFilterBuckets);
-        for (uint32_t k = 0; k < uint32_t(qk::timing::kFilterBuckets); k++) buckets.Set(k, double(t.buckets[d][kind][k]));
+        for (uint32_t k = 0; k < uint32_t(qk::timing::kFilterBuckets); k++)
+          buckets.Set(k, double(t.buckets[d][kind][k]));
         auto row = Napi::Object::New(env);
         row.Set("kind", kind);
         row.Set("buckets", buckets);
@@ -291,7 +294,8 @@ class JsEngine : public Napi::ObjectWrap<JsEngine> {
       for (int d = 0; d < 2; d++) {
         count[d] += c.hist_count[d].load(std::memory_order_relaxed);
         sum[d] += c.hist_sum[d].load(std::memory_order_relaxed);
-        for (int b = 0; b <= SlotCell::kBuckets; b++) buckets[d][b] += c.hist_bucket[d][b].load(std::memory_order_relaxed);
+        for (int b = 0; b <= SlotCell::kBuckets; b++)
+          buckets[d][b] += c.hist_bucket[d][b].load(std::memory_order_relaxed);
       }
     }
     auto o = Napi::Object::New(env);

@@ -34,10 +34,16 @@ class ByteWriter {
   void value(const MetaValue& v) {
     u8(static_cast<uint8_t>(v.tag));
     switch (v.tag) {
-      case MetaTag::Bool: u8(v.b ? 1 : 0); break;
-      case MetaTag::Number: u64(v.n); break;
+      case MetaTag::Bool:
+        u8(v.b ? 1 : 0);
+        break;
+      case MetaTag::Number:
+        u64(v.n);
+        break;
       case MetaTag::String:
-      case MetaTag::Bytes: bytes32(v.bytes, v.len); break;
+      case MetaTag::Bytes:
+        bytes32(v.bytes, v.len);
+        break;
       case MetaTag::List:
         u32(v.len);
         for (uint32_t i = 0; i < v.len; i++) value(v.items[i]);

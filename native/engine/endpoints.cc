@@ -23,8 +23,8 @@ void EndpointTable::finish() {
 
 uint32_t EndpointTable::lookup_token(const uint8_t* token, uint32_t len, uint32_t* out, uint32_t cap) const {
   const uint64_t h = qk_fnv1a64(QK_FNV64_OFFSET, token, len);
-  auto it = std::lower_bound(tokens_.begin(), tokens_.end(), h,
-                             [](const TokenEntry& e, uint64_t v) { return e.hash < v; });
+  auto it =
+      std::lower_bound(tokens_.begin(), tokens_.end(), h, [](const TokenEntry& e, uint64_t v) { return e.hash < v; });
   uint32_t n = 0;
   for (; it != tokens_.end() && it->hash == h && n < cap; ++it) {
     if (it->len == len && (len == 0 || std::memcmp(token_bytes_.data() + it->offset, token, len) == 0))

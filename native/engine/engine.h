@@ -73,8 +73,8 @@ struct Generation {
 // native/engine/description.md). `previous` (may be null) lends its chain when unchanged, and
 // otherwise the state of its unchanged filters.
 // Returns null and sets `error` (a precise, user-facing message) when the description is invalid.
-std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_t len,
-                                                      const Generation* previous, std::string* error);
+std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_t len, const Generation* previous,
+                                                      std::string* error);
 
 // Time source. Real by default; tests freeze and advance it (LocalRateLimit, Timestamp).
 class Clock {
@@ -127,8 +127,8 @@ class Engine {
   uint32_t max_workers() const { return max_workers_; }
 
   // Sums of every live worker's counters (and of workers that have exited).
-  void sum_counters(uint64_t read_dropped[QK_DROP__MAX], uint64_t write_dropped[QK_DROP__MAX],
-                    uint64_t* read_passed, uint64_t* write_passed) const;
+  void sum_counters(uint64_t read_dropped[QK_DROP__MAX], uint64_t write_dropped[QK_DROP__MAX], uint64_t* read_passed,
+                    uint64_t* write_passed) const;
   // Moves up to `max` pending Debug events into `out`; returns how many. `lost` is the total number
   // of events live workers could not queue because their ring was full (monotonic).
   size_t drain_debug(DebugEvent* out, size_t max, uint64_t* lost);

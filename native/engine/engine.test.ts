@@ -51,7 +51,14 @@ describe('native engine control side', function () {
     const desc = compileChain(normaliseFilters([CAPTURE, ROUTER]), clusters('127.0.0.1:7001', '[::1]:7002'), filterRegistry()).description;
     const chain = new engine!.TestChain(desc, 1);
     const w = new ByteWriter();
-    const step = (contents: string) => ({ direction: 'read' as const, nowMs: 0, source: socketAddr('10.0.0.1', 5), dest: socketAddr('10.0.0.1', 5), contents: Buffer.from(contents), metadata: new Map() });
+    const step = (contents: string) => ({
+      direction: 'read' as const,
+      nowMs: 0,
+      source: socketAddr('10.0.0.1', 5),
+      dest: socketAddr('10.0.0.1', 5),
+      contents: Buffer.from(contents),
+      metadata: new Map(),
+    });
     encodeStep(w, step('hellotok'));
     encodeStep(w, step('hellobad'));
     encodeStep(w, step('hi'));

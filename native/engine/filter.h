@@ -55,9 +55,9 @@ struct FilterCtx {
   PacketBuf& pkt;
   MetaStore& meta;
   const SockAddr& source;
-  const SockAddr* dest;             // write only
-  DestList* dests;                  // read only
-  const EndpointTable* endpoints;   // read only
+  const SockAddr* dest;            // write only
+  DestList* dests;                 // read only
+  const EndpointTable* endpoints;  // read only
   WorkerState& ws;
 };
 
@@ -71,7 +71,10 @@ class Filter {
   virtual uint32_t max_growth() const { return 0; }
   // The state worker `worker_index` uses for this filter, or null for stateless filters. Called on
   // that worker's thread when it adopts a new chain.
-  virtual std::shared_ptr<SlotState> new_state(uint32_t worker_index) const { (void)worker_index; return nullptr; }
+  virtual std::shared_ptr<SlotState> new_state(uint32_t worker_index) const {
+    (void)worker_index;
+    return nullptr;
+  }
   // Takes over the behavioural state (rate-limit buckets, round-robin position) of `previous`, a
   // filter of the previous chain with the same kind and identical encoding (so the same class and
   // config). Called while building the chain, before any worker can see it. Nested filters included.

@@ -64,7 +64,8 @@ struct FilterDurationTotals {
   void add(const FilterDurations& d) {
     for (int dir = 0; dir < 2; dir++)
       for (int kind = 0; kind < kFilterKinds; kind++) {
-        for (int k = 0; k < kFilterBuckets; k++) buckets[dir][kind][k] += d.buckets[dir][kind][k].load(std::memory_order_relaxed);
+        for (int k = 0; k < kFilterBuckets; k++)
+          buckets[dir][kind][k] += d.buckets[dir][kind][k].load(std::memory_order_relaxed);
         sum_ns[dir][kind] += d.sum_ns[dir][kind].load(std::memory_order_relaxed);
       }
   }

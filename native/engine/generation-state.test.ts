@@ -84,7 +84,15 @@ describe('native engine: filter state across generations', function () {
     const engine: NativeEngine = new addon!.Engine(1);
     engine.freezeClock(1_700_000_000_000);
     engine.publish(describe_(filters, ports));
-    const native = new SocketBackend!({ port: 0, workers: 1, sessionTimeoutMs: 60_000, unrepliedTimeoutMs: 60_000, maxSessions: 100, maxSessionsPerSource: 0, engine });
+    const native = new SocketBackend!({
+      port: 0,
+      workers: 1,
+      sessionTimeoutMs: 60_000,
+      unrepliedTimeoutMs: 60_000,
+      maxSessions: 100,
+      maxSessionsPerSource: 0,
+      engine,
+    });
     backends.push(native);
     const port = native.describe().port;
     const client = await udp(false);
@@ -94,10 +102,14 @@ describe('native engine: filter state across generations', function () {
       const before = t.passed[0] + t.drops[0].reduce((a, b) => a + b, 0);
       const limited = t.drops[0][RATE_LIMITED];
       for (let i = 0; i < n; i++) client.socket.send(text, port, '127.0.0.1');
-      await eventually(() => {
-        const now = native.totals();
-        return now.passed[0] + now.drops[0].reduce((a, b) => a + b, 0) === before + n;
-      }, 5000, `${n} packets decided`);
+      await eventually(
+        () => {
+          const now = native.totals();
+          return now.passed[0] + now.drops[0].reduce((a, b) => a + b, 0) === before + n;
+        },
+        5000,
+        `${n} packets decided`,
+      );
       return native.totals().drops[0][RATE_LIMITED] - limited;
     };
     return { engine, native, send, publish: (f: RawFilterConfig[], p: readonly number[] = ports) => engine.publish(describe_(f, p)) };
@@ -199,9 +211,9 @@ describe('native engine: filter state across generations', function () {
     const registry = filterRegistry();
     const endpoints = clusters([7001]);
     const next = (prev: RawFilterConfig[]) =>
-      fc.array(fc.oneof(fc.nat({ max: 7 }), filterArb), { maxLength: 8 }).map((picks) =>
-        picks.flatMap((p) => (typeof p !== 'number' ? [p] : prev.length > 0 ? [structuredClone(prev[p % prev.length])] : [])),
-      );
+      fc
+        .array(fc.oneof(fc.nat({ max: 7 }), filterArb), { maxLength: 8 })
+        .map((picks) => picks.flatMap((p) => (typeof p !== 'number' ? [p] : prev.length > 0 ? [structuredClone(prev[p % prev.length])] : [])));
     const pair = fc.array(filterArb, { maxLength: 6 }).chain((prev) => fc.tuple(fc.constant(prev), next(prev)));
     fc.assert(
       fc.property(pair, ([prev, after]) => {

@@ -58,7 +58,7 @@ std::string filter_identity(const uint8_t* base, size_t start, size_t end, const
   };
   const uint32_t top_slot = le(start + 1, 4);
   std::string id(reinterpret_cast<const char*>(base + start), 1);  // kind
-  size_t pos = start + 5;                                           // after kind and slot
+  size_t pos = start + 5;                                          // after kind and slot
   for (const IdentityMark& m : marks) {
     id.append(reinterpret_cast<const char*>(base + pos), m.offset - pos);
     if (m.key) {
@@ -166,10 +166,14 @@ uint32_t Generation::max_destinations() const {
 }
 
 Chain::Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::string> keys, uint32_t slots,
-             std::string desc_bytes, uint32_t max_workers, std::vector<std::string> identities,
-             uint32_t filters_kept)
-    : filters_(std::move(filters)), keys_(std::move(keys)), slots_(slots), desc_bytes_(std::move(desc_bytes)),
-      identities_(std::move(identities)), filters_kept_(filters_kept), max_workers_(max_workers),
+             std::string desc_bytes, uint32_t max_workers, std::vector<std::string> identities, uint32_t filters_kept)
+    : filters_(std::move(filters)),
+      keys_(std::move(keys)),
+      slots_(slots),
+      desc_bytes_(std::move(desc_bytes)),
+      identities_(std::move(identities)),
+      filters_kept_(filters_kept),
+      max_workers_(max_workers),
       cell_index_(slots, -1) {
   for (const auto& f : filters_) {
     max_growth_ += f->max_growth();

@@ -44,10 +44,10 @@ bool metavalue__equals(const MetaValue& left, const MetaValue& right);
 // Owned value (for values that outlive a packet, like Match branch values).
 struct OwnedValue {
   MetaValue value{};
-  std::string storage;             // String/Bytes contents
-  std::vector<OwnedValue> items;   // List items
-  std::vector<MetaValue> views;    // MetaValue views of items (what value.items points at)
-  void seal();                     // points value at storage/views; call after filling
+  std::string storage;            // String/Bytes contents
+  std::vector<OwnedValue> items;  // List items
+  std::vector<MetaValue> views;   // MetaValue views of items (what value.items points at)
+  void seal();                    // points value at storage/views; call after filling
 };
 
 class MetaStore {
@@ -55,7 +55,7 @@ class MetaStore {
   // Sized per chain (Filter::metadata_bytes/items summed): a chain without captures gets none, and
   // arenas are allocated uninitialised so untouched pages cost nothing.
   void resize(uint32_t nkeys, uint32_t arena_bytes, uint32_t arena_items);  // on chain change only
-  void clear();                      // per packet
+  void clear();                                                             // per packet
 
   uint32_t key_count() const { return static_cast<uint32_t>(values_.size()); }
   const MetaValue* get(uint32_t key) const { return key < values_.size() && present_[key] ? &values_[key] : nullptr; }

@@ -80,8 +80,10 @@ void run_step(Engine& engine, Worker& w, const Step& s, ByteWriter& out) {
   for (const auto& [key, value] : s.meta) {
     uint32_t k = 0;
     while (k < chain.keys().size() && chain.keys()[k] != key) k++;
-    if (k < chain.keys().size()) ws.meta.set(k, value.value);
-    else extra[key] = &value;
+    if (k < chain.keys().size())
+      ws.meta.set(k, value.value);
+    else
+      extra[key] = &value;
   }
   const uint32_t growth = gen.max_growth();
   std::vector<uint8_t> buf(s.input.size() + growth + 1);
@@ -90,8 +92,10 @@ void run_step(Engine& engine, Worker& w, const Step& s, ByteWriter& out) {
   std::memcpy(pkt.data(), s.input.data(), s.input.size());
   const auto before = samples(chain);
   ReadOutcome ro;
-  if (s.dir == 0) ro = w.read_with_metadata(pkt, s.source);
-  else ro.reason = w.write_with_metadata(pkt, s.source, s.dest);
+  if (s.dir == 0)
+    ro = w.read_with_metadata(pkt, s.source);
+  else
+    ro.reason = w.write_with_metadata(pkt, s.source, s.dest);
   out.u8(ro.reason);
   out.bytes32(pkt.data(), ro.reason == QK_DROP_NONE ? pkt.len : 0);
   out.u16(static_cast<uint16_t>(ro.n_dest));

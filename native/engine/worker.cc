@@ -96,11 +96,14 @@ bool Worker::timed_now(int direction) {
 }
 
 static bool disallowed_source(const SockAddr& a) {
-  if (a.family == 4) return (a.ip[0] >= 224 && a.ip[0] <= 239) || (a.ip[0] == 255 && a.ip[1] == 255 && a.ip[2] == 255 && a.ip[3] == 255);
+  if (a.family == 4)
+    return (a.ip[0] >= 224 && a.ip[0] <= 239) || (a.ip[0] == 255 && a.ip[1] == 255 && a.ip[2] == 255 && a.ip[3] == 255);
   return a.family == 6 && a.ip[0] == 0xff;
 }
 
-static void count(std::atomic<uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+static void count(std::atomic<uint64_t>& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
 
 void Worker::count_drop(bool write, uint8_t reason) {
   if (reason >= QK_DROP__MAX) reason = QK_DROP_IO;
@@ -121,8 +124,10 @@ ReadOutcome Worker::read_with_metadata(PacketBuf& pkt, const SockAddr& raw_sourc
   ReadOutcome out;
   const EndpointTable* table = gen_ ? gen_->endpoints.get() : nullptr;
   const SockAddr source = sockaddr__canonical(raw_source);
-  if (!table || table->endpoints.empty()) out.reason = QK_DROP_NO_UPSTREAM_ENDPOINTS;
-  else if (disallowed_source(source)) out.reason = QK_DROP_DISALLOWED_SOURCE_IP;
+  if (!table || table->endpoints.empty())
+    out.reason = QK_DROP_NO_UPSTREAM_ENDPOINTS;
+  else if (disallowed_source(source))
+    out.reason = QK_DROP_DISALLOWED_SOURCE_IP;
   if (out.reason != QK_DROP_NONE) {
     count_drop(false, out.reason);
     return out;
@@ -155,10 +160,11 @@ uint8_t Worker::write_with_metadata(PacketBuf& pkt, const SockAddr& raw_source, 
   WorkerState& ws = *state_;
   FilterCtx ctx{pkt, ws.meta, source, &dest, nullptr, gen_->endpoints.get(), ws};
   uint8_t reason = timed_now(1) ? timed_chain(*gen_, ctx, true, durations_) : gen_->chain->write(ctx);
-  if (reason != QK_DROP_NONE) count_drop(true, reason);
-  else count(counters_.write_passed);
+  if (reason != QK_DROP_NONE)
+    count_drop(true, reason);
+  else
+    count(counters_.write_passed);
   return reason;
 }
 
 }  // namespace qk::engine
-

@@ -109,8 +109,8 @@ QK_INLINE __u64 qk_udp_body_sum(__u64 sum, const __u8 *udp, __u32 udp_len)
 
 /* UDP over IPv4: pseudo-header (src, dst, zero, protocol 17, UDP length).
  * A computed 0 goes on the wire as 0xffff because 0 means "no checksum". */
-QK_INLINE __u16 qk_udp4_csum(const __u8 saddr[4], const __u8 daddr[4], const __u8 *udp,
-			     __u32 udp_len)
+QK_INLINE __u16 qk_udp4_csum(
+	const __u8 saddr[4], const __u8 daddr[4], const __u8 *udp, __u32 udp_len)
 {
 	__u64 sum = qk_csum_add(0, saddr, 4);
 	__u16 csum;
@@ -123,8 +123,8 @@ QK_INLINE __u16 qk_udp4_csum(const __u8 saddr[4], const __u8 daddr[4], const __u
 
 /* UDP over IPv6: pseudo-header (src, dst, 32-bit length, next header 17).
  * IPv6 forbids a zero UDP checksum, so the same 0 -> 0xffff rule applies. */
-QK_INLINE __u16 qk_udp6_csum(const __u8 saddr[16], const __u8 daddr[16], const __u8 *udp,
-			     __u32 udp_len)
+QK_INLINE __u16 qk_udp6_csum(
+	const __u8 saddr[16], const __u8 daddr[16], const __u8 *udp, __u32 udp_len)
 {
 	__u64 sum = qk_csum_add(0, saddr, 16);
 	__u16 csum;
@@ -150,8 +150,8 @@ QK_INLINE __u16 qk_csum_replace32(__u16 csum, __u32 old, __u32 new_val)
 {
 	__u64 sum = (__u16)~csum;
 
-	sum += (__u16)~(old >> 16);
-	sum += (__u16)~(old & 0xffff);
+	sum += (__u16) ~(old >> 16);
+	sum += (__u16) ~(old & 0xffff);
 	sum += new_val >> 16;
 	sum += new_val & 0xffff;
 	return (__u16)~qk_csum_fold(sum);
@@ -159,8 +159,7 @@ QK_INLINE __u16 qk_csum_replace32(__u16 csum, __u32 old, __u32 new_val)
 
 /* The same for a byte field of even length read from memory (an IPv6
  * address is 16 bytes): subtract every old word, add every new one. */
-QK_INLINE __u16 qk_csum_replace_bytes(__u16 csum, const __u8 *old, const __u8 *new_val,
-				      __u32 len)
+QK_INLINE __u16 qk_csum_replace_bytes(__u16 csum, const __u8 *old, const __u8 *new_val, __u32 len)
 {
 	__u64 sum = (__u16)~csum;
 	__u32 i;

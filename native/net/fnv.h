@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define QK_FNV64_OFFSET 0xcbf29ce484222325ULL
-#define QK_FNV64_PRIME 0x100000001b3ULL
+#define QK_FNV64_PRIME	0x100000001b3ULL
 
 static inline uint64_t qk_fnv1a64(uint64_t h, const uint8_t *p, uint32_t n)
 {

@@ -7,11 +7,11 @@
 
 #include "csum.h"
 
-#define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_VLAN 0x8100
-#define ETH_P_QINQ 0x88a8
-#define IPPROTO_UDP_NUM 17
+#define ETH_P_IPV4	  0x0800
+#define ETH_P_IPV6	  0x86dd
+#define ETH_P_VLAN	  0x8100
+#define ETH_P_QINQ	  0x88a8
+#define IPPROTO_UDP_NUM	  17
 #define IPV6_MAX_EXT_HDRS 4
 
 static int parse_udp(const __u8 *data, __u32 end, struct qk_frame_info *fi)
@@ -103,8 +103,8 @@ int qk_frame__parse(const __u8 *data, __u32 len, struct qk_frame_info *fi)
 	return -EPROTONOSUPPORT;
 }
 
-void qk_frame__addrs(const __u8 *data, const struct qk_frame_info *fi, struct qk_addr *src,
-		     struct qk_addr *dst)
+void qk_frame__addrs(
+	const __u8 *data, const struct qk_frame_info *fi, struct qk_addr *src, struct qk_addr *dst)
 {
 	const __u8 *l3 = data + fi->l3_off, *udp = data + fi->l4_off;
 	__u32 alen = fi->family == QK_INET4 ? 4 : 16;
@@ -131,8 +131,8 @@ int qk_frame__trim_payload_front(struct qk_frame *pkt, struct qk_frame_info *fi,
 	return 0;
 }
 
-int qk_frame__set_payload_len(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len,
-			      __u32 cap)
+int qk_frame__set_payload_len(
+	struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len, __u32 cap)
 {
 	if ((__u32)fi->payload_off + new_len > cap || fi->payload_off + new_len > 0xffff)
 		return -EINVAL;
@@ -141,8 +141,8 @@ int qk_frame__set_payload_len(struct qk_frame *pkt, struct qk_frame_info *fi, __
 	return 0;
 }
 
-int qk_frame__copy(const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
-		   struct qk_frame *out)
+int qk_frame__copy(
+	const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom, struct qk_frame *out)
 {
 	if (headroom > cap || src->len > cap - headroom)
 		return -ENOSPC;

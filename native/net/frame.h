@@ -10,13 +10,13 @@
 extern "C" {
 #endif
 
-#define QK_ETH_ALEN 6
-#define QK_ETH_HLEN 14
-#define QK_VLAN_HLEN 4
-#define QK_MAX_VLANS 2
-#define QK_IPV4_HLEN 20
-#define QK_IPV6_HLEN 40
-#define QK_UDP_HLEN 8
+#define QK_ETH_ALEN    6
+#define QK_ETH_HLEN    14
+#define QK_VLAN_HLEN   4
+#define QK_MAX_VLANS   2
+#define QK_IPV4_HLEN   20
+#define QK_IPV6_HLEN   40
+#define QK_UDP_HLEN    8
 #define QK_DEFAULT_TTL 64
 
 /* Address family tags used by this layer (the IP version number). */
@@ -32,8 +32,8 @@ struct qk_addr {
 
 /* A frame in a buffer that may grow into headroom (family switch) or shrink. */
 struct qk_frame {
-	__u8 *data; /* start of the Ethernet header */
-	__u32 len; /* bytes from data */
+	__u8 *data;	/* start of the Ethernet header */
+	__u32 len;	/* bytes from data */
 	__u32 headroom; /* writable bytes before data */
 };
 
@@ -43,7 +43,7 @@ struct qk_frame_info {
 	__u16 l4_off;
 	__u16 payload_off;
 	__u16 payload_len; /* from the UDP length field */
-	__u8 family; /* QK_INET4 or QK_INET6 */
+	__u8 family;	   /* QK_INET4 or QK_INET6 */
 	__u8 vlan_count;
 };
 
@@ -56,7 +56,7 @@ struct qk_rewrite {
 	__u8 eth_dst[QK_ETH_ALEN];
 	struct qk_addr src;
 	struct qk_addr dst;
-	__u8 ttl; /* TTL / hop limit to send with; 0 keeps the frame's */
+	__u8 ttl;    /* TTL / hop limit to send with; 0 keeps the frame's */
 	__u32 flags; /* QK_RW_* */
 };
 
@@ -65,8 +65,8 @@ struct qk_rewrite {
 int qk_frame__parse(const __u8 *data, __u32 len, struct qk_frame_info *fi);
 
 /* Source and destination endpoints of a parsed frame. */
-void qk_frame__addrs(const __u8 *data, const struct qk_frame_info *fi, struct qk_addr *src,
-		     struct qk_addr *dst);
+void qk_frame__addrs(
+	const __u8 *data, const struct qk_frame_info *fi, struct qk_addr *src, struct qk_addr *dst);
 
 /* Drop n bytes from the front of the payload by moving the headers forward
  * (cheaper than moving the payload). Lengths and checksums are fixed by the
@@ -75,8 +75,8 @@ int qk_frame__trim_payload_front(struct qk_frame *pkt, struct qk_frame_info *fi,
 
 /* Set the payload length: shorter cuts the tail, longer needs the caller to
  * have written the bytes (cap = bytes available from pkt->data). */
-int qk_frame__set_payload_len(struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len,
-			      __u32 cap);
+int qk_frame__set_payload_len(
+	struct qk_frame *pkt, struct qk_frame_info *fi, __u32 new_len, __u32 cap);
 
 /* Rewrite MACs, addresses, ports and TTL. When only headers change, both
  * checksums are updated incrementally (RFC 1624); when the payload or its
@@ -89,8 +89,8 @@ int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const stru
 /* Copy a frame into another buffer (fan-out to several endpoints, or to the
  * UMEM of another interface), leaving headroom bytes in front. Returns 0 or
  * -ENOSPC when cap cannot hold headroom + frame. */
-int qk_frame__copy(const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom,
-		   struct qk_frame *out);
+int qk_frame__copy(
+	const struct qk_frame *src, __u8 *dst_buf, __u32 cap, __u32 headroom, struct qk_frame *out);
 
 #ifdef __cplusplus
 }

@@ -11,19 +11,19 @@
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_IPV6 0x86dd
-#define IPV4_DF 0x4000
+#define IPV4_DF	   0x4000
 
 /* Header fields worth carrying over to a rebuilt header. */
 struct l3_keep {
 	__u8 tos; /* IPv4 TOS = IPv6 traffic class: game traffic often sets DSCP */
 	__u8 ttl;
-	__u16 id; /* IPv4 only */
+	__u16 id;   /* IPv4 only */
 	__u16 frag; /* IPv4 DF bit only */
 	__u32 flow; /* IPv6 flow label only */
 };
 
-static int can_patch(const struct qk_frame *pkt, const struct qk_frame_info *fi,
-		     const struct qk_rewrite *rw)
+static int can_patch(
+	const struct qk_frame *pkt, const struct qk_frame_info *fi, const struct qk_rewrite *rw)
 {
 	const __u8 *l3 = pkt->data + fi->l3_off;
 	__u32 udp_len = fi->payload_len + QK_UDP_HLEN;
@@ -107,8 +107,8 @@ static void read_keep(const __u8 *l3, __u8 family, struct l3_keep *k)
 	k->ttl = l3[7];
 }
 
-static void write_ipv4(__u8 *iph, const struct l3_keep *k, const struct qk_rewrite *rw,
-		       __u32 udp_len)
+static void write_ipv4(
+	__u8 *iph, const struct l3_keep *k, const struct qk_rewrite *rw, __u32 udp_len)
 {
 	iph[0] = 0x45;
 	iph[1] = k->tos;
@@ -122,8 +122,8 @@ static void write_ipv4(__u8 *iph, const struct l3_keep *k, const struct qk_rewri
 	qk_store_be16(iph + 10, qk_ipv4_hdr_csum(iph, QK_IPV4_HLEN));
 }
 
-static void write_ipv6(__u8 *ip6h, const struct l3_keep *k, const struct qk_rewrite *rw,
-		       __u32 udp_len)
+static void write_ipv6(
+	__u8 *ip6h, const struct l3_keep *k, const struct qk_rewrite *rw, __u32 udp_len)
 {
 	qk_store_be32(ip6h, 6u << 28 | (__u32)k->tos << 20 | k->flow);
 	qk_store_be16(ip6h + 4, (__u16)udp_len);
@@ -186,7 +186,7 @@ int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const stru
 	int err = 0;
 
 	if (rw->src.family != rw->dst.family ||
-	    (rw->dst.family != QK_INET4 && rw->dst.family != QK_INET6))
+		(rw->dst.family != QK_INET4 && rw->dst.family != QK_INET6))
 		return -EINVAL;
 	if (can_patch(pkt, fi, rw))
 		patch(pkt, fi, rw);

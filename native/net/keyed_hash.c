@@ -21,8 +21,9 @@ __attribute__((constructor)) static void qk_hash_key_init(void)
 	 * process, which is what stops precomputed collisions; it is only guessable locally. */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t seed[2] = { (uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec, (uint64_t)getpid() << 32 ^ (uint64_t)clock() };
-	struct qk_hash_key zero = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	uint64_t seed[2] = {(uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec,
+		(uint64_t)getpid() << 32 ^ (uint64_t)clock()};
+	struct qk_hash_key zero = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 	qk_process_hash_key.k0 = qk_siphash13(&zero, seed, sizeof(seed));
 	qk_process_hash_key.k1 = qk_siphash13(&zero, &qk_process_hash_key.k0, sizeof(uint64_t));
 }

@@ -31,22 +31,22 @@ static inline uint64_t qk_rotl64(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-#define QK_SIP_ROUND(v0, v1, v2, v3)                                                                           \
-	do {                                                                                                   \
-		v0 += v1;                                                                                      \
-		v1 = qk_rotl64(v1, 13);                                                                        \
-		v1 ^= v0;                                                                                      \
-		v0 = qk_rotl64(v0, 32);                                                                        \
-		v2 += v3;                                                                                      \
-		v3 = qk_rotl64(v3, 16);                                                                        \
-		v3 ^= v2;                                                                                      \
-		v0 += v3;                                                                                      \
-		v3 = qk_rotl64(v3, 21);                                                                        \
-		v3 ^= v0;                                                                                      \
-		v2 += v1;                                                                                      \
-		v1 = qk_rotl64(v1, 17);                                                                        \
-		v1 ^= v2;                                                                                      \
-		v2 = qk_rotl64(v2, 32);                                                                        \
+#define QK_SIP_ROUND(v0, v1, v2, v3)                                                               \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = qk_rotl64(v1, 13);                                                            \
+		v1 ^= v0;                                                                          \
+		v0 = qk_rotl64(v0, 32);                                                            \
+		v2 += v3;                                                                          \
+		v3 = qk_rotl64(v3, 16);                                                            \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = qk_rotl64(v3, 21);                                                            \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = qk_rotl64(v1, 17);                                                            \
+		v1 ^= v2;                                                                          \
+		v2 = qk_rotl64(v2, 32);                                                            \
 	} while (0)
 
 static inline uint64_t qk_siphash13(const struct qk_hash_key *key, const void *data, size_t len)
@@ -60,7 +60,8 @@ static inline uint64_t qk_siphash13(const struct qk_hash_key *key, const void *d
 
 	for (; i + 8 <= len; i += 8) {
 		uint64_t m;
-		memcpy(&m, p + i, 8); /* little-endian hosts (x86-64, arm64) read words as the spec does */
+		memcpy(&m, p + i,
+			8); /* little-endian hosts (x86-64, arm64) read words as the spec does */
 		v3 ^= m;
 		QK_SIP_ROUND(v0, v1, v2, v3);
 		v0 ^= m;

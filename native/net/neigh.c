@@ -49,7 +49,7 @@ static void add_attr(struct nl_req *req, __u16 type, const void *data, __u16 len
 
 int qk_nl__open(struct qk_nl *nl)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 
 	nl->seq = 1;
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -87,7 +87,8 @@ static int nl_transact(struct qk_nl *nl, struct nl_req *req, nl_reply_fn fn, voi
 		n = recv(nl->fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return errno == EINTR ? -EINTR : -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)n);
+			h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq != seq)
 				continue; /* a late answer to an earlier, abandoned request */
 			if (h->nlmsg_type == NLMSG_ERROR)
@@ -125,7 +126,7 @@ static int route_reply(const struct nlmsghdr *h, void *ctx)
 
 int qk_route__lookup(struct qk_nl *nl, __u8 family, const __u8 *dst, struct qk_route *out)
 {
-	struct nl_req req = { 0 };
+	struct nl_req req = {0};
 	int err;
 
 	req.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
@@ -159,18 +160,19 @@ static int neigh_reply(const struct nlmsghdr *h, void *ctx)
 	if (h->nlmsg_type != RTM_NEWNEIGH)
 		return 0;
 	nc->state = ndm->ndm_state;
-	for (const struct rtattr *a = (const struct rtattr *)((const char *)ndm + NLMSG_ALIGN(sizeof(*ndm)));
-	     RTA_OK(a, len); a = RTA_NEXT(a, len))
+	for (const struct rtattr *a =
+			(const struct rtattr *)((const char *)ndm + NLMSG_ALIGN(sizeof(*ndm)));
+		RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == QK_ETH_ALEN)
 			nc->has_mac = 1, memcpy(nc->mac, RTA_DATA(a), QK_ETH_ALEN);
 	return 1;
 }
 
-int qk_neigh__lookup(struct qk_nl *nl, __u8 family, int ifindex, const __u8 *addr,
-		     __u8 mac[QK_ETH_ALEN])
+int qk_neigh__lookup(
+	struct qk_nl *nl, __u8 family, int ifindex, const __u8 *addr, __u8 mac[QK_ETH_ALEN])
 {
-	struct neigh_ctx nc = { .mac = mac };
-	struct nl_req req = { 0 };
+	struct neigh_ctx nc = {.mac = mac};
+	struct nl_req req = {0};
 	int err;
 
 	req.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
@@ -191,7 +193,7 @@ int qk_neigh__lookup(struct qk_nl *nl, __u8 family, int ifindex, const __u8 *add
 
 int qk_neigh__trigger(struct qk_nl *nl, __u8 family, int ifindex, const __u8 *addr)
 {
-	struct nl_req req = { 0 };
+	struct nl_req req = {0};
 
 	req.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
 	req.hdr.nlmsg_type = RTM_NEWNEIGH;
@@ -206,7 +208,7 @@ int qk_neigh__trigger(struct qk_nl *nl, __u8 family, int ifindex, const __u8 *ad
 
 int qk_link__mac(int ifindex, __u8 mac[QK_ETH_ALEN])
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, err = 0;
 
 	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))

@@ -22,8 +22,8 @@ struct qk_nl {
 };
 
 struct qk_route {
-	__u8 family; /* QK_INET4 or QK_INET6 */
-	int oif; /* output interface index */
+	__u8 family;	 /* QK_INET4 or QK_INET6 */
+	int oif;	 /* output interface index */
 	int has_gateway; /* 0: destination is on-link */
 	__u8 gateway[16];
 	int has_prefsrc;
@@ -35,7 +35,7 @@ struct qk_nexthop {
 	__u8 family;
 	int ifindex;
 	__u8 mac[QK_ETH_ALEN]; /* destination MAC of the next hop */
-	__u8 src[16]; /* source address the kernel would pick */
+	__u8 src[16];	       /* source address the kernel would pick */
 	int has_src;
 };
 
@@ -50,8 +50,8 @@ int qk_route__lookup(struct qk_nl *nl, __u8 family, const __u8 *dst, struct qk_r
 /* RTM_GETNEIGH for addr on ifindex. 0 with mac when usable, -EAGAIN while
  * resolution is in progress, -EHOSTUNREACH when it failed, -ENOENT when the
  * kernel has no entry. */
-int qk_neigh__lookup(struct qk_nl *nl, __u8 family, int ifindex, const __u8 *addr,
-		     __u8 mac[QK_ETH_ALEN]);
+int qk_neigh__lookup(
+	struct qk_nl *nl, __u8 family, int ifindex, const __u8 *addr, __u8 mac[QK_ETH_ALEN]);
 
 /* Asks the kernel to resolve addr on ifindex (RTM_NEWNEIGH with NTF_USE:
  * it creates the entry if needed and sends ARP / neighbour solicitation,
@@ -68,11 +68,11 @@ struct qk_nhcache_counters {
 	__u64 misses; /* lookups that needed netlink */
 	__u64 route_lookups;
 	__u64 neigh_lookups;
-	__u64 triggers; /* resolutions asked of the kernel */
+	__u64 triggers;	     /* resolutions asked of the kernel */
 	__u64 notifications; /* neighbour/route messages applied */
-	__u64 no_route; /* destination without a usable route */
-	__u64 unresolved; /* lookups answered -EAGAIN or -EHOSTUNREACH */
-	__u64 flushes; /* route change or full table: entries dropped */
+	__u64 no_route;	     /* destination without a usable route */
+	__u64 unresolved;    /* lookups answered -EAGAIN or -EHOSTUNREACH */
+	__u64 flushes;	     /* route change or full table: entries dropped */
 };
 
 struct qk_nhcache;
@@ -89,8 +89,8 @@ int qk_nhcache__fd(const struct qk_nhcache *c);
  * -EHOSTUNREACH when resolution failed, -ENETUNREACH or -EADDRNOTAVAIL
  * when there is no route to forward on (QK_DROP_NO_ROUTE). Failures are
  * remembered for a second. A miss costs netlink round trips; a hit none. */
-int qk_nhcache__lookup(struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64 now_ns,
-		       struct qk_nexthop *out);
+int qk_nhcache__lookup(
+	struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64 now_ns, struct qk_nexthop *out);
 
 /* Applies queued neighbour/route notifications without blocking; returns
  * how many were applied or a negative errno. */
@@ -98,8 +98,8 @@ int qk_nhcache__poll(struct qk_nhcache *c);
 
 /* Blocking helper for setup and tests: looks up dst, waiting up to
  * timeout_ms for the kernel to resolve it. */
-int qk_nhcache__resolve(struct qk_nhcache *c, __u8 family, const __u8 *dst, int timeout_ms,
-			struct qk_nexthop *out);
+int qk_nhcache__resolve(
+	struct qk_nhcache *c, __u8 family, const __u8 *dst, int timeout_ms, struct qk_nexthop *out);
 
 const struct qk_nhcache_counters *qk_nhcache__counters(const struct qk_nhcache *c);
 

@@ -19,7 +19,8 @@
 #include "neigh.h"
 
 /* Neighbour states whose link-layer address may be used to send. */
-#define QK_NUD_USABLE (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
+#define QK_NUD_USABLE                                                                              \
+	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
 #define RETRY_NS 1000000000ULL /* ask the kernel again after a second */
 
 enum nh_state { NH_EMPTY = 0, NH_UNKNOWN, NH_PENDING, NH_FAILED, NH_RESOLVED };
@@ -50,8 +51,8 @@ static int alen(__u8 family)
 
 static int open_notify(void)
 {
-	const int groups[] = { RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	const int groups[] = {RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int fd, err;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
@@ -60,7 +61,8 @@ static int open_notify(void)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out_close;
 	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(int)) < 0)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(int)) <
+			0)
 			goto out_close;
 	return fd;
 
@@ -149,7 +151,7 @@ static struct nh_entry *slot(struct qk_nhcache *c, __u8 family, const __u8 *dst)
 	__u32 i = hash(family, dst) & c->mask;
 
 	while (c->entries[i].state != NH_EMPTY &&
-	       !(c->entries[i].family == family && !memcmp(c->entries[i].dst, dst, alen(family))))
+		!(c->entries[i].family == family && !memcmp(c->entries[i].dst, dst, alen(family))))
 		i = (i + 1) & c->mask;
 	return &c->entries[i];
 }
@@ -187,8 +189,8 @@ static int resolve(struct qk_nhcache *c, struct nh_entry *e, __u64 now_ns)
 	return -EAGAIN;
 }
 
-int qk_nhcache__lookup(struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64 now_ns,
-		       struct qk_nexthop *out)
+int qk_nhcache__lookup(
+	struct qk_nhcache *c, __u8 family, const __u8 *dst, __u64 now_ns, struct qk_nexthop *out)
 {
 	struct nh_entry *e = slot(c, family, dst);
 	int err;
@@ -239,14 +241,15 @@ static void apply_neigh(struct qk_nhcache *c, const struct nlmsghdr *h)
 {
 	const struct ndmsg *ndm = NLMSG_DATA(h);
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*ndm)));
-	__u8 dst[16] = { 0 }, mac[QK_ETH_ALEN];
+	__u8 dst[16] = {0}, mac[QK_ETH_ALEN];
 	__u8 family = ndm->ndm_family == AF_INET ? QK_INET4 : QK_INET6;
 	int has_dst = 0, has_mac = 0;
 
 	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
 		return;
-	for (const struct rtattr *a = (const struct rtattr *)((const char *)ndm + NLMSG_ALIGN(sizeof(*ndm)));
-	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+	for (const struct rtattr *a =
+			(const struct rtattr *)((const char *)ndm + NLMSG_ALIGN(sizeof(*ndm)));
+		RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == (unsigned)alen(family))
 			has_dst = 1, memcpy(dst, RTA_DATA(a), alen(family));
 		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == QK_ETH_ALEN)
@@ -257,8 +260,8 @@ static void apply_neigh(struct qk_nhcache *c, const struct nlmsghdr *h)
 	for (__u32 i = 0; i <= c->mask; i++) {
 		struct nh_entry *e = &c->entries[i];
 
-		if (e->state == NH_EMPTY || e->family != family || e->nh.ifindex != ndm->ndm_ifindex ||
-		    memcmp(e->via, dst, alen(family)))
+		if (e->state == NH_EMPTY || e->family != family ||
+			e->nh.ifindex != ndm->ndm_ifindex || memcmp(e->via, dst, alen(family)))
 			continue;
 		if (h->nlmsg_type == RTM_DELNEIGH)
 			e->state = NH_UNKNOWN;
@@ -276,7 +279,8 @@ int qk_nhcache__poll(struct qk_nhcache *c)
 	ssize_t n;
 
 	while ((n = recv(c->notify_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (__u32)n);
+			h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
 				apply_neigh(c, h);
 			else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
@@ -304,15 +308,15 @@ static __u64 monotonic_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-int qk_nhcache__resolve(struct qk_nhcache *c, __u8 family, const __u8 *dst, int timeout_ms,
-			struct qk_nexthop *out)
+int qk_nhcache__resolve(
+	struct qk_nhcache *c, __u8 family, const __u8 *dst, int timeout_ms, struct qk_nexthop *out)
 {
 	__u64 deadline = monotonic_ns() + (__u64)timeout_ms * 1000000ULL;
 	int err;
 
 	for (;;) {
 		__u64 now = monotonic_ns();
-		struct pollfd pfd = { .fd = c->notify_fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = c->notify_fd, .events = POLLIN};
 
 		err = qk_nhcache__lookup(c, family, dst, now, out);
 		if ((err != -EAGAIN && err != -EHOSTUNREACH) || now >= deadline)

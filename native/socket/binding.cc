@@ -46,14 +46,14 @@ class SocketBackendWrap : public Napi::ObjectWrap<SocketBackendWrap> {
 };
 
 Napi::Function SocketBackendWrap::Define(Napi::Env env) {
-  return DefineClass(env, "SocketBackend",
-                     {InstanceMethod("totals", &SocketBackendWrap::Totals),
-                      InstanceMethod("drainDurations", &SocketBackendWrap::DrainDurations),
-                      InstanceMethod("processing", &SocketBackendWrap::Processing),
-                      InstanceMethod("jitter", &SocketBackendWrap::Jitter),
-                      InstanceMethod("sessionCount", &SocketBackendWrap::SessionCount),
-                      InstanceMethod("describe", &SocketBackendWrap::Describe),
-                      InstanceMethod("stop", &SocketBackendWrap::Stop)});
+  return DefineClass(
+      env, "SocketBackend",
+      {InstanceMethod("totals", &SocketBackendWrap::Totals),
+       InstanceMethod("drainDurations", &SocketBackendWrap::DrainDurations),
+       InstanceMethod("processing", &SocketBackendWrap::Processing),
+       InstanceMethod("jitter", &SocketBackendWrap::Jitter),
+       InstanceMethod("sessionCount", &SocketBackendWrap::SessionCount),
+       InstanceMethod("describe", &SocketBackendWrap::Describe), InstanceMethod("stop", &SocketBackendWrap::Stop)});
 }
 
 SocketBackendWrap::SocketBackendWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketBackendWrap>(info) {
@@ -70,7 +70,8 @@ SocketBackendWrap::SocketBackendWrap(const Napi::CallbackInfo& info) : Napi::Obj
   if (error.empty()) settings.timeouts.idle_ms = positive_int(options, "sessionTimeoutMs", UINT32_MAX, &error);
   if (error.empty()) settings.timeouts.unreplied_ms = positive_int(options, "unrepliedTimeoutMs", UINT32_MAX, &error);
   if (error.empty()) settings.max_sessions = positive_int(options, "maxSessions", UINT32_MAX, &error);
-  if (error.empty()) settings.max_sessions_per_source = positive_int(options, "maxSessionsPerSource", UINT32_MAX, &error);
+  if (error.empty())
+    settings.max_sessions_per_source = positive_int(options, "maxSessionsPerSource", UINT32_MAX, &error);
   if (error.empty() && settings.workers == 0) error = "option `workers` must be at least 1";
   if (!error.empty()) {
     Napi::TypeError::New(env, "SocketBackend: " + error).ThrowAsJavaScriptException();
@@ -86,12 +87,12 @@ SocketBackendWrap::SocketBackendWrap(const Napi::CallbackInfo& info) : Napi::Obj
 Napi::Value SocketBackendWrap::Totals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CounterTotals t = backend_ ? backend_->totals() : CounterTotals{};
-  auto pair = [&](const uint64_t (&v)[2]) {
+  auto pair = [&](const uint64_t(&v)[2]) {
     Napi::Array a = Napi::Array::New(env, 2);
     for (uint32_t d = 0; d < 2; d++) a.Set(d, Napi::Number::New(env, double(v[d])));
     return a;
   };
-  auto by_reason = [&](const uint64_t (&v)[2][QK_DROP__MAX]) {
+  auto by_reason = [&](const uint64_t(&v)[2][QK_DROP__MAX]) {
     Napi::Array a = Napi::Array::New(env, 2);
     for (uint32_t d = 0; d < 2; d++) {
       Napi::Array row = Napi::Array::New(env, QK_DROP__MAX);

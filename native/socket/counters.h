@@ -39,7 +39,9 @@ struct alignas(64) WorkerCounters {
   qk::timing::ProcessingHistogram processing;  // published once per batch by the worker's timer
   qk::timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per batch
 
-  void error(Direction dir, uint8_t reason) { errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)].add(1); }
+  void error(Direction dir, uint8_t reason) {
+    errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)].add(1);
+  }
   void sent(Direction dir, uint64_t len) {
     packets[dir].add(1);
     bytes[dir].add(len);

@@ -73,7 +73,7 @@ class FlatMap {
     return c;
   }
 
-  size_t slot_of(const K& key) const { return Hash{}(key) & mask_; }
+  size_t slot_of(const K& key) const { return Hash{}(key)&mask_; }
 
   void reset(size_t capacity) {
     slots_.assign(capacity, Slot{});

@@ -160,8 +160,7 @@ int SessionShard::open_endpoint_socket() {
   // Dual-stack so one socket reaches IPv4 and IPv6 endpoints; port 0 = ephemeral.
   if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) < 0 ||
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0)
+      bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof(any)) < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0)
     err = -errno;
   if (err < 0) {
     close(fd);

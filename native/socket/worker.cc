@@ -90,7 +90,9 @@ Worker::Worker(const WorkerSettings& settings, int listen_fd, int epoll_fd, int 
 
 Worker::~Worker() { stop(); }
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Worker::stop() {
   if (thread_.joinable()) {

@@ -57,7 +57,8 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
   uint32_t available = rx_queue_count(s.ifname);
   uint32_t queues = s.queues ? s.queues : (available ? available : 1);
   if (available && queues > available) {
-    *error = "--xdp.queues " + std::to_string(queues) + ": " + s.ifname + " has " + std::to_string(available) + " rx queues";
+    *error =
+        "--xdp.queues " + std::to_string(queues) + ": " + s.ifname + " has " + std::to_string(available) + " rx queues";
     return nullptr;
   }
   qk_session_opts so{};
@@ -90,7 +91,8 @@ int Backend::open_workers(uint32_t n, StepLog* steps, std::string* error) {
       *error = "XSKMAP entry for queue " + std::to_string(q) + ": " + errno_text(err);
       return err;
     }
-    steps->push_back("AF_XDP bind queue " + std::to_string(q) + ": " + (w->zerocopy() ? "zero-copy" : "copy mode (zero-copy unsupported)"));
+    steps->push_back("AF_XDP bind queue " + std::to_string(q) + ": " +
+                     (w->zerocopy() ? "zero-copy" : "copy mode (zero-copy unsupported)"));
     workers_.push_back(std::move(w));
   }
   return 0;

@@ -51,7 +51,9 @@ class Backend {
   timing::ProcessingTotals processing() const;
   // quilkin_packet_jitter: the value a worker set last, per direction.
   timing::JitterReading jitter() const;
-  void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const { program_->counters(packets, bytes); }
+  void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
+    program_->counters(packets, bytes);
+  }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string offlink_note() const;
   // Follows address changes of the interface into the program's local address map.

@@ -44,9 +44,12 @@ bool read_settings(Napi::Object o, Settings* s, std::string* error) {
   s->ifname = ifname.As<Napi::String>().Utf8Value();
   s->bpf_object = obj.As<Napi::String>().Utf8Value();
   std::string mode = attach.As<Napi::String>().Utf8Value();
-  if (mode == "auto") s->attach = AttachMode::kAuto;
-  else if (mode == "native") s->attach = AttachMode::kNative;
-  else if (mode == "generic") s->attach = AttachMode::kGeneric;
+  if (mode == "auto")
+    s->attach = AttachMode::kAuto;
+  else if (mode == "native")
+    s->attach = AttachMode::kNative;
+  else if (mode == "generic")
+    s->attach = AttachMode::kGeneric;
   else {
     *error = "option `attachMode` must be auto, native or generic";
     return false;
@@ -79,18 +82,17 @@ bool read_settings(Napi::Object o, Settings* s, std::string* error) {
 class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "XdpBackend",
-                       {InstanceMethod<&XdpBackendWrap::Describe>("describe"),
-                        InstanceMethod<&XdpBackendWrap::TotalsJs>("totals"),
-                        InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
-                        InstanceMethod<&XdpBackendWrap::Processing>("processing"),
-                        InstanceMethod<&XdpBackendWrap::Jitter>("jitter"),
-                        InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
-                        InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
-                        InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
-                        InstanceMethod<&XdpBackendWrap::OfflinkNote>("offlinkNote"),
-                        InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
-                        InstanceMethod<&XdpBackendWrap::Stop>("stop")});
+    return DefineClass(
+        env, "XdpBackend",
+        {InstanceMethod<&XdpBackendWrap::Describe>("describe"), InstanceMethod<&XdpBackendWrap::TotalsJs>("totals"),
+         InstanceMethod<&XdpBackendWrap::BpfCounters>("bpfCounters"),
+         InstanceMethod<&XdpBackendWrap::Processing>("processing"), InstanceMethod<&XdpBackendWrap::Jitter>("jitter"),
+         InstanceMethod<&XdpBackendWrap::DrainEvents>("drainEvents"),
+         InstanceMethod<&XdpBackendWrap::SessionCount>("sessionCount"),
+         InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
+         InstanceMethod<&XdpBackendWrap::OfflinkNote>("offlinkNote"),
+         InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
+         InstanceMethod<&XdpBackendWrap::Stop>("stop")});
   }
 
   explicit XdpBackendWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XdpBackendWrap>(info) {
@@ -138,7 +140,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     Napi::Env env = info.Env();
     Totals t = backend_ ? backend_->totals() : Totals{};
     auto num = [&](uint64_t v) { return Napi::Number::New(env, double(v)); };
-    auto pair = [&](const uint64_t (&v)[2]) {
+    auto pair = [&](const uint64_t(&v)[2]) {
       Napi::Array a = Napi::Array::New(env, 2);
       a.Set(uint32_t(0), num(v[0]));
       a.Set(uint32_t(1), num(v[1]));
@@ -161,14 +163,22 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     struct Named {
       const char* name;
       uint64_t value;
-    } xsk[] = {{"rxPackets", t.rx_packets},       {"rxBytes", t.rx_bytes},
-               {"qcmpReplies", t.qcmp_replies},   {"copies", t.copies},
-               {"txKicks", t.tx_kicks},           {"txKickRetries", t.tx_kick_retries},
-               {"txKickErrors", t.tx_kick_errors}, {"txRingFull", t.tx_ring_full},
-               {"rxWakeups", t.rx_wakeups},       {"fillShort", t.fill_short},
-               {"umemExhausted", t.umem_exhausted}, {"kernelRxDropped", t.k_rx_dropped},
-               {"kernelRxInvalid", t.k_rx_invalid}, {"kernelTxInvalid", t.k_tx_invalid},
-               {"kernelRxRingFull", t.k_rx_ring_full}, {"kernelFillRingEmpty", t.k_fill_ring_empty},
+    } xsk[] = {{"rxPackets", t.rx_packets},
+               {"rxBytes", t.rx_bytes},
+               {"qcmpReplies", t.qcmp_replies},
+               {"copies", t.copies},
+               {"txKicks", t.tx_kicks},
+               {"txKickRetries", t.tx_kick_retries},
+               {"txKickErrors", t.tx_kick_errors},
+               {"txRingFull", t.tx_ring_full},
+               {"rxWakeups", t.rx_wakeups},
+               {"fillShort", t.fill_short},
+               {"umemExhausted", t.umem_exhausted},
+               {"kernelRxDropped", t.k_rx_dropped},
+               {"kernelRxInvalid", t.k_rx_invalid},
+               {"kernelTxInvalid", t.k_tx_invalid},
+               {"kernelRxRingFull", t.k_rx_ring_full},
+               {"kernelFillRingEmpty", t.k_fill_ring_empty},
                {"kernelTxRingEmpty", t.k_tx_ring_empty}};
     Napi::Object x = Napi::Object::New(env);
     for (const Named& n : xsk) x.Set(n.name, num(n.value));
@@ -247,7 +257,8 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     if (!backend_ || stopped_) return Napi::Boolean::New(env, false);
     int err = backend_->sync_local_addrs(&changed);
     if (err) {
-      Napi::Error::New(env, std::string("local address map update: ") + std::strerror(-err)).ThrowAsJavaScriptException();
+      Napi::Error::New(env, std::string("local address map update: ") + std::strerror(-err))
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     return Napi::Boolean::New(env, changed);

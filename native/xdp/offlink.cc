@@ -64,7 +64,8 @@ int OfflinkPath::open(OfflinkSession* s) {
   ev.events = EPOLLIN;
   ev.data.ptr = s;
   if (bind(fd, reinterpret_cast<sockaddr*>(&bind_to), sizeof(bind_to)) < 0 ||
-      connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)) < 0 || epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+      connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)) < 0 ||
+      epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
     int err = -errno;
     close(fd);
     return err;
@@ -74,7 +75,7 @@ int OfflinkPath::open(OfflinkSession* s) {
 }
 
 int OfflinkPath::send(const qk_addr& client, const qk_addr& local, uint16_t port, const qk_addr& endpoint,
-                     const uint8_t* data, uint32_t len, uint64_t now) {
+                      const uint8_t* data, uint32_t len, uint64_t now) {
   Key key{port, endpoint};
   auto it = sessions_.find(key);
   if (it == sessions_.end()) {

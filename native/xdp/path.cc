@@ -111,7 +111,7 @@ int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   int err = qk_nhcache__lookup(nh_, to.family, to.addr, now, nh);
   if (err == -EAGAIN) return kNeighbourPending;
   if (err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;  // resolution failed: nobody answers
-  if (err == -EADDRNOTAVAIL) return kOfflink;  // a local address: only the kernel delivers it
+  if (err == -EADDRNOTAVAIL) return kOfflink;                     // a local address: only the kernel delivers it
   if (err) return QK_DROP_NO_ROUTE;
   if (nh->ifindex != env_.ifindex) return kOfflink;
   if (!nh->has_src) return QK_DROP_NO_ROUTE;

@@ -47,7 +47,8 @@ bool prog_name_is_ours(uint32_t id) {
   if (fd < 0) return false;
   bpf_prog_info info{};
   uint32_t len = sizeof(info);
-  bool ours = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strcmp(info.name, QK_NAME(QK_PROG_XDP_REDIRECT)) == 0;
+  bool ours =
+      bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strcmp(info.name, QK_NAME(QK_PROG_XDP_REDIRECT)) == 0;
   close(fd);
   return ours;
 }
@@ -83,7 +84,8 @@ std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, StepLog* 
   }
   int err = bpf_object__load(p->obj_);
   if (err) {
-    *error = "bpf program load (BPF syscall / verifier / CAP_BPF): " + errno_text(err) + " (" + libbpf_last_message() + ")";
+    *error =
+        "bpf program load (BPF syscall / verifier / CAP_BPF): " + errno_text(err) + " (" + libbpf_last_message() + ")";
     return nullptr;
   }
   bpf_program* prog = bpf_object__find_program_by_name(p->obj_, QK_NAME(QK_PROG_XDP_REDIRECT));
@@ -93,7 +95,8 @@ std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, StepLog* 
   p->xsks_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_XSKS));
   p->counters_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_COUNTERS));
   p->events_fd_ = map_fd(p->obj_, QK_NAME(QK_MAP_EVENTS));
-  if (p->prog_fd_ < 0 || p->config_fd_ < 0 || p->addrs_fd_ < 0 || p->xsks_fd_ < 0 || p->counters_fd_ < 0 || p->events_fd_ < 0) {
+  if (p->prog_fd_ < 0 || p->config_fd_ < 0 || p->addrs_fd_ < 0 || p->xsks_fd_ < 0 || p->counters_fd_ < 0 ||
+      p->events_fd_ < 0) {
     *error = "bpf object " + s.bpf_object + " lacks the program or a map named in bpf/lib/map_names.h";
     return nullptr;
   }
@@ -114,7 +117,8 @@ int Program::remove_stale(StepLog* steps) {
     int err = bpf_xdp_detach(ifindex_, int(mode), nullptr);
     if (err) return err;
     steps->push_back("stale attachment: removed " QK_NAME(QK_PROG_XDP_REDIRECT) " id " + std::to_string(id) +
-                     (mode == XDP_FLAGS_DRV_MODE ? " (native)" : " (generic)") + " left by a proxy that did not exit cleanly");
+                     (mode == XDP_FLAGS_DRV_MODE ? " (native)" : " (generic)") +
+                     " left by a proxy that did not exit cleanly");
   }
   return 0;
 }
@@ -211,7 +215,8 @@ int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
     uint32_t flag;
     const char* name;
   };
-  const Try tries[] = {{AttachMode::kNative, XDP_FLAGS_DRV_MODE, "native"}, {AttachMode::kGeneric, XDP_FLAGS_SKB_MODE, "generic"}};
+  const Try tries[] = {{AttachMode::kNative, XDP_FLAGS_DRV_MODE, "native"},
+                       {AttachMode::kGeneric, XDP_FLAGS_SKB_MODE, "generic"}};
   int err = -EINVAL;
   for (const Try& t : tries) {
     if (mode != AttachMode::kAuto && mode != t.mode) continue;

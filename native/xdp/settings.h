@@ -11,8 +11,8 @@ enum class AttachMode { kAuto, kNative, kGeneric };
 
 struct Settings {
   std::string ifname;
-  std::string bpf_object;   // absolute path of bpf/obj/xdp_redirect.bpf.o
-  uint32_t queues = 0;      // 0 = every rx queue of the interface
+  std::string bpf_object;  // absolute path of bpf/obj/xdp_redirect.bpf.o
+  uint32_t queues = 0;     // 0 = every rx queue of the interface
   bool require_zerocopy = false;
   uint32_t umem_frames = 4096;  // per queue, 2 KiB each
   AttachMode attach = AttachMode::kAuto;

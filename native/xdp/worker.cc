@@ -57,11 +57,13 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
   xo.tx_size = rs;
   err = qk_xsk__create(&w->xsk_, w->umem_, s.ifname.c_str(), queue, &xo);
   if (err) {
-    *error = "AF_XDP bind " + s.ifname + " queue " + std::to_string(queue) + " (zero-copy, then copy): " + errno_text(err);
+    *error =
+        "AF_XDP bind " + s.ifname + " queue " + std::to_string(queue) + " (zero-copy, then copy): " + errno_text(err);
     return nullptr;
   }
   if (s.require_zerocopy && !w->xsk_->zerocopy) {
-    *error = "AF_XDP bind " + s.ifname + " queue " + std::to_string(queue) + ": zero-copy unsupported by the driver (--xdp.zerocopy)";
+    *error = "AF_XDP bind " + s.ifname + " queue " + std::to_string(queue) +
+             ": zero-copy unsupported by the driver (--xdp.zerocopy)";
     return nullptr;
   }
   err = qk_nhcache__create(&w->nh_, 1024);
@@ -88,7 +90,9 @@ Worker::~Worker() {
   qk_umem__delete(umem_);
 }
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Worker::stop() {
   stop_.store(true, std::memory_order_relaxed);

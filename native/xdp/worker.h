@@ -59,11 +59,13 @@ class Worker {
 
   // path.cc: per frame. Returns the frame's direction (kRead, kWrite) or -1 when it is not timed.
   int handle(const qk_desc& d, uint64_t now);
-  void read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local, uint64_t now);
+  void read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& client, const qk_addr& local,
+                  uint64_t now);
   void write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& endpoint, uint16_t port, uint64_t now);
   void qcmp(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_addr& from, const qk_addr& to);
   int next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh);
-  void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place, Direction dir);
+  void emit(const qk_frame& f, const qk_frame_info& fi, uint64_t addr, const qk_rewrite& rw, bool in_place,
+            Direction dir);
   // offlink_io.cc: endpoints off this interface
   void offlink_send(const qk_frame& f, const qk_frame_info& fi, const qk_addr& client, const qk_addr& local,
                     uint16_t port, const qk_addr& to, uint64_t now, bool off_interface);
@@ -98,7 +100,7 @@ class Worker {
 uint64_t monotonic_ns();
 engine::SockAddr to_sock(const qk_addr& a);
 
-constexpr uint32_t kTxHeadroom = 256;  // as much as the kernel leaves in front of rx data
+constexpr uint32_t kTxHeadroom = 256;     // as much as the kernel leaves in front of rx data
 constexpr int kOfflink = 0x100;           // Worker::next_hop(): not a drop reason, send through the kernel
 constexpr int kNeighbourPending = 0x101;  // Worker::next_hop(): the kernel is resolving the neighbour
 

@@ -18,7 +18,7 @@
  * sendto and answers EAGAIN for the rest. */
 #define QK_TX_KICK_BUDGET 32
 /* Kicks tried beyond the minimum before declaring the TX ring stalled. */
-#define QK_TX_KICK_SLACK 8
+#define QK_TX_KICK_SLACK  8
 
 QK_INLINE __u8 *qk_umem__data(const struct qk_umem *u, __u64 addr)
 {

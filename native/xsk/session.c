@@ -24,14 +24,14 @@ struct entry {
 	struct qk_session s;
 	__u32 fwd_next, rev_next; /* hash chains */
 	__u32 lru_prev, lru_next; /* least recently used first */
-	__u32 dest; /* record of s.endpoint */
+	__u32 dest;		  /* record of s.endpoint */
 };
 
 /* The ports in use towards one endpoint. */
 struct dest {
 	struct qk_addr endpoint;
-	__u32 next; /* hash chain, or the free list */
-	__u32 used; /* sessions, and so ports, towards endpoint */
+	__u32 next;   /* hash chain, or the free list */
+	__u32 used;   /* sessions, and so ports, towards endpoint */
 	__u32 cursor; /* port offset the next search starts from */
 	__u64 *ports; /* bit per port offset, set when in use; the bits past the range stay set */
 };
@@ -40,13 +40,13 @@ struct qk_sessions {
 	struct qk_session_opts opts;
 	struct entry *entries;
 	__u32 *fwd_heads, *rev_heads;
-	__u32 mask; /* hash buckets - 1 */
+	__u32 mask;	 /* hash buckets - 1 */
 	__u32 free_head; /* unused entries, chained by fwd_next */
 	__u32 lru_head, lru_tail;
 	__u32 count;
-	__u32 port_cursor; /* where a new endpoint record starts searching */
-	__u32 range; /* ports in the range */
-	__u32 words; /* bitmap words per endpoint record */
+	__u32 port_cursor;  /* where a new endpoint record starts searching */
+	__u32 range;	    /* ports in the range */
+	__u32 words;	    /* bitmap words per endpoint record */
 	struct dest *dests; /* capacity records, taken from dest_free or below dest_top */
 	__u32 *dest_heads;
 	__u32 dest_free, dest_top;
@@ -71,7 +71,8 @@ static int addr_eq(const struct qk_addr *a, const struct qk_addr *b)
 
 /* Keyed (SipHash) buckets: clients choose their addresses and ports, so a fixed hash would let
  * one host precompute keys that all land in one chain. */
-static __u32 fwd_bucket(const struct qk_sessions *t, const struct qk_addr *c, const struct qk_addr *e)
+static __u32 fwd_bucket(
+	const struct qk_sessions *t, const struct qk_addr *c, const struct qk_addr *e)
 {
 	__u8 buf[2 * ADDR_BYTES];
 
@@ -188,7 +189,8 @@ static __u32 find_fwd(const struct qk_sessions *t, const struct qk_addr *c, cons
 {
 	__u32 i = t->fwd_heads[fwd_bucket(t, c, e)];
 
-	while (i != NIL && !(addr_eq(&t->entries[i].s.client, c) && addr_eq(&t->entries[i].s.endpoint, e)))
+	while (i != NIL &&
+		!(addr_eq(&t->entries[i].s.client, c) && addr_eq(&t->entries[i].s.endpoint, e)))
 		i = t->entries[i].fwd_next;
 	return i;
 }
@@ -319,7 +321,8 @@ __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns)
 {
 	__u32 n = 0;
 
-	while (t->lru_head != NIL && t->entries[t->lru_head].s.last_ns + t->opts.idle_ns <= now_ns) {
+	while (t->lru_head != NIL &&
+		t->entries[t->lru_head].s.last_ns + t->opts.idle_ns <= now_ns) {
 		remove_entry(t, t->lru_head, now_ns);
 		n++;
 	}
@@ -337,8 +340,8 @@ __u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns)
 	return n;
 }
 
-static int insert(struct qk_sessions *t, const struct qk_addr *client, const struct qk_addr *endpoint,
-		  const struct qk_addr *local, __u64 now_ns, __u32 *index)
+static int insert(struct qk_sessions *t, const struct qk_addr *client,
+	const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns, __u32 *index)
 {
 	struct entry *e;
 	__u32 i, d;
@@ -385,8 +388,8 @@ static int insert(struct qk_sessions *t, const struct qk_addr *client, const str
 }
 
 int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
-			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
-			  const struct qk_session **out)
+	const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
+	const struct qk_session **out)
 {
 	__u32 i = find_fwd(t, client, endpoint);
 	int err;
@@ -409,7 +412,7 @@ int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 }
 
 int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
-			   __u64 now_ns, const struct qk_session **out)
+	__u64 now_ns, const struct qk_session **out)
 {
 	__u32 i = find_rev(t, port, endpoint);
 

@@ -20,7 +20,7 @@ struct qk_session_opts {
 	__u16 port_min; /* proxy source ports, inclusive range */
 	__u16 port_max;
 	__u32 capacity; /* most sessions held at once */
-	__u64 idle_ns; /* a session unused this long is expired */
+	__u64 idle_ns;	/* a session unused this long is expired */
 	/* Optional: called for each session as it leaves the table (expired,
 	 * replaced after idling, or closed), with its lifetime from creation
 	 * to removal in whole seconds. */
@@ -29,10 +29,10 @@ struct qk_session_opts {
 };
 
 struct qk_session {
-	struct qk_addr client; /* who sent to the proxy */
+	struct qk_addr client;	 /* who sent to the proxy */
 	struct qk_addr endpoint; /* the endpoint it is forwarded to */
-	struct qk_addr local; /* proxy address the client used: replies come from it */
-	__u16 port; /* proxy source port towards the endpoint */
+	struct qk_addr local;	 /* proxy address the client used: replies come from it */
+	__u16 port;		 /* proxy source port towards the endpoint */
 	__u64 created_ns;
 	__u64 last_ns; /* last packet in either direction */
 };
@@ -43,7 +43,7 @@ struct qk_session_counters {
 	__u64 write_hits;
 	__u64 write_misses; /* reply for no session: counted drop */
 	__u64 expired;
-	__u64 full_drops; /* table at capacity: counted drop */
+	__u64 full_drops;	    /* table at capacity: counted drop */
 	__u64 port_exhausted_drops; /* every port in use towards that endpoint */
 };
 
@@ -58,12 +58,12 @@ void qk_sessions__destroy(struct qk_sessions *t);
  * (no free source port towards that endpoint) or -ENOMEM (the first session
  * towards an endpoint found no memory for its port map). */
 int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
-			  const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
-			  const struct qk_session **out);
+	const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
+	const struct qk_session **out);
 
 /* The session a write (reply from endpoint to proxy port) belongs to: 0 or -ENOENT. */
 int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
-			   __u64 now_ns, const struct qk_session **out);
+	__u64 now_ns, const struct qk_session **out);
 
 /* Expires sessions idle since now_ns - idle_ns; returns how many. */
 __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns);

@@ -32,15 +32,15 @@ int qk_umem__create(struct qk_umem **out, const struct qk_umem_opts *opts)
 	u->opts.fill_size = or_default(opts->fill_size, XSK_RING_PROD__DEFAULT_NUM_DESCS);
 	u->opts.comp_size = or_default(opts->comp_size, XSK_RING_CONS__DEFAULT_NUM_DESCS);
 	if (!power_of_two(u->opts.frame_size) || u->opts.frame_size < 2048 ||
-	    !power_of_two(u->opts.fill_size) || !power_of_two(u->opts.comp_size)) {
+		!power_of_two(u->opts.fill_size) || !power_of_two(u->opts.comp_size)) {
 		err = -EINVAL;
 		goto out_free_struct;
 	}
 	u->frame_size = u->opts.frame_size;
 	u->frame_count = u->opts.frame_count;
 	u->size = (__u64)u->frame_size * u->frame_count;
-	u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		       -1, 0);
+	u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (u->area == MAP_FAILED) {
 		err = -errno;
 		goto out_free_struct;

@@ -11,8 +11,8 @@
 #include "ring.h"
 #include "xsk.h"
 
-static int bind_socket(struct qk_xsk *x, const char *ifname, const struct qk_xsk_opts *opts,
-		       __u16 mode_flag)
+static int bind_socket(
+	struct qk_xsk *x, const char *ifname, const struct qk_xsk_opts *opts, __u16 mode_flag)
 {
 	struct qk_umem *u = x->umem;
 	struct xsk_umem_config ucfg = {
@@ -45,7 +45,7 @@ out_umem:
 }
 
 int qk_xsk__create(struct qk_xsk **out, struct qk_umem *umem, const char *ifname, __u32 queue,
-		   const struct qk_xsk_opts *opts)
+	const struct qk_xsk_opts *opts)
 {
 	struct qk_xsk *x;
 	int err = -EOPNOTSUPP;

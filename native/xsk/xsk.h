@@ -16,16 +16,16 @@ extern "C" {
 
 struct qk_umem_opts {
 	__u32 frame_count; /* UMEM frames; 0 = 4096 */
-	__u32 frame_size; /* power of two, 2048 or 4096; 0 = 4096 */
-	__u32 fill_size; /* fill ring entries (power of two); 0 = 2048 */
-	__u32 comp_size; /* completion ring entries (power of two); 0 = 2048 */
+	__u32 frame_size;  /* power of two, 2048 or 4096; 0 = 4096 */
+	__u32 fill_size;   /* fill ring entries (power of two); 0 = 2048 */
+	__u32 comp_size;   /* completion ring entries (power of two); 0 = 2048 */
 };
 
 struct qk_umem_counters {
 	__u64 alloc_failed; /* free list empty when a frame was wanted: UMEM exhausted */
-	__u64 fill_short; /* fill ring refill found fewer free frames than slots */
-	__u64 filled; /* frames handed to the kernel on the fill ring */
-	__u64 completed; /* transmitted frames reclaimed from the completion ring */
+	__u64 fill_short;   /* fill ring refill found fewer free frames than slots */
+	__u64 filled;	    /* frames handed to the kernel on the fill ring */
+	__u64 completed;    /* transmitted frames reclaimed from the completion ring */
 };
 
 struct qk_umem {
@@ -43,8 +43,8 @@ struct qk_umem {
 };
 
 struct qk_xsk_opts {
-	__u32 rx_size; /* rx ring entries; 0 = 2048 */
-	__u32 tx_size; /* tx ring entries; 0 = 2048 */
+	__u32 rx_size;	/* rx ring entries; 0 = 2048 */
+	__u32 tx_size;	/* tx ring entries; 0 = 2048 */
 	int force_copy; /* skip the zero-copy attempt */
 };
 
@@ -54,11 +54,11 @@ struct qk_xsk_counters {
 	__u64 rx_wakeups; /* fill ring needed a wakeup */
 	__u64 tx_packets; /* descriptors queued on the tx ring */
 	__u64 tx_bytes;
-	__u64 tx_ring_full; /* descriptors refused: tx ring full, counted drop */
-	__u64 tx_kicks; /* sendto calls */
+	__u64 tx_ring_full;    /* descriptors refused: tx ring full, counted drop */
+	__u64 tx_kicks;	       /* sendto calls */
 	__u64 tx_kick_retries; /* EAGAIN/EBUSY/ENOBUFS: kernel took a partial batch */
-	__u64 tx_kick_errors; /* any other sendto error */
-	__u64 tx_kick_stalls; /* kick loop gave up with descriptors still queued */
+	__u64 tx_kick_errors;  /* any other sendto error */
+	__u64 tx_kick_stalls;  /* kick loop gave up with descriptors still queued */
 };
 
 struct qk_xsk {
@@ -88,7 +88,7 @@ void qk_umem__delete(struct qk_umem *umem);
  * need-wakeup. Fills the fill ring. Returns 0 or the negative errno of the
  * last attempt. */
 int qk_xsk__create(struct qk_xsk **out, struct qk_umem *umem, const char *ifname, __u32 queue,
-		   const struct qk_xsk_opts *opts);
+	const struct qk_xsk_opts *opts);
 void qk_xsk__delete(struct qk_xsk *xsk);
 
 /* The kernel's own drop counters for this socket (XDP_STATISTICS): rx ring

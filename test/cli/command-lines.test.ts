@@ -136,7 +136,10 @@ async function echoThrough(row: Row, ports: PortMap): Promise<void> {
       client.send(text, via);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(client.received.map((r) => r.data.toString()), 'echo through the proxy').to.include(text);
+    expect(
+      client.received.map((r) => r.data.toString()),
+      'echo through the proxy',
+    ).to.include(text);
   } finally {
     await client.close();
   }

@@ -48,10 +48,15 @@ describe('boolean environment variables (clap boolish)', function () {
   });
 
   it('QUIET=false still logs; QUIET=true logs nothing', async () => {
-    const loud = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], { env: { QUIET: 'false' } });
+    const loud = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], {
+      env: { QUIET: 'false' },
+    });
     expect(loud.output()).to.include('Quilkin is ready');
     await loud.stop();
-    const quiet = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], { env: { QUIET: 'true' }, waitReady: false });
+    const quiet = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], {
+      env: { QUIET: 'true' },
+      waitReady: false,
+    });
     // Ready is visible on the admin server only; bounded wait.
     for (let i = 0; i < 100 && (await quiet.get('/ready').catch(() => ({ status: 0 }))).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await quiet.get('/ready')).status).to.equal(200);
@@ -59,10 +64,14 @@ describe('boolean environment variables (clap boolish)', function () {
   });
 
   it('NO_ADMIN=0 serves the admin server; NO_ADMIN=1 does not', async () => {
-    const served = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], { env: { NO_ADMIN: '0' } });
+    const served = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], {
+      env: { NO_ADMIN: '0' },
+    });
     expect(await adminAnswers(served.adminPort)).to.equal(true);
     await served.stop();
-    const none = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], { env: { NO_ADMIN: '1' } });
+    const none = await startQuilkin(['proxy', '--to', '127.0.0.1:9', '--port', String(await freePort()), '--qcmp-port', String(await freePort())], {
+      env: { NO_ADMIN: '1' },
+    });
     await waitForLog(none, 'Quilkin is ready');
     expect(none.output()).to.not.include('admin server listening');
     expect(await adminAnswers(none.adminPort)).to.equal(false);

@@ -6,7 +6,14 @@ import type { PacketOutput } from './implementations';
 import type { PacketExpect } from './vectors';
 
 const base: PacketExpect = { dropped: false, destinationsOrdered: false };
-const ok = (over: Partial<PacketOutput> = {}): PacketOutput => ({ dropped: false, contents: Buffer.from('x'), metadata: new Map(), destinations: [], timestampSamples: [], ...over });
+const ok = (over: Partial<PacketOutput> = {}): PacketOutput => ({
+  dropped: false,
+  contents: Buffer.from('x'),
+  metadata: new Map(),
+  destinations: [],
+  timestampSamples: [],
+  ...over,
+});
 
 describe('conformance checker', () => {
   it('accepts a matching result', () => {

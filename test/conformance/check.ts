@@ -51,7 +51,8 @@ function checkDestinations(expect: PacketExpect, out: PacketOutput, earlier: Rea
   }
   if (expect.sameAsStep !== undefined) {
     const before = earlier[expect.sameAsStep] ?? [];
-    if (before.join(',') !== got.join(',')) problems.push(`destinations: expected the same as step ${expect.sameAsStep} [${before.join(', ')}], got [${got.join(', ')}]`);
+    if (before.join(',') !== got.join(','))
+      problems.push(`destinations: expected the same as step ${expect.sameAsStep} [${before.join(', ')}], got [${got.join(', ')}]`);
   }
 }
 

@@ -27,7 +27,8 @@ interface ConfigCase {
 function checkEndpoints(config: Config, want: EndpointExpect[]): void {
   const got = new Map<string, { tokens: string[]; locality: string }>();
   for (const cluster of config.clusters) {
-    for (const e of cluster.endpoints) got.set(e.address.key, { tokens: e.tokens.map((t) => t.toString('hex')).sort(), locality: localityKey(cluster.locality) });
+    for (const e of cluster.endpoints)
+      got.set(e.address.key, { tokens: e.tokens.map((t) => t.toString('hex')).sort(), locality: localityKey(cluster.locality) });
   }
   expect([...got.keys()].sort()).to.deep.equal(want.map((e) => e.address).sort());
   for (const e of want) {

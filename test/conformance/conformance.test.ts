@@ -38,7 +38,13 @@ function runPacketCase(impl: Implementation, c: Extract<VectorCase, { kind: 'pac
     const destinations: Array<readonly string[] | undefined> = [];
     c.steps.forEach((step, i) => {
       clock.advance(step.advanceSeconds);
-      const out = runner.process({ direction: step.direction, source: step.source, dest: step.dest, contents: Buffer.from(step.input), metadata: step.metadata });
+      const out = runner.process({
+        direction: step.direction,
+        source: step.source,
+        dest: step.dest,
+        contents: Buffer.from(step.input),
+        metadata: step.metadata,
+      });
       destinations.push(out.destinations);
       const problems = checkPacket(step.expect, out, destinations);
       expect(problems, `step ${i}`).to.deep.equal([]);

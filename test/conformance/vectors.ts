@@ -141,10 +141,16 @@ function decodeCase(raw: Raw, where: string): VectorCase {
   const filters = ((raw.filters ?? []) as RawFilterConfig[]).map((f) => ({ ...f }));
   if (raw.kind === 'config') {
     const e = (raw.expect ?? {}) as Raw;
-    return { kind: 'config', name, filters, expect: { valid: e.valid === true, errorContains: e.error_contains as string | undefined, normalized: e.normalized } };
+    return {
+      kind: 'config',
+      name,
+      filters,
+      expect: { valid: e.valid === true, errorContains: e.error_contains as string | undefined, normalized: e.normalized },
+    };
   }
   const clusters = decodeClusters(raw.endpoints, `${where}.endpoints`);
-  const steps = raw.kind === 'sequence' ? (raw.steps as Raw[]).map((s, i) => decodeStep(s, clusters, `${where}.steps[${i}]`)) : [decodeStep(raw, clusters, where)];
+  const steps =
+    raw.kind === 'sequence' ? (raw.steps as Raw[]).map((s, i) => decodeStep(s, clusters, `${where}.steps[${i}]`)) : [decodeStep(raw, clusters, where)];
   return { kind: 'packets', name, filters, clusters, steps };
 }
 

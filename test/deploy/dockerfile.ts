@@ -75,7 +75,8 @@ export function parseDockerfile(source: string): Stage[] {
     const ins = parseInstruction(lineNo, text);
     if (ins.op === 'FROM') {
       const [base, as, name, ...extra] = ins.args;
-      if (!base || (as !== undefined && (as.toUpperCase() !== 'AS' || !name)) || extra.length > 0) throw new Error(`line ${lineNo}: FROM <image> [AS <name>] expected`);
+      if (!base || (as !== undefined && (as.toUpperCase() !== 'AS' || !name)) || extra.length > 0)
+        throw new Error(`line ${lineNo}: FROM <image> [AS <name>] expected`);
       stages.push({ base, name, instructions: [] });
       continue;
     }

@@ -47,7 +47,8 @@ function checkoutStage(stage: Stage): StageFiles | undefined {
       const top = workdir;
       return (stagePath) => {
         const rel = path.posix.relative(top, stagePath);
-        if (rel.startsWith('..') || path.posix.isAbsolute(rel)) throw new Error(`${stagePath} is outside ${top}, where the checkout stands for stage ${stage.name ?? stage.base}`);
+        if (rel.startsWith('..') || path.posix.isAbsolute(rel))
+          throw new Error(`${stagePath} is outside ${top}, where the checkout stands for stage ${stage.name ?? stage.base}`);
         return path.join(repoRoot(), rel);
       };
     }
@@ -68,7 +69,11 @@ function npmStage(stage: Stage, scratch: string): StageFiles | undefined {
       copy(ins, (p) => path.join(repoRoot(), p), path.join(dir, workdir), ins.args, false);
     } else if (ins.op === 'RUN') {
       // The stage's own command; the npm cache holds the packages since setup's npm ci.
-      execFileSync('sh', ['-c', `${ins.text} --prefer-offline --loglevel=error`], { cwd: path.join(dir, workdir), stdio: ['ignore', 'pipe', 'pipe'], timeout: 180000 });
+      execFileSync('sh', ['-c', `${ins.text} --prefer-offline --loglevel=error`], {
+        cwd: path.join(dir, workdir),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 180000,
+      });
     } else if (ins.op !== 'ENV') fail(ins, 'not expected in an npm stage');
   }
   return (stagePath) => path.join(dir, stagePath);
@@ -184,5 +189,25 @@ export function imageCommand(layout: ImageLayout, args: readonly string[], optio
   // $1 = this node binary, bound over the image's node path before the checkout (which may hold
   // it, in .cache/) disappears under the tmpfs.
   const script = 'mount --bind "$1" "$2" && mount -t tmpfs -o size=16k,mode=0755 quilkin-image-test "$3" && shift 3 && exec "$@"';
-  return ['env', '-i', ...envPairs, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', process.execPath, node, repoRoot(), ...asUser, node, ...entry, ...args];
+  return [
+    'env',
+    '-i',
+    ...envPairs,
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    script,
+    'sh',
+    process.execPath,
+    node,
+    repoRoot(),
+    ...asUser,
+    node,
+    ...entry,
+    ...args,
+  ];
 }

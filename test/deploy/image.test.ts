@@ -25,7 +25,10 @@ const BASE_IMAGE_PACKAGES = ['libc6', 'libstdc++6', 'libgcc-s1'];
 const CI_NODE_MAJOR = 24;
 
 function uidOf(pid: number): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
   return Number(line?.split(/\s+/)[1]);
 }
 
@@ -64,7 +67,9 @@ describe('container image (deploy/image/Dockerfile) from its file layout', funct
 
   it('builds on a supported Node LTS, the one CI tests fully, and runs as a non-root user', () => {
     const stages = parseDockerfile(fs.readFileSync(path.join(repoRoot(), DOCKERFILE), 'utf8'));
-    const floor = Number(/(\d+)/.exec((JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node)?.[1]);
+    const floor = Number(
+      /(\d+)/.exec((JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node)?.[1],
+    );
     for (const stage of stages) {
       const major = Number(/^node:(\d+)-/.exec(stage.base)?.[1]);
       expect(major, stage.base).to.equal(CI_NODE_MAJOR);
@@ -85,8 +90,14 @@ describe('container image (deploy/image/Dockerfile) from its file layout', funct
     expect(libs.join(), 'ldd resolved every library').to.not.include('not found');
     const packages = libs.map(owningPackage);
     const allowed = new Set([...layout!.aptPackages, ...BASE_IMAGE_PACKAGES]);
-    expect(packages.filter((p) => !allowed.has(p)), 'libraries from packages the image does not install').to.deep.equal([]);
-    expect(layout!.aptPackages.filter((p) => !packages.includes(p)), 'installed but not linked').to.deep.equal([]);
+    expect(
+      packages.filter((p) => !allowed.has(p)),
+      'libraries from packages the image does not install',
+    ).to.deep.equal([]);
+    expect(
+      layout!.aptPackages.filter((p) => !packages.includes(p)),
+      'installed but not linked',
+    ).to.deep.equal([]);
   });
 
   describe('manage --provider fs and proxy -m, as the image user', () => {
@@ -105,7 +116,10 @@ describe('container image (deploy/image/Dockerfile) from its file layout', funct
       manage = await startQuilkin(['-c', config, 'manage', '--provider', 'fs', '--port', String(xdsPort)], { ...run, command: imageCommand(layout!, []) });
       proxyPort = await freePort();
       const qcmpPort = await freePort();
-      proxy = await startQuilkin(['proxy', '-m', `http://127.0.0.1:${xdsPort}`, '-p', String(proxyPort), '-q', String(qcmpPort)], { ...run, command: imageCommand(layout!, []) });
+      proxy = await startQuilkin(['proxy', '-m', `http://127.0.0.1:${xdsPort}`, '-p', String(proxyPort), '-q', String(qcmpPort)], {
+        ...run,
+        command: imageCommand(layout!, []),
+      });
     });
 
     after(async () => {
@@ -121,11 +135,15 @@ describe('container image (deploy/image/Dockerfile) from its file layout', funct
     });
 
     it('forward a packet to the endpoint manage serves over xDS, and its reply back', async () => {
-      await eventually(async () => {
-        client.send('through the image', proxyPort);
-        await new Promise((r) => setTimeout(r, 100));
-        return client.received.length > 0;
-      }, 15000, 'a reply through manage + proxy from the image layout');
+      await eventually(
+        async () => {
+          client.send('through the image', proxyPort);
+          await new Promise((r) => setTimeout(r, 100));
+          return client.received.length > 0;
+        },
+        15000,
+        'a reply through manage + proxy from the image layout',
+      );
       expect(server.received[0].data.toString()).to.equal('through the image');
       expect(client.received[0].data.toString()).to.equal('through the image');
     });

@@ -22,6 +22,7 @@ interface AttributeType {
 function modelsModule(apiVersion: string): Record<string, ModelClass> {
   if (!/^([a-z0-9-]+(\.[a-z0-9-]+)*\/)?v[0-9a-z]+$/.test(apiVersion)) throw new Error(`not an apiVersion: ${apiVersion}`);
   const root = path.dirname(require.resolve('kubernetes-models/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kubernetes-models 5 exports ESM only by subpath
   return require(path.join(root, apiVersion, 'index.js')) as Record<string, ModelClass>;
 }
 

@@ -77,7 +77,9 @@ describe('deploy/ Kubernetes manifests', () => {
   it('kustomization.yaml lists every manifest except the Agones Fleet', () => {
     const kustomization = load(path.join(repoRoot(), 'deploy', 'kustomization.yaml'))[0];
     const listed = (kustomization.resources as string[]).map((r) => path.join(repoRoot(), 'deploy', r)).sort();
-    const expected = manifestFiles().filter((f) => !f.endsWith('fleet.yaml')).sort();
+    const expected = manifestFiles()
+      .filter((f) => !f.endsWith('fleet.yaml'))
+      .sort();
     expect(listed).to.deep.equal(expected);
   });
 
@@ -85,9 +87,15 @@ describe('deploy/ Kubernetes manifests', () => {
     const rules = all()
       .filter(({ obj }) => obj.kind === 'Role' || obj.kind === 'ClusterRole')
       .flatMap(({ obj }) => obj.rules as Json[]);
-    expect(all().some(({ obj }) => obj.kind === 'ClusterRole' || obj.kind === 'ClusterRoleBinding'), 'namespaced roles only').to.equal(false);
+    expect(
+      all().some(({ obj }) => obj.kind === 'ClusterRole' || obj.kind === 'ClusterRoleBinding'),
+      'namespaced roles only',
+    ).to.equal(false);
     expect(rules.flatMap((r) => r.verbs as string[]).sort()).to.deep.equal(['get', 'get', 'list', 'list', 'watch', 'watch']);
-    expect(rules.map((r) => `${(r.apiGroups as string[]).join()}/${(r.resources as string[]).join()}`).sort()).to.deep.equal(['/configmaps', 'agones.dev/gameservers']);
+    expect(rules.map((r) => `${(r.apiGroups as string[]).join()}/${(r.resources as string[]).join()}`).sort()).to.deep.equal([
+      '/configmaps',
+      'agones.dev/gameservers',
+    ]);
     expect(rules.every((r) => r.resourceNames === undefined && r.nonResourceURLs === undefined)).to.equal(true);
   });
 

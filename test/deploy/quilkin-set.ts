@@ -34,13 +34,36 @@ export interface QuilkinSet {
 /** Starts the three processes on random loopback ports; the caller stops them (stopAllQuilkin). */
 export async function startQuilkinSet(dir: string): Promise<QuilkinSet> {
   const upstream = await freePort();
-  const staticProxy = await startQuilkin(['proxy', '--backend', 'js', '--port', String(await freePort()), '--qcmp-port', String(await freePort()), '--to', `127.0.0.1:${upstream}`]);
+  const staticProxy = await startQuilkin([
+    'proxy',
+    '--backend',
+    'js',
+    '--port',
+    String(await freePort()),
+    '--qcmp-port',
+    String(await freePort()),
+    '--to',
+    `127.0.0.1:${upstream}`,
+  ]);
   const config = path.join(dir, 'manage.yaml');
-  fs.writeFileSync(config, `version: v1alpha1\nclusters:\n  - endpoints:\n      - address: 127.0.0.1:${upstream}\n        metadata:\n          quilkin.dev:\n            tokens: [YWJj]\n`);
+  fs.writeFileSync(
+    config,
+    `version: v1alpha1\nclusters:\n  - endpoints:\n      - address: 127.0.0.1:${upstream}\n        metadata:\n          quilkin.dev:\n            tokens: [YWJj]\n`,
+  );
   const xdsPort = await freePort();
   const manage = await startQuilkin(['manage', '--provider', 'fs', '-c', config, '--port', String(xdsPort)]);
   const xdsProxy = await startQuilkin(
-    ['proxy', '--backend', 'js', '--port', String(await freePort()), '--qcmp-port', String(await freePort()), '--management-server', `http://127.0.0.1:${xdsPort}`],
+    [
+      'proxy',
+      '--backend',
+      'js',
+      '--port',
+      String(await freePort()),
+      '--qcmp-port',
+      String(await freePort()),
+      '--management-server',
+      `http://127.0.0.1:${xdsPort}`,
+    ],
     { waitReady: false },
   );
   return { staticProxy, manage, xdsProxy };

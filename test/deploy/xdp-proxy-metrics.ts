@@ -22,7 +22,23 @@ export async function xdpProxyExposition(timeoutMs = 30000): Promise<string> {
     const config = path.join(dir, 'quilkin.yaml');
     fs.writeFileSync(config, `version: v1alpha1\nclusters:\n  - endpoints:\n      - address: "${star.host('cli').ipv4}:9001"\n`);
     const cli = path.join(repoRoot(), 'dist', 'cli', 'main.js');
-    const args = ['--admin-address', `0.0.0.0:${ADMIN_PORT}`, '--log-format', 'json', '-c', config, 'proxy', 'xdp', '--xdp.force', '--xdp.interface', star.host('prx').dev, '-p', '7777', '-q', '7600'];
+    const args = [
+      '--admin-address',
+      `0.0.0.0:${ADMIN_PORT}`,
+      '--log-format',
+      'json',
+      '-c',
+      config,
+      'proxy',
+      'xdp',
+      '--xdp.force',
+      '--xdp.interface',
+      star.host('prx').dev,
+      '-p',
+      '7777',
+      '-q',
+      '7600',
+    ];
     const child = star.spawn('prx', [process.execPath, cli, ...args]);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

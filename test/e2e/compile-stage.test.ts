@@ -57,7 +57,11 @@ describe('compile stage', function () {
 
       fs.writeFileSync(file, configYaml(echoB.port, UNRUNNABLE_CAPTURE));
       await waitForLog(proc, 'config file change rejected');
-      const rejection = proc.output().split('\n').find((l) => l.includes('config file change rejected')) ?? '';
+      const rejection =
+        proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('config file change rejected')) ?? '';
       expect(rejection).to.match(RE2_REASON);
       expect(rejection).to.include('filters[0] (quilkin.filters.capture.v1alpha1.Capture)');
       const metrics = (await proc.get('/metrics')).body;
@@ -75,7 +79,17 @@ describe('compile stage', function () {
       const xdsPort = await freePort();
       const manage = await startQuilkin(['manage', '--port', String(xdsPort), 'file', file]);
       const port = await freePort();
-      const proc = await startQuilkin(['proxy', '--backend', 'socket', '--port', String(port), '--qcmp-port', String(await freePort()), '-m', `http://127.0.0.1:${xdsPort}`]);
+      const proc = await startQuilkin([
+        'proxy',
+        '--backend',
+        'socket',
+        '--port',
+        String(port),
+        '--qcmp-port',
+        String(await freePort()),
+        '-m',
+        `http://127.0.0.1:${xdsPort}`,
+      ]);
       await eventually(async () => (await proc.get('/ready')).status === 200, 10000, 'the proxy ready on xDS');
       await roundTrip(client, port, echoA, 'before');
       const before = await configJson(proc);
@@ -83,7 +97,11 @@ describe('compile stage', function () {
       // Clusters and the filter chain are separate xDS resources: only the chain changes here.
       fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
       await waitForLog(proc, 'rejected xDS update (NACK)', 10000);
-      const nack = proc.output().split('\n').find((l) => l.includes('rejected xDS update (NACK)')) ?? '';
+      const nack =
+        proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('rejected xDS update (NACK)')) ?? '';
       expect(nack).to.match(RE2_REASON);
       expect(await configJson(proc)).to.deep.equal(before);
       await roundTrip(client, port, echoA, 'after');
@@ -100,7 +118,12 @@ describe('compile stage', function () {
       const before = await configJson(proc);
       fs.writeFileSync(file, configYaml(echoA.port, UNRUNNABLE_CAPTURE));
       await waitForLog(proc, 'config file change rejected');
-      expect(proc.output().split('\n').find((l) => l.includes('config file change rejected'))).to.match(RE2_REASON);
+      expect(
+        proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('config file change rejected')),
+      ).to.match(RE2_REASON);
       expect(await configJson(proc)).to.deep.equal(before);
       await roundTrip(client, port, echoA, 'after');
     });
@@ -115,7 +138,10 @@ describe('compile stage', function () {
         peers.push(echo, client);
         const file = path.join(dir, 'quilkin.yaml');
         const write = (round: number): void =>
-          fs.writeFileSync(file, `version: v1alpha1\nid: round-${round}\nfilters: [{ name: quilkin.filters.debug.v1alpha1.Debug, config: { id: "r${round}" } }]\nclusters: [{ endpoints: [{ address: "localhost:${echo.port}" }] }]\n`);
+          fs.writeFileSync(
+            file,
+            `version: v1alpha1\nid: round-${round}\nfilters: [{ name: quilkin.filters.debug.v1alpha1.Debug, config: { id: "r${round}" } }]\nclusters: [{ endpoints: [{ address: "localhost:${echo.port}" }] }]\n`,
+          );
         write(0);
         const port = await freePort();
         const proc = await startQuilkin(['-c', file, 'proxy', '--backend', backend, '--port', String(port), '--qcmp-port', String(await freePort())]);
@@ -126,7 +152,7 @@ describe('compile stage', function () {
           if (i % 30 === 15) write((i - 15) / 30 + 1);
           await new Promise((r) => setTimeout(r, 4));
         }
-        await eventually(async () => (await configJson(proc).then((c) => JSON.stringify(c).includes('"round-20"'))), 5000, 'the 20th reload applied');
+        await eventually(async () => await configJson(proc).then((c) => JSON.stringify(c).includes('"round-20"')), 5000, 'the 20th reload applied');
         await eventually(() => client.received.length === total + 1, 5000, `${total} replies`).catch(() => undefined);
         expect(client.received.length - 1, 'replies to the paced sender').to.equal(total);
         const metrics = (await proc.get('/metrics')).body;

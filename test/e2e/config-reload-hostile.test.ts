@@ -65,7 +65,10 @@ describe('config hot reload of a very large file', function () {
     const count = 100_000;
     const lines = ['clusters:', '  - endpoints:', `      - address: 127.0.0.1:${echo.port}`];
     for (let i = 0; i < count - 1; i++) {
-      lines.push(`      - address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:7000`, `        metadata: { quilkin.dev: { tokens: [${Buffer.from(`t${i}`).toString('base64')}] } }`);
+      lines.push(
+        `      - address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:7000`,
+        `        metadata: { quilkin.dev: { tokens: [${Buffer.from(`t${i}`).toString('base64')}] } }`,
+      );
     }
     fs.writeFileSync(`${file}.tmp`, `${lines.join('\n')}\n`);
     fs.renameSync(`${file}.tmp`, file);

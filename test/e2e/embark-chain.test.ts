@@ -32,7 +32,21 @@ ${EMBARK_FILTERS_YAML}clusters:
  */
 async function startProxy(configPath: string, port: number, qcmpPort: number): Promise<{ child: ChildProcess; output: () => string }> {
   const cli = path.join(repoRoot(), 'dist', 'cli', 'main.js');
-  const args = [cli, '--no-admin', '--log-format', 'json', '-c', configPath, 'proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(qcmpPort)];
+  const args = [
+    cli,
+    '--no-admin',
+    '--log-format',
+    'json',
+    '-c',
+    configPath,
+    'proxy',
+    '--backend',
+    'js',
+    '--port',
+    String(port),
+    '--qcmp-port',
+    String(qcmpPort),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

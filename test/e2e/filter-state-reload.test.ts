@@ -54,7 +54,17 @@ for (const backend of ['js', 'socket'] as const) {
       const echo = await udpServer('echo');
       peers.push(echo);
       const port = await freePort();
-      const proc = await startQuilkin(['-c', writeConfig(echo.port, LIMIT(5)), 'proxy', '--backend', backend, '--port', String(port), '--qcmp-port', String(await freePort())]);
+      const proc = await startQuilkin([
+        '-c',
+        writeConfig(echo.port, LIMIT(5)),
+        'proxy',
+        '--backend',
+        backend,
+        '--port',
+        String(port),
+        '--qcmp-port',
+        String(await freePort()),
+      ]);
       expect(JSON.parse((await proc.get('/config')).body).proxy.backend).to.equal(backend);
       const client = await udpClient();
       peers.push(client);

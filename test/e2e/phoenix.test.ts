@@ -82,7 +82,11 @@ describe('phoenix on the proxy: datacenters from xDS, measured with QCMP', funct
     const near: QcmpServer = await startQcmpServer(0, '127.0.0.1');
     const farResponder: QcmpServer = await startQcmpServer(0, '127.0.0.1');
     const far = await delayingRelay('127.0.0.2', { host: '127.0.0.1', port: farResponder.port }, 25);
-    cleanups.push(() => near.close(), () => farResponder.close(), () => far.close());
+    cleanups.push(
+      () => near.close(),
+      () => farResponder.close(),
+      () => far.close(),
+    );
     const store = new ConfigStore({
       ...emptyConfig(),
       datacenters: [
@@ -90,7 +94,15 @@ describe('phoenix on the proxy: datacenters from xDS, measured with QCMP', funct
         { host: '127.0.0.2', qcmpPort: far.port, icaoCode: 'KJFK' },
       ],
     });
-    const server: XdsServer = await startXdsServer({ port: 0, host: '127.0.0.1', serverId: 'phoenix-test', store, types: PROXY_TYPES, metrics: new QuilkinMetrics(), debounceMs: 10 });
+    const server: XdsServer = await startXdsServer({
+      port: 0,
+      host: '127.0.0.1',
+      serverId: 'phoenix-test',
+      store,
+      types: PROXY_TYPES,
+      metrics: new QuilkinMetrics(),
+      debounceMs: 10,
+    });
     cleanups.push(() => server.close());
     const proxyQcmp = await freePort();
     await startQuilkin(['proxy', '--port', String(await freePort()), '--qcmp-port', String(proxyQcmp), '-m', `http://127.0.0.1:${server.port}`]);

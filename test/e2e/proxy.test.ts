@@ -39,7 +39,18 @@ for (const backend of ['js', 'socket'] as const) {
     async function proxyTo(endpoints: number[], args: string[] = []) {
       const port = await freePort();
       const qcmp = await freePort();
-      const proc = await startQuilkin(['-c', configFile(dir, endpoints), 'proxy', '--backend', backend, '--port', String(port), '--qcmp-port', String(qcmp), ...args]);
+      const proc = await startQuilkin([
+        '-c',
+        configFile(dir, endpoints),
+        'proxy',
+        '--backend',
+        backend,
+        '--port',
+        String(port),
+        '--qcmp-port',
+        String(qcmp),
+        ...args,
+      ]);
       const config = JSON.parse((await proc.get('/config')).body);
       expect(config.proxy.backend, 'the requested backend is the one running').to.equal(backend);
       return { proc, port, qcmp };
@@ -60,7 +71,10 @@ for (const backend of ['js', 'socket'] as const) {
       clients.forEach((c, i) => {
         const got = c.received.map((r) => r.data.toString()).sort();
         expect(got).to.deep.equal([0, 1, 2].map((r) => `client-${i}-round-${r}`));
-        expect(c.received.every((r) => r.from === `127.0.0.1:${port}`), 'replies come from the proxy port').to.equal(true);
+        expect(
+          c.received.every((r) => r.from === `127.0.0.1:${port}`),
+          'replies come from the proxy port',
+        ).to.equal(true);
       });
     });
 
@@ -119,15 +133,19 @@ for (const backend of ['js', 'socket'] as const) {
       peers.push(client);
       for (let i = 0; i < 5; i++) client.send('12345', port);
       await eventually(() => client.received.length === 5, 5000, 'five replies');
-      await eventually(async () => {
-        const body = (await proc.get('/metrics')).body;
-        return (
-          metricValue(body, 'quilkin_packets_total', 'event="read"') === 5 &&
-          metricValue(body, 'quilkin_packets_total', 'event="write"') === 5 &&
-          metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="read"') >= 5 &&
-          metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="write"') >= 5
-        );
-      }, 5000, 'packet counters');
+      await eventually(
+        async () => {
+          const body = (await proc.get('/metrics')).body;
+          return (
+            metricValue(body, 'quilkin_packets_total', 'event="read"') === 5 &&
+            metricValue(body, 'quilkin_packets_total', 'event="write"') === 5 &&
+            metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="read"') >= 5 &&
+            metricValue(body, 'quilkin_packets_processing_duration_seconds_count', 'event="write"') >= 5
+          );
+        },
+        5000,
+        'packet counters',
+      );
       const body = (await proc.get('/metrics')).body;
       expect(metricValue(body, 'quilkin_bytes_total', 'event="read"')).to.equal(25);
       expect(metricValue(body, 'quilkin_bytes_total', 'event="write"')).to.equal(25);
@@ -146,7 +164,11 @@ for (const backend of ['js', 'socket'] as const) {
       const { qcmp } = await proxyTo([echo.port]);
       const result = await runQuilkin(['--log-format', 'json', 'qcmp', 'ping', `127.0.0.1:${qcmp}`, '--amount', '3']);
       expect(result.code).to.equal(0);
-      const summary = result.output.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.fields?.message === 'final results')?.fields;
+      const summary = result.output
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((l) => l.fields?.message === 'final results')?.fields;
       expect(summary, result.output).to.include({ attempts: 3, successful_attempts: 3 });
       expect(Number(summary.median_millis)).to.be.greaterThan(0).and.lessThan(1000);
     });

@@ -23,17 +23,46 @@ describe('real clients through quilkin proxy', function () {
 
   it('forwards dig queries to dnsmasq and returns its answers; metrics count both directions', async () => {
     const dnsPort = await freePort();
-    dnsmasq = spawn('dnsmasq', ['--no-daemon', '--conf-file=/dev/null', `--port=${dnsPort}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--no-resolv', '--no-hosts', '--address=/game.test/10.1.2.3'], {
-      stdio: 'ignore',
-    });
+    dnsmasq = spawn(
+      'dnsmasq',
+      [
+        '--no-daemon',
+        '--conf-file=/dev/null',
+        `--port=${dnsPort}`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        '--address=/game.test/10.1.2.3',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     const proxyPort = await freePort();
-    const proc = await startQuilkin(['proxy', '--backend', 'js', '--port', String(proxyPort), '--qcmp-port', String(await freePort()), '--to', `127.0.0.1:${dnsPort}`]);
+    const proc = await startQuilkin([
+      'proxy',
+      '--backend',
+      'js',
+      '--port',
+      String(proxyPort),
+      '--qcmp-port',
+      String(await freePort()),
+      '--to',
+      `127.0.0.1:${dnsPort}`,
+    ]);
     let answer = '';
-    await eventually(async () => {
-      const { stdout } = await exec('dig', ['+short', '+tries=1', '+time=1', '-p', String(proxyPort), '@127.0.0.1', 'game.test', 'A']).catch(() => ({ stdout: '' }));
-      answer = stdout.trim();
-      return answer === '10.1.2.3';
-    }, 10000, 'dig to get its answer through the proxy');
+    await eventually(
+      async () => {
+        const { stdout } = await exec('dig', ['+short', '+tries=1', '+time=1', '-p', String(proxyPort), '@127.0.0.1', 'game.test', 'A']).catch(() => ({
+          stdout: '',
+        }));
+        answer = stdout.trim();
+        return answer === '10.1.2.3';
+      },
+      10000,
+      'dig to get its answer through the proxy',
+    );
     const metrics = (await proc.get('/metrics')).body;
     const count = (event: string): number => {
       const line = metrics.split('\n').find((l) => l.startsWith(`quilkin_packets_total{event="${event}"`));

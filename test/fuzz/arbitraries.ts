@@ -88,7 +88,10 @@ const match = fc
   .filter((m) => m.on_read !== undefined || m.on_write !== undefined)
   .map((m) => JSON.parse(JSON.stringify(m)) as unknown);
 
-export const filterArb: fc.Arbitrary<RawFilterConfig> = fc.oneof({ weight: 4, arbitrary: leafFilter }, { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, match) });
+export const filterArb: fc.Arbitrary<RawFilterConfig> = fc.oneof(
+  { weight: 4, arbitrary: leafFilter },
+  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, match) },
+);
 
 function endpoint(address: string, tokens: Buffer[]): EndpointConfig {
   return { address: parseEndpointAddress(address), tokens, userMetadata: {} };

@@ -19,7 +19,13 @@ const MODES = { SNAPPY: snappyCodec, LZ4: lz4Codec } as const;
 /** Valid packets of the mode, then each one damaged in one of several ways. */
 function hostileInputs(mode: keyof typeof MODES, seed: number): Buffer[] {
   const codec = MODES[mode];
-  const plain = fc.sample(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 400 }).map((s) => new TextEncoder().encode(s.repeat(3)))), { seed, numRuns: PACKETS / 3 });
+  const plain = fc.sample(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.string({ maxLength: 400 }).map((s) => new TextEncoder().encode(s.repeat(3))),
+    ),
+    { seed, numRuns: PACKETS / 3 },
+  );
   const valid = plain.map((p) => {
     const r = codec.encode(Buffer.from(p));
     if (!r.ok) throw new Error(r.error);
@@ -95,9 +101,14 @@ describe('Compress: hostile input to DECOMPRESS', function () {
     const noise = Buffer.from(fc.sample(fc.uint8Array({ minLength: MAX_OUTPUT, maxLength: MAX_OUTPUT }), { seed: 5, numRuns: 1 })[0]!);
     for (const impl of IMPLEMENTATIONS.filter((i) => i.unavailable() === undefined)) {
       for (const mode of ['SNAPPY', 'LZ4'] as const) {
-        const runner = impl.createChain({ filters: [{ name: COMPRESS_NAME, config: { mode, on_read: 'COMPRESS', on_write: 'DO_NOTHING' } }], clusters: clusters(), clock: { now: () => 1_700_000_000_000 } });
+        const runner = impl.createChain({
+          filters: [{ name: COMPRESS_NAME, config: { mode, on_read: 'COMPRESS', on_write: 'DO_NOTHING' } }],
+          clusters: clusters(),
+          clock: { now: () => 1_700_000_000_000 },
+        });
         if (typeof runner === 'string') throw new Error(`${impl.name}: ${runner}`);
-        const at = (contents: Buffer) => runner.process({ direction: 'read', source: socketAddr('127.0.0.1', 8000), dest: socketAddr('127.0.0.1', 8000), contents, metadata: new Map() });
+        const at = (contents: Buffer) =>
+          runner.process({ direction: 'read', source: socketAddr('127.0.0.1', 8000), dest: socketAddr('127.0.0.1', 8000), contents, metadata: new Map() });
         expect(at(noise), `${impl.name} ${mode}`).to.include({ dropped: true, reason: COMPRESSION_DROP });
         expect(at(noise.subarray(0, MAX_OUTPUT - 1000)).dropped, `${impl.name} ${mode}`).to.equal(false);
         runner.close();

@@ -28,13 +28,17 @@ describe('differential fuzzing: TypeScript filters vs native engine', function (
     let packets = 0;
     let skipped = 0;
     fc.assert(
-      fc.property(fc.array(configArb, { minLength: CONFIGS_PER_BATCH, maxLength: CONFIGS_PER_BATCH }), fc.integer({ min: 1, max: 0x7fffffff }), (configs, seed) => {
-        const report = runDifferentialBatch(engine!, configs, seed);
-        ran += report.cases;
-        packets += report.packets;
-        skipped += report.skipped;
-        if (report.mismatches.length) throw new Error(`${report.mismatches.length} mismatches, first: ${report.mismatches[0]}`);
-      }),
+      fc.property(
+        fc.array(configArb, { minLength: CONFIGS_PER_BATCH, maxLength: CONFIGS_PER_BATCH }),
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        (configs, seed) => {
+          const report = runDifferentialBatch(engine!, configs, seed);
+          ran += report.cases;
+          packets += report.packets;
+          skipped += report.skipped;
+          if (report.mismatches.length) throw new Error(`${report.mismatches.length} mismatches, first: ${report.mismatches[0]}`);
+        },
+      ),
       // 5% spare batches cover the rare generated config the validator rejects.
       { numRuns: Math.max(1, Math.ceil((TOTAL * 1.05) / (CONFIGS_PER_BATCH * SEQUENCES))), endOnFailure: true },
     );

@@ -47,7 +47,11 @@ export interface BatchReport {
  * The TS reference on one sequence, on a fresh chain. Built from the already-normalised configs
  * (the same FilterChain and pipeline rules the js backend runs), so zod runs once per config.
  */
-function runReference(configs: readonly FilterConfig[], clusters: readonly ClusterConfig[], steps: readonly FuzzStep[]): { expected: Expected[]; nowMs: number[] } {
+function runReference(
+  configs: readonly FilterConfig[],
+  clusters: readonly ClusterConfig[],
+  steps: readonly FuzzStep[],
+): { expected: Expected[]; nowMs: number[] } {
   const registry = filterRegistry();
   let now = T0_MS;
   const samples: number[] = [];
@@ -59,7 +63,10 @@ function runReference(configs: readonly FilterConfig[], clusters: readonly Clust
     metrics: { counter: () => ({ inc: () => undefined }), histogram: () => ({ observe: (v: number) => samples.push(v) }) },
     createFilter: (name, config) => registry.create(name, config, services),
   };
-  const chain = new FilterChain(configs, configs.map((c) => ({ name: c.name, filter: registry.get(c.name).create(c.config, services) })));
+  const chain = new FilterChain(
+    configs,
+    configs.map((c) => ({ name: c.name, filter: registry.get(c.name).create(c.config, services) })),
+  );
   const endpoints = new ClusterMap(clusters);
   const expected: Expected[] = [];
   const nowMs: number[] = [];
@@ -71,7 +78,11 @@ function runReference(configs: readonly FilterConfig[], clusters: readonly Clust
     const contents = Buffer.from(s.contents);
     if (s.direction === 'read') {
       const out = processRead(chain, endpoints, s.source, contents, metadata);
-      expected.push(out.dropped ? { reason: out.reason, metadata, samples: [...samples] } : { contents: out.contents, destinations: out.destinations.map((d) => d.key).join(','), metadata, samples: [...samples] });
+      expected.push(
+        out.dropped
+          ? { reason: out.reason, metadata, samples: [...samples] }
+          : { contents: out.contents, destinations: out.destinations.map((d) => d.key).join(','), metadata, samples: [...samples] },
+      );
     } else {
       const out = processWrite(chain, s.source, s.dest, contents, metadata);
       expected.push(out.dropped ? { reason: out.reason, metadata, samples: [...samples] } : { contents: out.contents, metadata, samples: [...samples] });
@@ -120,7 +131,10 @@ function compare(want: Expected, got: NativeStepResult, endpoints: readonly stri
 }
 
 function describeConfig(c: FuzzConfig): string {
-  return JSON.stringify({ filters: c.filters, endpoints: c.clusters.flatMap((g) => g.endpoints.map((e) => [e.address.key, e.tokens.map((t) => t.toString('hex'))])) });
+  return JSON.stringify({
+    filters: c.filters,
+    endpoints: c.clusters.flatMap((g) => g.endpoints.map((e) => [e.address.key, e.tokens.map((t) => t.toString('hex'))])),
+  });
 }
 
 function encodeBatch(prepared: readonly Prepared[], seed: number): Buffer {
@@ -151,7 +165,10 @@ export function runDifferentialBatch(engine: EngineAddon, configs: readonly Fuzz
       steps.forEach((s, i) => {
         packets++;
         const diff = compare(p.expected[q][i], decodeStepResult(r), p.endpoints);
-        if (diff) mismatches.push(`sequence ${q} step ${i} (${s.direction} from ${s.source.ip}:${s.source.port}, ${s.contents.toString('hex')}): ${diff} in ${describeConfig(p.config)}`);
+        if (diff)
+          mismatches.push(
+            `sequence ${q} step ${i} (${s.direction} from ${s.source.ip}:${s.source.port}, ${s.contents.toString('hex')}): ${diff} in ${describeConfig(p.config)}`,
+          );
       });
     });
   }

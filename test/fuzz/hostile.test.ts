@@ -48,7 +48,14 @@ describe('native engine under hostile input', function () {
       const w = new ByteWriter();
       const sources = [socketAddr('127.0.0.1', 9), socketAddr('::1', 0), socketAddr('10.0.0.1', 65535)];
       packets.forEach((contents, k) => {
-        encodeStep(w, { direction: k % 3 === 2 ? 'write' : 'read', nowMs: 1_700_000_000_000 + k * 700, source: sources[k % 3], dest: sources[(k + 1) % 3], contents, metadata: new Map() });
+        encodeStep(w, {
+          direction: k % 3 === 2 ? 'write' : 'read',
+          nowMs: 1_700_000_000_000 + k * 700,
+          source: sources[k % 3],
+          dest: sources[(k + 1) % 3],
+          contents,
+          metadata: new Map(),
+        });
       });
       const r = new ByteReader(chain.run(w.finish(), packets.length));
       for (let k = 0; k < packets.length; k++) {

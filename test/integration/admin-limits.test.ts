@@ -50,12 +50,16 @@ describe('admin server: connection cap and idle timeouts', function () {
     // Three times the cap of connections that never send a byte.
     let closedByServer = 0;
     await Promise.all(
-      Array.from({ length: cap * 3 }, () => new Promise<void>((resolve) => {
-        const s = net.connect(admin!.port, '127.0.0.1', () => resolve());
-        s.on('error', () => resolve());
-        s.on('close', () => closedByServer++);
-        sockets.push(s);
-      })),
+      Array.from(
+        { length: cap * 3 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(admin!.port, '127.0.0.1', () => resolve());
+            s.on('error', () => resolve());
+            s.on('close', () => closedByServer++);
+            sockets.push(s);
+          }),
+      ),
     );
     for (let i = 0; i < 20; i++) client.send(`during ${i}`, udpPort);
     await eventually(() => closedByServer === cap * 3, 5000, 'every idle connection closed by the server');

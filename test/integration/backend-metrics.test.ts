@@ -18,7 +18,20 @@ import { sample } from '../support/metrics-text';
 import { eventually } from '../support/net';
 import { compiled } from '../support/compiled';
 import type { Star } from '../support/netns';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, Servers, startXdpProxy, teardown, TOKENS, topology, writeConfig } from './xdp-topology';
+import {
+  adminGet,
+  defaultEndpoints,
+  embarkConfig,
+  embarkPayload,
+  type Proxy,
+  runClient,
+  Servers,
+  startXdpProxy,
+  teardown,
+  TOKENS,
+  topology,
+  writeConfig,
+} from './xdp-topology';
 
 const PASS = 'quilkin.filters.pass.v1alpha1.Pass';
 const CONCATENATE = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
@@ -112,7 +125,9 @@ describe('per-filter durations and packet jitter on the js and socket backends (
         for (const metric of [read, write]) {
           expect(series(text, metric, filter, 'count'), `${metric} ${filter}`).to.equal(timed);
           const sum = series(text, metric, filter, 'sum');
-          expect(sum, `${metric} ${filter} sum`).to.be.above(0).and.below(timed * 0.1);
+          expect(sum, `${metric} ${filter} sum`)
+            .to.be.above(0)
+            .and.below(timed * 0.1);
           expect(bounds(text, metric, filter)).to.deep.equal([...FILTER_DURATION_BOUNDS.map(String), '+Inf']);
         }
       }
@@ -134,7 +149,7 @@ describe('per-filter durations and packet jitter on the xdp backend (netns)', fu
   });
   after(() => teardown(proxy, star));
 
-  it('times the Embark chain\'s filters in the AF_XDP worker, reads and writes; sets the jitter', async function () {
+  it("times the Embark chain's filters in the AF_XDP worker, reads and writes; sets the jitter", async function () {
     const run = await runClient(star!, star!.host('prx').ipv4, PACKETS, 2, [embarkPayload('timed', TOKENS[0])]);
     expect(run.replies).to.have.length(PACKETS);
     // The client's run ended more than PAUSE_MS ago (it waits for late replies): a lone packet now.

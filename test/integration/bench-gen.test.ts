@@ -55,9 +55,34 @@ describe('bench in-kernel generator (root, network namespaces)', function () {
       const hdrBefore = snmp(`${P}-p`, 'Ip', 'InHdrErrors');
       // 30 sessions, 10 per source IP: every frame after the first ten rewrites both the
       // source port and the source address (10.x.1.2 .. .4), checksums included.
-      const gen = execFileSync('ip', ['netns', 'exec', `${P}-c`, path.join(bin, 'xdp_gen'), '--ifname', `${P}c0`,
-        '--dst-mac', mac(`${P}-p`, `${P}pc`), '--src', `10.${OCTET}.1.2`, '--dst', `${server}:9000`,
-        '--sessions', '30', '--ports-per-ip', '10', '--format', format, '--rate', '5000', '--duration', '0.4'], { encoding: 'utf8' });
+      const gen = execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          `${P}-c`,
+          path.join(bin, 'xdp_gen'),
+          '--ifname',
+          `${P}c0`,
+          '--dst-mac',
+          mac(`${P}-p`, `${P}pc`),
+          '--src',
+          `10.${OCTET}.1.2`,
+          '--dst',
+          `${server}:9000`,
+          '--sessions',
+          '30',
+          '--ports-per-ip',
+          '10',
+          '--format',
+          format,
+          '--rate',
+          '5000',
+          '--duration',
+          '0.4',
+        ],
+        { encoding: 'utf8' },
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       echo.kill('SIGTERM');
       await new Promise((resolve) => echo.once('close', resolve));

@@ -78,8 +78,26 @@ describe('bpf: committed XDP program through the verifier and BPF_PROG_RUN', fun
     execFileSync('ip', ['netns', 'add', ns]);
     try {
       // Two rx queues, so the harness can show that queue 1 (no socket) still passes.
-      execFileSync('ip', ['-n', ns, 'link', 'add', dev, 'numrxqueues', '2', 'numtxqueues', '2', 'type', 'veth',
-        'peer', 'name', `${dev}p`, 'numrxqueues', '2', 'numtxqueues', '2']);
+      execFileSync('ip', [
+        '-n',
+        ns,
+        'link',
+        'add',
+        dev,
+        'numrxqueues',
+        '2',
+        'numtxqueues',
+        '2',
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${dev}p`,
+        'numrxqueues',
+        '2',
+        'numtxqueues',
+        '2',
+      ]);
       execFileSync('ip', ['-n', ns, 'link', 'set', dev, 'up']);
       execFileSync('ip', ['-n', ns, 'link', 'set', `${dev}p`, 'up']);
       const result = run('ip', ['netns', 'exec', ns, harness, path.join(root, XDP_OBJECTS.redirect), '--xsk', dev]);

@@ -36,7 +36,10 @@ describe('js backend: hostile addresses', function () {
 
   async function start(config: Config) {
     const metrics = new QuilkinMetrics();
-    const backend = await createJsBackend({ port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry: new FilterRegistry() }, compiled(config));
+    const backend = await createJsBackend(
+      { port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry: new FilterRegistry() },
+      compiled(config),
+    );
     backends.push(backend);
     return { metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
   }
@@ -47,7 +50,11 @@ describe('js backend: hostile addresses', function () {
     peers.push(echo);
     const { metrics, port } = await start(configFor([`127.0.0.1:${echo.port}`]));
     sendRawUdp4([{ src: '127.0.0.1', srcPort: 0, dst: '127.0.0.1', dstPort: port, payload: Buffer.from('from port zero') }]);
-    await eventually(async () => sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="invalid source address",${GEO}}`) === 1, 5000, 'the port-0 drop');
+    await eventually(
+      async () => sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="invalid source address",${GEO}}`) === 1,
+      5000,
+      'the port-0 drop',
+    );
     // Never reached the endpoint: nothing can be answered to port 0.
     expect(echo.received.map((r) => r.data.toString())).to.not.include('from port zero');
     const client = await udpClient();
@@ -104,8 +111,26 @@ describe('js backend: replies to spoofed unroutable sources', function () {
 
   it('labels send errors by errno class: 1000 sources make one series, not 1000', async () => {
     const [echoPort, proxyPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-    echo = spawnInNs([process.execPath, '-e', `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));s.bind(${echoPort},'127.0.0.1',()=>console.log('echo up'))`]);
-    proxy = spawnInNs([process.execPath, cliPath(), '--admin-address', `127.0.0.1:${adminPort}`, '--log-format', 'json', 'proxy', '--backend', 'js', '--port', String(proxyPort), '--to', `127.0.0.1:${echoPort}`]);
+    echo = spawnInNs([
+      process.execPath,
+      '-e',
+      `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));s.bind(${echoPort},'127.0.0.1',()=>console.log('echo up'))`,
+    ]);
+    proxy = spawnInNs([
+      process.execPath,
+      cliPath(),
+      '--admin-address',
+      `127.0.0.1:${adminPort}`,
+      '--log-format',
+      'json',
+      'proxy',
+      '--backend',
+      'js',
+      '--port',
+      String(proxyPort),
+      '--to',
+      `127.0.0.1:${echoPort}`,
+    ]);
     const metrics = (): string => inNs(['curl', '-s', '--max-time', '5', `http://127.0.0.1:${adminPort}/metrics`]);
     await eventually(() => proxy!.output().includes('Quilkin is ready') && echo!.output().includes('echo up'), 15000, 'proxy and echo up');
     const spoofed = Array.from({ length: 1000 }, (_, i) => ({
@@ -116,7 +141,11 @@ describe('js backend: replies to spoofed unroutable sources', function () {
       payload: Buffer.from(`spoof ${i}`),
     }));
     sendRawUdp4(spoofed, ns);
-    await eventually(() => sample(metrics(), `quilkin_errors_total{event="write",display="send ENETUNREACH",${GEO}}`) === 1000, 20000, '1000 ENETUNREACH replies counted');
+    await eventually(
+      () => sample(metrics(), `quilkin_errors_total{event="write",display="send ENETUNREACH",${GEO}}`) === 1000,
+      20000,
+      '1000 ENETUNREACH replies counted',
+    );
     const text = metrics();
     expect(proxy.child.exitCode, proxy.output()).to.equal(null);
     const series = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
@@ -146,7 +175,10 @@ describe('js backend: a catastrophic-backtracking Capture regex', function () {
       filters: [{ name: CAPTURE_NAME, config: registry.validate(CAPTURE_NAME, { metadataKey: 'k', regex: { pattern: '(a+)+$|^ok' } }) }],
     };
     const metrics = new QuilkinMetrics();
-    backend = await createJsBackend({ port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry }, compiled(config, registry));
+    backend = await createJsBackend(
+      { port: 0, qcmpPort: 0, workers: 1, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry },
+      compiled(config, registry),
+    );
     const port = Number(String(backend.describe().listen).split(':').pop());
     // With V8's backtracking each of these took seconds (doubling per byte): the loop stalled.
     for (let i = 0; i < 20; i++) client.send(`${'a'.repeat(39)}b`, port);
@@ -154,6 +186,10 @@ describe('js backend: a catastrophic-backtracking Capture regex', function () {
     client.send('ok legit', port);
     await eventually(() => client.received.some((r) => r.data.toString() === 'ok legit'), 5000, 'the legitimate echo');
     expect(Date.now() - started).to.be.below(1000);
-    await eventually(async () => sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="filter::capture::no value captured",${GEO}}`) === 20, 5000, 'the 20 no-match drops');
+    await eventually(
+      async () => sample(await metrics.render(), `quilkin_packets_dropped_total{event="read",source="filter::capture::no value captured",${GEO}}`) === 20,
+      5000,
+      'the 20 no-match drops',
+    );
   });
 });

@@ -122,10 +122,15 @@ describe('Grafana dashboards (deploy/grafana)', function () {
       }
     }
     if (expectedLater.size > 0) {
-      console.log(`      expected later (registered by the XDP backend, exported only by \`proxy xdp\`, which needs root to run here):\n        ${[...expectedLater].sort().join('\n        ')}`);
+      console.log(
+        `      expected later (registered by the XDP backend, exported only by \`proxy xdp\`, which needs root to run here):\n        ${[...expectedLater].sort().join('\n        ')}`,
+      );
     }
     expect(missing, 'dashboard metrics nobody exports').to.deep.equal([]);
     expect(checked).to.be.greaterThan(20);
-    expect([...expectedLater].every((n) => n.startsWith('quilkin_xdp_')), 'only XDP metrics may be expected later').to.equal(true);
+    expect(
+      [...expectedLater].every((n) => n.startsWith('quilkin_xdp_')),
+      'only XDP metrics may be expected later',
+    ).to.equal(true);
   });
 });

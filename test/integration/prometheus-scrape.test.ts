@@ -84,9 +84,13 @@ describe('Prometheus scraping proxy and manage (loopback)', function () {
     );
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(binary, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    prometheus = spawn(
+      binary,
+      [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     prometheus.stdout!.on('data', (d: Buffer) => (promLog += d.toString()));
     prometheus.stderr!.on('data', (d: Buffer) => (promLog += d.toString()));
 
@@ -97,27 +101,45 @@ describe('Prometheus scraping proxy and manage (loopback)', function () {
         return {};
       }
     };
-    await eventually(async () => {
-      const states = await up();
-      return targets.every((t) => states[t] === '1') && states[`127.0.0.1:${deadPort}`] === '0';
-    }, 30000, `Prometheus to scrape ${targets.join(', ')} (log: ${promLog})`);
+    await eventually(
+      async () => {
+        const states = await up();
+        return targets.every((t) => states[t] === '1') && states[`127.0.0.1:${deadPort}`] === '0';
+      },
+      30000,
+      `Prometheus to scrape ${targets.join(', ')} (log: ${promLog})`,
+    );
 
     const generations = await query('quilkin_config_generation');
     expect(generations.map((s) => s.metric.instance).sort()).to.deep.equal([...targets].sort());
-    await eventually(async () => (await query('quilkin_xds_connected{role="client"} == 1')).some((s) => s.metric.instance === targets[2]), 20000, 'the proxy xDS stream state');
+    await eventually(
+      async () => (await query('quilkin_xds_connected{role="client"} == 1')).some((s) => s.metric.instance === targets[2]),
+      20000,
+      'the proxy xDS stream state',
+    );
     const endpoints = await query(`quilkin_cluster_active_endpoints{instance="${targets[1]}"}`);
     expect(endpoints.map((s) => s.value[1])).to.deep.equal(['1']);
     const sessions = (await query('quilkin_session_total')).map((s) => s.metric.instance);
     expect(sessions).to.include.members([targets[0], targets[2]]);
 
-    const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string }> }> } };
+    const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string }> }> };
+    };
     const group = rules.data.groups.find((g) => g.name === 'quilkin');
     expect(group?.rules.map((r) => r.name)).to.deep.equal(['QuilkinProxyDown', 'QuilkinHighDropRate', 'QuilkinXdsDisconnected', 'QuilkinConfigRejected']);
-    await eventually(async () => {
-      const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof rules;
-      return again.data.groups.find((g) => g.name === 'quilkin')!.rules.every((r) => r.health === 'ok');
-    }, 10000, 'every rule evaluated without error');
+    await eventually(
+      async () => {
+        const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof rules;
+        return again.data.groups.find((g) => g.name === 'quilkin')!.rules.every((r) => r.health === 'ok');
+      },
+      10000,
+      'every rule evaluated without error',
+    );
     // The dead target makes QuilkinProxyDown pending (it fires only after its 1m `for`).
-    await eventually(async () => (await query('ALERTS{alertname="QuilkinProxyDown"}')).some((s) => s.metric.instance === `127.0.0.1:${deadPort}`), 15000, 'the proxy-down alert for the dead target');
+    await eventually(
+      async () => (await query('ALERTS{alertname="QuilkinProxyDown"}')).some((s) => s.metric.instance === `127.0.0.1:${deadPort}`),
+      15000,
+      'the proxy-down alert for the dead target',
+    );
   });
 });

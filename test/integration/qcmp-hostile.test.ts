@@ -42,10 +42,14 @@ describe('QCMP server: hostile datagrams', function () {
     badVersion[4] = 9;
     const junk = [...Array(300).fill(pong), ...Array(300).fill(badVersion), ...Array(300).fill(Buffer.from('hello, not qcmp at all'))];
     await paced(client, junk, server.port);
-    await eventually(async () => {
-      const text = await metrics.render();
-      return dropped(text, 'qcmp::pong on the server port') === 300 && dropped(text, 'qcmp::malformed packet') === 600;
-    }, 10000, 'every junk datagram counted');
+    await eventually(
+      async () => {
+        const text = await metrics.render();
+        return dropped(text, 'qcmp::pong on the server port') === 300 && dropped(text, 'qcmp::malformed packet') === 600;
+      },
+      10000,
+      'every junk datagram counted',
+    );
     client.send(encodePing(42, 7n), server.port);
     await eventually(() => client.received.some((r) => decodeQcmp(r.data)?.nonce === 42), 5000, 'the pong');
   });
@@ -67,7 +71,10 @@ describe('QCMP server: hostile datagrams', function () {
     // few on loopback before the proxy sees them; what is under test is the log, not the kernel.
     await paced(client, Array(1000).fill(encodePong(1, 1n, 2n, 3n)), qcmp, 20);
     await eventually(async () => dropped((await proc.get('/metrics')).body, 'qcmp::pong on the server port') >= 990, 10000, '1000 pongs counted');
-    const lines = proc.output().split('\n').filter((l) => l.includes('QCMP pong'));
+    const lines = proc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('QCMP pong'));
     expect(lines.length, lines.join('\n')).to.be.at.most(2);
   });
 });

@@ -118,7 +118,9 @@ describe('socket backend (native workers, loopback)', function () {
     expect(sample(text, `${duration}_count{event="read"}`)).to.equal(10);
     expect(sample(text, `${duration}_bucket{le="+Inf",event="read"}`)).to.equal(10);
     expect(sample(text, `${duration}_count{event="write"}`)).to.equal(20);
-    expect(sample(text, `${duration}_sum{event="read"}`)).to.be.greaterThan(0).and.lessThan(10);
+    expect(sample(text, `${duration}_sum{event="read"}`))
+      .to.be.greaterThan(0)
+      .and.lessThan(10);
     expect(sample(text, `${duration}_bucket{le="1.024",event="write"}`)).to.equal(20);
   });
 

@@ -72,14 +72,25 @@ describe('socket backend with native filters', function () {
 
   async function start(cfg: Config) {
     const metrics = new QuilkinMetrics();
-    const backend = await createSocketBackend({ port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry }, compiled(cfg, registry));
+    const backend = await createSocketBackend(
+      { port: 0, qcmpPort: 0, workers: 2, sessionTimeoutSecs: 60, maxSessions: 100, metrics, registry },
+      compiled(cfg, registry),
+    );
     backends.push(backend);
     return { backend, metrics, port: Number(String(backend.describe().listen).split(':').pop()) };
   }
 
   it('routes by token, strips it, and appends to replies', async () => {
     const [a, b] = [await udp(true), await udp(true)];
-    const { port, metrics } = await start(config([{ port: a.port, token: 'a' }, { port: b.port, token: 'b' }], tokenChain));
+    const { port, metrics } = await start(
+      config(
+        [
+          { port: a.port, token: 'a' },
+          { port: b.port, token: 'b' },
+        ],
+        tokenChain,
+      ),
+    );
     const client = await udp();
     client.socket.send('to-a' + 'a', port, '127.0.0.1');
     client.socket.send('to-b' + 'b', port, '127.0.0.1');
@@ -133,25 +144,35 @@ describe('socket backend with native filters', function () {
     client.socket.send(stamped('one' + 'a'), port, '127.0.0.1');
     client.socket.send(stamped('two' + 'z'), port, '127.0.0.1');
     await eventually(() => a.received.length === 1, 5000, 'the forwarded packet');
-    await eventually(async () => {
-      const text = await metrics.render();
-      return sample(text, matched) === 1 && sample(text, fallthrough) === 1 && sample(text, samples) === 2;
-    }, 5000, 'both counters and samples');
+    await eventually(
+      async () => {
+        const text = await metrics.render();
+        return sample(text, matched) === 1 && sample(text, fallthrough) === 1 && sample(text, samples) === 2;
+      },
+      5000,
+      'both counters and samples',
+    );
     expect(a.received).to.deep.equal(['one']);
     expect(sample(await metrics.render(), aged)).to.equal(0); // two seconds old: above the 1 s bound
     // A different chain starts with fresh engine cells: the exported totals must carry on.
     applyConfig(backend, config([{ port: a.port, token: 'a' }], [...chain, { name: PASS }]), registry);
     client.socket.send(stamped('three' + 'a'), port, '127.0.0.1');
     await eventually(() => a.received.length === 2, 5000, 'the second forwarded packet');
-    await eventually(async () => {
-      const text = await metrics.render();
-      return sample(text, matched) === 2 && sample(text, fallthrough) === 1 && sample(text, samples) === 3;
-    }, 5000, 'totals across the swap');
+    await eventually(
+      async () => {
+        const text = await metrics.render();
+        return sample(text, matched) === 2 && sample(text, fallthrough) === 1 && sample(text, samples) === 3;
+      },
+      5000,
+      'totals across the swap',
+    );
   });
 
   it("decompresses reads and compresses replies as Quilkin's server proxy does, exporting its byte counters and drops", async () => {
     const a = await udp(true);
-    const { port, metrics } = await start(config([{ port: a.port, token: 'a' }], [{ name: COMPRESS, config: { on_read: 'DECOMPRESS', on_write: 'COMPRESS' } }]));
+    const { port, metrics } = await start(
+      config([{ port: a.port, token: 'a' }], [{ name: COMPRESS, config: { on_read: 'DECOMPRESS', on_write: 'COMPRESS' } }]),
+    );
     const client = await udp();
     const replies: Buffer[] = [];
     client.socket.on('message', (msg) => replies.push(msg));
@@ -167,16 +188,20 @@ describe('socket backend with native filters', function () {
     const counter = (label: string, event: string) =>
       `quilkin_filter_int_counter{id="${COMPRESS}",label="${label}",help="Total number of ${label.split('_')[0]} bytes either received or sent.",event="${event}"}`;
     const dropped = `quilkin_packets_dropped_total{event="read",source="filter::compression::io",${GEO}}`;
-    await eventually(async () => {
-      const text = await metrics.render();
-      return (
-        sample(text, counter('compressed_bytes_total', 'read')) === packed.contents.length &&
-        sample(text, counter('decompressed_bytes_total', 'read')) === plain.length &&
-        sample(text, counter('decompressed_bytes_total', 'write')) === plain.length &&
-        sample(text, counter('compressed_bytes_total', 'write')) === replies[0]!.length &&
-        sample(text, dropped) === 1
-      );
-    }, 5000, 'the byte counters and the counted drop');
+    await eventually(
+      async () => {
+        const text = await metrics.render();
+        return (
+          sample(text, counter('compressed_bytes_total', 'read')) === packed.contents.length &&
+          sample(text, counter('decompressed_bytes_total', 'read')) === plain.length &&
+          sample(text, counter('decompressed_bytes_total', 'write')) === plain.length &&
+          sample(text, counter('compressed_bytes_total', 'write')) === replies[0]!.length &&
+          sample(text, dropped) === 1
+        );
+      },
+      5000,
+      'the byte counters and the counted drop',
+    );
   });
 
   it('rejects a config the engine cannot compile with a precise error and keeps the old one', async () => {
@@ -199,9 +224,18 @@ describe('socket backend with native filters', function () {
     if (!Engine || !SocketBackend) throw new Error('addon not built');
     const engine = new Engine(1);
     engine.publish(compiled.description);
-    const native = new SocketBackend({ port: 0, workers: 1, sessionTimeoutMs: 60_000, unrepliedTimeoutMs: 60_000, maxSessions: 10, maxSessionsPerSource: 0, engine });
+    const native = new SocketBackend({
+      port: 0,
+      workers: 1,
+      sessionTimeoutMs: 60_000,
+      unrepliedTimeoutMs: 60_000,
+      maxSessions: 10,
+      maxSessionsPerSource: 0,
+      engine,
+    });
     const lines: Array<{ fields: Record<string, unknown>; message?: string }> = [];
-    const record = (fields: Record<string, unknown> | string, message?: string): void => void lines.push({ fields: typeof fields === 'string' ? {} : fields, message });
+    const record = (fields: Record<string, unknown> | string, message?: string): void =>
+      void lines.push({ fields: typeof fields === 'string' ? {} : fields, message });
     const log: ModuleLogger = { trace: record, debug: record, info: record, warn: record, error: record, fatal: record, isLevelEnabled: () => true };
     const debugLog = new EngineDebugLog(engine, log);
     debugLog.follow(compiled.slots);
@@ -222,7 +256,13 @@ describe('socket backend with native filters', function () {
 
   it('keeps forwarding and accounting while configs swap under traffic', async () => {
     const [a, b] = [await udp(true), await udp(true)];
-    const both = config([{ port: a.port, token: 'a' }, { port: b.port, token: 'b' }], tokenChain);
+    const both = config(
+      [
+        { port: a.port, token: 'a' },
+        { port: b.port, token: 'b' },
+      ],
+      tokenChain,
+    );
     const onlyA = config([{ port: a.port, token: 'a' }], [{ name: CONCATENATE, config: { on_read: 'PREPEND', bytes: Buffer.from('>').toString('base64') } }]);
     const { port, metrics, backend } = await start(both);
     const clients = await Promise.all(Array.from({ length: 4 }, () => udp()));

@@ -22,7 +22,9 @@ const RECV_BUFFER = 4 << 20;
 function spray(port: number, from: string): Promise<{ sent: number; errors: number }> {
   const script = path.join(repoRoot(), 'dist', 'test', 'support', 'udp-spray.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, '127.0.0.1', String(port), from, String(SPRAY_RATE), String(SPRAY_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, '127.0.0.1', String(port), from, String(SPRAY_RATE), String(SPRAY_SECONDS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), (SPRAY_SECONDS + 20) * 1000);
@@ -98,7 +100,24 @@ describe('socket backend: a host spraying source ports (own process, RLIMIT_NOFI
     endpoint.socket.setSendBufferSize(RECV_BUFFER);
     const port = await freePort();
     proxy = await startQuilkin(
-      ['proxy', '--backend', 'socket', '-w', '2', '-p', String(port), '-q', String(await freePort()), '--to', `127.0.0.1:${endpoint.port}`, '--session-timeout-secs', '3', '--unreplied-session-timeout-secs', '2', ...extra],
+      [
+        'proxy',
+        '--backend',
+        'socket',
+        '-w',
+        '2',
+        '-p',
+        String(port),
+        '-q',
+        String(await freePort()),
+        '--to',
+        `127.0.0.1:${endpoint.port}`,
+        '--session-timeout-secs',
+        '3',
+        '--unreplied-session-timeout-secs',
+        '2',
+        ...extra,
+      ],
       { prefix: ['prlimit', `--nofile=${NOFILE}:${NOFILE}`] },
     );
     return port;

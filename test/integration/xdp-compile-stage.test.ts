@@ -57,7 +57,10 @@ describe('proxy xdp: the compile stage (Debug logs, DNS endpoints across reloads
     const run = await runClient(star!, star!.host('prx').ipv4, 5, 20, ['debug-me']);
     expect(run.replies.filter((t) => t.endsWith('debug-me'))).to.have.length(5);
     await proxy!.waitFor('"Write filter event"', 5000);
-    const events = proxy!.output().split('\n').filter((l) => l.includes('filter event') && l.includes('"probe-0"'));
+    const events = proxy!
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('filter event') && l.includes('"probe-0"'));
     expect(events.filter((l) => l.includes('"Read filter event"') && l.includes('debug-me'))).to.have.length(5);
     expect(events.filter((l) => l.includes('"Write filter event"') && l.includes('debug-me'))).to.have.length(5);
   });
@@ -73,7 +76,10 @@ describe('proxy xdp: the compile stage (Debug logs, DNS endpoints across reloads
     const run = await running;
     await proxy!.waitFor('"probe-20"', 5000);
     expect(run.sent).to.equal(count);
-    expect(run.replies.filter((t) => t.endsWith('paced')), 'replies to the paced sender').to.have.length(count);
+    expect(
+      run.replies.filter((t) => t.endsWith('paced')),
+      'replies to the paced sender',
+    ).to.have.length(count);
     expect(proxy!.output()).to.not.include('did not resolve');
   });
 });

@@ -8,7 +8,20 @@ import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
 import { repoRoot } from '../support/repo';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, runClient, SERVER_PORTS, Servers, startProxy, TOKENS, topology, writeConfig, xdpAttachment } from './xdp-topology';
+import {
+  adminGet,
+  defaultEndpoints,
+  embarkConfig,
+  embarkPayload,
+  runClient,
+  SERVER_PORTS,
+  Servers,
+  startProxy,
+  TOKENS,
+  topology,
+  writeConfig,
+  xdpAttachment,
+} from './xdp-topology';
 
 describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
   this.timeout(90000);
@@ -27,7 +40,6 @@ describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
   after(function () {
     star?.destroy();
   });
-
 
   it('falls back to a socket backend when the interface holds another XDP program, and says why', async function () {
     const dev = star!.host('prx').dev;

@@ -20,7 +20,10 @@ describe('proxy xdp: hostile sources', function () {
     star = topology(90);
     servers = new Servers(star);
     await servers.ready();
-    proxy = await startXdpProxy(star, writeConfig(`version: v1alpha1\nclusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`));
+    proxy = await startXdpProxy(
+      star,
+      writeConfig(`version: v1alpha1\nclusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`),
+    );
   });
 
   after(() => teardown(proxy, star));
@@ -41,7 +44,11 @@ describe('proxy xdp: hostile sources', function () {
     const run = await runClient(star!, prx, 5, 20, ['legit']);
     expect(run.replies.filter((t) => t.endsWith('legit'))).to.have.length(5);
     const received = servers.on(SERVER_PORTS[0]);
-    for (const h of hostile) expect(received.some((t) => t.includes(h.payload)), h.payload).to.equal(false);
+    for (const h of hostile)
+      expect(
+        received.some((t) => t.includes(h.payload)),
+        h.payload,
+      ).to.equal(false);
     const metrics = adminGet(star!, '/metrics');
     expect(metrics).to.match(/quilkin_packets_dropped_total\{event="read",source="invalid source address"[^}]*\} 4\b/);
     expect(metrics).to.match(/quilkin_session_total\S* 1\b/);

@@ -44,7 +44,10 @@ describe('proxy xdp: frames the program passes to the kernel are served by the s
     ephemeralMax = Number(star.exec('prx', ['cat', '/proc/sys/net/ipv4/ip_local_port_range']).trim().split(/\s+/)[1]);
     servers = new Servers(star);
     await servers.ready();
-    proxy = await startXdpProxy(star, writeConfig(`version: v1alpha1\nclusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`));
+    proxy = await startXdpProxy(
+      star,
+      writeConfig(`version: v1alpha1\nclusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`),
+    );
     expect(proxy.output()).to.include('"kernelServed"');
   });
 
@@ -70,7 +73,26 @@ describe('proxy xdp: frames the program passes to the kernel are served by the s
     // rx-vlan-offload off; with it on, the driver strips tags before XDP: docs/xdp.md).
     execFileSync('ip', ['netns', 'exec', star!.bridgeNs, 'ethtool', '-K', prx.peer, 'txvlan', 'off'], { timeout: 10000 });
     for (let i = 0; i < 3; i++) {
-      execFileSync('ip', ['netns', 'exec', cli.ns, 'python3', '-c', TAGGED_SENDER, cli.dev, macOf(star!, 'prx'), macOf(star!, 'cli'), cli.ipv4, prx.ipv4, String(LISTEN_PORT), String(VLAN_ID), `tagged-${i}`], { timeout: 10000 });
+      execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          cli.ns,
+          'python3',
+          '-c',
+          TAGGED_SENDER,
+          cli.dev,
+          macOf(star!, 'prx'),
+          macOf(star!, 'cli'),
+          cli.ipv4,
+          prx.ipv4,
+          String(LISTEN_PORT),
+          String(VLAN_ID),
+          `tagged-${i}`,
+        ],
+        { timeout: 10000 },
+      );
     }
     let passed = 0;
     for (let attempt = 0; attempt < 30 && passed < 3; attempt++) {

@@ -6,7 +6,20 @@
 import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, Servers, startXdpProxy, teardown, TOKENS, topology, writeConfig } from './xdp-topology';
+import {
+  adminGet,
+  defaultEndpoints,
+  embarkConfig,
+  embarkPayload,
+  type Proxy,
+  runClient,
+  Servers,
+  startXdpProxy,
+  teardown,
+  TOKENS,
+  topology,
+  writeConfig,
+} from './xdp-topology';
 
 describe('proxy xdp with two rx queues', function () {
   this.timeout(60000);
@@ -29,12 +42,18 @@ describe('proxy xdp with two rx queues', function () {
   it('binds one socket per queue and forwards every flow both ways', async function () {
     const config = JSON.parse(adminGet(star!, '/config')) as { proxy: { queues: number; detection: string[] } };
     expect(config.proxy.queues).to.equal(2);
-    expect(config.proxy.detection).to.include.members(['AF_XDP bind queue 0: copy mode (zero-copy unsupported)', 'AF_XDP bind queue 1: copy mode (zero-copy unsupported)']);
+    expect(config.proxy.detection).to.include.members([
+      'AF_XDP bind queue 0: copy mode (zero-copy unsupported)',
+      'AF_XDP bind queue 1: copy mode (zero-copy unsupported)',
+    ]);
     const target = star!.host('prx').ipv4;
     const flows = [...Array(6).keys()];
     const runs = await Promise.all(flows.map((f) => runClient(star!, target, 10, 20, [embarkPayload(`mq${f}`, TOKENS[f % 2])])));
     for (const [f, run] of runs.entries()) {
-      expect(run.replies.filter((r) => r.endsWith(`mq${f}`)), `flow ${f}`).to.have.length(10);
+      expect(
+        run.replies.filter((r) => r.endsWith(`mq${f}`)),
+        `flow ${f}`,
+      ).to.have.length(10);
     }
     expect(servers.received.filter((r) => /:mq\d$/.test(r.text))).to.have.length(60);
   });
@@ -50,7 +69,7 @@ describe('proxy xdp with two rx queues', function () {
 
   it('reports the lifetime of every expired session', async function () {
     const value = (text: string, name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    let text = '';
+    let text: string;
     // Idle after 1 s, swept within 200 ms, moved to the registry on scrape: bounded to 10 s.
     for (let attempt = 0; attempt < 40; attempt++) {
       text = adminGet(star!, '/metrics');

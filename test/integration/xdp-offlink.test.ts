@@ -6,7 +6,21 @@
 import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import type { Star } from '../support/netns';
-import { adminGet, defaultEndpoints, embarkConfig, embarkPayload, type Proxy, runClient, SERVER_PORTS, Servers, startXdpProxy, teardown, TOKENS, topology, writeConfig } from './xdp-topology';
+import {
+  adminGet,
+  defaultEndpoints,
+  embarkConfig,
+  embarkPayload,
+  type Proxy,
+  runClient,
+  SERVER_PORTS,
+  Servers,
+  startXdpProxy,
+  teardown,
+  TOKENS,
+  topology,
+  writeConfig,
+} from './xdp-topology';
 
 const LOCAL_PORT = 9101;
 

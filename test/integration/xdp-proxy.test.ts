@@ -110,7 +110,9 @@ for (const { mode, subnet } of MODES) {
     }
 
     it('answers QCMP pings from the AF_XDP loop', function () {
-      const out = star!.exec('cli', [process.execPath, cli(), '--log-format', 'json', 'qcmp', 'ping', `${star!.host('prx').ipv4}:${QCMP_PORT}`, '-a', '3'], { timeoutMs: 20000 });
+      const out = star!.exec('cli', [process.execPath, cli(), '--log-format', 'json', 'qcmp', 'ping', `${star!.host('prx').ipv4}:${QCMP_PORT}`, '-a', '3'], {
+        timeoutMs: 20000,
+      });
       expect(out).to.match(/median|rtt|round/i);
       const metrics = adminGet(star!, '/metrics');
       expect(metric(metrics, 'quilkin_xdp_qcmp_replies_total')).to.be.at.least(3);

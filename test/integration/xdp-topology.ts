@@ -33,7 +33,9 @@ export function topology(subnet: number, queues = 1): Star {
 /** The Embark chain: version byte and 3-byte token captured from the end (removed), then TokenRouter. */
 export function embarkConfig(endpoints: ReadonlyArray<{ address: string; token: string }>, extraFilter = ''): string {
   const eps = endpoints
-    .map((e) => `      - address: "${e.address}"\n        metadata:\n          quilkin.dev:\n            tokens: ["${Buffer.from(e.token).toString('base64')}"]\n`)
+    .map(
+      (e) => `      - address: "${e.address}"\n        metadata:\n          quilkin.dev:\n            tokens: ["${Buffer.from(e.token).toString('base64')}"]\n`,
+    )
     .join('');
   return `version: v1alpha1
 clusters:
@@ -82,7 +84,24 @@ export function startProxy(star: Star, config: string, options: ProxyOptions = {
   const dev = star.host('prx').dev;
   const child = star.spawn(
     'prx',
-    [...(options.command ?? [process.execPath, cli()]), '--admin-address', `0.0.0.0:${ADMIN_PORT}`, '--log-format', 'json', '-c', config, 'proxy', 'xdp', '--xdp.interface', dev, '-p', String(LISTEN_PORT), '-q', String(QCMP_PORT), ...(options.args ?? [])],
+    [
+      ...(options.command ?? [process.execPath, cli()]),
+      '--admin-address',
+      `0.0.0.0:${ADMIN_PORT}`,
+      '--log-format',
+      'json',
+      '-c',
+      config,
+      'proxy',
+      'xdp',
+      '--xdp.interface',
+      dev,
+      '-p',
+      String(LISTEN_PORT),
+      '-q',
+      String(QCMP_PORT),
+      ...(options.args ?? []),
+    ],
     options.env,
   );
   let out = '';
@@ -193,14 +212,27 @@ export interface ClientRun {
 /** Sends COUNT rounds of the payloads (each prefixed "<round>:") and collects replies. */
 export function runClient(star: Star, target: string, count: number, intervalMs: number, payloads: string[], waitMs = 1500): Promise<ClientRun> {
   const hex = payloads.map((p) => Buffer.from(p, 'latin1').toString('hex'));
-  const child = star.spawn('cli', [process.execPath, peerCli(), 'client', target, String(LISTEN_PORT), String(count), String(intervalMs), String(waitMs), ...hex]);
+  const child = star.spawn('cli', [
+    process.execPath,
+    peerCli(),
+    'client',
+    target,
+    String(LISTEN_PORT),
+    String(count),
+    String(intervalMs),
+    String(waitMs),
+    ...hex,
+  ]);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
-    const limit = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`client did not finish:\n${out}`));
-    }, count * intervalMs + waitMs + 15000);
+    const limit = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(new Error(`client did not finish:\n${out}`));
+      },
+      count * intervalMs + waitMs + 15000,
+    );
     child.once('exit', () => {
       clearTimeout(limit);
       const run: ClientRun = { sent: 0, replies: [] };

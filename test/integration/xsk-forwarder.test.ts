@@ -86,7 +86,10 @@ describe('native AF_XDP test forwarder (client, proxy, server namespaces)', func
       // The only drop allowed: a reply to a client whose MAC the proxy has
       // not learnt yet (counted, resolution triggered, the ping retries).
       const unresolved = report.drops[NEIGHBOUR_UNRESOLVED] ?? 0;
-      expect(Object.keys(report.drops).filter((k) => k !== NEIGHBOUR_UNRESOLVED), detail).to.deep.equal([]);
+      expect(
+        Object.keys(report.drops).filter((k) => k !== NEIGHBOUR_UNRESOLVED),
+        detail,
+      ).to.deep.equal([]);
       expect(unresolved, detail).to.be.at.most(4);
       expect(report.reads, detail).to.be.at.least(PINGS + BURST_MIN_SHARE * BURST);
       // Every frame the forwarder received went out (fan-out: n per upstream one).

@@ -105,18 +105,14 @@ describe('native next-hop resolution (rtnetlink)', function () {
   }
 
   it('follows a neighbour change through RTNLGRP_NEIGH notifications, without asking again', async () => {
-    const out = await watchWhile('10.78.0.2', () =>
-      sh(['ip', '-n', nsA, 'neigh', 'replace', '10.78.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'qkxsk-va']),
-    );
+    const out = await watchWhile('10.78.0.2', () => sh(['ip', '-n', nsA, 'neigh', 'replace', '10.78.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'qkxsk-va']));
     expect(out).to.match(/^changed 10\.78\.0\.2 ifindex=\d+ mac=02:00:00:00:00:99 /m);
     expect(out, 'the change came from the notification, not a new route lookup').to.match(/route_lookups=1\b/);
   });
 
   it('re-resolves after a route change moves a destination to another interface', async () => {
     const mac2 = linkMac(nsB, 'qkxsk-vb2');
-    const out = await watchWhile('10.98.7.7', () =>
-      sh(['ip', '-n', nsA, 'route', 'replace', '10.98.0.0/16', 'via', '10.78.1.2']),
-    );
+    const out = await watchWhile('10.98.7.7', () => sh(['ip', '-n', nsA, 'route', 'replace', '10.98.0.0/16', 'via', '10.78.1.2']));
     expect(out).to.match(new RegExp(`^changed 10\\.98\\.7\\.7 ifindex=\\d+ mac=${mac2} src=10\\.78\\.1\\.1$`, 'm'));
     expect(out, 'the route notification flushed the cache').to.match(/route_lookups=[2-9]\b/);
   });

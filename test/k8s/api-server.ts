@@ -193,7 +193,8 @@ export class KubeApiServerDouble {
   }
 
   countRequests(filter: Partial<Pick<RequestRecord, 'watch'>> & { plural?: string }): number {
-    return this.requests.filter((r) => (filter.watch === undefined || r.watch === filter.watch) && (!filter.plural || r.path.endsWith(`/${filter.plural}`))).length;
+    return this.requests.filter((r) => (filter.watch === undefined || r.watch === filter.watch) && (!filter.plural || r.path.endsWith(`/${filter.plural}`)))
+      .length;
   }
 
   private pluralOf(object: Obj): string {
@@ -228,7 +229,8 @@ export class KubeApiServerDouble {
     const failure = this.failures.shift();
     if (failure) return reply(failure.code, status(failure.code, 'ServiceUnavailable', failure.message));
     const route = this.route(url.pathname);
-    if (!route || req.method !== 'GET') return reply(404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`));
+    if (!route || req.method !== 'GET')
+      return reply(404, status(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`));
     let selector: Selector;
     try {
       selector = parseSelector(url.searchParams.get('labelSelector'));
@@ -260,7 +262,8 @@ export class KubeApiServerDouble {
     const token = params.get('continue');
     if (token) {
       const parsed = JSON.parse(Buffer.from(token, 'base64').toString()) as { rv: number; after: string };
-      if (parsed.rv <= this.compactedThrough) return { code: 410, body: status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.') };
+      if (parsed.rv <= this.compactedThrough)
+        return { code: 410, body: status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.') };
       items = items.filter((o) => o.metadata.name > parsed.after);
     }
     const limit = Number(params.get('limit') ?? '0');
@@ -275,7 +278,12 @@ export class KubeApiServerDouble {
     });
     return {
       code: 200,
-      body: { apiVersion: route.type.apiVersion, kind: `${route.type.kind}List`, metadata: { resourceVersion: String(this.revision), ...(next ? { continue: next } : {}) }, items: listItems },
+      body: {
+        apiVersion: route.type.apiVersion,
+        kind: `${route.type.kind}List`,
+        metadata: { resourceVersion: String(this.revision), ...(next ? { continue: next } : {}) },
+        items: listItems,
+      },
     };
   }
 
@@ -306,7 +314,10 @@ export class KubeApiServerDouble {
     if (params.get('allowWatchBookmarks') === 'true') {
       const interval = this.options.bookmarkIntervalMs ?? 500;
       const bookmark = (): void => {
-        this.writeEvent(w, { type: 'BOOKMARK', object: { kind: route.type.kind, apiVersion: route.type.apiVersion, metadata: { resourceVersion: String(this.revision) } } });
+        this.writeEvent(w, {
+          type: 'BOOKMARK',
+          object: { kind: route.type.kind, apiVersion: route.type.apiVersion, metadata: { resourceVersion: String(this.revision) } },
+        });
         this.bookmarksSent.push({ plural: w.plural, resourceVersion: String(this.revision) });
       };
       w.timers.push(setInterval(bookmark, interval));

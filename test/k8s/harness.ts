@@ -34,7 +34,16 @@ export class ProviderHarness {
   }
 
   /** Starts the provider; resolves once its initial listing is in the store. */
-  async start(options: { kind?: 'k8s' | 'agones'; role?: 'manage' | 'agent' | 'relay'; namespaces?: string[]; addressType?: string; ipKind?: IpKind; watchTimeoutSeconds?: number } = {}): Promise<void> {
+  async start(
+    options: {
+      kind?: 'k8s' | 'agones';
+      role?: 'manage' | 'agent' | 'relay';
+      namespaces?: string[];
+      addressType?: string;
+      ipKind?: IpKind;
+      watchTimeoutSeconds?: number;
+    } = {},
+  ): Promise<void> {
     this.provider = new K8sProvider({
       kind: options.kind ?? 'agones',
       ...(options.role ? { role: options.role } : {}),

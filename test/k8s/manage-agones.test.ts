@@ -68,9 +68,12 @@ describe('quilkin manage --provider agones + proxy, end to end on loopback', fun
     await eventually(async () => (await adminText(manage, '/ready')) === 'ok', 10000, 'manage ready');
 
     const port = await freePort();
-    const proxy = await startQuilkin(['proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(await freePort()), '--management-server', `http://127.0.0.1:${xdsPort}`], {
-      waitReady: false,
-    });
+    const proxy = await startQuilkin(
+      ['proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(await freePort()), '--management-server', `http://127.0.0.1:${xdsPort}`],
+      {
+        waitReady: false,
+      },
+    );
 
     // xDS delivers the chain and the clusters as separate resources: wait for the chain first, so
     // no packet meets endpoints without the token router.
@@ -107,7 +110,11 @@ describe('quilkin manage --provider agones + proxy, end to end on loopback', fun
     await eventually(() => gameServerSocket.received.some((r) => r.data.toString() === 'back'), 5000, 'routed again after the chain change');
 
     api.delete('GameServer', 'games', 'gs-1');
-    await eventually(async () => JSON.parse((await proxy.get('/config')).body).clusters.every((c: { endpoints: unknown[] }) => c.endpoints.length === 0), 10000, 'proxy config without the endpoint');
+    await eventually(
+      async () => JSON.parse((await proxy.get('/config')).body).clusters.every((c: { endpoints: unknown[] }) => c.endpoints.length === 0),
+      10000,
+      'proxy config without the endpoint',
+    );
     const afterDelete = gameServerSocket.received.length;
     client.send('gonexyz', port);
     client.send('goneabc', port);

@@ -51,7 +51,15 @@ export function gameServer(spec: GameServerSpec): Obj {
       state: spec.state,
       ports: spec.port !== undefined ? [{ name: 'default', port: spec.port }] : [],
       ...(address !== undefined ? { address } : {}),
-      addresses: spec.addresses ?? (address !== undefined ? [{ type: 'InternalIP', address }, { type: 'Hostname', address: 'node-1' }, { type: 'PodIP', address: '10.244.0.7' }] : []),
+      addresses:
+        spec.addresses ??
+        (address !== undefined
+          ? [
+              { type: 'InternalIP', address },
+              { type: 'Hostname', address: 'node-1' },
+              { type: 'PodIP', address: '10.244.0.7' },
+            ]
+          : []),
       nodeName: 'node-1',
       reservedUntil: null,
       players: null,

@@ -68,7 +68,15 @@ describe('k8s provider against the API-server double', () => {
 
   it('skips malformed GameServers and bad tokens but keeps the rest', async () => {
     h.api.apply(gameServer({ name: 'no-address', state: 'Allocated', port: 7001, tokens: ['abc'] }));
-    h.api.apply(gameServer({ name: 'bad-token', state: 'Allocated', address: '127.0.0.1', port: 7002, tokenAnnotation: `${Buffer.from('ok').toString('base64')},%%%notbase64` }));
+    h.api.apply(
+      gameServer({
+        name: 'bad-token',
+        state: 'Allocated',
+        address: '127.0.0.1',
+        port: 7002,
+        tokenAnnotation: `${Buffer.from('ok').toString('base64')},%%%notbase64`,
+      }),
+    );
     h.api.apply(gameServer({ name: 'no-port', state: 'Ready', address: '127.0.0.1', tokens: ['p'] }));
     await h.start();
     expect(h.endpoints()).to.deep.equal({ '127.0.0.1:7002': ['ok'] });
@@ -199,8 +207,31 @@ describe('k8s provider against the API-server double', () => {
   });
 
   it('watches several GameServer namespaces into one endpoint set and picks addresses by type', async () => {
-    h.api.apply(gameServer({ name: 'a', namespace: 'ns-a', state: 'Allocated', address: '10.0.0.1', port: 7001, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'InternalIP', address: '::1' }], tokens: ['a'] }));
-    h.api.apply(gameServer({ name: 'b', namespace: 'ns-b', state: 'Ready', address: '10.0.0.2', port: 7002, addresses: [{ type: 'InternalIP', address: '::1' }], tokens: ['b'] }));
+    h.api.apply(
+      gameServer({
+        name: 'a',
+        namespace: 'ns-a',
+        state: 'Allocated',
+        address: '10.0.0.1',
+        port: 7001,
+        addresses: [
+          { type: 'InternalIP', address: '127.0.0.1' },
+          { type: 'InternalIP', address: '::1' },
+        ],
+        tokens: ['a'],
+      }),
+    );
+    h.api.apply(
+      gameServer({
+        name: 'b',
+        namespace: 'ns-b',
+        state: 'Ready',
+        address: '10.0.0.2',
+        port: 7002,
+        addresses: [{ type: 'InternalIP', address: '::1' }],
+        tokens: ['b'],
+      }),
+    );
     await h.start({ namespaces: ['ns-a', 'ns-b'], addressType: 'InternalIP', ipKind: 'v6' });
     expect(h.endpoints()).to.deep.equal({ '[::1]:7001': ['a'], '[::1]:7002': ['b'] });
   });

@@ -47,7 +47,10 @@ describe('filter properties', () => {
         const got = ctx.destinations.map((d) => d.key);
         for (const key of got) {
           const held = ctx.endpoints.endpoints.find((e) => e.address.key === key)!.tokens;
-          expect(held.some((t) => t.equals(Buffer.from(wanted))), `${key} lacks the token`).to.equal(true);
+          expect(
+            held.some((t) => t.equals(Buffer.from(wanted))),
+            `${key} lacks the token`,
+          ).to.equal(true);
         }
         expect(got.sort()).to.deep.equal(holders.sort());
         expect(result).to.equal(holders.length === 0 ? 'filter::token_router::no endpoint match' : undefined);
@@ -58,19 +61,28 @@ describe('filter properties', () => {
   it('Firewall: the first matching rule decides, no match denies', () => {
     const cidr = fc.record({ base: fc.integer({ min: 0, max: 0xffffffff }), prefix: fc.integer({ min: 0, max: 32 }) });
     const ports = fc.integer({ min: 0, max: 65534 }).chain((min) => fc.record({ min: fc.constant(min), max: fc.integer({ min: min + 1, max: 65535 }) }));
-    const rule = fc.record({ allow: fc.boolean(), sources: fc.array(cidr, { minLength: 1, maxLength: 3 }), ports: fc.array(ports, { minLength: 1, maxLength: 3 }) });
+    const rule = fc.record({
+      allow: fc.boolean(),
+      sources: fc.array(cidr, { minLength: 1, maxLength: 3 }),
+      ports: fc.array(ports, { minLength: 1, maxLength: 3 }),
+    });
     fc.assert(
-      fc.property(fc.array(rule, { maxLength: 5 }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 65535 }), (rules: RuleModel[], ip, port) => {
-        const toConfig = (r: RuleModel) => ({
-          action: r.allow ? 'ALLOW' : 'DENY',
-          sources: r.sources.map((s) => `${ipv4Text(s.base)}/${s.prefix}`),
-          ports: r.ports.map((p) => `${p.min}-${p.max}`),
-        });
-        const chain = build([{ name: FIREWALL, config: { on_read: rules.map(toConfig), on_write: [] } }]);
-        const ctx = readContext('x', { source: `${ipv4Text(ip)}:${port}` });
-        const allowed = chain.read(ctx) === undefined;
-        expect(allowed).to.equal(firewallReference(rules, ip, port));
-      }),
+      fc.property(
+        fc.array(rule, { maxLength: 5 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 65535 }),
+        (rules: RuleModel[], ip, port) => {
+          const toConfig = (r: RuleModel) => ({
+            action: r.allow ? 'ALLOW' : 'DENY',
+            sources: r.sources.map((s) => `${ipv4Text(s.base)}/${s.prefix}`),
+            ports: r.ports.map((p) => `${p.min}-${p.max}`),
+          });
+          const chain = build([{ name: FIREWALL, config: { on_read: rules.map(toConfig), on_write: [] } }]);
+          const ctx = readContext('x', { source: `${ipv4Text(ip)}:${port}` });
+          const allowed = chain.read(ctx) === undefined;
+          expect(allowed).to.equal(firewallReference(rules, ip, port));
+        },
+      ),
     );
   });
 

@@ -50,9 +50,7 @@ export function encodeConfig(config: XdpConfig): Buffer {
   out.writeUInt16LE(config.qcmpPort, layout.fields.qcmp_port.offset);
   out.writeUInt16LE(config.sessionPortStart, layout.fields.session_port_start.offset);
   out.writeUInt16LE(config.sessionPortEnd, layout.fields.session_port_end.offset);
-  const flags =
-    (config.enabled ? CONSTANTS.QK_CFG_F_ENABLED : 0) |
-    (config.matchLocalAddr ? CONSTANTS.QK_CFG_F_MATCH_LOCAL_ADDR : 0);
+  const flags = (config.enabled ? CONSTANTS.QK_CFG_F_ENABLED : 0) | (config.matchLocalAddr ? CONSTANTS.QK_CFG_F_MATCH_LOCAL_ADDR : 0);
   out.writeUInt32LE(flags, layout.fields.flags.offset);
   return out;
 }

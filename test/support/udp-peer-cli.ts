@@ -55,7 +55,14 @@ function client(host: string, port: number, count: number, intervalMs: number, w
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'server') server(args[0], args[1].split(',').map(Number), Number(args[2]));
 else if (mode === 'client')
-  client(args[0], Number(args[1]), Number(args[2]), Number(args[3]), Number(args[4]), args.slice(5).map((h) => Buffer.from(h, 'hex')));
+  client(
+    args[0],
+    Number(args[1]),
+    Number(args[2]),
+    Number(args[3]),
+    Number(args[4]),
+    args.slice(5).map((h) => Buffer.from(h, 'hex')),
+  );
 else {
   process.stderr.write('usage: udp-peer-cli server HOST PORTS LIFETIME_MS | client HOST PORT COUNT INTERVAL_MS WAIT_MS PAYLOAD_HEX...\n');
   process.exit(2);

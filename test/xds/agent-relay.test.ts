@@ -16,7 +16,8 @@ import { startXdsClient, type XdsClient } from '../../data-plane/xds/client';
 import { QuilkinMetrics } from '../../runtime/metrics';
 import { eventually } from '../support/net';
 
-const endpointsOf = (store: ConfigStore): string[] => store.current.clusters.flatMap((c) => c.endpoints.map((e) => `${c.locality?.region ?? ''}/${e.address.key}`)).sort();
+const endpointsOf = (store: ConfigStore): string[] =>
+  store.current.clusters.flatMap((c) => c.endpoints.map((e) => `${c.locality?.region ?? ''}/${e.address.key}`)).sort();
 
 describe('agent -> relay -> proxy xDS client', () => {
   let dir: string;
@@ -30,19 +31,41 @@ describe('agent -> relay -> proxy xDS client', () => {
   });
 
   it('carries each agent’s endpoints (by locality) and datacenter to the proxy, and follows edits', async () => {
-    const relay = await startRelay({ id: 'relay-1', xdsPort: 0, mdsPort: 0, host: '127.0.0.1', validator: filterRegistry(), idleRequestIntervalSecs: 30, metrics: new QuilkinMetrics() });
+    const relay = await startRelay({
+      id: 'relay-1',
+      xdsPort: 0,
+      mdsPort: 0,
+      host: '127.0.0.1',
+      validator: filterRegistry(),
+      idleRequestIntervalSecs: 30,
+      metrics: new QuilkinMetrics(),
+    });
     stops.push(relay.stop);
     const agents: RunningControlPlane[] = [];
     for (const [i, region] of ['eu', 'us'].entries()) {
       const file = path.join(dir, `${region}.yaml`);
       fs.writeFileSync(file, `clusters: [{ endpoints: [{ address: 127.0.0.1:${7100 + i}, metadata: { quilkin.dev: { tokens: [YWJj${i}A==] } } }] }]\n`);
       const provider = new FsProvider({ path: file, validator: filterRegistry(), locality: { region } });
-      const agent = await startAgent({ id: `agent-${region}`, relays: [`http://127.0.0.1:${relay.mdsPort}`], provider, qcmpPort: 7600 + i, icaoCode: i === 0 ? 'EGLL' : 'KJFK', metrics: new QuilkinMetrics() });
+      const agent = await startAgent({
+        id: `agent-${region}`,
+        relays: [`http://127.0.0.1:${relay.mdsPort}`],
+        provider,
+        qcmpPort: 7600 + i,
+        icaoCode: i === 0 ? 'EGLL' : 'KJFK',
+        metrics: new QuilkinMetrics(),
+      });
       stops.push(agent.stop);
       agents.push(agent);
     }
     const proxyStore = new ConfigStore();
-    const client: XdsClient = startXdsClient({ servers: [`http://127.0.0.1:${relay.xdsPort}`], nodeId: 'proxy', store: proxyStore, validator: filterRegistry(), metrics: new QuilkinMetrics(), idleRequestIntervalSecs: 30 });
+    const client: XdsClient = startXdsClient({
+      servers: [`http://127.0.0.1:${relay.xdsPort}`],
+      nodeId: 'proxy',
+      store: proxyStore,
+      validator: filterRegistry(),
+      metrics: new QuilkinMetrics(),
+      idleRequestIntervalSecs: 30,
+    });
     stops.push(() => client.close());
 
     await eventually(() => endpointsOf(proxyStore).length === 2, 5000, 'both agents’ endpoints at the proxy');
@@ -59,12 +82,27 @@ describe('agent -> relay -> proxy xDS client', () => {
   });
 
   it('manage --relay pushes its clusters to the relay as an agent does', async () => {
-    const relay = await startRelay({ id: 'relay-3', xdsPort: 0, mdsPort: 0, host: '127.0.0.1', validator: filterRegistry(), idleRequestIntervalSecs: 30, metrics: new QuilkinMetrics() });
+    const relay = await startRelay({
+      id: 'relay-3',
+      xdsPort: 0,
+      mdsPort: 0,
+      host: '127.0.0.1',
+      validator: filterRegistry(),
+      idleRequestIntervalSecs: 30,
+      metrics: new QuilkinMetrics(),
+    });
     stops.push(relay.stop);
     const file = path.join(dir, 'manage.yaml');
     fs.writeFileSync(file, 'clusters: [{ endpoints: [{ address: 127.0.0.1:7300 }] }]\n');
     const provider = new FsProvider({ path: file, validator: filterRegistry(), locality: { region: 'ap', zone: 'south' } });
-    const manage = await startManage({ port: 0, host: '127.0.0.1', id: 'manage-ap', relays: [`http://127.0.0.1:${relay.mdsPort}`], provider, metrics: new QuilkinMetrics() });
+    const manage = await startManage({
+      port: 0,
+      host: '127.0.0.1',
+      id: 'manage-ap',
+      relays: [`http://127.0.0.1:${relay.mdsPort}`],
+      provider,
+      metrics: new QuilkinMetrics(),
+    });
     stops.push(manage.stop);
     await eventually(() => relay.store.current.clusters.length === 1, 5000, 'manage’s cluster at the relay');
     expect(relay.store.current.clusters[0].locality).to.deep.equal({ region: 'ap', zone: 'south' });
@@ -72,7 +110,15 @@ describe('agent -> relay -> proxy xDS client', () => {
   });
 
   it('rejects an agent stream that does not name itself first', async () => {
-    const relay = await startRelay({ id: 'relay-2', xdsPort: 0, mdsPort: 0, host: '127.0.0.1', validator: filterRegistry(), idleRequestIntervalSecs: 30, metrics: new QuilkinMetrics() });
+    const relay = await startRelay({
+      id: 'relay-2',
+      xdsPort: 0,
+      mdsPort: 0,
+      host: '127.0.0.1',
+      validator: filterRegistry(),
+      idleRequestIntervalSecs: 30,
+      metrics: new QuilkinMetrics(),
+    });
     stops.push(relay.stop);
     const grpc = await import('@grpc/grpc-js');
     const { xdsServices, openStream } = await import('../../proto/services');

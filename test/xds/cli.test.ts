@@ -13,7 +13,18 @@ async function help(command: string): Promise<string> {
 describe('quilkin manage/agent/relay command line', () => {
   it('lists the manage, agent and relay flags with their defaults', async () => {
     const manage = await help('manage');
-    for (const flag of ['--port <port>', 'default: 7800', '--relay <url>', '--region', '--zone', '--sub-zone', '--provider <kind>', '"fs", "k8s", "agones"', '--config-namespace']) expect(manage).to.contain(flag);
+    for (const flag of [
+      '--port <port>',
+      'default: 7800',
+      '--relay <url>',
+      '--region',
+      '--zone',
+      '--sub-zone',
+      '--provider <kind>',
+      '"fs", "k8s", "agones"',
+      '--config-namespace',
+    ])
+      expect(manage).to.contain(flag);
     const relay = await help('relay');
     for (const flag of ['--mds-port <port>', 'default: 7900', '--xds-port <port>', '--idle-request-interval-secs']) expect(relay).to.contain(flag);
     const agent = await help('agent');

@@ -20,7 +20,9 @@ import { FakeAdsServer } from './fake-ads-server';
 function clusters(yaml: string): XdsResource[] {
   const r = parseConfigText(yaml, filterRegistry());
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) => create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: CLUSTER_TYPE, value: e.value } }));
+  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) =>
+    create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: CLUSTER_TYPE, value: e.value } }),
+  );
 }
 
 const EU = clusters("clusters: [{ locality: eu, endpoints: [{ address: '127.0.0.1:7001' }] }]")[0];
@@ -41,7 +43,14 @@ describe('xDS client against a malicious management server (loopback)', function
     metrics = new QuilkinMetrics();
     server = new FakeAdsServer();
     await server.start();
-    client = startXdsClient({ servers: [`http://127.0.0.1:${server.port}`], nodeId: 'proxy-under-attack', store, validator: filterRegistry(), metrics, idleRequestIntervalSecs: 30 });
+    client = startXdsClient({
+      servers: [`http://127.0.0.1:${server.port}`],
+      nodeId: 'proxy-under-attack',
+      store,
+      validator: filterRegistry(),
+      metrics,
+      idleRequestIntervalSecs: 30,
+    });
     await server.waitFor((m) => m.typeUrl === CLUSTER_TYPE, 5000, 'the Cluster subscription');
     server.send({ typeUrl: CLUSTER_TYPE, nonce: 'good', resources: [US] });
     await server.waitFor((m) => m.responseNonce === 'good', 5000, 'ACK of the good response');
@@ -72,7 +81,14 @@ describe('xDS client against a malicious management server (loopback)', function
     await client?.close();
     setMaxGrpcMessageBytes(64 * 1024);
     expect(maxGrpcMessageBytes()).to.equal(64 * 1024);
-    client = startXdsClient({ servers: [`http://127.0.0.1:${server.port}`], nodeId: 'proxy-small-limit', store, validator: filterRegistry(), metrics, idleRequestIntervalSecs: 30 });
+    client = startXdsClient({
+      servers: [`http://127.0.0.1:${server.port}`],
+      nodeId: 'proxy-small-limit',
+      store,
+      validator: filterRegistry(),
+      metrics,
+      idleRequestIntervalSecs: 30,
+    });
     await eventually(() => server.streams === 2, 5000, 'the second client stream');
     await server.waitFor((m) => m.node?.id === 'proxy-small-limit', 5000, 'its subscription');
     const big = { ...EU, version: 'v'.repeat(200 * 1024) };

@@ -53,7 +53,8 @@ export class FakeAdsServer {
     for (;;) {
       const found = this.requests.find(predicate);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.requests.map((r) => [r.typeUrl, r.responseNonce]))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.requests.map((r) => [r.typeUrl, r.responseNonce]))}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -32,23 +32,37 @@ describe('limit flags on a quilkin manage process (loopback)', function () {
     fs.writeFileSync(file, 'clusters: [{ endpoints: [{ address: 127.0.0.1:9000 }] }]\n');
     const xdsPort = await freePort();
     const manage = await startQuilkin([
-      '--admin-max-connections', '3',
-      '--admin-idle-timeout-secs', '1',
-      'manage', '--provider', 'fs', '-c', file, '--port', String(xdsPort),
-      '--max-streams-per-peer', '2',
-      '--max-grpc-request-size', '2048',
+      '--admin-max-connections',
+      '3',
+      '--admin-idle-timeout-secs',
+      '1',
+      'manage',
+      '--provider',
+      'fs',
+      '-c',
+      file,
+      '--port',
+      String(xdsPort),
+      '--max-streams-per-peer',
+      '2',
+      '--max-grpc-request-size',
+      '2048',
     ]);
 
     // Admin: five idle connections, of which the server keeps three, and those for about a second.
     const closedAt: number[] = [];
     const opened = Date.now();
     await Promise.all(
-      Array.from({ length: 5 }, () => new Promise<void>((resolve) => {
-        const s = net.connect(manage.adminPort, '127.0.0.1', () => resolve());
-        s.on('error', () => resolve());
-        s.on('close', () => closedAt.push(Date.now() - opened));
-        sockets.push(s);
-      })),
+      Array.from(
+        { length: 5 },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(manage.adminPort, '127.0.0.1', () => resolve());
+            s.on('error', () => resolve());
+            s.on('close', () => closedAt.push(Date.now() - opened));
+            sockets.push(s);
+          }),
+      ),
     );
     await eventually(() => closedAt.length === 2, 3000, 'two connections over the cap closed on accept');
     expect(Math.max(...closedAt)).to.be.below(900);
@@ -69,7 +83,11 @@ describe('limit flags on a quilkin manage process (loopback)', function () {
     const c = open('proxy-c');
     expect((await c.failure(5000)).code).to.equal(grpc.status.RESOURCE_EXHAUSTED);
     a.close();
-    await eventually(async () => (await manage.get('/metrics')).body.includes('quilkin_xds_streams_refused_total{reason="peer stream limit"} 1'), 5000, 'the refusal counted');
+    await eventually(
+      async () => (await manage.get('/metrics')).body.includes('quilkin_xds_streams_refused_total{reason="peer stream limit"} 1'),
+      5000,
+      'the refusal counted',
+    );
 
     // A request over 2048 bytes is refused by size.
     const big = open('x'.repeat(100));

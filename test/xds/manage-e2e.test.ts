@@ -67,7 +67,19 @@ describe('xDS end to end: manage --provider fs + three proxies', function () {
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const qcmp = await freePort();
-      const proc = await startQuilkin(['proxy', '--backend', 'js', '--port', String(port), '--qcmp-port', String(qcmp), '--management-server', `http://127.0.0.1:${xdsPort}`, '--id', `proxy-${i}`]);
+      const proc = await startQuilkin([
+        'proxy',
+        '--backend',
+        'js',
+        '--port',
+        String(port),
+        '--qcmp-port',
+        String(qcmp),
+        '--management-server',
+        `http://127.0.0.1:${xdsPort}`,
+        '--id',
+        `proxy-${i}`,
+      ]);
       proxies.push({ proc, port });
     }
     for (const p of proxies) {
@@ -110,7 +122,8 @@ describe('xDS end to end: manage --provider fs + three proxies', function () {
     // Every proxy reports the Cluster version manage serves (the config-version gauge converges).
     const served = versionLabel((await manage.get('/metrics')).body, 'server');
     expect(served, 'manage serves a Cluster version').to.match(/^[0-9a-f]+$/);
-    for (const p of proxies) await eventually(async () => versionLabel((await p.proc.get('/metrics')).body, 'client') === served, 3000, `proxy on ${p.port} at version ${served}`);
+    for (const p of proxies)
+      await eventually(async () => versionLabel((await p.proc.get('/metrics')).body, 'client') === served, 3000, `proxy on ${p.port} at version ${served}`);
     const metrics = (await proxies[0].proc.get('/metrics')).body;
     expect(metrics).to.match(/quilkin_xds_acks\{control_plane="e2e-manage",type="[^"]*FilterChain"\} \d+/);
     expect(metrics).to.match(/quilkin_xds_connected\{peer="http:\/\/127\.0\.0\.1:\d+",role="client"\} 1/);

@@ -27,7 +27,15 @@ describe('manage readiness and the fs provider', () => {
     this.timeout(15000);
     const file = path.join(dir, 'quilkin.yaml');
     const adminPort = await freePort();
-    const starting = startManage({ port: 0, host: '127.0.0.1', id: 'm', relays: [], provider: new FsProvider({ path: file, validator: filterRegistry() }), metrics: new QuilkinMetrics(), adminAddress: `127.0.0.1:${adminPort}` });
+    const starting = startManage({
+      port: 0,
+      host: '127.0.0.1',
+      id: 'm',
+      relays: [],
+      provider: new FsProvider({ path: file, validator: filterRegistry() }),
+      metrics: new QuilkinMetrics(),
+      adminAddress: `127.0.0.1:${adminPort}`,
+    });
     const ready = async (): Promise<number> => (await fetch(`http://127.0.0.1:${adminPort}/ready`)).status;
     await eventually(async () => (await fetch(`http://127.0.0.1:${adminPort}/live`).catch(() => undefined))?.status === 200, 5000, 'admin up');
     expect(await ready()).to.equal(500);

@@ -21,7 +21,9 @@ filters: [{ name: quilkin.filters.debug.v1alpha1.Debug }]
 function resources(type: ResourceType): XdsResource[] {
   const r = parseConfigText(CONFIG, filterRegistry());
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return [...resourcesOf(r.value, type).values()].map((e) => create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: type, value: e.value } }));
+  return [...resourcesOf(r.value, type).values()].map((e) =>
+    create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: type, value: e.value } }),
+  );
 }
 
 describe('proxy /ready under --management-server', function () {
@@ -34,7 +36,17 @@ describe('proxy /ready under --management-server', function () {
 
   it('turns 200 only once Clusters and the FilterChain have arrived', async () => {
     await server.start();
-    const proc = await startQuilkin(['proxy', '--backend', 'js', '--port', String(await freePort()), '--qcmp-port', String(await freePort()), '--management-server', `http://127.0.0.1:${server.port}`]);
+    const proc = await startQuilkin([
+      'proxy',
+      '--backend',
+      'js',
+      '--port',
+      String(await freePort()),
+      '--qcmp-port',
+      String(await freePort()),
+      '--management-server',
+      `http://127.0.0.1:${server.port}`,
+    ]);
     await server.waitFor((m) => m.typeUrl === FILTER_CHAIN_TYPE, 10000, 'the subscriptions');
     // The probe has been answered: Quilkin v0.9 would say ready here.
     await new Promise((r) => setTimeout(r, 300));

@@ -24,7 +24,16 @@ describe('relay mDS port under abuse (loopback)', function () {
 
   async function relayWith(maxStreamsPerPeer = 64): Promise<{ port: number; metrics: QuilkinMetrics; agents: () => number }> {
     const metrics = new QuilkinMetrics();
-    const relay = await startRelay({ id: 'abused-relay', xdsPort: 0, mdsPort: 0, host: '127.0.0.1', validator: filterRegistry(), idleRequestIntervalSecs: 30, metrics, xdsLimits: { maxStreamsPerPeer } });
+    const relay = await startRelay({
+      id: 'abused-relay',
+      xdsPort: 0,
+      mdsPort: 0,
+      host: '127.0.0.1',
+      validator: filterRegistry(),
+      idleRequestIntervalSecs: 30,
+      metrics,
+      xdsLimits: { maxStreamsPerPeer },
+    });
     stops.push(relay.stop);
     return { port: relay.mdsPort, metrics, agents: relay.agents };
   }
@@ -77,7 +86,14 @@ describe('relay mDS port under abuse (loopback)', function () {
     for (let i = 0; i < 200; i++) {
       agent.call.write({ typeUrl: CLUSTER_TYPE, nonce: `n${i}`, resources: [], controlPlane: create(ControlPlaneSchema, { identifier: `rotating-${i}` }) });
     }
-    agent.call.write({ typeUrl: CLUSTER_TYPE, nonce: 'dup', resources: [{ name: 'eu', version: '1' }, { name: 'eu', version: '2' }] });
+    agent.call.write({
+      typeUrl: CLUSTER_TYPE,
+      nonce: 'dup',
+      resources: [
+        { name: 'eu', version: '1' },
+        { name: 'eu', version: '2' },
+      ],
+    });
     await eventually(() => agent.requests.some((r) => r.responseNonce === 'dup'), 5000, 'the answer to the duplicate');
     const nack = agent.requests.find((r) => r.responseNonce === 'dup');
     expect(nack?.errorDetail?.message).to.equal('Cluster "eu": the response carries this resource name more than once');

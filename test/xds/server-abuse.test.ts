@@ -134,12 +134,16 @@ describe('xDS server under abuse (loopback)', function () {
     let closed = 0;
     try {
       await Promise.all(
-        Array.from({ length: 20 }, () => new Promise<void>((resolve) => {
-          const c = net.connect(s.port, '127.0.0.1', () => resolve());
-          c.on('error', () => resolve());
-          c.on('close', () => closed++);
-          sockets.push(c);
-        })),
+        Array.from(
+          { length: 20 },
+          () =>
+            new Promise<void>((resolve) => {
+              const c = net.connect(s.port, '127.0.0.1', () => resolve());
+              c.on('error', () => resolve());
+              c.on('close', () => closed++);
+              sockets.push(c);
+            }),
+        ),
       );
       await eventually(() => closed === 16, 5000, 'the 16 connections over the cap closed');
       expect(await metrics.render()).to.contain('quilkin_xds_connections_refused_total{reason="peer connection limit"} 16');
@@ -150,11 +154,18 @@ describe('xDS server under abuse (loopback)', function () {
       sockets.forEach((c) => c.destroy());
     }
     // Their slots come back once they close.
-    await eventually(async () => {
-      const st = pool(`127.0.0.1:${s.port}`).stream();
-      st.send({ node: { id: 'later' }, typeUrl: CLUSTER_TYPE });
-      return (await st.next(2000).then(() => true, () => false));
-    }, 10_000, 'a connection from 127.0.0.1 again');
+    await eventually(
+      async () => {
+        const st = pool(`127.0.0.1:${s.port}`).stream();
+        st.send({ node: { id: 'later' }, typeUrl: CLUSTER_TYPE });
+        return await st.next(2000).then(
+          () => true,
+          () => false,
+        );
+      },
+      10_000,
+      'a connection from 127.0.0.1 again',
+    );
   });
 
   it('survives a PING flood from a client that never reads: that connection is closed, others are served', async () => {

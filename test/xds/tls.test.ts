@@ -25,13 +25,40 @@ describe('xDS over TLS (loopback, openssl-made certificates)', function () {
   });
 
   const proxy = async (url: string, tls: string[]): Promise<QuilkinProcess> =>
-    startQuilkin([...tls, 'proxy', '--backend', 'js', '--port', String(await freePort()), '--qcmp-port', String(await freePort()), '--management-server', url, '--idle-request-interval-secs', '5']);
+    startQuilkin([
+      ...tls,
+      'proxy',
+      '--backend',
+      'js',
+      '--port',
+      String(await freePort()),
+      '--qcmp-port',
+      String(await freePort()),
+      '--management-server',
+      url,
+      '--idle-request-interval-secs',
+      '5',
+    ]);
 
   it('manage with mutual TLS serves a proxy holding a certificate from its CA, and nobody else', async () => {
     const file = path.join(certs.dir, 'quilkin.yaml');
     fs.writeFileSync(file, 'clusters: [{ endpoints: [{ address: 127.0.0.1:9000 }] }]\nfilters: [{ name: quilkin.filters.pass.v1alpha1.Pass }]\n');
     const xdsPort = await freePort();
-    await startQuilkin(['--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-ca', certs.ca, 'manage', '--provider', 'fs', '-c', file, '--port', String(xdsPort)]);
+    await startQuilkin([
+      '--tls-cert',
+      certs.serverCert,
+      '--tls-key',
+      certs.serverKey,
+      '--tls-ca',
+      certs.ca,
+      'manage',
+      '--provider',
+      'fs',
+      '-c',
+      file,
+      '--port',
+      String(xdsPort),
+    ]);
     const url = `https://127.0.0.1:${xdsPort}`;
 
     const trusted = await proxy(url, ['--tls-cert', certs.clientCert, '--tls-key', certs.clientKey, '--tls-ca', certs.ca]);
@@ -65,13 +92,40 @@ describe('xDS over TLS (loopback, openssl-made certificates)', function () {
     const serving = ['--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-ca', certs.ca];
     const client = ['--tls-cert', certs.clientCert, '--tls-key', certs.clientKey, '--tls-ca', certs.ca];
     await startQuilkin([...serving, 'relay', '--mds-port', String(mdsPort), '--xds-port', String(xdsPort), '--provider', 'fs', '-c', relayFile]);
-    const agent = await startQuilkin([...client, 'agent', '--relay', `https://127.0.0.1:${mdsPort}`, '--provider', 'fs', '-c', agentFile, '--region', 'eu', '--qcmp-port', String(qcmpPort)]);
+    const agent = await startQuilkin([
+      ...client,
+      'agent',
+      '--relay',
+      `https://127.0.0.1:${mdsPort}`,
+      '--provider',
+      'fs',
+      '-c',
+      agentFile,
+      '--region',
+      'eu',
+      '--qcmp-port',
+      String(qcmpPort),
+    ]);
     await eventually(async () => (await agent.get('/ready')).status === 200, 15_000, 'agent ready over TLS');
     const p = await proxy(`https://127.0.0.1:${xdsPort}`, client);
-    await eventually(async () => (await p.get('/config')).body.includes('127.0.0.1:9100'), 15_000, 'the agent\'s endpoint at the proxy');
+    await eventually(async () => (await p.get('/config')).body.includes('127.0.0.1:9100'), 15_000, "the agent's endpoint at the proxy");
 
     // The mDS port wants a client certificate from the CA as well.
-    const loneAgent = await startQuilkin(['--tls-ca', certs.ca, 'agent', '--relay', `https://127.0.0.1:${mdsPort}`, '--provider', 'fs', '-c', agentFile, '--region', 'us', '--qcmp-port', String(await freePort())]);
+    const loneAgent = await startQuilkin([
+      '--tls-ca',
+      certs.ca,
+      'agent',
+      '--relay',
+      `https://127.0.0.1:${mdsPort}`,
+      '--provider',
+      'fs',
+      '-c',
+      agentFile,
+      '--region',
+      'us',
+      '--qcmp-port',
+      String(await freePort()),
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await loneAgent.get('/ready')).status).to.equal(500);
   });

@@ -18,7 +18,9 @@ import { FakeAdsServer } from './fake-ads-server';
 function clusterResources(yaml: string): XdsResource[] {
   const r = parseConfigText(yaml, filterRegistry());
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) => create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: CLUSTER_TYPE, value: e.value } }));
+  return [...resourcesOf(r.value, CLUSTER_TYPE).values()].map((e) =>
+    create(ResourceSchema, { name: e.name, version: e.version, resource: { typeUrl: CLUSTER_TYPE, value: e.value } }),
+  );
 }
 
 const ONE = 'clusters: [{ endpoints: [{ address: 127.0.0.1:7001 }] }]';
@@ -72,16 +74,30 @@ describe('xDS client (proxy side) against a scripted ADS server', () => {
     server.send({ typeUrl: CLUSTER_TYPE, nonce: 'good', resources: clusterResources(ONE) });
     await server.waitFor((m) => m.responseNonce === 'good');
 
-    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'garbage', resources: [{ name: '', version: '9', resource: { typeUrl: CLUSTER_TYPE, value: Buffer.from([0x12, 0xff, 0xff, 0x01]) } }] });
+    server.send({
+      typeUrl: CLUSTER_TYPE,
+      nonce: 'garbage',
+      resources: [{ name: '', version: '9', resource: { typeUrl: CLUSTER_TYPE, value: Buffer.from([0x12, 0xff, 0xff, 0x01]) } }],
+    });
     const nack = await server.waitFor((m) => m.responseNonce === 'garbage');
     expect(nack.errorDetail?.code).to.equal(3);
     expect(nack.errorDetail?.message).to.contain('malformed Cluster message');
 
     const badTokens = clusterResources("clusters: [{ endpoints: [{ address: '127.0.0.1:7009' }] }]");
-    server.send({ typeUrl: FILTER_CHAIN_TYPE, nonce: 'badchain', resources: [{ name: 'filter_chain', version: '1', resource: { typeUrl: FILTER_CHAIN_TYPE, value: Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x6e, 0x6f, 0x70]) } }] });
+    server.send({
+      typeUrl: FILTER_CHAIN_TYPE,
+      nonce: 'badchain',
+      resources: [
+        { name: 'filter_chain', version: '1', resource: { typeUrl: FILTER_CHAIN_TYPE, value: Buffer.from([0x0a, 0x05, 0x0a, 0x03, 0x6e, 0x6f, 0x70]) } },
+      ],
+    });
     const chainNack = await server.waitFor((m) => m.responseNonce === 'badchain');
     expect(chainNack.errorDetail?.message).to.contain('`nop` not found');
-    server.send({ typeUrl: CLUSTER_TYPE, nonce: 'wrong-any', resources: badTokens.map((r) => ({ name: r.name, version: r.version, resource: { typeUrl: DATACENTER_TYPE, value: r.resource?.value } })) });
+    server.send({
+      typeUrl: CLUSTER_TYPE,
+      nonce: 'wrong-any',
+      resources: badTokens.map((r) => ({ name: r.name, version: r.version, resource: { typeUrl: DATACENTER_TYPE, value: r.resource?.value } })),
+    });
     expect((await server.waitFor((m) => m.responseNonce === 'wrong-any')).errorDetail?.message).to.contain('does not match');
 
     const unknownType = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';

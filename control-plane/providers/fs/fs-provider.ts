@@ -58,7 +58,11 @@ export class FsProvider implements Provider {
   private apply(store: ConfigStore, config: Config, source: string): void {
     const clusters = this.options.filtersOnly ? {} : { clusters: withDefaultLocality(config.clusters, this.options.locality), replaceClusters: true };
     const change = store.apply({ ...(config.id !== undefined ? { id: config.id } : {}), filters: config.filters, ...clusters }, source);
-    if (change) log.info({ path: this.options.path, generation: change.generation, clusters: change.config.clusters.length, filters: change.config.filters.length }, 'config file loaded');
+    if (change)
+      log.info(
+        { path: this.options.path, generation: change.generation, clusters: change.config.clusters.length, filters: change.config.filters.length },
+        'config file loaded',
+      );
   }
 
   private read(): Config {
@@ -75,7 +79,7 @@ export class FsProvider implements Provider {
       } catch (err) {
         const reason = (err as Error).message;
         health.set(false, reason);
-        if (attempt >= MAX_RETRIES || this.stopped) throw new Error(`file provider gave up after ${attempt} retries: ${reason}`);
+        if (attempt >= MAX_RETRIES || this.stopped) throw new Error(`file provider gave up after ${attempt} retries: ${reason}`, { cause: err });
         const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt);
         log.warn({ path: this.options.path, err: reason, retryInMs: delay, attempt: attempt + 1 }, 'cannot load config file; retrying');
         await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, delay)));

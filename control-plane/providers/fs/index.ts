@@ -11,5 +11,11 @@ export const FS_OPTIONS: readonly OptionSpec[] = [
 export const fsProviderFactory: ProviderFactory = {
   kinds: ['fs'],
   options: FS_OPTIONS,
-  create: (ctx) => new FsProvider({ path: typeof ctx.values.path === 'string' ? ctx.values.path : ctx.configPath, validator: ctx.validator, filtersOnly: ctx.role === 'relay', ...(ctx.locality ? { locality: ctx.locality } : {}) }),
+  create: (ctx) =>
+    new FsProvider({
+      path: typeof ctx.values.path === 'string' ? ctx.values.path : ctx.configPath,
+      validator: ctx.validator,
+      filtersOnly: ctx.role === 'relay',
+      ...(ctx.locality ? { locality: ctx.locality } : {}),
+    }),
 };

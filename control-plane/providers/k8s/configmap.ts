@@ -80,7 +80,8 @@ export class ConfigMapChain {
       return false;
     }
     this.valid.set(objectKey(cm), { filters: result.filters, order: ++this.counter });
-    if (this.valid.size > 1) log.warn({ configmap: objectKey(cm), matching: this.valid.size }, 'several ConfigMaps carry a filter chain; the last one changed wins');
+    if (this.valid.size > 1)
+      log.warn({ configmap: objectKey(cm), matching: this.valid.size }, 'several ConfigMaps carry a filter chain; the last one changed wins');
     return true;
   }
 }

@@ -42,7 +42,11 @@ export class GameServerSet {
     const byAddress = new Map<string, [string, EndpointConfig]>();
     for (const [key, endpoint] of named) {
       const first = byAddress.get(endpoint.address.key);
-      if (first) log.warn({ gameserver: key, address: endpoint.address.key, keptGameServer: first[0] }, 'two GameServers report the same address; keeping the first by name');
+      if (first)
+        log.warn(
+          { gameserver: key, address: endpoint.address.key, keptGameServer: first[0] },
+          'two GameServers report the same address; keeping the first by name',
+        );
       else byAddress.set(endpoint.address.key, [key, endpoint]);
     }
     return [...byAddress.values()].map(([, e]) => e).sort((a, b) => compareEndpointAddress(a.address, b.address));

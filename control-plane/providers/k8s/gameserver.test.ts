@@ -26,7 +26,20 @@ describe('GameServer -> endpoint', () => {
   });
 
   it('uses status.address and the first port, with the name as metadata', () => {
-    const r = gameServerEndpoint(gs({ state: 'Ready', address: '10.0.0.1', ports: [{ name: 'default', port: 7000 }, { name: 'b', port: 7001 }] }, { 'quilkin.dev/tokens': 'YWJj,ZGVm' }), { ipKind: 'any' });
+    const r = gameServerEndpoint(
+      gs(
+        {
+          state: 'Ready',
+          address: '10.0.0.1',
+          ports: [
+            { name: 'default', port: 7000 },
+            { name: 'b', port: 7001 },
+          ],
+        },
+        { 'quilkin.dev/tokens': 'YWJj,ZGVm' },
+      ),
+      { ipKind: 'any' },
+    );
     if (r.kind !== 'endpoint') throw new Error(`unexpected ${JSON.stringify(r)}`);
     expect(r.endpoint.address.key).to.equal('10.0.0.1:7000');
     expect(r.endpoint.tokens.map((t) => t.toString())).to.deep.equal(['abc', 'def']);
@@ -46,7 +59,10 @@ describe('GameServer -> endpoint', () => {
   });
 
   it('reports a missing address or port as invalid, with the reason', () => {
-    expect(gameServerEndpoint(gs({ state: 'Ready', ports: [{ port: 7000 }] }), { ipKind: 'any' })).to.deep.equal({ kind: 'invalid', reason: 'status.address is missing' });
+    expect(gameServerEndpoint(gs({ state: 'Ready', ports: [{ port: 7000 }] }), { ipKind: 'any' })).to.deep.equal({
+      kind: 'invalid',
+      reason: 'status.address is missing',
+    });
     expect(gameServerEndpoint(gs({ state: 'Ready', address: '10.0.0.1', ports: [] }), { ipKind: 'any' }).kind).to.equal('invalid');
     expect(gameServerEndpoint(gs({ state: 'Ready', address: '10.0.0.1', ports: [{ port: 0 }] }), { ipKind: 'any' }).kind).to.equal('invalid');
     expect(gameServerEndpoint(gs({ state: 'Ready', address: 'not a host!', ports: [{ port: 1 }] }), { ipKind: 'any' }).kind).to.equal('invalid');

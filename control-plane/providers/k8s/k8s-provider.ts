@@ -52,11 +52,16 @@ export class K8sProvider implements Provider {
     this.health = health;
     health.set(false, 'initial Kubernetes listing not done yet');
     const role = this.options.role ?? 'manage';
-    if (role === 'agent' && this.options.kind === 'agones') log.warn({ configNamespace: this.options.configNamespace }, 'an agent takes no filter chain; ConfigMaps are not watched');
+    if (role === 'agent' && this.options.kind === 'agones')
+      log.warn({ configNamespace: this.options.configNamespace }, 'an agent takes no filter chain; ConfigMaps are not watched');
     else this.reflectors.push(this.configMapReflector());
-    if (this.options.kind === 'agones' && role !== 'relay') for (const ns of this.options.gameServerNamespaces) this.reflectors.push(this.gameServerReflector(ns));
+    if (this.options.kind === 'agones' && role !== 'relay')
+      for (const ns of this.options.gameServerNamespaces) this.reflectors.push(this.gameServerReflector(ns));
     await Promise.all(this.reflectors.map((r) => r.start()));
-    log.info({ provider: this.name, filters: store.current.filters.length, endpoints: this.gameServers.endpoints().length }, 'initial Kubernetes state applied');
+    log.info(
+      { provider: this.name, filters: store.current.filters.length, endpoints: this.gameServers.endpoints().length },
+      'initial Kubernetes state applied',
+    );
     this.reportHealth();
   }
 
@@ -108,10 +113,7 @@ export class K8sProvider implements Provider {
   }
 
   /** Every change is folded into the model and then published as one whole, validated patch. */
-  private handlers(
-    id: string,
-    on: Pick<ReflectorHandlers, 'sync' | 'upsert' | 'remove'> & { publish(): void },
-  ): ReflectorHandlers {
+  private handlers(id: string, on: Pick<ReflectorHandlers, 'sync' | 'upsert' | 'remove'> & { publish(): void }): ReflectorHandlers {
     return {
       sync: (objects) => {
         on.sync(objects);

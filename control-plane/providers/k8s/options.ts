@@ -15,7 +15,11 @@ export function parseNamespace(value: string): string {
 
 /** Repeatable, and also comma-separated so the env variable can list several namespaces. */
 export function collectNamespaces(value: string, previous: unknown): string[] {
-  const given = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map(parseNamespace);
+  const given = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(parseNamespace);
   if (given.length === 0) throw new InvalidArgumentError(`\`${value}\` names no namespace`);
   // The default array is replaced, not extended, by the first explicit value.
   const before = Array.isArray(previous) && previous !== DEFAULT_GAMESERVER_NAMESPACES ? (previous as string[]) : [];

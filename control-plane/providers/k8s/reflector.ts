@@ -136,7 +136,10 @@ export class Reflector {
         this.handlers.health(false, reason);
         // The first failure and then every 20th are warnings; an outage should not flood the log.
         const level = this.backoff.failures % 20 === 1 ? 'warn' : 'debug';
-        log[level]({ watch: this.options.description, error: describe(err), retryInMs: delay, attempt: this.backoff.failures }, 'Kubernetes API request failed; retrying');
+        log[level](
+          { watch: this.options.description, error: describe(err), retryInMs: delay, attempt: this.backoff.failures },
+          'Kubernetes API request failed; retrying',
+        );
         await this.sleep(delay);
       }
     }
@@ -145,7 +148,7 @@ export class Reflector {
   private async relist(): Promise<void> {
     const objects: KubeObject[] = [];
     let token: string | undefined;
-    let resourceVersion = '';
+    let resourceVersion: string;
     do {
       const page = await this.withTimeout(this.options.list(token));
       for (const raw of page.items) {

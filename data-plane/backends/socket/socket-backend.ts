@@ -90,7 +90,8 @@ class SocketBackend implements ProxyBackend {
 export const createSocketBackend: BackendFactory = async (options, initial) => {
   const { addon, error } = loadNative();
   if (!addon) throw new Error(`socket backend: native addon did not load: ${error?.message ?? 'unknown reason'}`);
-  if (typeof addon.socket?.SocketBackend !== 'function') throw new Error('socket backend: the loaded addon has no socket part (rebuild with npm run build:native)');
+  if (typeof addon.socket?.SocketBackend !== 'function')
+    throw new Error('socket backend: the loaded addon has no socket part (rebuild with npm run build:native)');
   if (options.workers < 1 || options.workers > MAX_WORKERS) throw new Error(`socket backend: workers must be 1..${MAX_WORKERS}, got ${options.workers}`);
   const { engine: enginePart } = loadEngine();
   if (typeof enginePart?.Engine !== 'function') throw new Error('socket backend: the loaded addon has no engine part (rebuild with npm run build:native)');

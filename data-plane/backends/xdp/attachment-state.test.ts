@@ -64,7 +64,9 @@ describe('xdp attachment state', function () {
       const started = processStartTime(child.pid!)!;
       const ticksSinceBoot = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
       // Started after this process and before now (USER_HZ is 100 on Linux).
-      expect(started).to.be.at.least(processStartTime(process.pid)!).and.at.most(ticksSinceBoot + 100);
+      expect(started)
+        .to.be.at.least(processStartTime(process.pid)!)
+        .and.at.most(ticksSinceBoot + 100);
     } finally {
       child.kill('SIGKILL');
     }

@@ -102,7 +102,7 @@ export class AttachmentState {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       fs.writeFileSync(this.file, JSON.stringify({ ...record, ...(OWN_START_TIME !== undefined ? { startTime: OWN_START_TIME } : {}) }));
     } catch (err) {
-      throw new Error(`attachment state ${this.file}: ${(err as Error).message}`);
+      throw new Error(`attachment state ${this.file}: ${(err as Error).message}`, { cause: err });
     }
   }
 }

@@ -42,7 +42,8 @@ export interface PortRange {
 export function sessionPortRange(ephemeral: string, listenPort: number, qcmpPort: number): PortRange {
   const [lo, hi] = ephemeral.trim().split(/\s+/).map(Number);
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi) throw new Error(`ip_local_port_range: cannot parse "${ephemeral.trim()}"`);
-  if (hi >= 65535) throw new Error(`ip_local_port_range ${lo}-${hi} reaches 65535: no port is left for sessions; lower its end (sysctl net.ipv4.ip_local_port_range)`);
+  if (hi >= 65535)
+    throw new Error(`ip_local_port_range ${lo}-${hi} reaches 65535: no port is left for sessions; lower its end (sysctl net.ipv4.ip_local_port_range)`);
   const cuts = [listenPort, qcmpPort].filter((p) => p > hi).sort((a, b) => a - b);
   let best: PortRange | undefined;
   let start = hi + 1;

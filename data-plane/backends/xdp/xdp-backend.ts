@@ -111,12 +111,18 @@ class XdpBackend implements ProxyBackend {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
       if (this.seenEvents.has(key)) continue;
       this.seenEvents.add(key);
-      log.warn({ kind: eventKind(e.kind), reason: eventReason(e), offset: e.offset, frameLen: e.frameLen, rxQueue: e.rxQueue }, 'xdp program event (first of its kind; all are counted in quilkin_xdp_events_total)');
+      log.warn(
+        { kind: eventKind(e.kind), reason: eventReason(e), offset: e.offset, frameLen: e.frameLen, rxQueue: e.rxQueue },
+        'xdp program event (first of its kind; all are counted in quilkin_xdp_events_total)',
+      );
     }
     const note = this.offlinkLogged ? '' : this.native.offlinkNote();
     if (note) {
       this.offlinkLogged = true;
-      log.warn({ endpoint: note }, 'endpoint not reachable through the attached interface: its packets go through a kernel socket per session (counted in quilkin_xdp_kernel_path_packets_total)');
+      log.warn(
+        { endpoint: note },
+        'endpoint not reachable through the attached interface: its packets go through a kernel socket per session (counted in quilkin_xdp_kernel_path_packets_total)',
+      );
     }
   }
 

@@ -64,11 +64,9 @@ export class XdpMetrics {
     this.matched = counter('matched_packets_total', 'Frames to a proxy port, by port kind (listen, qcmp, session)', ['port']);
     this.eventsLost = counter('events_lost_total', 'Program events lost because the ring buffer was full');
     this.events = counter('events_total', 'Program events drained from the ring buffer, by kind and reason', ['kind', 'reason']);
-    this.offlink = counter(
-      'kernel_path_packets_total',
-      'Packets sent through a kernel socket because their destination is not behind the attached interface',
-      ['event'],
-    );
+    this.offlink = counter('kernel_path_packets_total', 'Packets sent through a kernel socket because their destination is not behind the attached interface', [
+      'event',
+    ]);
     for (const [key, name, help] of XSK_METRICS) this.xsk.set(key, counter(`${name}_total`, help));
   }
 

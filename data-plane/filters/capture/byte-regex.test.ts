@@ -105,7 +105,8 @@ describe('ByteRegex (Rust regex::bytes semantics)', () => {
 
   it('encodes code point ranges as UTF-8 byte sequences exactly', () => {
     const re = new RegExp(`^${utf8Alternation([[0x7f, 0x800]])}$`);
-    for (const cp of [0x7f, 0x80, 0x7ff, 0x800]) expect(re.test(Buffer.from(String.fromCodePoint(cp)).toString('latin1')), `U+${cp.toString(16)}`).to.equal(true);
+    for (const cp of [0x7f, 0x80, 0x7ff, 0x800])
+      expect(re.test(Buffer.from(String.fromCodePoint(cp)).toString('latin1')), `U+${cp.toString(16)}`).to.equal(true);
     for (const cp of [0x7e, 0x801]) expect(re.test(Buffer.from(String.fromCodePoint(cp)).toString('latin1')), `U+${cp.toString(16)}`).to.equal(false);
   });
 

@@ -56,7 +56,12 @@ class CaptureFilter : public Filter {
  public:
   CaptureFilter(uint32_t slot, uint16_t key, uint16_t present_key, uint8_t strategy, uint32_t size, bool remove,
                 std::shared_ptr<const RE2> re)
-      : Filter(slot), key_(key), present_key_(present_key), strategy_(strategy), size_(size), remove_(remove),
+      : Filter(slot),
+        key_(key),
+        present_key_(present_key),
+        strategy_(strategy),
+        size_(size),
+        remove_(remove),
         re_(std::move(re)) {}
 
   uint32_t metadata_bytes() const override { return kMaxCaptureBytes; }
@@ -79,8 +84,10 @@ class CaptureFilter : public Filter {
     if (!v.bytes) return QK_DROP_TOO_LARGE;
     ctx.meta.set(key_, v);
     if (remove_) {
-      if (strategy_ == QK_CAPTURE_SUFFIX) ctx.pkt.trim_back(size_);
-      else ctx.pkt.trim_front(size_);
+      if (strategy_ == QK_CAPTURE_SUFFIX)
+        ctx.pkt.trim_back(size_);
+      else
+        ctx.pkt.trim_front(size_);
     }
     return QK_DROP_NONE;
   }

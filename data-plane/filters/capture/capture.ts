@@ -13,7 +13,11 @@ export const NO_VALUE_CAPTURED = 'filter::capture::no value captured';
 
 // ---- config -------------------------------------------------------------------------------
 const affix = z.object({
-  size: z.number({ error: 'missing field `size` (an unsigned 32-bit integer)' }).int('must be an integer').min(0, 'must not be negative').max(0xffffffff, 'must fit in 32 bits'),
+  size: z
+    .number({ error: 'missing field `size` (an unsigned 32-bit integer)' })
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(0xffffffff, 'must fit in 32 bits'),
   remove: z.boolean({ error: 'must be a boolean' }).default(false),
 });
 
@@ -43,9 +47,7 @@ const configSchema = z
 
 type Affix = z.output<typeof affix>;
 export type CaptureConfig =
-  | { metadataKey: string; prefix: Affix }
-  | { metadataKey: string; suffix: Affix }
-  | { metadataKey: string; regex: { pattern: string } };
+  { metadataKey: string; prefix: Affix } | { metadataKey: string; suffix: Affix } | { metadataKey: string; regex: { pattern: string } };
 
 export function validateCapture(raw: unknown): CaptureConfig {
   requireConfig(CAPTURE_NAME, raw);
@@ -94,7 +96,11 @@ export function createCapture(config: CaptureConfig, services?: FilterServices):
   const key = config.metadataKey;
   const presentKey = `${key}/is_present`;
   const strategy =
-    'prefix' in config ? affixStrategy(config.prefix, true) : 'suffix' in config ? affixStrategy(config.suffix, false) : regexStrategy(config.regex.pattern, services);
+    'prefix' in config
+      ? affixStrategy(config.prefix, true)
+      : 'suffix' in config
+        ? affixStrategy(config.suffix, false)
+        : regexStrategy(config.regex.pattern, services);
   return {
     read(ctx) {
       const value = strategy(ctx);
@@ -121,11 +127,17 @@ export const captureFactory: FilterFactory<CaptureConfig> = {
     encode({ w, key }, config) {
       w.u16(key(config.metadataKey)).u16(key(`${config.metadataKey}/is_present`));
       if ('regex' in config) {
-        w.u8(STRATEGY_BYTE.regex).u32(0).u8(0).bytes32(Buffer.from(regexForEngine(config.regex.pattern), 'latin1'));
+        w.u8(STRATEGY_BYTE.regex)
+          .u32(0)
+          .u8(0)
+          .bytes32(Buffer.from(regexForEngine(config.regex.pattern), 'latin1'));
         return;
       }
       const [strategy, affix] = 'prefix' in config ? [STRATEGY_BYTE.prefix, config.prefix] : [STRATEGY_BYTE.suffix, config.suffix];
-      w.u8(strategy).u32(affix.size).u8(affix.remove ? 1 : 0).bytes32(Buffer.alloc(0));
+      w.u8(strategy)
+        .u32(affix.size)
+        .u8(affix.remove ? 1 : 0)
+        .bytes32(Buffer.alloc(0));
     },
   },
 };

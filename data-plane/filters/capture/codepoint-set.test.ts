@@ -12,7 +12,8 @@ describe('code point sets as UTF-8 byte patterns', () => {
       fc.property(scalar, scalar, fc.array(scalar, { maxLength: 20 }), (a, b, probes) => {
         const [lo, hi] = a <= b ? [a, b] : [b, a];
         const re = new RegExp(`^${utf8Alternation([[lo, hi]])}$`);
-        for (const cp of [lo, hi, ...probes]) expect(re.test(encoded(cp)), `U+${cp.toString(16)} in [${lo.toString(16)}, ${hi.toString(16)}]`).to.equal(cp >= lo && cp <= hi);
+        for (const cp of [lo, hi, ...probes])
+          expect(re.test(encoded(cp)), `U+${cp.toString(16)} in [${lo.toString(16)}, ${hi.toString(16)}]`).to.equal(cp >= lo && cp <= hi);
       }),
     );
   });
@@ -25,8 +26,21 @@ describe('code point sets as UTF-8 byte patterns', () => {
   });
 
   it('complements within the scalar values, leaving surrogates out', () => {
-    expect(complement([[0x41, 0x5a]], 0xff)).to.deep.equal([[0, 0x40], [0x5b, 0xff]]);
+    expect(complement([[0x41, 0x5a]], 0xff)).to.deep.equal([
+      [0, 0x40],
+      [0x5b, 0xff],
+    ]);
     expect(complement([[0, 0xd7ff]], MAX_SCALAR)).to.deep.equal([[0xe000, MAX_SCALAR]]);
-    expect(normalise([[5, 9], [1, 3], [4, 4], [20, 21]])).to.deep.equal([[1, 9], [20, 21]]);
+    expect(
+      normalise([
+        [5, 9],
+        [1, 3],
+        [4, 4],
+        [20, 21],
+      ]),
+    ).to.deep.equal([
+      [1, 9],
+      [20, 21],
+    ]);
   });
 });

@@ -20,7 +20,9 @@ describe('capture: the js backend regex engine (RE2 through the addon)', () => {
   for (const [pattern, input] of cases) {
     it(`finds what the reference finds: /${pattern}/`, () => {
       const haystack = Buffer.from(input, 'latin1');
-      const ours = engine(pattern).findAll(haystack).map((b) => b.toString('hex'));
+      const ours = engine(pattern)
+        .findAll(haystack)
+        .map((b) => b.toString('hex'));
       const reference = new ByteRegex(pattern).findAll(haystack).map((b) => b.toString('hex'));
       expect(ours).to.deep.equal(reference);
     });

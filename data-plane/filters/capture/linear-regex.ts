@@ -25,7 +25,11 @@ function nativeRegexClass(): { Regex?: NativeRegexClass; why?: string } {
   const { addon, error } = loadNative();
   const Regex = (addon as { capture?: { Regex?: NativeRegexClass } } | undefined)?.capture?.Regex;
   if (typeof Regex === 'function') return { Regex };
-  return { why: addon ? 'the loaded addon has no capture part (rebuild with npm run build:native)' : `the native addon did not load: ${error?.message ?? 'unknown reason'}` };
+  return {
+    why: addon
+      ? 'the loaded addon has no capture part (rebuild with npm run build:native)'
+      : `the native addon did not load: ${error?.message ?? 'unknown reason'}`,
+  };
 }
 
 /**

@@ -22,8 +22,17 @@ export function unicodePerlClass(kind: 'd' | 's' | 'w'): Ranges {
 
 export function asciiPerlClass(kind: 'd' | 's' | 'w'): Ranges {
   if (kind === 'd') return [[0x30, 0x39]];
-  if (kind === 's') return [[0x09, 0x0d], [0x20, 0x20]];
-  return [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+  if (kind === 's')
+    return [
+      [0x09, 0x0d],
+      [0x20, 0x20],
+    ];
+  return [
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a],
+  ];
 }
 
 /** Simple case folding classes: code point -> every code point that folds together with it. */
@@ -77,9 +86,11 @@ export function caseFold(ranges: Ranges, unicode: boolean): Ranges {
   const extra: Ranges = [];
   if (!unicode) {
     for (const [lo, hi] of ranges) {
-      const l = Math.max(lo, 0x41), h = Math.min(hi, 0x5a);
+      const l = Math.max(lo, 0x41),
+        h = Math.min(hi, 0x5a);
       if (l <= h) extra.push([l + 32, h + 32]);
-      const l2 = Math.max(lo, 0x61), h2 = Math.min(hi, 0x7a);
+      const l2 = Math.max(lo, 0x61),
+        h2 = Math.min(hi, 0x7a);
       if (l2 <= h2) extra.push([l2 - 32, h2 - 32]);
     }
     return normalise([...ranges, ...extra]);

@@ -89,7 +89,9 @@ describe('Compress', () => {
     });
 
     it('LZ4: output is capped at the datagram limit whatever the prefix says', () => {
-      const result = lz4Codec.decode(Buffer.concat([writeLz4Size(65535), Buffer.from([0x1f, 0x61, 0x01, 0x00]), Buffer.alloc(256, 0xff), Buffer.from([230, 0x50]), Buffer.from('aaaaa')]));
+      const result = lz4Codec.decode(
+        Buffer.concat([writeLz4Size(65535), Buffer.from([0x1f, 0x61, 0x01, 0x00]), Buffer.alloc(256, 0xff), Buffer.from([230, 0x50]), Buffer.from('aaaaa')]),
+      );
       expect(result.ok).to.equal(false);
     });
   });
@@ -107,7 +109,8 @@ describe('Compress', () => {
     it("writes and reads Quilkin's LZ4 size prefix, with its u16 wrap", () => {
       expect(writeLz4Size(4500).toString('hex')).to.equal('9423');
       expect(writeLz4Size(65535).toString('hex')).to.equal('ffff03');
-      for (const n of [0, 1, 127, 128, 4500, 16383, 16384, 65507, 65535]) expect(readLz4Size(writeLz4Size(n))).to.deep.equal({ size: n, length: writeLz4Size(n).length });
+      for (const n of [0, 1, 127, 128, 4500, 16383, 16384, 65507, 65535])
+        expect(readLz4Size(writeLz4Size(n))).to.deep.equal({ size: n, length: writeLz4Size(n).length });
       expect(readLz4Size(Buffer.from('808004', 'hex'))).to.deep.equal({ size: 0, length: 3 });
       expect(readLz4Size(Buffer.from('80808000', 'hex'))).to.equal(undefined);
       expect(readLz4Size(Buffer.from('80', 'hex'))).to.equal(undefined);

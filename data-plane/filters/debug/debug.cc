@@ -24,8 +24,8 @@ class DebugFilter : public Filter {
     e.dest = ctx.dest ? *ctx.dest : SockAddr{};
     e.len = ctx.pkt.len;
     std::memcpy(e.contents, ctx.pkt.data(), e.len < DebugEvent::kMaxContents ? e.len : DebugEvent::kMaxContents);
-    if (!ctx.ws.debug.push(e)) ctx.ws.debug.lost.store(ctx.ws.debug.lost.load(std::memory_order_relaxed) + 1,
-                                                       std::memory_order_relaxed);
+    if (!ctx.ws.debug.push(e))
+      ctx.ws.debug.lost.store(ctx.ws.debug.lost.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return QK_DROP_NONE;
   }
 };

@@ -9,9 +9,7 @@ export const DEBUG_NAME = 'quilkin.filters.debug.v1alpha1.Debug';
 
 // ---- config -------------------------------------------------------------------------------
 /** Optional config; `id` tags the log lines. `id: null` means no id (Quilkin's Option<String>); a number is its text. */
-const configSchema = z
-  .object({ id: stringField.nullable().optional() })
-  .transform((c): { id?: string } => (typeof c.id === 'string' ? { id: c.id } : {}));
+const configSchema = z.object({ id: stringField.nullable().optional() }).transform((c): { id?: string } => (typeof c.id === 'string' ? { id: c.id } : {}));
 
 export type DebugConfig = z.output<typeof configSchema>;
 
@@ -26,10 +24,7 @@ export function createDebug(config: DebugConfig, services: FilterServices): Filt
       return undefined;
     },
     write(ctx) {
-      log.info(
-        { id, source: formatSocketAddr(ctx.source), dest: formatSocketAddr(ctx.dest), contents: ctx.contents.toString('utf8') },
-        'Write filter event',
-      );
+      log.info({ id, source: formatSocketAddr(ctx.source), dest: formatSocketAddr(ctx.dest), contents: ctx.contents.toString('utf8') }, 'Write filter event');
       return undefined;
     },
   };

@@ -107,6 +107,6 @@ export function cidrContains(cidr: Cidr, ip: ParsedIp): boolean {
 
 /** The same test on the parts of a ParsedIp, so the IPv4 hot path needs no object. */
 export function cidrContainsParts(cidr: Cidr, v4: number, v6: readonly number[] | undefined): boolean {
-  if (cidr.family === 4) return v4 >= 0 && ((v4 & cidr.mask) >>> 0) === cidr.base;
+  if (cidr.family === 4) return v4 >= 0 && (v4 & cidr.mask) >>> 0 === cidr.base;
   return v6 !== undefined && v6Contains(cidr, v6);
 }

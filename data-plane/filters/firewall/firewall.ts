@@ -127,7 +127,9 @@ function writeRules(w: ByteWriter, rules: readonly RuleConfig[], path: string): 
       if (typeof cidr === 'string') throw new Error(`${path}: ${cidr}`);
       const slash = text.indexOf('/');
       const { family, bytes } = ipBytes(slash < 0 ? text : text.slice(0, slash));
-      w.u8(family).raw(bytes).u8(cidr.family === 4 ? prefixOfMask(cidr.mask) : cidr.prefix);
+      w.u8(family)
+        .raw(bytes)
+        .u8(cidr.family === 4 ? prefixOfMask(cidr.mask) : cidr.prefix);
     }
     w.u16(rule.ports.length);
     for (const p of rule.ports) {

@@ -30,7 +30,7 @@ describe('LoadBalancer', () => {
     expect(hashSource(addr('10.0.0.1:1'))).to.not.equal(hashSource(addr('10.0.0.1:2')));
   });
 
-  it('replaces earlier filters\' destinations with its one pick (Quilkin v0.9)', () => {
+  it("replaces earlier filters' destinations with its one pick (Quilkin v0.9)", () => {
     const f = loadBalancerFactory.create(loadBalancerFactory.validate({}), testServices());
     const ctx = readContext('x', { endpoints });
     ctx.destinations.push(ctx.endpoints.addresses[2]);

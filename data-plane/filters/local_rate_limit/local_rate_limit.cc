@@ -14,7 +14,7 @@ using namespace qk::engine;
 namespace {
 
 constexpr int64_t kBucketTtlMs = 60000;  // Quilkin forgets a source 60 s after its last packet
-constexpr uint32_t kTableSize = 16384;      // per worker and filter; power of two
+constexpr uint32_t kTableSize = 16384;   // per worker and filter; power of two
 constexpr uint32_t kProbe = 16;
 
 struct Slot {

@@ -14,7 +14,9 @@ describe('LocalRateLimit', () => {
   });
 
   it('uses Quilkin wording for a zero period and requires period in YAML', () => {
-    expect(() => localRateLimitFactory.validate({ max_packets: 1, period: 0 })).to.throw('period: field `period` is invalid, reason: value must be at least 1 second');
+    expect(() => localRateLimitFactory.validate({ max_packets: 1, period: 0 })).to.throw(
+      'period: field `period` is invalid, reason: value must be at least 1 second',
+    );
     expect(() => localRateLimitFactory.validate({ max_packets: 1 })).to.throw(/period/);
     expect(() => localRateLimitFactory.validate({ max_packets: 1.5, period: 1 })).to.throw(/max_packets: must be an unsigned integer/);
   });

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 struct qk_rl_bucket {
-	uint64_t count;        /* packets seen in this window, dropped ones included */
-	int64_t window_start;  /* whole seconds */
+	uint64_t count;	      /* packets seen in this window, dropped ones included */
+	int64_t window_start; /* whole seconds */
 };
 
 static inline void qk_rate_limit__start(struct qk_rl_bucket *b, int64_t now_s)
@@ -19,8 +19,8 @@ static inline void qk_rate_limit__start(struct qk_rl_bucket *b, int64_t now_s)
 /* Counts one more packet from an existing bucket; returns 1 to pass, 0 to drop. The count goes up
  * even for drops, and a new window starts only once more than `period` whole seconds have passed
  * since the window began (strictly greater), as in Quilkin. */
-static inline int qk_rate_limit__admit(struct qk_rl_bucket *b, int64_t now_s, uint64_t max_packets,
-				       uint32_t period)
+static inline int qk_rate_limit__admit(
+	struct qk_rl_bucket *b, int64_t now_s, uint64_t max_packets, uint32_t period)
 {
 	uint64_t prev = b->count;
 

@@ -123,10 +123,16 @@ bool match__parse_value(DescReader& r, OwnedValue* out, int depth) {
   uint8_t tag = r.u8("value tag");
   out->value.tag = static_cast<MetaTag>(tag);
   switch (tag) {
-    case 0: out->value.b = r.u8("bool value") != 0; break;
-    case 1: out->value.n = r.u64("number value"); break;
+    case 0:
+      out->value.b = r.u8("bool value") != 0;
+      break;
+    case 1:
+      out->value.n = r.u64("number value");
+      break;
     case 2:
-    case 3: out->storage = r.bytes32("bytes value"); break;
+    case 3:
+      out->storage = r.bytes32("bytes value");
+      break;
     case 4: {
       uint32_t n = r.u32("list length");
       if (n > r.remaining()) r.fail("list longer than the description");
@@ -136,7 +142,8 @@ bool match__parse_value(DescReader& r, OwnedValue* out, int depth) {
         if (!match__parse_value(r, &item, depth + 1)) return false;
       break;
     }
-    default: r.fail("unknown value tag " + std::to_string(tag));
+    default:
+      r.fail("unknown value tag " + std::to_string(tag));
   }
   if (depth == 0 && r.ok()) out->seal();
   return r.ok();

@@ -7,7 +7,11 @@ import { MATCH_NAME } from './match';
 describe('Match', () => {
   const config = {
     on_read: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }] },
-    on_write: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }], fallthrough: { name: 'quilkin.filters.pass.v1alpha1.Pass' } },
+    on_write: {
+      metadataKey: 'k',
+      branches: [{ value: 'a', name: 'quilkin.filters.pass.v1alpha1.Pass' }],
+      fallthrough: { name: 'quilkin.filters.pass.v1alpha1.Pass' },
+    },
   };
 
   it('counts matches and fallthroughs under event="read" in both directions, as upstream', () => {
@@ -22,7 +26,9 @@ describe('Match', () => {
 
   it('reports nested errors with the branch path', () => {
     const bad = { on_read: { metadataKey: 'k', branches: [{ value: 'a', name: 'quilkin.filters.capture.v1alpha1.Capture' }] } };
-    expect(() => filterRegistry().validate(MATCH_NAME, bad)).to.throw('on_read.branches[0]: filter `quilkin.filters.capture.v1alpha1.Capture` requires configuration, but none provided');
+    expect(() => filterRegistry().validate(MATCH_NAME, bad)).to.throw(
+      'on_read.branches[0]: filter `quilkin.filters.capture.v1alpha1.Capture` requires configuration, but none provided',
+    );
   });
 
   it('validates its own normalised form to itself', () => {

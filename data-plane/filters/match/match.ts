@@ -41,9 +41,7 @@ const directional = z.object({
 });
 
 /** `on_read: null` is the same as leaving it out (Quilkin's Option). */
-const configSchema = z
-  .object({ on_read: directional.nullable().optional(), on_write: directional.nullable().optional() })
-  .strict();
+const configSchema = z.object({ on_read: directional.nullable().optional(), on_write: directional.nullable().optional() }).strict();
 
 export type NestedFilterConfig = { name: string; label?: string; config?: JsonValue };
 export type BranchConfig = NestedFilterConfig & { value: JsonValue };
@@ -58,7 +56,11 @@ function normaliseNested(registry: FilterRegistry, f: { name: string; label?: st
   } catch (err) {
     throw new FilterConfigError(`${at}: ${(err as Error).message}`);
   }
-  return { name: f.name, ...(typeof f.label === 'string' ? { label: f.label } : {}), ...(f.config !== undefined && f.config !== null ? { config: config ?? null } : {}) };
+  return {
+    name: f.name,
+    ...(typeof f.label === 'string' ? { label: f.label } : {}),
+    ...(f.config !== undefined && f.config !== null ? { config: config ?? null } : {}),
+  };
 }
 
 function normaliseDirection(registry: FilterRegistry, d: z.output<typeof directional>, at: string): DirectionalConfig {

@@ -7,7 +7,10 @@ import { tokenRouter } from './token_router';
 describe('TokenRouter', () => {
   it('looks tokens up through the cluster map index, not by scanning endpoints', () => {
     const f = tokenRouter.create(tokenRouter.validate(undefined), testServices());
-    const ctx = readContext('x', { endpoints: [{ address: '127.0.0.1:80', tokens: ['abc'] }], metadata: new Map([['quilkin.dev/capture', Buffer.from('abc')]]) });
+    const ctx = readContext('x', {
+      endpoints: [{ address: '127.0.0.1:80', tokens: ['abc'] }],
+      metadata: new Map([['quilkin.dev/capture', Buffer.from('abc')]]),
+    });
     let lookups = 0;
     const index = ctx.endpoints.endpointsWithToken.bind(ctx.endpoints);
     ctx.endpoints.endpointsWithToken = (t: Buffer) => (lookups++, index(t));
@@ -39,9 +42,15 @@ describe('TokenRouter over colliding token hashes', () => {
     }
     if (!pair) throw new Error('no hash collision found');
     const [a, b] = pair;
-    const endpoints = [{ address: '127.0.0.1:80', tokens: [a] }, { address: '127.0.0.1:90', tokens: [b] }];
+    const endpoints = [
+      { address: '127.0.0.1:80', tokens: [a] },
+      { address: '127.0.0.1:90', tokens: [b] },
+    ];
     const f = tokenRouter.create(tokenRouter.validate(undefined), testServices());
-    for (const [token, port] of [[a, 80], [b, 90]] as const) {
+    for (const [token, port] of [
+      [a, 80],
+      [b, 90],
+    ] as const) {
       const ctx = readContext('x', { endpoints, metadata: new Map([['quilkin.dev/capture', token]]) });
       expect(f.read!(ctx)).to.equal(undefined);
       expect(ctx.destinations.map((d) => d.port)).to.deep.equal([port]);

@@ -35,7 +35,7 @@ std::vector<uint8_t> description() {
   filter_header(chain, FilterKind::Concatenate, 2);
   chain.u8(1), chain.u8(2), chain.bytes32("xyz", 3);
   filter_header(chain, FilterKind::Pass, 3);  // fallthrough Pass
-  chain.u8(0);                 // no on_write
+  chain.u8(0);                                // no on_write
   filter_header(chain, FilterKind::TokenRouter, 4);
   chain.u16(0);
   filter_header(chain, FilterKind::Firewall, 5);
@@ -84,7 +84,8 @@ uint64_t run_packets(Engine& engine, std::mt19937_64& rng) {
   uint64_t counted = c.read_passed.load() + c.write_passed.load();
   for (int i = 0; i < QK_DROP__MAX; i++) counted += c.read_dropped[i].load() + c.write_dropped[i].load();
   if (counted != n) {
-    std::fprintf(stderr, "counted %llu verdicts for %llu packets\n", (unsigned long long)counted, (unsigned long long)n);
+    std::fprintf(stderr, "counted %llu verdicts for %llu packets\n", (unsigned long long)counted,
+                 (unsigned long long)n);
     std::exit(1);
   }
   return n;
@@ -108,7 +109,8 @@ int main() {
   for (int round = 0; round < 3000; round++) {
     std::vector<uint8_t> d = good;
     if (round % 3 == 0) d.resize(rng() % d.size());
-    for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0 && !d.empty(); flips--) d[rng() % d.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0 && !d.empty(); flips--)
+      d[rng() % d.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
     auto g = generation__compile(d.data(), d.size(), round % 2 ? engine.current().get() : nullptr, &error);
     if (!g) {
       if (error.rfind("chain description: ", 0) != 0) {

@@ -36,10 +36,10 @@ void buckets() {
 }
 
 void record_and_sum() {
-  static FilterDurations a, b;  // static: 3 KiB each, zeroed
-  a.record(0, 1, 100);       // read, Capture, bucket 0
-  a.record(0, 1, 200000);    // read, Capture, bucket 1
-  a.record(1, 11, 5000);     // write, TokenRouter
+  static FilterDurations a, b;   // static: 3 KiB each, zeroed
+  a.record(0, 1, 100);           // read, Capture, bucket 0
+  a.record(0, 1, 200000);        // read, Capture, bucket 1
+  a.record(1, 11, 5000);         // write, TokenRouter
   a.record(0, kFilterKinds, 1);  // outside the table: ignored
   a.record(1, 0, 1);             // unknown kind: ignored
   b.record(0, 1, 300);

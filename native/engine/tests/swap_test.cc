@@ -36,14 +36,14 @@ std::vector<uint8_t> description(int endpoints, uint8_t tag) {
   }
   w.u16(0);  // keys
   ByteWriter chain;
-  chain.u32(2);           // slots
-  chain.u16(2);           // filters
+  chain.u32(2);  // slots
+  chain.u16(2);  // filters
   chain.u8(static_cast<uint8_t>(FilterKind::LocalRateLimit));
   chain.u32(0);           // slot
   chain.u64(UINT64_MAX);  // max_packets
   chain.u32(60);          // period
   chain.u8(static_cast<uint8_t>(FilterKind::Concatenate));
-  chain.u32(1);           // slot
+  chain.u32(1);  // slot
   chain.u8(1);   // on_read APPEND
   chain.u8(0);   // on_write DO_NOTHING
   chain.bytes32(&tag, 1);
@@ -79,7 +79,8 @@ void worker_loop(Engine& engine, int id) {
       std::memcpy(pkt.data(), "ping", 4);
       ReadOutcome out = w.read(pkt, src);
       uint8_t tag = pkt.data()[pkt.len - 1];
-      bool ok = out.reason == QK_DROP_NONE && pkt.len == 5 && ((tag == 'A' && out.n_dest == 1) || (tag == 'B' && out.n_dest == 2));
+      bool ok = out.reason == QK_DROP_NONE && pkt.len == 5 &&
+                ((tag == 'A' && out.n_dest == 1) || (tag == 'B' && out.n_dest == 2));
       if (!ok) {
         std::fprintf(stderr, "worker %d: inconsistent packet (reason %u, len %u, tag %c, destinations %u)\n", id,
                      out.reason, pkt.len, tag, out.n_dest);
@@ -105,7 +106,8 @@ int main() {
     auto current = engine.current();
     auto next = compile(i % 2 ? description(1, 'A') : description(2, 'B'), current.get());
     if (next->chain->filters_kept() != 1) {
-      std::fprintf(stderr, "swap %d: the limiter was not inherited (%u filters kept)\n", i, next->chain->filters_kept());
+      std::fprintf(stderr, "swap %d: the limiter was not inherited (%u filters kept)\n", i,
+                   next->chain->filters_kept());
       return 1;
     }
     engine.publish(next);

@@ -9,7 +9,7 @@ __u16 sink;
 
 __attribute__((section("xdp"), used)) int csum_check(struct xdp_md *ctx)
 {
-	__u8 a[16] = { 1 }, b[16] = { 2 }, udp[16] = { 0 };
+	__u8 a[16] = {1}, b[16] = {2}, udp[16] = {0};
 	__u16 c;
 
 	c = qk_csum_buf(a, 16);

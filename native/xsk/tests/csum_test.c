@@ -41,8 +41,8 @@ static void test_full_sum(void)
 
 static void test_known_vectors(void)
 {
-	const uint8_t iph[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-				  0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	const uint8_t iph[20] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00,
+		0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
 
 	CHECK(qk_ipv4_hdr_csum(iph, 20) == 0xb861, "got %#x", qk_ipv4_hdr_csum(iph, 20));
 	/* RFC 1624 section 4: eqn. 3 gives 0x0000 where eqn. 2 gave 0xffff. */
@@ -141,7 +141,7 @@ static void test_udp6_incremental(void)
 /* A datagram whose checksum computes to 0 must carry 0xffff: 0 is "none". */
 static void test_zero_becomes_ffff(void)
 {
-	uint8_t s[4] = { 10, 0, 0, 1 }, d[4] = { 10, 0, 0, 2 }, udp[16];
+	uint8_t s[4] = {10, 0, 0, 1}, d[4] = {10, 0, 0, 2}, udp[16];
 	__u16 c;
 
 	memset(udp, 0, sizeof(udp));

@@ -68,9 +68,14 @@ static int parse_endpoint(const char *s, struct qk_addr *a)
 static int parse_opts(int argc, char **argv, struct fwd_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "iface", 1, 0, 'i' }, { "endpoint", 1, 0, 'e' }, { "listen", 1, 0, 'l' },
-		{ "ports", 1, 0, 'p' }, { "mode", 1, 0, 'm' }, { "bpf", 1, 0, 'b' },
-		{ "duration-ms", 1, 0, 'd' }, { 0, 0, 0, 0 },
+		{"iface", 1, 0, 'i'},
+		{"endpoint", 1, 0, 'e'},
+		{"listen", 1, 0, 'l'},
+		{"ports", 1, 0, 'p'},
+		{"mode", 1, 0, 'm'},
+		{"bpf", 1, 0, 'b'},
+		{"duration-ms", 1, 0, 'd'},
+		{0, 0, 0, 0},
 	};
 	unsigned lo = 0, hi = 0;
 	int c;
@@ -89,16 +94,19 @@ static int parse_opts(int argc, char **argv, struct fwd_opts *o)
 		else if (c == 'p' && sscanf(optarg, "%u-%u", &lo, &hi) == 2)
 			o->port_min = (__u16)lo, o->port_max = (__u16)hi;
 		else if (c == 'm' && (!strcmp(optarg, "native") || !strcmp(optarg, "generic")))
-			o->xdp_flags = !strcmp(optarg, "native") ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+			o->xdp_flags =
+				!strcmp(optarg, "native") ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 		else if (c == 'b')
 			o->bpf_obj = optarg;
 		else if (c == 'd')
 			o->duration_ms = (__u32)atoi(optarg);
 		else
-			return fprintf(stderr, "bad or repeated option near argument %d\n", optind), -EINVAL;
+			return fprintf(stderr, "bad or repeated option near argument %d\n", optind),
+			       -EINVAL;
 	}
 	if (!o->n_ifaces || !o->n_endpoints || !o->listen_port || !o->port_min || !o->bpf_obj)
-		return fprintf(stderr, "need --iface, --endpoint, --listen, --ports, --bpf\n"), -EINVAL;
+		return fprintf(stderr, "need --iface, --endpoint, --listen, --ports, --bpf\n"),
+		       -EINVAL;
 	return 0;
 }
 
@@ -120,11 +128,11 @@ static void idle(struct fwd *w, __u64 now)
 	int n = w->opts.n_ifaces;
 
 	for (int i = 0; i < n; i++) {
-		pfds[i] = (struct pollfd){ .fd = w->ifaces[i].xsk->fd, .events = POLLIN };
+		pfds[i] = (struct pollfd){.fd = w->ifaces[i].xsk->fd, .events = POLLIN};
 		if (qk_xsk__tx_outstanding(w->ifaces[i].xsk))
 			qk_xsk__kick(w->ifaces[i].xsk);
 	}
-	pfds[n] = (struct pollfd){ .fd = qk_nhcache__fd(w->nh), .events = POLLIN };
+	pfds[n] = (struct pollfd){.fd = qk_nhcache__fd(w->nh), .events = POLLIN};
 	poll(pfds, (nfds_t)n + 1, 10);
 	qk_nhcache__poll(w->nh);
 	qk_sessions__expire(w->sessions, now);
@@ -176,10 +184,12 @@ static int setup(struct fwd *w)
 	 * the first packets find their next hop ready. */
 	for (int e = 0; !err && e < w->opts.n_endpoints; e++) {
 		struct qk_nexthop nh;
-		int r = qk_nhcache__resolve(w->nh, w->opts.endpoints[e].family, w->opts.endpoints[e].addr, 3000, &nh);
+		int r = qk_nhcache__resolve(
+			w->nh, w->opts.endpoints[e].family, w->opts.endpoints[e].addr, 3000, &nh);
 
 		if (r)
-			fprintf(stderr, "endpoint %d: next hop not resolved yet: %s\n", e, strerror(-r));
+			fprintf(stderr, "endpoint %d: next hop not resolved yet: %s\n", e,
+				strerror(-r));
 	}
 	return err;
 }

@@ -45,7 +45,7 @@ static double run(int trim)
 {
 	static __u8 buf[2048], tmpl[128];
 	__u32 len = build(tmpl);
-	struct qk_rewrite rw = { .ttl = 64 };
+	struct qk_rewrite rw = {.ttl = 64};
 	double t0;
 	unsigned sink = 0;
 
@@ -53,7 +53,7 @@ static double run(int trim)
 	rw.src.addr[0] = rw.dst.addr[0] = 10;
 	t0 = now_s();
 	for (int i = 0; i < ITERS; i++) {
-		struct qk_frame fr = { buf + 256, 0, 256 };
+		struct qk_frame fr = {buf + 256, 0, 256};
 		struct qk_frame_info fi;
 
 		memcpy(fr.data, tmpl, len); /* a fresh frame, as rx would give */
@@ -97,6 +97,7 @@ int main(void)
 		rebuild = b < rebuild ? b : rebuild;
 	}
 	printf("parse+rewrite, headers only (incremental): %.1f ns/frame\n", inc - base);
-	printf("parse+trim+rewrite, payload changed (full checksum, 64 B): %.1f ns/frame\n", rebuild - base);
+	printf("parse+trim+rewrite, payload changed (full checksum, 64 B): %.1f ns/frame\n",
+		rebuild - base);
 	return 0;
 }

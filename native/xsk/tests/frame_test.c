@@ -10,7 +10,7 @@
 #include "testutil.h"
 
 #define HEADROOM 256
-#define BUF 2048
+#define BUF	 2048
 
 struct spec {
 	__u8 family, vlans, v4_opt_words, v6_ext;
@@ -60,7 +60,8 @@ static __u32 build(__u8 *buf, const struct spec *s, struct qk_addr *src, struct 
 	qk_store_be16(udp + 2, dst->port);
 	qk_store_be16(udp + 4, (__u16)udp_len);
 	if (s->family == QK_INET4)
-		qk_store_be16(udp + 6, s->udp4_no_csum ? 0 : qk_udp4_csum(l3 + 12, l3 + 16, udp, udp_len));
+		qk_store_be16(udp + 6,
+			s->udp4_no_csum ? 0 : qk_udp4_csum(l3 + 12, l3 + 16, udp, udp_len));
 	else
 		qk_store_be16(udp + 6, qk_udp6_csum(l3 + 8, l3 + 24, udp, udp_len));
 	return (__u32)(udp + udp_len - f);
@@ -86,7 +87,7 @@ static void rand_rewrite(struct qk_rewrite *rw, __u8 family)
 
 /* Parses the rewritten frame again and checks every field and checksum. */
 static void check_frame(const struct qk_frame *pkt, const struct qk_rewrite *rw,
-			const __u8 *payload, __u32 payload_len, int case_no)
+	const __u8 *payload, __u32 payload_len, int case_no)
 {
 	struct qk_frame_info fi;
 	struct qk_addr s, d;
@@ -97,15 +98,19 @@ static void check_frame(const struct qk_frame *pkt, const struct qk_rewrite *rw,
 	if (test_failures)
 		return;
 	qk_frame__addrs(pkt->data, &fi, &s, &d);
-	CHECK(!memcmp(&s, &rw->src, sizeof(s)) && !memcmp(&d, &rw->dst, sizeof(d)), "addrs %d", case_no);
-	CHECK(!memcmp(pkt->data, rw->eth_dst, 6) && !memcmp(pkt->data + 6, rw->eth_src, 6), "macs %d", case_no);
-	CHECK(fi.payload_len == payload_len && pkt->len == fi.payload_off + payload_len, "len %d", case_no);
+	CHECK(!memcmp(&s, &rw->src, sizeof(s)) && !memcmp(&d, &rw->dst, sizeof(d)), "addrs %d",
+		case_no);
+	CHECK(!memcmp(pkt->data, rw->eth_dst, 6) && !memcmp(pkt->data + 6, rw->eth_src, 6),
+		"macs %d", case_no);
+	CHECK(fi.payload_len == payload_len && pkt->len == fi.payload_off + payload_len, "len %d",
+		case_no);
 	CHECK(!memcmp(pkt->data + fi.payload_off, payload, payload_len), "payload %d", case_no);
 	l3 = pkt->data + fi.l3_off;
 	udp = pkt->data + fi.l4_off;
 	if (fi.family == QK_INET4) {
 		CHECK(l3[8] == rw->ttl, "ttl %d", case_no);
-		CHECK(qk_load_be16(l3 + 10) == qk_ipv4_hdr_csum(l3, (l3[0] & 15) * 4u), "ip csum %d", case_no);
+		CHECK(qk_load_be16(l3 + 10) == qk_ipv4_hdr_csum(l3, (l3[0] & 15) * 4u),
+			"ip csum %d", case_no);
 		want = qk_udp4_csum(l3 + 12, l3 + 16, udp, payload_len + 8);
 	} else {
 		CHECK(l3[7] == rw->ttl, "hop limit %d", case_no);
@@ -113,7 +118,7 @@ static void check_frame(const struct qk_frame *pkt, const struct qk_rewrite *rw,
 	}
 	if (fi.family == QK_INET6 || qk_load_be16(udp + 6) != 0)
 		CHECK(qk_load_be16(udp + 6) == want, "udp csum %d: %#x want %#x", case_no,
-		      qk_load_be16(udp + 6), want);
+			qk_load_be16(udp + 6), want);
 }
 
 #include "frame_test_cases.h"

@@ -5,9 +5,11 @@ static int test_parse_offsets(void)
 {
 	static __u8 buf[BUF];
 	const struct spec specs[] = {
-		{ QK_INET4, 0, 0, 0, 32, 0 }, { QK_INET4, 1, 0, 0, 0, 0 },
-		{ QK_INET4, 2, 3, 0, 100, 0 }, { QK_INET6, 0, 0, 0, 32, 0 },
-		{ QK_INET6, 1, 0, 1, 7, 0 },
+		{QK_INET4, 0, 0, 0, 32, 0},
+		{QK_INET4, 1, 0, 0, 0, 0},
+		{QK_INET4, 2, 3, 0, 100, 0},
+		{QK_INET6, 0, 0, 0, 32, 0},
+		{QK_INET6, 1, 0, 1, 7, 0},
 	};
 	int n = 0;
 
@@ -16,16 +18,20 @@ static int test_parse_offsets(void)
 		struct qk_addr src, dst, ps, pd;
 		struct qk_frame_info fi;
 		__u32 len, l3 = 14 + 4u * s->vlans;
-		__u32 l4 = l3 + (s->family == QK_INET4 ? 20 + 4u * s->v4_opt_words : 40 + (s->v6_ext ? 8u : 0u));
+		__u32 l4 = l3 + (s->family == QK_INET4 ? 20 + 4u * s->v4_opt_words
+						       : 40 + (s->v6_ext ? 8u : 0u));
 
 		rand_addr(&src, s->family);
 		rand_addr(&dst, s->family);
 		len = build(buf, s, &src, &dst);
-		CHECK(qk_frame__parse(buf + HEADROOM, len + 6 /* padding */, &fi) == 0, "spec %u", i);
-		CHECK(fi.l3_off == l3 && fi.l4_off == l4 && fi.payload_off == l4 + 8, "offsets %u", i);
+		CHECK(qk_frame__parse(buf + HEADROOM, len + 6 /* padding */, &fi) == 0, "spec %u",
+			i);
+		CHECK(fi.l3_off == l3 && fi.l4_off == l4 && fi.payload_off == l4 + 8, "offsets %u",
+			i);
 		CHECK(fi.payload_len == s->payload_len && fi.vlan_count == s->vlans, "lens %u", i);
 		qk_frame__addrs(buf + HEADROOM, &fi, &ps, &pd);
-		CHECK(!memcmp(&ps, &src, sizeof(ps)) && !memcmp(&pd, &dst, sizeof(pd)), "addrs %u", i);
+		CHECK(!memcmp(&ps, &src, sizeof(ps)) && !memcmp(&pd, &dst, sizeof(pd)), "addrs %u",
+			i);
 	}
 	return n;
 }
@@ -33,7 +39,7 @@ static int test_parse_offsets(void)
 static int test_parse_errors(void)
 {
 	static __u8 buf[BUF];
-	struct spec s4 = { QK_INET4, 0, 0, 0, 20, 0 }, s6 = { QK_INET6, 0, 0, 0, 20, 0 };
+	struct spec s4 = {QK_INET4, 0, 0, 0, 20, 0}, s6 = {QK_INET6, 0, 0, 0, 20, 0};
 	struct qk_addr a, b;
 	struct qk_frame_info fi;
 	__u8 *f = buf + HEADROOM;
@@ -76,12 +82,12 @@ static int test_rewrite_random(void)
 	int n = 0;
 
 	for (int i = 0; i < 4000; i++, n++) {
-		struct spec s = { i % 2 ? QK_INET6 : QK_INET4, (__u8)(i % 3), 0, 0,
-				  (__u32)(test_rand() % 1400), 0 };
+		struct spec s = {i % 2 ? QK_INET6 : QK_INET4, (__u8)(i % 3), 0, 0,
+			(__u32)(test_rand() % 1400), 0};
 		struct qk_addr a, b;
 		struct qk_rewrite rw;
 		struct qk_frame_info fi;
-		struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM };
+		struct qk_frame pkt = {buf + HEADROOM, 0, HEADROOM};
 
 		rand_addr(&a, s.family);
 		rand_addr(&b, s.family);
@@ -105,13 +111,14 @@ static int test_trim_and_switch(void)
 	int n = 0;
 
 	for (int i = 0; i < 400; i++, n++) {
-		struct spec s = { i % 2 ? QK_INET6 : QK_INET4, (__u8)(i % 2), (__u8)(i % 4 == 0 ? 2 : 0),
-				  (__u8)(i % 4 == 1), 40 + (__u32)(test_rand() % 600), 0 };
+		struct spec s = {i % 2 ? QK_INET6 : QK_INET4, (__u8)(i % 2),
+			(__u8)(i % 4 == 0 ? 2 : 0), (__u8)(i % 4 == 1),
+			40 + (__u32)(test_rand() % 600), 0};
 		__u32 front = (__u32)(test_rand() % 8), back = (__u32)(test_rand() % 8);
 		struct qk_addr a, b;
 		struct qk_rewrite rw;
 		struct qk_frame_info fi;
-		struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM };
+		struct qk_frame pkt = {buf + HEADROOM, 0, HEADROOM};
 
 		rand_addr(&a, s.family);
 		rand_addr(&b, s.family);
@@ -119,8 +126,10 @@ static int test_trim_and_switch(void)
 		CHECK(qk_frame__parse(pkt.data, pkt.len, &fi) == 0, "parse %d", i);
 		memcpy(payload, pkt.data + fi.payload_off + front, s.payload_len - front - back);
 		CHECK(qk_frame__trim_payload_front(&pkt, &fi, front) == 0, "trim %d", i);
-		CHECK(qk_frame__set_payload_len(&pkt, &fi, fi.payload_len - back, BUF) == 0, "cut %d", i);
-		rand_rewrite(&rw, i % 3 == 0 ? (s.family == QK_INET4 ? QK_INET6 : QK_INET4) : s.family);
+		CHECK(qk_frame__set_payload_len(&pkt, &fi, fi.payload_len - back, BUF) == 0,
+			"cut %d", i);
+		rand_rewrite(
+			&rw, i % 3 == 0 ? (s.family == QK_INET4 ? QK_INET6 : QK_INET4) : s.family);
 		CHECK(qk_frame__rewrite(&pkt, &fi, &rw) == 0, "rewrite %d", i);
 		check_frame(&pkt, &rw, payload, s.payload_len - front - back, i);
 		if (test_failures)
@@ -132,17 +141,19 @@ static int test_trim_and_switch(void)
 static int test_copy_and_no_csum(void)
 {
 	static __u8 buf[BUF], other[BUF];
-	struct spec s = { QK_INET4, 0, 0, 0, 30, 1 };
+	struct spec s = {QK_INET4, 0, 0, 0, 30, 1};
 	struct qk_addr a, b;
 	struct qk_rewrite rw;
 	struct qk_frame_info fi;
-	struct qk_frame pkt = { buf + HEADROOM, 0, HEADROOM }, copy;
+	struct qk_frame pkt = {buf + HEADROOM, 0, HEADROOM}, copy;
 
 	rand_addr(&a, QK_INET4);
 	rand_addr(&b, QK_INET4);
 	pkt.len = build(buf, &s, &a, &b);
 	CHECK(qk_frame__copy(&pkt, other, BUF, 100, &copy) == 0, "copy");
-	CHECK(copy.data == other + 100 && copy.len == pkt.len && !memcmp(copy.data, pkt.data, pkt.len), "copy content");
+	CHECK(copy.data == other + 100 && copy.len == pkt.len &&
+			!memcmp(copy.data, pkt.data, pkt.len),
+		"copy content");
 	CHECK(qk_frame__copy(&pkt, other, 60, 10, &copy) == -ENOSPC, "copy too small");
 	CHECK(qk_frame__parse(pkt.data, pkt.len, &fi) == 0, "parse");
 	rand_rewrite(&rw, QK_INET4);

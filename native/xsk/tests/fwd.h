@@ -11,9 +11,9 @@
 #include "ring.h"
 #include "session.h"
 
-#define FWD_MAX_IFACES 2
+#define FWD_MAX_IFACES	  2
 #define FWD_MAX_ENDPOINTS 4
-#define FWD_BATCH 64
+#define FWD_BATCH	  64
 
 struct fwd_iface {
 	char name[IF_NAMESIZE];
@@ -42,7 +42,7 @@ struct fwd_opts {
 struct fwd_counters {
 	__u64 rx;
 	__u64 tx;
-	__u64 reads; /* frames received from clients (each goes to every endpoint) */
+	__u64 reads;  /* frames received from clients (each goes to every endpoint) */
 	__u64 writes; /* frames received on session ports (replies) */
 	__u64 copies; /* frames copied to another interface's UMEM or fanned out */
 	__u64 drops[QK_DROP__MAX];

@@ -39,7 +39,7 @@ static int next_hop(struct fwd *w, const struct qk_addr *to, __u64 now, struct q
 /* Queues pkt, rewritten by rw, for TX on the interface of nh. last: the
  * received frame is not needed after this, so it may be reused in place. */
 static void emit(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
-		 const struct qk_frame_info *info, struct qk_rewrite *rw, int out, int last)
+	const struct qk_frame_info *info, struct qk_rewrite *rw, int out, int last)
 {
 	struct qk_umem *in_umem = w->ifaces[in].umem;
 	struct fwd_iface *of = &w->ifaces[out];
@@ -52,7 +52,8 @@ static void emit(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
 			drop(w, in_umem, addr, QK_DROP_UMEM_EXHAUSTED, last);
 			return;
 		}
-		qk_frame__copy(pkt, qk_umem__data(of->umem, waddr), of->umem->frame_size, TX_HEADROOM, &work);
+		qk_frame__copy(pkt, qk_umem__data(of->umem, waddr), of->umem->frame_size,
+			TX_HEADROOM, &work);
 		w->c.copies++;
 		if (last)
 			qk_umem__free(in_umem, addr);
@@ -66,8 +67,8 @@ static void emit(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
 	of->tx[of->tx_n++].len = work.len;
 }
 
-static void fill_rewrite(struct qk_rewrite *rw, const struct qk_nexthop *nh, const struct qk_addr *src,
-			 const struct qk_addr *dst)
+static void fill_rewrite(struct qk_rewrite *rw, const struct qk_nexthop *nh,
+	const struct qk_addr *src, const struct qk_addr *dst)
 {
 	memset(rw, 0, sizeof(*rw));
 	memcpy(rw->eth_dst, nh->mac, QK_ETH_ALEN);
@@ -77,8 +78,8 @@ static void fill_rewrite(struct qk_rewrite *rw, const struct qk_nexthop *nh, con
 }
 
 static void read_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
-		       const struct qk_frame_info *info, const struct qk_addr *client,
-		       const struct qk_addr *local, __u64 now)
+	const struct qk_frame_info *info, const struct qk_addr *client, const struct qk_addr *local,
+	__u64 now)
 {
 	struct qk_umem *u = w->ifaces[in].umem;
 
@@ -93,7 +94,8 @@ static void read_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame 
 
 		r = qk_sessions__for_read(w->sessions, client, ep, local, now, &s);
 		if (r < 0) {
-			drop(w, u, addr, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION, last);
+			drop(w, u, addr,
+				r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION, last);
 			continue;
 		}
 		why = next_hop(w, ep, now, &nh);
@@ -111,8 +113,7 @@ static void read_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame 
 }
 
 static void write_frame(struct fwd *w, int in, __u64 addr, const struct qk_frame *pkt,
-		        const struct qk_frame_info *info, const struct qk_addr *endpoint, __u16 port,
-		        __u64 now)
+	const struct qk_frame_info *info, const struct qk_addr *endpoint, __u16 port, __u64 now)
 {
 	struct qk_umem *u = w->ifaces[in].umem;
 	const struct qk_session *s;

@@ -23,8 +23,8 @@ static void report_iface(const struct fwd_iface *f, FILE *out)
 		"\"kernel_rx_dropped\":%llu,\"kernel_rx_ring_full\":%llu,\"kernel_fill_empty\":%llu}",
 		f->name, f->xsk->zerocopy, U(x->rx_packets), U(x->tx_packets), U(x->tx_ring_full),
 		U(x->tx_kicks), U(x->tx_kick_retries), U(x->tx_kick_errors), U(x->tx_kick_stalls),
-		U(x->rx_wakeups), U(u->alloc_failed), U(u->fill_short), U(u->completed), U(k.rx_dropped),
-		U(k.rx_ring_full), U(k.rx_fill_ring_empty_descs));
+		U(x->rx_wakeups), U(u->alloc_failed), U(u->fill_short), U(u->completed),
+		U(k.rx_dropped), U(k.rx_ring_full), U(k.rx_fill_ring_empty_descs));
 }
 
 void fwd_report(const struct fwd *w, FILE *out)
@@ -37,7 +37,8 @@ void fwd_report(const struct fwd *w, FILE *out)
 	 * per-core rate that holds even when the machine is shared. */
 	getrusage(RUSAGE_SELF, &ru);
 
-	fprintf(out, "{\"rx\":%llu,\"tx\":%llu,\"reads\":%llu,\"writes\":%llu,\"copies\":%llu,\"drops\":{",
+	fprintf(out,
+		"{\"rx\":%llu,\"tx\":%llu,\"reads\":%llu,\"writes\":%llu,\"copies\":%llu,\"drops\":{",
 		U(w->c.rx), U(w->c.tx), U(w->c.reads), U(w->c.writes), U(w->c.copies));
 	for (int i = 1, first = 1; i < QK_DROP__MAX; i++) {
 		if (!w->c.drops[i])
@@ -53,7 +54,8 @@ void fwd_report(const struct fwd *w, FILE *out)
 	fprintf(out,
 		"\"nexthops\":{\"hits\":%llu,\"misses\":%llu,\"triggers\":%llu,\"notifications\":%llu,"
 		"\"unresolved\":%llu,\"no_route\":%llu},\"ifaces\":[",
-		U(n->hits), U(n->misses), U(n->triggers), U(n->notifications), U(n->unresolved), U(n->no_route));
+		U(n->hits), U(n->misses), U(n->triggers), U(n->notifications), U(n->unresolved),
+		U(n->no_route));
 	for (int i = 0; i < w->opts.n_ifaces; i++) {
 		if (i)
 			fputc(',', out);

@@ -59,8 +59,8 @@ static int load_program(struct fwd_iface *f, const struct fwd_opts *o, int *prog
 
 static int open_socket(struct fwd_iface *f)
 {
-	struct qk_umem_opts uo = { 0 };
-	struct qk_xsk_opts xo = { 0 };
+	struct qk_umem_opts uo = {0};
+	struct qk_xsk_opts xo = {0};
 	struct bpf_map *xsks = bpf_object__find_map_by_name(f->obj, QK_NAME(QK_MAP_XSKS));
 	int err;
 
@@ -71,7 +71,8 @@ static int open_socket(struct fwd_iface *f)
 	}
 	err = qk_xsk__create(&f->xsk, f->umem, f->name, 0, &xo);
 	if (err) {
-		fprintf(stderr, "%s: AF_XDP bind (zero-copy, then copy): %s\n", f->name, strerror(-err));
+		fprintf(stderr, "%s: AF_XDP bind (zero-copy, then copy): %s\n", f->name,
+			strerror(-err));
 		return err;
 	}
 	err = xsks ? qk_xsk__register(f->xsk, bpf_map__fd(xsks)) : -ENOENT;

@@ -32,8 +32,9 @@ static void print_nexthop(const char *prefix, const char *addr, const struct qk_
 
 	if (nh->has_src)
 		inet_ntop(nh->family == QK_INET4 ? AF_INET : AF_INET6, nh->src, src, sizeof(src));
-	printf("%s%s ifindex=%d mac=%02x:%02x:%02x:%02x:%02x:%02x src=%s\n", prefix, addr, nh->ifindex,
-	       nh->mac[0], nh->mac[1], nh->mac[2], nh->mac[3], nh->mac[4], nh->mac[5], src);
+	printf("%s%s ifindex=%d mac=%02x:%02x:%02x:%02x:%02x:%02x src=%s\n", prefix, addr,
+		nh->ifindex, nh->mac[0], nh->mac[1], nh->mac[2], nh->mac[3], nh->mac[4], nh->mac[5],
+		src);
 	fflush(stdout);
 }
 
@@ -52,7 +53,7 @@ static void watch(struct qk_nhcache *c, char **addrs, int n, struct qk_nexthop *
 	long long end = ms_now() + ms;
 
 	while (ms_now() < end) {
-		struct pollfd p = { .fd = qk_nhcache__fd(c), .events = POLLIN };
+		struct pollfd p = {.fd = qk_nhcache__fd(c), .events = POLLIN};
 
 		if (poll(&p, 1, (int)(end - ms_now()) + 1) <= 0 || qk_nhcache__poll(c) <= 0)
 			continue;
@@ -63,7 +64,8 @@ static void watch(struct qk_nhcache *c, char **addrs, int n, struct qk_nexthop *
 
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			if (parse_ip(addrs[i], &family, addr) ||
-			    qk_nhcache__lookup(c, family, addr, (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec, &nh))
+				qk_nhcache__lookup(c, family, addr,
+					(__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec, &nh))
 				continue;
 			if (memcmp(nh.mac, last[i].mac, QK_ETH_ALEN))
 				print_nexthop("changed ", addrs[i], &nh);
@@ -81,7 +83,8 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[2], "--watch"))
 		watch_ms = atoi(argv[3]), first = 4;
 	if (argc <= first || argc - first > 16) {
-		fprintf(stderr, "usage: %s TIMEOUT_MS [--watch MS] ADDR... (at most 16)\n", argv[0]);
+		fprintf(stderr, "usage: %s TIMEOUT_MS [--watch MS] ADDR... (at most 16)\n",
+			argv[0]);
 		return 2;
 	}
 	err = qk_nhcache__create(&c, 64);
@@ -112,9 +115,9 @@ int main(int argc, char **argv)
 		const struct qk_nhcache_counters *k = qk_nhcache__counters(c);
 
 		printf("counters hits=%llu misses=%llu triggers=%llu notifications=%llu route_lookups=%llu\n",
-		       (unsigned long long)k->hits, (unsigned long long)k->misses,
-		       (unsigned long long)k->triggers, (unsigned long long)k->notifications,
-		       (unsigned long long)k->route_lookups);
+			(unsigned long long)k->hits, (unsigned long long)k->misses,
+			(unsigned long long)k->triggers, (unsigned long long)k->notifications,
+			(unsigned long long)k->route_lookups);
 	}
 	qk_nhcache__destroy(c);
 	return failed;

@@ -11,7 +11,7 @@
 
 static struct qk_addr addr4(__u8 last, __u16 port)
 {
-	struct qk_addr a = { .family = QK_INET4, .port = port };
+	struct qk_addr a = {.family = QK_INET4, .port = port};
 
 	a.addr[0] = 10;
 	a.addr[3] = last;
@@ -19,7 +19,7 @@ static struct qk_addr addr4(__u8 last, __u16 port)
 }
 
 static int up(struct qk_sessions *t, __u8 client, const struct qk_addr *e, __u64 now,
-	      const struct qk_session **s)
+	const struct qk_session **s)
 {
 	struct qk_addr c = addr4(client, 5000), local = addr4(1, 7000);
 
@@ -28,7 +28,8 @@ static int up(struct qk_sessions *t, __u8 client, const struct qk_addr *e, __u64
 
 static int test_scenarios(void)
 {
-	struct qk_session_opts o = { .port_min = 40000, .port_max = 40003, .capacity = 6, .idle_ns = 1000 };
+	struct qk_session_opts o = {
+		.port_min = 40000, .port_max = 40003, .capacity = 6, .idle_ns = 1000};
 	struct qk_addr local = addr4(1, 7000), e1 = addr4(100, 9000), e2 = addr4(101, 9000);
 	const struct qk_session *s, *s2;
 	struct qk_sessions *t;
@@ -81,8 +82,9 @@ static void model_expire(__u64 now, __u64 idle)
 static int model_find(const struct qk_addr *c, const struct qk_addr *e, __u16 port)
 {
 	for (int i = 0; i < MODEL_CAP; i++)
-		if (model[i].live && (c ? !memcmp(&model[i].c, c, sizeof(*c)) : model[i].port == port) &&
-		    !memcmp(&model[i].e, e, sizeof(*e)))
+		if (model[i].live &&
+			(c ? !memcmp(&model[i].c, c, sizeof(*c)) : model[i].port == port) &&
+			!memcmp(&model[i].e, e, sizeof(*e)))
 			return i;
 	return -1;
 }
@@ -135,7 +137,7 @@ static void random_step(struct qk_sessions *t, __u64 now, __u64 idle, int step)
 			return;
 		for (m = 0; model[m].live; m++)
 			;
-		model[m] = (struct model_entry){ 1, c, e, s->port, now };
+		model[m] = (struct model_entry){1, c, e, s->port, now};
 		return;
 	}
 	r = qk_sessions__for_write(t, (__u16)(30000 + test_rand() % 16), &e, now, &s);
@@ -149,7 +151,8 @@ static void random_step(struct qk_sessions *t, __u64 now, __u64 idle, int step)
 
 static int test_against_model(void)
 {
-	struct qk_session_opts o = { .port_min = 30000, .port_max = 30015, .capacity = MODEL_CAP, .idle_ns = 300 };
+	struct qk_session_opts o = {
+		.port_min = 30000, .port_max = 30015, .capacity = MODEL_CAP, .idle_ns = 300};
 	struct qk_sessions *t;
 	__u64 now = 1;
 	int steps = 30000;
@@ -203,7 +206,8 @@ static void on_closed(void *ctx, const struct qk_session *s, __u32 lifetime_secs
  * so the refusals below take one lookup each (they took 4536 before). */
 static int test_exhaustion(void)
 {
-	struct qk_session_opts o = { .port_min = 61000, .port_max = 65535, .capacity = 5000, .idle_ns = 1000 };
+	struct qk_session_opts o = {
+		.port_min = 61000, .port_max = 65535, .capacity = 5000, .idle_ns = 1000};
 	static __u8 seen[4536];
 	struct qk_addr local = addr4(1, 7000), e1 = addr4(100, 9000), e2 = addr4(101, 9000), c;
 	const struct qk_session *s;
@@ -214,7 +218,8 @@ static int test_exhaustion(void)
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
 	for (n = 0; n < 4536; n++) {
 		c = client_n(n);
-		if (qk_sessions__for_read(t, &c, &e1, &local, 1, &s) == 1 && !seen[s->port - 61000]++)
+		if (qk_sessions__for_read(t, &c, &e1, &local, 1, &s) == 1 &&
+			!seen[s->port - 61000]++)
 			ok++;
 		if (n == 17)
 			freed = s->port;
@@ -222,7 +227,8 @@ static int test_exhaustion(void)
 	CHECK(ok == 4536, "every port once: %u", ok);
 	for (n = 0; n < 1000; n++) {
 		c = client_n(10000 + n);
-		CHECK(qk_sessions__for_read(t, &c, &e1, &local, 2, &s) == -EADDRINUSE, "exhausted %u", n);
+		CHECK(qk_sessions__for_read(t, &c, &e1, &local, 2, &s) == -EADDRINUSE,
+			"exhausted %u", n);
 	}
 	CHECK(qk_sessions__counters(t)->port_exhausted_drops == 1000, "exhaustion counted");
 	/* Ports are per endpoint: the same port towards another one is free. */
@@ -235,7 +241,8 @@ static int test_exhaustion(void)
 			qk_sessions__for_read(t, &c, &e1, &local, 900, &s);
 	}
 	c = client_n(20000);
-	CHECK(qk_sessions__for_read(t, &c, &e1, &local, 1001, &s) == 1 && s->port == freed, "freed port back");
+	CHECK(qk_sessions__for_read(t, &c, &e1, &local, 1001, &s) == 1 && s->port == freed,
+		"freed port back");
 	CHECK(qk_sessions__counters(t)->expired == 1, "client 17 expired");
 	c = client_n(20001);
 	CHECK(qk_sessions__for_read(t, &c, &e1, &local, 1002, &s) == -EADDRINUSE, "full again");
@@ -249,9 +256,10 @@ static int test_exhaustion(void)
  * reports every session that leaves. */
 static int test_port_shadow(void)
 {
-	struct qk_session_opts o = { .port_min = 30000, .port_max = 30007, .capacity = 20, .idle_ns = 50 };
+	struct qk_session_opts o = {
+		.port_min = 30000, .port_max = 30007, .capacity = 20, .idle_ns = 50};
 	static __u8 in_use[3][8];
-	struct closed_log log = { .in_use = in_use };
+	struct closed_log log = {.in_use = in_use};
 	struct qk_addr local = addr4(1, 7000), c, e;
 	const struct qk_session *s;
 	struct qk_sessions *t;
@@ -279,15 +287,19 @@ static int test_port_shadow(void)
 		} else if (r == -EADDRINUSE) {
 			CHECK(live == 8, "step %d refused with %d ports in use", i, live);
 		} else if (r == -ENOSPC) {
-			CHECK(qk_sessions__count(t) == 20, "step %d full at %u", i, qk_sessions__count(t));
+			CHECK(qk_sessions__count(t) == 20, "step %d full at %u", i,
+				qk_sessions__count(t));
 		} else {
-			CHECK(r == 0 && in_use[e.addr[3] - 200][s->port - 30000], "step %d hit: %d", i, r);
+			CHECK(r == 0 && in_use[e.addr[3] - 200][s->port - 30000], "step %d hit: %d",
+				i, r);
 		}
 	}
-	CHECK(created > 1000 && qk_sessions__counters(t)->port_exhausted_drops > 100, "both paths ran");
+	CHECK(created > 1000 && qk_sessions__counters(t)->port_exhausted_drops > 100,
+		"both paths ran");
 	r = (int)qk_sessions__count(t);
 	CHECK(qk_sessions__close_all(t, now) == (__u32)r && qk_sessions__count(t) == 0, "closed");
-	CHECK(log.n == created, "every session reported: %u of %llu", log.n, (unsigned long long)created);
+	CHECK(log.n == created, "every session reported: %u of %llu", log.n,
+		(unsigned long long)created);
 	qk_sessions__destroy(t);
 	return steps;
 }
@@ -296,9 +308,11 @@ static int test_port_shadow(void)
  * takes a record that goes when its session does. */
 static int test_port_reuse(void)
 {
-	struct qk_session_opts o = { .port_min = 30000, .port_max = 30007, .capacity = 8, .idle_ns = 10 };
-	struct qk_addr local = addr4(1, 7000), c1 = client_n(1), c2 = client_n(2), e = addr4(200, 9000);
-	struct closed_log log = { 0 };
+	struct qk_session_opts o = {
+		.port_min = 30000, .port_max = 30007, .capacity = 8, .idle_ns = 10};
+	struct qk_addr local = addr4(1, 7000), c1 = client_n(1), c2 = client_n(2),
+		       e = addr4(200, 9000);
+	struct closed_log log = {0};
 	const struct qk_session *s;
 	struct qk_sessions *t;
 	__u16 p1, p2, p3;
@@ -312,15 +326,16 @@ static int test_port_reuse(void)
 	CHECK(qk_sessions__for_read(t, &c2, &e, &local, 5, &s) == 1, "second");
 	p2 = s->port;
 	CHECK(qk_sessions__expire(t, 10) == 1 && log.last_port == p1, "first expired");
-	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 11, &s) == 1 && s->port != p1 && s->port != p2,
-	      "freed port %u not reused at once: got %u", p1, s->port);
+	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 11, &s) == 1 && s->port != p1 &&
+			s->port != p2,
+		"freed port %u not reused at once: got %u", p1, s->port);
 	p3 = s->port;
 	CHECK(qk_sessions__close_all(t, 12) == 2 && qk_sessions__count(t) == 0, "close all");
 	/* The endpoint's record went with its last session; the next one
 	 * still does not start from the ports just freed. */
-	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 13, &s) == 1 && s->port != p1 && s->port != p2 &&
-		      s->port != p3,
-	      "new record reuses port %u", s->port);
+	CHECK(qk_sessions__for_read(t, &c1, &e, &local, 13, &s) == 1 && s->port != p1 &&
+			s->port != p2 && s->port != p3,
+		"new record reuses port %u", s->port);
 	CHECK(qk_sessions__close_all(t, 14) == 1, "close all");
 	/* 8 endpoints at once, then 8 others: a record is recycled with an empty bitmap. */
 	for (__u32 round = 0; round < 2000; round++) {
@@ -331,7 +346,8 @@ static int test_port_reuse(void)
 		e = addr4(0, (__u16)(9000 + round));
 		for (__u32 k = 1; k < 8; k++) {
 			c2 = client_n(100 + k);
-			n += qk_sessions__for_read(t, &c2, &e, &local, 100 + round * 20, &s) == -ENOSPC;
+			n += qk_sessions__for_read(t, &c2, &e, &local, 100 + round * 20, &s) ==
+			     -ENOSPC;
 		}
 	}
 	CHECK(n == 2000 * 15, "recycled records: %d", n);
@@ -346,16 +362,18 @@ static int test_port_reuse(void)
 static int test_lifetimes(void)
 {
 	const __u64 sec = 1000000000ull;
-	struct qk_session_opts o = { .port_min = 30000, .port_max = 30007, .capacity = 4, .idle_ns = 60 * sec };
+	struct qk_session_opts o = {
+		.port_min = 30000, .port_max = 30007, .capacity = 4, .idle_ns = 60 * sec};
 	struct qk_addr local = addr4(1, 7000), c = client_n(1), e = addr4(200, 9000);
-	struct closed_log log = { 0 };
+	struct closed_log log = {0};
 	const struct qk_session *s;
 	struct qk_sessions *t;
 
 	o.closed = on_closed;
 	o.closed_ctx = &log;
 	CHECK(qk_sessions__create(&t, &o) == 0, "create");
-	CHECK(qk_sessions__for_read(t, &c, &e, &local, 0, &s) == 1 && s->created_ns == 0, "created");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 0, &s) == 1 && s->created_ns == 0,
+		"created");
 	CHECK(qk_sessions__for_read(t, &c, &e, &local, 5 * sec, &s) == 0, "touched");
 	CHECK(qk_sessions__expire(t, 64 * sec) == 0, "still live");
 	CHECK(qk_sessions__expire(t, 200 * sec) == 1, "expired");
@@ -366,7 +384,8 @@ static int test_lifetimes(void)
 	CHECK(qk_sessions__for_read(t, &c, &e, &local, 300 * sec + 999, &s) == 1, "replaced");
 	CHECK(log.n == 2 && log.last_secs == 90, "replaced lifetime %u", log.last_secs);
 	CHECK(qk_sessions__counters(t)->expired == 2, "replaced counts as expired");
-	CHECK(qk_sessions__close_all(t, 301 * sec - 1) == 1 && log.last_secs == 0, "closed: %u", log.last_secs);
+	CHECK(qk_sessions__close_all(t, 301 * sec - 1) == 1 && log.last_secs == 0, "closed: %u",
+		log.last_secs);
 	qk_sessions__destroy(t);
 	return 11;
 }

@@ -18,9 +18,9 @@
 
 #include <signal.h>
 
-#define RETRIES 10
+#define RETRIES	 10
 #define RETRY_MS 200
-#define MSG_MAX 128
+#define MSG_MAX	 128
 
 static volatile sig_atomic_t stop;
 
@@ -75,7 +75,7 @@ static int echo(int fd, int duration_ms)
 	while (!stop && ms_now() < end) {
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, 100) <= 0)
@@ -95,7 +95,7 @@ static int collect(int fd, int ms, char *seen, int count, int *replies)
 	char buf[MSG_MAX];
 
 	while (*replies < count && ms_now() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		unsigned idx;
 		ssize_t n;
 

@@ -10,8 +10,8 @@
 
 static int test_options(void)
 {
-	struct qk_umem_opts bad_size = { .frame_count = 8, .frame_size = 3000 };
-	struct qk_umem_opts bad_ring = { .frame_count = 8, .fill_size = 100 };
+	struct qk_umem_opts bad_size = {.frame_count = 8, .frame_size = 3000};
+	struct qk_umem_opts bad_ring = {.frame_count = 8, .fill_size = 100};
 	struct qk_umem *u = NULL;
 
 	CHECK(qk_umem__create(&u, &bad_size) == -EINVAL, "frame size not a power of two");
@@ -21,21 +21,23 @@ static int test_options(void)
 
 static int test_alloc_until_exhausted(void)
 {
-	struct qk_umem_opts o = { .frame_count = 16, .frame_size = 2048 };
-	unsigned char seen[16] = { 0 };
+	struct qk_umem_opts o = {.frame_count = 16, .frame_size = 2048};
+	unsigned char seen[16] = {0};
 	struct qk_umem *u;
 	__u64 addr = 0, first = 0;
 
 	CHECK(qk_umem__create(&u, &o) == 0, "create");
 	if (test_failures)
 		return 1;
-	CHECK(u->size == 16 * 2048 && u->free_count == 16, "size %llu", (unsigned long long)u->size);
+	CHECK(u->size == 16 * 2048 && u->free_count == 16, "size %llu",
+		(unsigned long long)u->size);
 	for (int i = 0; i < 16; i++) {
 		if (qk_umem__alloc(u, &addr)) {
 			CHECK(0, "alloc %d failed early", i);
 			break;
 		}
-		CHECK(addr % 2048 == 0 && addr < u->size && !seen[addr / 2048], "frame %llu", (unsigned long long)addr);
+		CHECK(addr % 2048 == 0 && addr < u->size && !seen[addr / 2048], "frame %llu",
+			(unsigned long long)addr);
 		seen[addr / 2048] = 1;
 		qk_umem__data(u, addr)[0] = (__u8)i; /* the area is writable */
 	}

@@ -18,7 +18,7 @@
 #include "neigh.h"
 
 #define PAYLOAD 64
-#define CHUNK 1000000u /* packets per test-run call: keeps each call short */
+#define CHUNK	1000000u /* packets per test-run call: keeps each call short */
 
 static double now_s(void)
 {
@@ -28,8 +28,8 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int build_frame(__u8 *f, int ifindex, const char *dst_mac, const char *src_ip, const char *dst_ip,
-		       int port)
+static int build_frame(
+	__u8 *f, int ifindex, const char *dst_mac, const char *src_ip, const char *dst_ip, int port)
 {
 	__u8 *ip = f + 14, *udp = f + 34;
 	unsigned m[6];
@@ -67,29 +67,35 @@ int main(int argc, char **argv)
 	int ifindex, len;
 
 	if (argc != 9)
-		return fprintf(stderr, "usage: %s PROG.o IFACE DST_MAC SRC_IP DST_IP DST_PORT COUNT SECONDS\n", argv[0]), 2;
+		return fprintf(stderr,
+			       "usage: %s PROG.o IFACE DST_MAC SRC_IP DST_IP DST_PORT COUNT SECONDS\n",
+			       argv[0]),
+		       2;
 	ifindex = (int)if_nametoindex(argv[2]);
-	len = ifindex ? build_frame(frame, ifindex, argv[3], argv[4], argv[5], atoi(argv[6])) : -ENODEV;
+	len = ifindex ? build_frame(frame, ifindex, argv[3], argv[4], argv[5], atoi(argv[6]))
+		      : -ENODEV;
 	if (len < 0)
 		return fprintf(stderr, "frame: %s\n", strerror(-len)), 1;
 	count = strtoull(argv[7], NULL, 10);
 	seconds = atof(argv[8]);
 	obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj || bpf_object__load(obj) || !(prog = bpf_object__find_program_by_name(obj, "qk_gen_tx")))
+	if (!obj || bpf_object__load(obj) ||
+		!(prog = bpf_object__find_program_by_name(obj, "qk_gen_tx")))
 		return fprintf(stderr, "load %s failed\n", argv[1]), 1;
 	t0 = now_s();
 	while (sent < count && now_s() - t0 < seconds) {
-		struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
+		struct xdp_md ctx = {.data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex};
 		__u32 n = count - sent < CHUNK ? (__u32)(count - sent) : CHUNK;
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len, .ctx_in = &ctx,
-			    .ctx_size_in = sizeof(ctx), .repeat = n, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-			    .batch_size = 64);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
+			.ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = n,
+			.flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
 
 		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
 			return fprintf(stderr, "test run: %s\n", strerror(errno)), 1;
 		sent += n;
 	}
-	printf("sent=%llu seconds=%.3f pps=%.0f\n", sent, now_s() - t0, (double)sent / (now_s() - t0));
+	printf("sent=%llu seconds=%.3f pps=%.0f\n", sent, now_s() - t0,
+		(double)sent / (now_s() - t0));
 	bpf_object__close(obj);
 	return 0;
 }
