@@ -54,15 +54,13 @@ const OBJECT_META: Shape = {
   object: { name: 'string', generateName: 'string', namespace: 'string', labels: { map: 'string' }, annotations: { map: 'string' } },
 };
 
-/** metav1.LabelSelector. */
-const LABEL_SELECTOR: Shape = {
-  object: {
-    matchLabels: { map: 'string' },
-    matchExpressions: {
-      array: { object: { key: 'string', operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: STRINGS }, required: ['key', 'operator'] },
-    },
-  },
+/** metav1.LabelSelectorRequirement[]. */
+const MATCH_EXPRESSIONS: Shape = {
+  array: { object: { key: 'string', operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: STRINGS }, required: ['key', 'operator'] },
 };
+
+/** metav1.LabelSelector. */
+const LABEL_SELECTOR: Shape = { object: { matchLabels: { map: 'string' }, matchExpressions: MATCH_EXPRESSIONS } };
 
 function resource(apiVersion: string, kind: string, spec: Shape): Shape {
   return {
@@ -75,7 +73,7 @@ function resource(apiVersion: string, kind: string, spec: Shape): Shape {
 const GAME_SERVER_SELECTOR: Shape = {
   object: {
     matchLabels: { map: 'string' },
-    matchExpressions: (LABEL_SELECTOR as { object: { matchExpressions: Shape } }).object.matchExpressions,
+    matchExpressions: MATCH_EXPRESSIONS,
     gameServerState: { enum: ['Ready', 'Allocated'] },
     players: { object: { minAvailable: 'integer', maxAvailable: 'integer' } },
   },
