@@ -17,11 +17,18 @@ interface AttributeType {
   readonly type: string;
 }
 
+/** Group versions whose models come from a third-party package of the kubernetes-models family
+ *  (generated from the operator's CRD schemas) instead of kubernetes-models itself. */
+const THIRD_PARTY_MODELS: { readonly [group: string]: string } = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
+
 /** `apps/v1` -> the kubernetes-models module for that group version. kubernetes-models 5 is ESM
  *  with import-only exports, so its files are required by path (require(esm), Node >= 22.12). */
 function modelsModule(apiVersion: string): Record<string, ModelClass> {
   if (!/^([a-z0-9-]+(\.[a-z0-9-]+)*\/)?v[0-9a-z]+$/.test(apiVersion)) throw new Error(`not an apiVersion: ${apiVersion}`);
-  const root = path.dirname(require.resolve('kubernetes-models/package.json'));
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const root = path.dirname(require.resolve(`${THIRD_PARTY_MODELS[group] ?? 'kubernetes-models'}/package.json`));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- kubernetes-models 5 exports ESM only by subpath
   return require(path.join(root, apiVersion, 'index.js')) as Record<string, ModelClass>;
 }

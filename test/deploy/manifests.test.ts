@@ -4,17 +4,22 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { configMapFilters } from '../../control-plane/providers/k8s/configmap';
-import { parseTokenAnnotation } from '../../control-plane/providers/k8s/gameserver';
+import { parseTokenAnnotation, TOKENS_ANNOTATION } from '../../control-plane/providers/k8s/gameserver';
 import { asKubeObject } from '../../control-plane/providers/k8s/kube-object';
 import { filterRegistry } from '../../data-plane/filters';
 import { repoRoot } from '../support/repo';
+import { crdShape, GAME_SERVER_ALLOCATION, POD_MONITOR, shapeErrors } from './crd-shapes';
 import { clientModelName, fragmentSchemaErrors, schemaErrors, unknownFields } from './k8s-schema';
+import { loadYaml } from './kustomize';
 
 type Json = { [key: string]: unknown };
 
-const MANIFEST_DIRS = ['.', 'manage', 'proxy', 'agones'];
+const MANIFEST_DIRS = ['.', 'manage', 'proxy', 'agones', 'monitoring'];
+
+/** Applied on their own, not by deploy/kustomization.yaml: the Fleet and the allocations need
+ *  Agones' CRDs, the monitors prometheus-operator's (deploy/monitoring/kustomization.yaml). */
+const NOT_IN_BASE = ['agones/fleet.yaml', 'agones/allocation.yaml', 'monitoring/'];
 
 function manifestFiles(): string[] {
   const deploy = path.join(repoRoot(), 'deploy');
@@ -26,14 +31,7 @@ function manifestFiles(): string[] {
   );
 }
 
-function load(file: string): Json[] {
-  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'));
-  if (!Array.isArray(docs)) throw new Error(`${file}: not a YAML stream`);
-  return docs.map((doc, i) => {
-    if (doc.errors.length > 0) throw new Error(`${file} document ${i}: ${doc.errors[0].message}`);
-    return doc.toJS() as Json;
-  });
-}
+const load = loadYaml;
 
 function all(): Array<{ file: string; obj: Json }> {
   return manifestFiles().flatMap((file) => load(file).map((obj) => ({ file: path.relative(repoRoot(), file), obj })));
@@ -55,11 +53,39 @@ describe('deploy/ Kubernetes manifests', () => {
     for (const { file, obj } of all()) {
       const id = `${file}: ${String(obj.kind)} ${String(dig(obj, 'metadata', 'name'))}`;
       if (obj.apiVersion === 'agones.dev/v1') continue; // checked by the Fleet test below
+      const shape = crdShape(String(obj.apiVersion), String(obj.kind));
+      if (shape) {
+        // Custom resources: the fields and types of the CRD's documented schema, and the
+        // operator's own schema where a package ships it.
+        expect(shapeErrors(obj, shape), id).to.deep.equal([]);
+        expect(unknownFields(obj.metadata, 'V1ObjectMeta'), id).to.deep.equal([]);
+        if (String(obj.apiVersion).startsWith('monitoring.coreos.com/')) expect(schemaErrors(obj), id).to.deep.equal([]);
+        checked.push(id);
+        continue;
+      }
       expect(schemaErrors(obj), id).to.deep.equal([]);
       expect(unknownFields(obj, clientModelName(String(obj.apiVersion), String(obj.kind))), id).to.deep.equal([]);
       checked.push(id);
     }
-    expect(checked.length).to.be.greaterThan(8);
+    expect(checked.length).to.be.greaterThan(12);
+  });
+
+  it('the custom-resource checks reject what they should (a typo, a wrong type, a bad enum, a missing field)', () => {
+    const allocation = structuredClone(all().find(({ obj }) => obj.kind === 'GameServerAllocation')!.obj);
+    (dig(allocation, 'spec') as Json).schedulng = 'Packed';
+    (dig(allocation, 'spec', 'selectors', 0) as Json).gameServerState = 'Shutdown';
+    (dig(allocation, 'spec', 'metadata', 'annotations') as Json)['quilkin.dev/tokens'] = 42;
+    expect(shapeErrors(allocation, GAME_SERVER_ALLOCATION)).to.deep.equal([
+      'spec.selectors[0].gameServerState: must be one of Ready, Allocated',
+      'spec.metadata.annotations.quilkin.dev/tokens: must be a string',
+      'spec.schedulng: unknown field',
+    ]);
+    const monitor = structuredClone(find('PodMonitor', 'quilkin-proxies'));
+    delete (monitor.spec as Json).selector;
+    (dig(monitor, 'spec', 'podMetricsEndpoints', 0) as Json).pathh = '/metrics';
+    expect(shapeErrors(monitor, POD_MONITOR)).to.deep.equal(['spec.selector: required', 'spec.podMetricsEndpoints[0].pathh: unknown field']);
+    (dig(monitor, 'spec', 'podMetricsEndpoints', 0) as Json).interval = 15;
+    expect(schemaErrors(monitor).join()).to.contain('interval');
   });
 
   it('the schema check rejects what it should (a wrong type, a missing field, a typo)', () => {
@@ -74,11 +100,12 @@ describe('deploy/ Kubernetes manifests', () => {
     expect(unknownFields(typo, 'V1DaemonSet')).to.deep.equal(['spec.template.spec.hostNetwrok: unknown field for V1PodSpec']);
   });
 
-  it('kustomization.yaml lists every manifest except the Agones Fleet', () => {
+  it('kustomization.yaml lists every manifest except the Agones and prometheus-operator ones', () => {
     const kustomization = load(path.join(repoRoot(), 'deploy', 'kustomization.yaml'))[0];
     const listed = (kustomization.resources as string[]).map((r) => path.join(repoRoot(), 'deploy', r)).sort();
+    const deploy = path.join(repoRoot(), 'deploy');
     const expected = manifestFiles()
-      .filter((f) => !f.endsWith('fleet.yaml'))
+      .filter((f) => !NOT_IN_BASE.some((skip) => path.relative(deploy, f).startsWith(skip)))
       .sort();
     expect(listed).to.deep.equal(expected);
   });
@@ -123,18 +150,38 @@ describe('deploy/ Kubernetes manifests', () => {
     expect(result.filters.map((f) => f.name)).to.deep.equal(['quilkin.filters.capture.v1alpha1.Capture', 'quilkin.filters.token_router.v1alpha1.TokenRouter']);
   });
 
-  it('ships an Agones Fleet with a decodable token annotation and a valid pod template', () => {
+  it('ships an Agones Fleet whose template carries no token (every replica would share it) and a valid pod template', () => {
     const fleet = find('Fleet', 'simple-game-server');
     expect(fleet.apiVersion).to.equal('agones.dev/v1');
     expect(unknownFields(fleet.metadata, 'V1ObjectMeta')).to.deep.equal([]);
     const gsTemplate = dig(fleet, 'spec', 'template') as Json;
     expect(unknownFields(gsTemplate.metadata, 'V1ObjectMeta')).to.deep.equal([]);
-    const tokens = parseTokenAnnotation(dig(gsTemplate, 'metadata', 'annotations', 'quilkin.dev/tokens') as string);
-    expect(tokens.warnings).to.deep.equal([]);
-    expect(tokens.tokens.map((t) => t.toString())).to.deep.equal(['abc']);
+    expect(dig(gsTemplate, 'metadata', 'annotations', TOKENS_ANNOTATION)).to.equal(undefined);
     const podTemplate = dig(gsTemplate, 'spec', 'template') as Json;
     expect(fragmentSchemaErrors('v1', 'PodTemplateSpec', podTemplate)).to.deep.equal([]);
     expect(unknownFields(podTemplate, 'V1PodTemplateSpec')).to.deep.equal([]);
     expect(dig(gsTemplate, 'spec', 'ports', 0, 'protocol')).to.equal('UDP');
+  });
+
+  it('ships one GameServerAllocation per Fleet replica, each writing a distinct decodable token onto a Ready server of that Fleet', () => {
+    const fleet = find('Fleet', 'simple-game-server');
+    const allocations = all()
+      .filter(({ obj }) => obj.kind === 'GameServerAllocation')
+      .map(({ obj }) => obj);
+    expect(allocations.length).to.equal(dig(fleet, 'spec', 'replicas'));
+    const tokens: string[] = [];
+    for (const allocation of allocations) {
+      expect(dig(allocation, 'metadata', 'namespace')).to.equal(dig(fleet, 'metadata', 'namespace'));
+      expect(dig(allocation, 'metadata', 'name'), 'created with generateName (kubectl create)').to.equal(undefined);
+      expect(dig(allocation, 'spec', 'selectors', 0, 'matchLabels')).to.deep.equal({ 'agones.dev/fleet': 'simple-game-server' });
+      expect(dig(allocation, 'spec', 'selectors', 0, 'gameServerState')).to.equal('Ready');
+      const parsed = parseTokenAnnotation(dig(allocation, 'spec', 'metadata', 'annotations', TOKENS_ANNOTATION) as string);
+      expect(parsed.warnings).to.deep.equal([]);
+      expect(parsed.tokens).to.have.length(1);
+      tokens.push(parsed.tokens[0].toString('latin1'));
+    }
+    // Three bytes each: the Capture filter in the ConfigMap takes a 3-byte suffix.
+    expect(tokens).to.deep.equal(['abc', 'xyz']);
+    expect(new Set(tokens).size).to.equal(tokens.length);
   });
 });
