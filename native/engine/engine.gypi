@@ -3,13 +3,11 @@
 {
   "sources": [
     "binding.cc",
-    "binding_test.cc",
     "endpoints.cc",
     "engine.cc",
     "generation.cc",
     "metadata.cc",
     "registry.cc",
-    "test_entry.cc",
     "worker.cc",
     "../../data-plane/filters/capture/capture.cc",
     "../../data-plane/filters/compress/compress.cc",
