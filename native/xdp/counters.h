@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "native/engine/counter.h"
 #include "native/engine/processing_time.h"
 
 namespace qk::xdp {
@@ -27,10 +28,5 @@ struct WorkerCounters {
   std::atomic<uint64_t> k_fill_ring_empty{0}, k_tx_ring_empty{0};
   timing::ProcessingHistogram processing;  // quilkin_packets_processing_duration_seconds
 };
-
-inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-inline void publish(std::atomic<uint64_t>& c, uint64_t v) { c.store(v, std::memory_order_relaxed); }
 
 }  // namespace qk::xdp
