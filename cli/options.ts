@@ -3,20 +3,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as os from 'node:os';
 import { AddressError, parseEndpointAddress } from '../config/address';
+import type { OptionSpec } from '../config/option-spec';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../proto/grpc-limits';
 import { collectServerUrls, parseBindAddress } from './values';
 
-export interface OptionSpec {
-  /** Commander flags, e.g. `-p, --port <port>`. */
-  readonly flags: string;
-  readonly help: string;
-  readonly env?: string;
-  readonly default?: unknown;
-  /** Shown instead of the default value in --help. */
-  readonly defaultText?: string;
-  readonly choices?: readonly string[];
-  readonly parse?: (value: string, previous: unknown) => unknown;
-}
+export type { OptionSpec } from '../config/option-spec';
 
 export function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.help);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The only module that knows where the addon is built; everything else imports from here.
+// The only module that knows where the addons are built; everything else imports from here.
 import * as path from 'node:path';
 import type { SocketAddon } from './socket/socket-addon';
 
@@ -11,11 +11,14 @@ export interface NativeAddon {
 
 let cached: { addon?: NativeAddon; error?: Error } | undefined;
 
-function addonPath(): string {
-  // QUILKIN_NATIVE_ADDON selects another build flavour (the ASan/UBSan one: scripts/build-native-asan.sh).
-  if (process.env.QUILKIN_NATIVE_ADDON) return path.resolve(process.env.QUILKIN_NATIVE_ADDON);
-  // Compiled to dist/native/index.js; the addon is built into native/build/Release.
-  return path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'quilkin_native.node');
+/**
+ * Where a built addon file is: `override` (an environment variable naming another build flavour,
+ * such as the ASan/UBSan one of scripts/build-native-asan.sh) when set, else native/build/Release.
+ */
+export function addonPath(file: string, override: string | undefined): string {
+  if (override) return path.resolve(override);
+  // Compiled to dist/native/index.js; the addons are built into native/build/Release.
+  return path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', file);
 }
 
 /** Loads the addon once; returns the reason it could not be loaded instead of throwing. */
@@ -23,7 +26,7 @@ export function loadNative(): { addon?: NativeAddon; error?: Error } {
   if (!cached) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      cached = { addon: require(addonPath()) as NativeAddon };
+      cached = { addon: require(addonPath('quilkin_native.node', process.env.QUILKIN_NATIVE_ADDON)) as NativeAddon };
     } catch (err) {
       cached = { error: err as Error };
     }

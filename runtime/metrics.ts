@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Prometheus registry and Quilkin's metric names and labels (README.md, "Admin server and metrics").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import type { FilterMetrics } from '../data-plane/filters/filter';
+import type { FilterMetrics } from './filter-metrics';
 import { type HistogramCells, type LabelledCells, MergedHistogram } from './merged-histogram';
 
 export type Direction = 'read' | 'write';

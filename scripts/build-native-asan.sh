@@ -21,12 +21,14 @@ const sanitize = ['-fsanitize=address,undefined', '-fno-sanitize=vptr', '-fno-om
 for (const t of gyp.targets) {
   t.includes = (t.includes || []).map(up);
   t.sources = (t.sources || []).map(up);
-  t.include_dirs = (t.include_dirs || []).map(up);
-  const strip = (flags) => (flags || []).filter((f) => !/^-O\d$/.test(f));
-  t.cflags = [...strip(t.cflags), ...sanitize];
-  t.cflags_cc = [...strip(t.cflags_cc), ...sanitize];
-  t.ldflags = [...(t.ldflags || []), '-fsanitize=address,undefined'];
 }
+// Flags and include dirs sit in target_defaults (shared by the product and the test addon).
+const d = (gyp.target_defaults = gyp.target_defaults || {});
+d.include_dirs = (d.include_dirs || []).map(up);
+const strip = (flags) => (flags || []).filter((f) => !/^-O\d$/.test(f));
+d.cflags = [...strip(d.cflags), ...sanitize];
+d.cflags_cc = [...strip(d.cflags_cc), ...sanitize];
+d.ldflags = [...(d.ldflags || []), '-fsanitize=address,undefined'];
 fs.writeFileSync(dst, JSON.stringify(gyp, null, 2));
 JS
 
@@ -37,4 +39,4 @@ if [[ -n "$NODEDIR" && "$NODEDIR" != "undefined" && "$NODEDIR" != "null" ]]; the
 
 cd "$OUT"
 node "$NODE_GYP" rebuild -C "$OUT" --jobs 2 "${NODEDIR_ARG[@]}"
-echo "ASan/UBSan addon: $OUT/build/Release/quilkin_native.node"
+echo "ASan/UBSan addons: $OUT/build/Release/quilkin_native.node, $OUT/build/Release/quilkin_native_test.node"

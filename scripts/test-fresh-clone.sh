@@ -31,6 +31,8 @@ if ! git -C "$repo" diff --quiet HEAD -- native data-plane/filters; then
 fi
 mkdir -p "$clone/$(dirname "$addon")"
 cp "$repo/$addon" "$clone/$addon"
+# The conformance runner drives the engine through the test addon, built beside the product one.
+cp "$repo/${addon%.node}_test.node" "$clone/${addon%.node}_test.node"
 
 cd "$clone"
 say "compiling TypeScript"

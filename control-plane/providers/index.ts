@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The provider registry: `--provider <kind>` picks a factory from this table, and the table's
 // option rows become the provider's own flags on manage/agent/relay. One line per provider.
-import type { OptionSpec } from '../../cli/options';
+import type { OptionSpec } from '../../config/option-spec';
 import type { FilterConfigValidator, Locality } from '../../config/model';
 import { fsProviderFactory } from './fs';
 import { K8S_OPTIONS, type K8sCliValues } from './k8s/options';

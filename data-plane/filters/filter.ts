@@ -2,7 +2,7 @@
 // The filter interface every implementation (TypeScript here; native and BPF elsewhere) follows.
 import type { EndpointAddress, SocketAddr } from '../../config/address';
 import type { JsonValue } from '../../config/model';
-import type { ClusterMap } from '../cluster-map';
+import type { FilterMetrics } from '../../runtime/filter-metrics';
 import type { RegexEngine } from './capture/linear-regex';
 import type { Metadata } from './metadata';
 import type { NativeEncoding } from './native';
@@ -13,9 +13,22 @@ export type DropReason = string;
 /** A filter step's result: undefined to continue, or the reason the packet is dropped. */
 export type FilterResult = DropReason | undefined;
 
-/** Downstream -> upstream. */
+export type { FilterMetrics } from '../../runtime/filter-metrics';
+
+/**
+ * What a filter may ask of the endpoints a read can go to. The filters own this view; the data
+ * plane's ClusterMap (data-plane/cluster-map.ts) is one implementation.
+ */
+export interface ReadEndpoints {
+  /** Every endpoint, in the cluster map's order. */
+  readonly addresses: readonly EndpointAddress[];
+  /** The endpoints holding `token` (exact bytes), empty if none. */
+  endpointsWithToken(token: Buffer): readonly EndpointAddress[];
+}
+
+/** A read: client -> endpoint. */
 export interface ReadContext {
-  readonly endpoints: ClusterMap;
+  readonly endpoints: ReadEndpoints;
   /** Starts empty; a routing filter replaces it (Quilkin v0.9). Empty after the chain means "every endpoint". */
   readonly destinations: EndpointAddress[];
   readonly source: SocketAddr;
@@ -24,7 +37,7 @@ export interface ReadContext {
   readonly metadata: Metadata;
 }
 
-/** Upstream -> downstream. */
+/** A write: endpoint -> client. */
 export interface WriteContext {
   /** The endpoint that sent the packet. */
   readonly source: SocketAddr;
@@ -70,11 +83,6 @@ export interface ChainMetrics {
   readonly sampleEvery: number;
   readDuration(filter: string): { observe(seconds: number): void };
   writeDuration(filter: string): { observe(seconds: number): void };
-}
-
-export interface FilterMetrics {
-  counter(filter: string, label: string, help: string, event: 'read' | 'write'): { inc(by?: number): void };
-  histogram(filter: string, label: string, help: string, event: 'read' | 'write', sharedMetadata: string): { observe(value: number): void };
 }
 
 /** Raised for bad filter config; the message is the user-facing reason. */

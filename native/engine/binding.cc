@@ -366,7 +366,6 @@ std::shared_ptr<Engine> UnwrapEngine(Napi::Value value) {
 void InitBinding(Napi::Env env, Napi::Object exports) {
   Napi::Object part = Napi::Object::New(env);
   part.Set("Engine", JsEngine::Define(env));
-  InitTestBinding(env, part);
   part.Set("histogramBounds", Napi::Function::New(env, HistogramBounds));
   part.Set("processingBounds", Napi::Function::New(env, ProcessingBounds));
   part.Set("filterDurationBounds", Napi::Function::New(env, FilterDurationBounds));

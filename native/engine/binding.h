@@ -13,7 +13,8 @@ namespace qk::engine {
 // Adds this part's functions to the addon's exports (exports.engine).
 void InitBinding(Napi::Env env, Napi::Object exports);
 
-// Adds the test entry points (TestChain, runTestBatch) to the engine part (binding_test.cc).
+// Adds the test entry points (TestChain, runTestBatch) to `part` (binding_test.cc). Only the
+// test addon, quilkin_native_test.node, calls it.
 void InitTestBinding(Napi::Env env, Napi::Object part);
 
 // { readPassed, writePassed, readDropped[], writeDropped[] } (arrays indexed by drop reason id).

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "native/engine/counter.h"
+
 namespace qk {
 
 class DurationRing {
@@ -17,8 +19,7 @@ class DurationRing {
   void push(uint32_t seconds) {
     uint64_t head = head_.load(std::memory_order_relaxed);
     if (head - tail_.load(std::memory_order_acquire) >= kCapacity) {
-      // Written by the producer only: no read-modify-write needed.
-      lost_.store(lost_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      bump(lost_);  // written by the producer only
       return;
     }
     slots_[head % kCapacity] = seconds;

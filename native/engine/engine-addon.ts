@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The TypeScript view of the engine part of the addon (native/engine/binding.cc, binding_test.cc).
+// The TypeScript view of the engine part of the addon (native/engine/binding.cc). The test entry points
+// (binding_test.cc) are in the test addon: test/support/native-test-addon.ts.
 import { loadNative } from '../index';
 
 export interface EngineCounters {
@@ -92,17 +93,8 @@ export interface NativeEngine {
   advanceClock(deltaMs: number): void;
 }
 
-export interface NativeTestChain {
-  /** Runs `count` encoded steps (test/conformance/native-implementation.ts) and returns their results. */
-  run(steps: Buffer, count: number): Buffer;
-  /** Every verdict this chain's worker counted. */
-  counters(): EngineCounters;
-}
-
 export interface EngineAddon {
   readonly Engine: new (maxWorkers?: number) => NativeEngine;
-  readonly TestChain: new (description: Buffer, seed: number) => NativeTestChain;
-  runTestBatch(batch: Buffer): Buffer;
   histogramBounds(): number[];
   /** Bounds (seconds) of the socket and xdp workers' processing-time histograms. */
   processingBounds(): number[];

@@ -4,13 +4,11 @@
 {
   "sources": [
     "binding.cc",
-    "binding_test.cc",
     "endpoints.cc",
     "engine.cc",
     "generation.cc",
     "metadata.cc",
     "registry.cc",
-    "test_entry.cc",
     "worker.cc"
   ]
 }

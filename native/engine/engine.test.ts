@@ -9,6 +9,7 @@ import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { FILTER_DURATION_BOUNDS, PROCESSING_BOUNDS } from '../../runtime/metrics';
 import { decodeStepResult, encodeStep, normaliseFilters } from '../../test/conformance/native-implementation';
+import { loadTestEngine } from '../../test/support/native-test-addon';
 import { loadEngine } from './engine-addon';
 
 function clusters(...addresses: string[]): ClusterConfig[] {
@@ -21,9 +22,10 @@ const CONCAT = { name: 'quilkin.filters.concatenate.v1alpha1.Concatenate', confi
 
 describe('native engine control side', function () {
   const { engine, error } = loadEngine();
+  const { engine: testEngine, error: testError } = loadTestEngine();
   before(function () {
-    if (!engine) {
-      console.log(`  [engine] native addon not built (npm run build:native): ${error?.message}`);
+    if (!engine || !testEngine) {
+      console.log(`  [engine] native addons not built (npm run build:native): ${(error ?? testError)?.message}`);
       this.skip();
     }
   });
@@ -49,7 +51,7 @@ describe('native engine control side', function () {
 
   it('counts verdicts and routes by token through a TestChain', function () {
     const desc = compileChain(normaliseFilters([CAPTURE, ROUTER]), clusters('127.0.0.1:7001', '[::1]:7002'), filterRegistry()).description;
-    const chain = new engine!.TestChain(desc, 1);
+    const chain = new testEngine!.TestChain(desc, 1);
     const w = new ByteWriter();
     const step = (contents: string) => ({
       direction: 'read' as const,

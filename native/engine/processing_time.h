@@ -16,6 +16,8 @@
 #include <x86intrin.h>
 #endif
 
+#include "native/engine/counter.h"
+
 namespace qk::timing {
 
 constexpr int kBounds = 13;
@@ -172,10 +174,6 @@ class ProcessingTimer {
   }
 
  private:
-  static void bump(std::atomic<uint64_t>& c, uint64_t n) {
-    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-
   uint64_t last_ = 0;
   uint64_t first_limit_ = 0;
   uint64_t pending_[2][kBuckets] = {};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "native/engine/counter.h"
 #include "native/engine/filter.h"
 #include "native/engine/processing_time.h"
 
@@ -101,13 +102,9 @@ static bool disallowed_source(const SockAddr& a) {
   return a.family == 6 && a.ip[0] == 0xff;
 }
 
-static void count(std::atomic<uint64_t>& c) {
-  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-
 void Worker::count_drop(bool write, uint8_t reason) {
   if (reason >= QK_DROP__MAX) reason = QK_DROP_IO;
-  count(write ? counters_.write_dropped[reason] : counters_.read_dropped[reason]);
+  bump(write ? counters_.write_dropped[reason] : counters_.read_dropped[reason]);
 }
 
 ReadOutcome Worker::read(PacketBuf& pkt, const SockAddr& source) {
@@ -147,7 +144,7 @@ ReadOutcome Worker::read_with_metadata(PacketBuf& pkt, const SockAddr& raw_sourc
   }
   out.n_dest = dests.n;
   out.dest = dests.idx;
-  count(counters_.read_passed);
+  bump(counters_.read_passed);
   return out;
 }
 
@@ -163,7 +160,7 @@ uint8_t Worker::write_with_metadata(PacketBuf& pkt, const SockAddr& raw_source, 
   if (reason != QK_DROP_NONE)
     count_drop(true, reason);
   else
-    count(counters_.write_passed);
+    bump(counters_.write_passed);
   return reason;
 }
 

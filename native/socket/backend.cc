@@ -128,15 +128,15 @@ CounterTotals Backend::totals() const {
   for (const auto& worker : workers_) {
     const WorkerCounters& c = worker->counters();
     for (int d = 0; d < 2; d++) {
-      t.packets[d] += c.packets[d].get();
-      t.bytes[d] += c.bytes[d].get();
-      for (int r = 0; r < QK_DROP__MAX; r++) t.errors[d][r] += c.errors[d][r].get();
+      t.packets[d] += counter_value(c.packets[d]);
+      t.bytes[d] += counter_value(c.bytes[d]);
+      for (int r = 0; r < QK_DROP__MAX; r++) t.errors[d][r] += counter_value(c.errors[d][r]);
     }
-    t.sessions_created += c.sessions_created.get();
-    t.sessions_closed += c.sessions_closed.get();
-    t.sessions_evicted += c.sessions_evicted.get();
+    t.sessions_created += counter_value(c.sessions_created);
+    t.sessions_closed += counter_value(c.sessions_closed);
+    t.sessions_evicted += counter_value(c.sessions_evicted);
     t.durations_lost += c.durations.lost();
-    t.endpoint_sockets += c.endpoint_sockets.get();
+    t.endpoint_sockets += counter_value(c.endpoint_sockets);
   }
   // Every drop, from the chain or from this backend, is in the engine's worker counters.
   engine_->sum_counters(t.drops[kRead], t.drops[kWrite], &t.passed[kRead], &t.passed[kWrite]);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "bpf/lib/drop_reasons.h"
+#include "native/engine/counter.h"
 #include "native/engine/duration_ring.h"
 #include "native/engine/packet_jitter.h"
 #include "native/engine/processing_time.h"
@@ -17,15 +18,7 @@ namespace qk::socket {
 
 enum Direction : int { kRead = 0, kWrite = 1 };
 
-// Written by one thread only.
-class Counter {
- public:
-  void add(uint64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  uint64_t get() const { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
+using Counter = std::atomic<uint64_t>;  // native/engine/counter.h: bump() to add, counter_value() to read
 
 struct alignas(64) WorkerCounters {
   Counter packets[2];
@@ -39,12 +32,10 @@ struct alignas(64) WorkerCounters {
   qk::timing::ProcessingHistogram processing;  // published once per batch by the worker's timer
   qk::timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per batch
 
-  void error(Direction dir, uint8_t reason) {
-    errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)].add(1);
-  }
+  void error(Direction dir, uint8_t reason) { bump(errors[dir][reason < QK_DROP__MAX ? reason : uint8_t(QK_DROP_IO)]); }
   void sent(Direction dir, uint64_t len) {
-    packets[dir].add(1);
-    bytes[dir].add(len);
+    bump(packets[dir]);
+    bump(bytes[dir], len);
   }
 };
 

@@ -83,7 +83,7 @@ Session* SessionShard::acquire(const SessionKey& key, int64_t now_ms, qk_drop_re
   unreplied_.emplace_back(slot, epoch);
   by_key_.put(key, slot);
   by_reply_.put(ReplyKey{key.dest, socket_index}, slot);
-  counters_.sessions_created.add(1);
+  bump(counters_.sessions_created);
   return &slab_[slot];
 }
 
@@ -103,7 +103,7 @@ bool SessionShard::evict_unreplied(int64_t now_ms) {
     const Session& s = slab_[slot];
     if (s.live && s.epoch == epoch && !s.replied) {
       close_session(slot, now_ms);
-      counters_.sessions_evicted.add(1);
+      bump(counters_.sessions_evicted);
       return true;
     }
   }
@@ -164,11 +164,11 @@ int SessionShard::open_endpoint_socket() {
     err = -errno;
   if (err < 0) {
     close(fd);
-    counters_.errors[kRead][QK_DROP_IO].add(1);
+    bump(counters_.errors[kRead][QK_DROP_IO]);
     return err;
   }
   sockets_.push_back(fd);
-  counters_.endpoint_sockets.add(1);
+  bump(counters_.endpoint_sockets);
   return 0;
 }
 
@@ -182,7 +182,7 @@ void SessionShard::close_session(uint32_t slot, int64_t now_ms) {
   free_slots_.push_back(slot);
   budget_.live.fetch_sub(1, std::memory_order_relaxed);
   if (budget_.per_source_max) budget_.sources.remove(ip_of(s.key.client));
-  counters_.sessions_closed.add(1);
+  bump(counters_.sessions_closed);
   int64_t age_ms = now_ms - s.created_ms;
   counters_.durations.push(static_cast<uint32_t>(age_ms > 0 ? age_ms / 1000 : 0));
 }

@@ -139,7 +139,7 @@ timing::JitterReading Backend::jitter() const {
 
 Totals Backend::totals() const {
   Totals t;
-  auto rd = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  const auto rd = counter_value;
   for (const auto& w : workers_) {
     const WorkerCounters& c = w->counters();
     for (int d = 0; d < 2; d++) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "native/engine/counter.h"
 #include "native/engine/packet_jitter.h"
 #include "native/engine/processing_time.h"
 
@@ -29,10 +30,5 @@ struct WorkerCounters {
   timing::ProcessingHistogram processing;  // quilkin_packets_processing_duration_seconds
   timing::PacketJitter jitter;             // quilkin_packet_jitter, set once per RX batch
 };
-
-inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-inline void publish(std::atomic<uint64_t>& c, uint64_t v) { c.store(v, std::memory_order_relaxed); }
 
 }  // namespace qk::xdp

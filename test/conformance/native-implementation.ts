@@ -10,7 +10,7 @@ import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import dropReasons from '../../data-plane/drop_reasons.json';
 import { filterRegistry } from '../../data-plane/filters/index';
 import type { Metadata } from '../../data-plane/filters/metadata';
-import { type EngineAddon, loadEngine } from '../../native/engine/engine-addon';
+import { loadTestEngine, type TestEngineAddon } from '../support/native-test-addon';
 import type { ChainRunner, ChainSetup, Implementation, PacketInput, PacketOutput, RawFilterConfig, ValidationOutcome } from './implementations';
 
 const REASON_LABELS: readonly string[] = dropReasons.reasons.map((r) => r.label);
@@ -76,8 +76,8 @@ export function normaliseFilters(filters: readonly RawFilterConfig[]): FilterCon
   return filters.map((f) => ({ name: f.name, config: registry.validate(f.name, f.config ?? undefined) ?? undefined }));
 }
 
-function engineOrThrow(): EngineAddon {
-  const { engine, error } = loadEngine();
+function engineOrThrow(): TestEngineAddon {
+  const { engine, error } = loadTestEngine();
   if (!engine) throw error ?? new Error('native addon not loaded');
   return engine;
 }
@@ -124,7 +124,7 @@ function createChain(setup: ChainSetup): ChainRunner {
 export const nativeImplementation: Implementation = {
   name: 'native',
   unavailable: () => {
-    const { error } = loadEngine();
+    const { error } = loadTestEngine();
     return error ? `native addon not built (npm run build:native): ${error.message}` : undefined;
   },
   validateChain,

@@ -5,7 +5,7 @@
 // config carries SEQUENCES sequences. FUZZ_CASES sets the case count (default 100000, as CI runs it).
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { loadEngine } from '../../native/engine/engine-addon';
+import { loadTestEngine } from '../support/native-test-addon';
 import { configArb, SEQUENCES } from './arbitraries';
 import { runDifferentialBatch } from './differential';
 
@@ -14,7 +14,7 @@ const CONFIGS_PER_BATCH = 500;
 
 describe('differential fuzzing: TypeScript filters vs native engine', function () {
   this.timeout(300_000);
-  const { engine, error } = loadEngine();
+  const { engine, error } = loadTestEngine();
 
   before(function () {
     if (!engine) {

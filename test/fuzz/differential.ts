@@ -10,7 +10,7 @@ import type { FilterServices } from '../../data-plane/filters/filter';
 import { filterRegistry } from '../../data-plane/filters/index';
 import type { Metadata } from '../../data-plane/filters/metadata';
 import { processRead, processWrite } from '../../data-plane/pipeline';
-import type { EngineAddon } from '../../native/engine/engine-addon';
+import type { TestEngineAddon } from '../support/native-test-addon';
 import { sameMetaValue, showMetaValue } from '../conformance/check';
 import { decodeStepResult, encodeStep, type NativeStepResult, normaliseFilters } from '../conformance/native-implementation';
 import type { FuzzConfig, FuzzStep } from './arbitraries';
@@ -149,7 +149,7 @@ function encodeBatch(prepared: readonly Prepared[], seed: number): Buffer {
   return w.finish();
 }
 
-export function runDifferentialBatch(engine: EngineAddon, configs: readonly FuzzConfig[], seed: number): BatchReport {
+export function runDifferentialBatch(engine: TestEngineAddon, configs: readonly FuzzConfig[], seed: number): BatchReport {
   const prepared = configs.map(prepare).filter((p) => p !== undefined);
   const r = new ByteReader(engine.runTestBatch(encodeBatch(prepared, seed)));
   const mismatches: string[] = [];

@@ -10,6 +10,7 @@ import { compileChain } from '../../data-plane/compiler/description';
 import { ByteReader, ByteWriter } from '../../data-plane/compiler/wire';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { loadEngine } from '../../native/engine/engine-addon';
+import { loadTestEngine } from '../support/native-test-addon';
 import { decodeStepResult, encodeStep, normaliseFilters } from '../conformance/native-implementation';
 import { clustersArb, configArb } from './arbitraries';
 
@@ -25,10 +26,11 @@ function hostilePackets(seed: number): Buffer[] {
 describe('native engine under hostile input', function () {
   this.timeout(120_000);
   const { engine, error } = loadEngine();
+  const { engine: testEngine, error: testError } = loadTestEngine();
 
   before(function () {
-    if (!engine) {
-      console.log(`  [hostile] native addon not built (npm run build:native): ${error?.message}`);
+    if (!engine || !testEngine) {
+      console.log(`  [hostile] native addons not built (npm run build:native): ${(error ?? testError)?.message}`);
       this.skip();
     }
   });
@@ -43,7 +45,7 @@ describe('native engine under hostile input', function () {
       } catch {
         continue;
       }
-      const chain = new engine!.TestChain(description, i + 1);
+      const chain = new testEngine!.TestChain(description, i + 1);
       const packets = hostilePackets(i);
       const w = new ByteWriter();
       const sources = [socketAddr('127.0.0.1', 9), socketAddr('::1', 0), socketAddr('10.0.0.1', 65535)];
@@ -76,7 +78,7 @@ describe('native engine under hostile input', function () {
     let rejected = 0;
     const attempt = (bytes: Buffer): void => {
       try {
-        new engine!.TestChain(bytes, 1);
+        new testEngine!.TestChain(bytes, 1);
       } catch (err) {
         expect((err as Error).message).to.match(/^chain description: /);
         rejected++;

@@ -52,7 +52,7 @@ export function testServices(options: { random?: () => number; chainMetrics?: Ch
 export function readContext(
   contents: Buffer | string,
   options: { source?: string; endpoints?: Array<{ address: string; tokens?: Array<string | Buffer> }>; metadata?: Metadata } = {},
-): ReadContext {
+): ReadContext & { readonly endpoints: ClusterMap } {
   const issues = new IssueCollector();
   const raw = (options.endpoints ?? [{ address: '127.0.0.1:7001' }]).map((e) => ({
     address: e.address,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Factory and flags of the file provider, for the provider registry.
-import type { OptionSpec } from '../../../cli/options';
+import type { OptionSpec } from '../../../config/option-spec';
 import type { ProviderFactory } from '../index';
 import { FsProvider } from './fs-provider';
 

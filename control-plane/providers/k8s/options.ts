@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Flags of the k8s/agones providers as data rows (cli/options.ts style), for `quilkin manage` to add.
 import { InvalidArgumentError } from 'commander';
-import type { OptionSpec } from '../../../cli/options';
+import type { OptionSpec } from '../../../config/option-spec';
 
 export type IpKind = 'v4' | 'v6' | 'any';
 
