@@ -5,7 +5,7 @@
 // the Quilkin metrics on scrape. JavaScript never touches a packet.
 import { type NativeEngine, loadEngine } from '../../../native/engine/engine-addon';
 import { loadNative } from '../../../native/index';
-import type { NativeSocketBackend } from '../../../native/socket/socket-addon';
+import type { NativeSocketBackend, SocketBackendOptions } from '../../../native/socket/socket-addon';
 import { logger } from '../../../runtime/logger';
 import type { Compiled } from '../../compiler/compile';
 import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } from '../backend';
@@ -86,6 +86,19 @@ class SocketBackend implements ProxyBackend {
   }
 }
 
+/** The native socket workers' options from the backend options (also proxy xdp's kernel-served workers). */
+export function socketWorkerOptions(options: BackendOptions, workers: number, engine: NativeEngine): SocketBackendOptions {
+  return {
+    port: options.port,
+    workers,
+    sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
+    unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
+    maxSessions: options.maxSessions,
+    maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
+    engine,
+  };
+}
+
 /** Starts the native workers. Throws an Error saying exactly why when the addon, the config or a socket is unusable. */
 export const createSocketBackend: BackendFactory = async (options, initial) => {
   const { addon, error } = loadNative();
@@ -99,15 +112,7 @@ export const createSocketBackend: BackendFactory = async (options, initial) => {
   // The workers start with the initial generation in place: no packet sees an empty engine.
   const publisher = new EnginePublisher('socket', engine, options.metrics, log);
   publisher.publish(publisher.prepare(initial));
-  const native = new addon.socket.SocketBackend({
-    port: options.port,
-    workers: options.workers,
-    sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
-    unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
-    maxSessions: options.maxSessions,
-    maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
-    engine,
-  });
+  const native = new addon.socket.SocketBackend(socketWorkerOptions(options, options.workers, engine));
   const backend = new SocketBackend(native, publisher, options);
   log.info(backend.describe(), 'socket backend started');
   return backend;

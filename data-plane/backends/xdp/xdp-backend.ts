@@ -13,7 +13,7 @@ import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } fro
 import { type EnginePrepared, EnginePublisher } from '../engine-publisher';
 import type { NativeSocketBackend, SocketAddon } from '../../../native/socket/socket-addon';
 import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
-import { DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS } from '../socket/socket-backend';
+import { socketWorkerOptions } from '../socket/socket-backend';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
@@ -171,15 +171,7 @@ const KERNEL_SERVED_WORKERS = 1;
  * the program redirects, so their replies reach them.
  */
 function startKernelServed(socket: SocketAddon, engine: NativeEngine, options: BackendOptions): NativeSocketBackend {
-  return new socket.SocketBackend({
-    port: options.port,
-    workers: KERNEL_SERVED_WORKERS,
-    sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
-    unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
-    maxSessions: options.maxSessions,
-    maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
-    engine,
-  });
+  return new socket.SocketBackend(socketWorkerOptions(options, KERNEL_SERVED_WORKERS, engine));
 }
 
 function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOptions, ifname: string, ports: PortRange): NativeXdpBackend {
