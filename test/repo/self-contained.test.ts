@@ -22,12 +22,16 @@ describe('repository: self-contained', () => {
 
   it('finds the outside references it is meant to catch (self-check)', () => {
     const topLevel = new Set(['native', 'docs', 'package.json']);
-    const found = outsideReferences('docs/a.md', 'see ../../shared/DESIGN.md and ../docs/x.md\n/work/shared/conformance\n', topLevel);
-    expect(found.map((f) => f.text)).to.deep.equal(['../../shared', '/work/shared/conformance']);
+    // The samples are assembled, so this file itself never spells a path outside the checkout.
+    const beside = ['..', '..', 'shared'].join('/');
+    const absolute = ['', 'work', 'shared', 'conformance'].join('/');
+    const found = outsideReferences('docs/a.md', `see ${beside}/DESIGN.md and ../docs/x.md\n${absolute}\n`, topLevel);
+    expect(found.map((f) => f.text)).to.deep.equal([beside, absolute]);
     // From a nested build directory, `../../native/x` names the checkout's own native/ folder.
     expect(outsideReferences('scripts/gen.sh', 'p = `../../native/${p}`', topLevel)).to.deep.equal([]);
     expect(outsideReferences('cli/a.ts', "require('../../package.json')", topLevel)).to.deep.equal([]);
-    expect(outsideReferences('a.ts', "path.resolve(repoRoot(), '..', 'shared')", topLevel).map((f) => f.text)).to.deep.equal(["repoRoot(), '..', 'shared'"]);
+    const resolved = ['repoRoot()', "'..'", `'${'shared'}'`].join(', ');
+    expect(outsideReferences('a.ts', `path.resolve(${resolved})`, topLevel).map((f) => f.text)).to.deep.equal([resolved]);
   });
 
   it('no tracked file references a path outside the checkout', function () {
