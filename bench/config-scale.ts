@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a config of N endpoints (one token each) costs to reload: the YAML parse and validation in
-// a worker thread (wall time, and the longest stall it leaves on the main event loop), then what
+// a child process (wall time, and the longest stall it leaves on the main event loop), then what
 // still runs on the loop (store merge and comparison, compile, native engine prepare), and memory.
 // Usage: node dist/bench/config-scale.js [N ...]   (default 1000 10000 100000)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,6 +10,8 @@ import { ClusterMap } from '../data-plane/cluster-map';
 import { compile } from '../data-plane/compiler/compile';
 import { filterRegistry } from '../data-plane/filters/index';
 import { loadEngine } from '../native/engine/engine-addon';
+
+const REVERT_IDLE_MS = 5_000;
 
 function configText(endpoints: number): string {
   const lines = [
@@ -30,7 +32,15 @@ function configText(endpoints: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function measure(endpoints: number): Promise<string> {
+interface Loaded {
+  readonly fileMb: number;
+  readonly parseMs: number;
+  readonly stallMs: number;
+  readonly onLoopMs: number;
+}
+
+/** Parses and applies an N-endpoint file; returns only figures, so nothing of it stays reachable. */
+async function load(store: ConfigStore<number>, endpoints: number): Promise<Loaded> {
   const text = configText(endpoints);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -39,6 +49,12 @@ async function measure(endpoints: number): Promise<string> {
   const parseMs = performance.now() - started;
   loop.disable();
   if (!parsed.ok) throw new Error(`generated config invalid: ${parsed.issues[0]?.message}`);
+  started = performance.now();
+  store.apply({ filters: parsed.value.filters, clusters: parsed.value.clusters, replaceClusters: true }, 'bench');
+  return { fileMb: text.length / 1e6, parseMs, stallMs: loop.max / 1e6, onLoopMs: performance.now() - started };
+}
+
+async function measure(endpoints: number): Promise<string> {
   const engineAddon = loadEngine().engine;
   if (!engineAddon) throw new Error('native addon not built (npm run build:native)');
   const engine = new engineAddon.Engine(2);
@@ -52,17 +68,24 @@ async function measure(endpoints: number): Promise<string> {
       return compiled.clusters.length;
     },
   });
-  started = performance.now();
-  store.apply({ filters: parsed.value.filters, clusters: parsed.value.clusters, replaceClusters: true }, 'bench');
-  const onLoopMs = performance.now() - started;
+  const big = await load(store, endpoints);
   const rssMb = process.memoryUsage().rss / 1e6;
-  return `| ${endpoints} | ${(text.length / 1e6).toFixed(1)} MB | ${parseMs.toFixed(0)} ms | ${(loop.max / 1e6).toFixed(0)} ms | ${onLoopMs.toFixed(0)} ms | ${rssMb.toFixed(0)} MB |`;
+  // Revert to a one-endpoint file and leave the process idle, as a proxy between reloads is.
+  // With --expose-gc a full collection runs first (V8 would run one once it sees the heap idle).
+  await load(store, 1);
+  globalThis.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, REVERT_IDLE_MS));
+  const revertedMb = process.memoryUsage().rss / 1e6;
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  return `| ${endpoints} | ${big.fileMb.toFixed(1)} MB | ${ms(big.parseMs)} | ${ms(big.stallMs)} | ${ms(big.onLoopMs)} | ${rssMb.toFixed(0)} MB | ${revertedMb.toFixed(0)} MB |`;
 }
 
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number);
-  console.log('| endpoints | file | parse (worker thread) | longest loop stall during it | merge + compile + prepare (on the loop) | RSS after |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| endpoints | file | parse (child process) | longest loop stall during it | merge + compile + prepare (on the loop) | RSS after | RSS after reverting to 1 |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const n of sizes.length > 0 ? sizes : [1000, 10_000, 100_000]) console.log(await measure(n));
 }
 

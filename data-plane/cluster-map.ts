@@ -17,8 +17,7 @@ export class ClusterMap {
   private readonly byToken: Map<number, TokenEntry[]>;
 
   constructor(clusters: readonly ClusterConfig[]) {
-    const localities = new Map<string, EndpointConfig[]>();
-    for (const cluster of clusters) localities.set(localityKey(cluster.locality), [...cluster.endpoints]);
+    const localities = localityGroups(clusters);
     this.localities = localities;
     this.endpoints = [...localities.values()].flat();
     this.addresses = this.endpoints.map((e) => e.address);
@@ -48,6 +47,18 @@ export class ClusterMap {
     }
     return EMPTY;
   }
+}
+
+/** One group per locality, in config order (a later cluster with the same locality replaces it). */
+function localityGroups(clusters: readonly ClusterConfig[]): Map<string, EndpointConfig[]> {
+  const localities = new Map<string, EndpointConfig[]>();
+  for (const cluster of clusters) localities.set(localityKey(cluster.locality), [...cluster.endpoints]);
+  return localities;
+}
+
+/** The endpoints in ClusterMap order (the engine's endpoint indices), without building the token index. */
+export function endpointOrder(clusters: readonly ClusterConfig[]): readonly EndpointConfig[] {
+  return [...localityGroups(clusters).values()].flat();
 }
 
 interface TokenEntry {

@@ -4,12 +4,12 @@
 // Debug events and per-filter engine cells. Each filter's factory encodes its own payload
 // (`FilterFactory.native`); its kind comes from the generated table (data-plane/filters/kinds.json).
 import type { EndpointConfig, JsonValue } from '../../config/model';
-import { ClusterMap } from '../cluster-map';
+import { endpointOrder } from '../cluster-map';
 import type { ClusterConfig, FilterConfig } from '../../config/model';
 import { FILTER_KINDS } from '../filters/kinds';
 import type { DebugEvents, EncodeContext, EngineCells } from '../filters/native';
 import type { FilterRegistry } from '../filters/registry';
-import { ipBytes } from './ip-bytes';
+import { writeIpBytes } from './ip-bytes';
 import { ByteWriter } from './wire';
 
 export const DESCRIPTION_MAGIC = 0x48434b51; // "QKCH"
@@ -59,8 +59,9 @@ export class CompileError extends Error {
 }
 
 function writeEndpoint(w: ByteWriter, e: EndpointConfig): void {
-  const { family, bytes } = e.address.kind === 'dns' ? { family: 0, bytes: Buffer.alloc(16) } : ipBytes(e.address.host);
-  w.u8(family).raw(bytes).u16(e.address.port).str16(e.address.host);
+  const familyAt = w.zeros(17);
+  if (e.address.kind !== 'dns') w.view(familyAt, 1)[0] = writeIpBytes(e.address.host, w.view(familyAt + 1, 16));
+  w.u16(e.address.port).str16(e.address.host);
   w.u16(e.tokens.length);
   for (const token of e.tokens) w.bytes32(token);
 }
@@ -121,11 +122,11 @@ class ChainEncoder {
 export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], registry: FilterRegistry): CompiledChain {
   const chain = new ChainEncoder(registry);
   filters.forEach((f, i) => chain.filter(f.name, f.config, `filters[${i}]`, f.label));
-  const map = new ClusterMap(clusters);
+  const endpoints = endpointOrder(clusters);
   const out = new ByteWriter();
   out.u32(DESCRIPTION_MAGIC).u16(DESCRIPTION_VERSION).u16(0);
-  out.u32(map.endpoints.length);
-  for (const e of map.endpoints) writeEndpoint(out, e);
+  out.u32(endpoints.length);
+  for (const e of endpoints) writeEndpoint(out, e);
   out.u16(chain.keys.length);
   for (const k of chain.keys) out.str16(k);
   const body = chain.w.finish();
@@ -139,7 +140,7 @@ export function compileChain(filters: readonly FilterConfig[], clusters: readonl
     description: out.finish(),
     slots: chain.slots,
     keys: chain.keys,
-    endpoints: map.addresses.map((a) => a.key),
+    endpoints: endpoints.map((e) => e.address.key),
     slotOffsets: chain.starts.map((start) => bodyStart + start),
   };
 }

@@ -4,14 +4,19 @@ import { ipv4ToInt, ipv6Words } from '../filters/firewall/cidr';
 
 /** family 4 (first 4 bytes used), 6, or 0 when the text is no IP literal (a DNS name). */
 export function ipBytes(ip: string): { family: number; bytes: Buffer } {
-  const v4 = ipv4ToInt(ip);
   const bytes = Buffer.alloc(16);
+  return { family: writeIpBytes(ip, bytes), bytes };
+}
+
+/** Writes the 16 address bytes of `ip` into `into` (zeroed by the caller); returns its family. */
+export function writeIpBytes(ip: string, into: Buffer): number {
+  const v4 = ipv4ToInt(ip);
   if (v4 >= 0) {
-    bytes.writeUInt32BE(v4, 0);
-    return { family: 4, bytes };
+    into.writeUInt32BE(v4, 0);
+    return 4;
   }
   const words = ipv6Words(ip);
-  if (!words) return { family: 0, bytes };
-  words.forEach((word, i) => bytes.writeUInt16BE(word, i * 2));
-  return { family: 6, bytes };
+  if (!words) return 0;
+  words.forEach((word, i) => into.writeUInt16BE(word, i * 2));
+  return 6;
 }

@@ -50,8 +50,22 @@ export class ByteWriter {
     return this;
   }
   str16(s: string): this {
-    const b = Buffer.from(s, 'utf8');
-    return this.u16(b.length).raw(b);
+    // Encoded in place: a Buffer per string was most of a 100k-endpoint description's cost.
+    const n = Buffer.byteLength(s, 'utf8');
+    this.u16(n);
+    const at = this.reserve(n);
+    this.buf.write(s, at, n, 'utf8');
+    return this;
+  }
+  /** `n` zero bytes; returns where they start, for the caller to fill through `view`. */
+  zeros(n: number): number {
+    const at = this.reserve(n);
+    this.buf.fill(0, at, at + n);
+    return at;
+  }
+  /** The written bytes at `at` (valid until the next write may grow the buffer). */
+  view(at: number, n: number): Buffer {
+    return this.buf.subarray(at, at + n);
   }
   bytes32(b: Uint8Array): this {
     return this.u32(b.length).raw(b);
