@@ -9,6 +9,12 @@ namespace qk::xdp {
 
 enum class AttachMode { kAuto, kNative, kGeneric };
 
+// Every worker's UMEM frame. The kernel keeps XDP_PACKET_HEADROOM (256) in front of received data
+// (UMEM headroom 0), so a received frame is at most kMaxRxFrameLen long; the program passes longer
+// ones to the kernel (qk_xdp_config.max_frame_len) instead of a redirect that would drop them.
+constexpr uint32_t kUmemFrameSize = 2048;
+constexpr uint32_t kMaxRxFrameLen = kUmemFrameSize - 256;
+
 struct Settings {
   std::string ifname;
   std::string bpf_object;  // absolute path of bpf/obj/xdp_redirect.bpf.o
