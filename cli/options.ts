@@ -265,6 +265,11 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
     choices: ['auto', 'native', 'generic'],
     default: 'auto',
   },
+  {
+    flags: '--xdp.session-ports <min-max>',
+    help: "proxy source ports towards endpoints (default: every port above the kernel's ephemeral range); must not overlap that range",
+    env: 'QUILKIN_XDP_SESSION_PORTS',
+  },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
 ];
 
@@ -275,4 +280,5 @@ export interface XdpOptions {
   'xdp.umemFrames': number;
   'xdp.force': boolean;
   'xdp.mode': 'auto' | 'native' | 'generic';
+  'xdp.sessionPorts'?: string;
 }

@@ -207,7 +207,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   const { xdp, socket, Engine } = loadXdpAddon();
   const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
   if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
-  const ports = readSessionPortRange(options.port, options.qcmpPort);
+  const ports = readSessionPortRange(options.port, options.qcmpPort, options.xdp?.sessionPorts);
   const engine = new Engine();
   // The workers start with the initial generation in place: no frame sees an empty engine.
   const publisher = new EnginePublisher('xdp', engine, options.metrics, log);
