@@ -216,14 +216,14 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
   },
   {
     flags: '--unreplied-session-timeout-secs <secs>',
-    help: 'idle time after which a session no endpoint has answered expires (socket backend)',
+    help: 'idle time after which a session no endpoint has answered expires; under pressure such sessions make way for new ones (socket backend, proxy xdp)',
     env: 'QUILKIN_UNREPLIED_SESSION_TIMEOUT_SECS',
     default: 5,
     parse: parsePositiveInt,
   },
   {
     flags: '--max-sessions-per-source <n>',
-    help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend)',
+    help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend, proxy xdp)',
     env: 'QUILKIN_MAX_SESSIONS_PER_SOURCE',
     default: 0,
     parse: parseCount,

@@ -201,7 +201,9 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     uint16_t port = 0;
     int r = env_.sessions->for_read(client, to, local, now, &port);
     if (r < 0) {
-      ew_->count_drop(false, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION);
+      ew_->count_drop(false, r == -ENOSPC   ? QK_DROP_SESSION_TABLE_FULL
+                             : r == -EDQUOT ? QK_DROP_SOURCE_SESSION_LIMIT
+                                            : QK_DROP_SESSION);
       continue;
     }
     qk_nexthop nh;

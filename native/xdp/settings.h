@@ -28,6 +28,8 @@ struct Settings {
   uint16_t session_port_max = 0;
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ns = 0;
+  uint64_t unreplied_timeout_ns = 0;     // sessions no endpoint has answered yet
+  uint32_t max_sessions_per_source = 0;  // 0 = no per-IP cap
 };
 
 }  // namespace qk::xdp
