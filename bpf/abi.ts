@@ -50,7 +50,7 @@ export const STRUCTS = {
       session_port_start: f(4, 2),
       session_port_end: f(6, 2),
       flags: f(8, 4),
-      _pad: f(12, 4),
+      max_frame_len: f(12, 4),
     },
   },
   qk_local_addr_key: {
@@ -99,6 +99,7 @@ export const PASS_REASONS = [
   'other_port',
   'not_local_addr',
   'no_xsk',
+  'oversize',
 ] as const;
 export type PassReason = (typeof PASS_REASONS)[number];
 

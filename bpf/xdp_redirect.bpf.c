@@ -80,6 +80,17 @@ static __always_inline int stage_check_udp_len(struct qk_pkt *pkt)
 	return QK_CONTINUE;
 }
 
+/* An AF_XDP socket takes frames up to its UMEM frame: a longer one (a jumbo
+ * MTU, generic XDP's linearised skb) would be dropped by the redirect. The
+ * kernel's sockets on the listen port serve it instead. */
+static __always_inline int stage_check_frame_len(
+	const struct qk_xdp_config *cfg, struct qk_pkt *pkt)
+{
+	if (cfg->max_frame_len && pkt->frame_len > cfg->max_frame_len)
+		return qk_pass_because(pkt, QK_PASS_OVERSIZE);
+	return QK_CONTINUE;
+}
+
 static __always_inline int stage_redirect(struct xdp_md *ctx, struct qk_pkt *pkt)
 {
 	/* The XDP_PASS fallback keeps traffic flowing while a queue has no socket yet. */
@@ -118,6 +129,9 @@ int QK_PROG_XDP_REDIRECT(struct xdp_md *ctx)
 	if (verdict != QK_CONTINUE)
 		goto out;
 	verdict = stage_check_udp_len(&pkt);
+	if (verdict != QK_CONTINUE)
+		goto out;
+	verdict = stage_check_frame_len(cfg, &pkt);
 	if (verdict != QK_CONTINUE)
 		goto out;
 	verdict = stage_redirect(ctx, &pkt);

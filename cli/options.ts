@@ -216,14 +216,14 @@ export const PROXY_OPTIONS: readonly OptionSpec[] = [
   },
   {
     flags: '--unreplied-session-timeout-secs <secs>',
-    help: 'idle time after which a session no endpoint has answered expires (socket backend)',
+    help: 'idle time after which a session no endpoint has answered expires; under pressure such sessions make way for new ones (socket backend, proxy xdp)',
     env: 'QUILKIN_UNREPLIED_SESSION_TIMEOUT_SECS',
     default: 5,
     parse: parsePositiveInt,
   },
   {
     flags: '--max-sessions-per-source <n>',
-    help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend)',
+    help: 'upper bound on concurrent sessions from one client IP, 0 = none (socket backend, proxy xdp)',
     env: 'QUILKIN_MAX_SESSIONS_PER_SOURCE',
     default: 0,
     parse: parseCount,
@@ -265,6 +265,11 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
     choices: ['auto', 'native', 'generic'],
     default: 'auto',
   },
+  {
+    flags: '--xdp.session-ports <min-max>',
+    help: "proxy source ports towards endpoints (default: every port above the kernel's ephemeral range); must not overlap that range",
+    env: 'QUILKIN_XDP_SESSION_PORTS',
+  },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
 ];
 
@@ -275,4 +280,5 @@ export interface XdpOptions {
   'xdp.umemFrames': number;
   'xdp.force': boolean;
   'xdp.mode': 'auto' | 'native' | 'generic';
+  'xdp.sessionPorts'?: string;
 }

@@ -30,6 +30,11 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   build/engine-tests/packet_jitter_test_asan
 
+# 1b. The AF_XDP session table (native/xsk): its unit test, fixed scenarios and random model runs.
+make -C native/xsk asan
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  native/xsk/build/session_test_asan
+
 # 2. The ASan addon inside node: conformance, control side, filter state across generations (real
 #    socket workers), hostile input, differential fuzz.
 # detect_leaks=0: LeakSanitizer reports node's own process-lifetime allocations at exit; leaks of

@@ -28,7 +28,10 @@ struct qk_xdp_config {
 	__u16 session_port_start; /* first session port, inclusive; 0 = no range */
 	__u16 session_port_end;	  /* last session port, inclusive */
 	__u32 flags;		  /* QK_CFG_F_* */
-	__u32 _pad;		  /* zero */
+	/* A matched frame longer than this goes to the kernel (QK_PASS_OVERSIZE):
+	 * an AF_XDP socket cannot take a frame larger than its UMEM frame, and
+	 * the redirect would drop it. 0 = no limit. */
+	__u32 max_frame_len;
 };
 
 #define QK_CONFIG_KEY 0u
@@ -75,7 +78,8 @@ enum qk_pass_reason {
 	QK_PASS_OTHER_PORT = 8,	    /* UDP, not to a proxy port */
 	QK_PASS_NOT_LOCAL_ADDR = 9, /* proxy port, destination IP not a local address */
 	QK_PASS_NO_XSK = 10,	    /* matched, but no AF_XDP socket on this rx queue */
-	QK_PASS__MAX = 11,
+	QK_PASS_OVERSIZE = 11,	    /* matched, longer than max_frame_len */
+	QK_PASS__MAX = 12,
 };
 
 /* Which proxy port a redirect candidate matched. */

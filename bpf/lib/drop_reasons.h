@@ -35,7 +35,8 @@ enum qk_drop_reason {
 	QK_DROP_INVALID_DESTINATION_ADDRESS = 28, /* invalid destination address */
 	QK_DROP_QCMP_MALFORMED = 29, /* qcmp::malformed packet */
 	QK_DROP_QCMP_UNEXPECTED_PONG = 30, /* qcmp::pong on the server port */
-	QK_DROP__MAX = 31,
+	QK_DROP_BAD_CHECKSUM = 31, /* bad checksum */
+	QK_DROP__MAX = 32,
 };
 
 #endif /* QK_DROP_REASONS_H */

@@ -49,7 +49,7 @@ static void print_structs(void)
 	FIELD(qk_xdp_config, session_port_start);
 	FIELD(qk_xdp_config, session_port_end);
 	FIELD(qk_xdp_config, flags);
-	FIELD(qk_xdp_config, _pad);
+	FIELD(qk_xdp_config, max_frame_len);
 	STRUCT_END();
 	STRUCT_BEGIN(qk_local_addr_key);
 	FIELD(qk_local_addr_key, family);
@@ -113,6 +113,7 @@ static void print_numbers(void)
 	NUMBER(QK_PASS_OTHER_PORT);
 	NUMBER(QK_PASS_NOT_LOCAL_ADDR);
 	NUMBER(QK_PASS_NO_XSK);
+	NUMBER(QK_PASS_OVERSIZE);
 	NUMBER(QK_PASS__MAX);
 	printf("},\"match_kinds\":{");
 	n = 0;

@@ -61,6 +61,7 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
                 umemFrames: xdp['xdp.umemFrames'],
                 force: xdp['xdp.force'],
                 mode: xdp['xdp.mode'],
+                sessionPorts: xdp['xdp.sessionPorts'],
               },
             }
           : {}),

@@ -40,6 +40,8 @@ export interface XdpBackendOptions {
   readonly force: boolean;
   /** XDP attach mode: auto (native, then generic), native or generic. */
   readonly mode?: 'auto' | 'native' | 'generic';
+  /** Session ports as MIN-MAX; default: every port above the kernel's ephemeral range. */
+  readonly sessionPorts?: string;
 }
 
 /** A compiled config built into what one backend runs, not yet running. Only its backend can publish it. */

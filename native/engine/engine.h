@@ -65,6 +65,8 @@ struct Generation {
   // Upper bound of bytes the chain can add to a packet (sum of every Concatenate); a worker's
   // buffer needs this much headroom + tailroom to never hit TOO_LARGE.
   uint32_t max_growth() const;
+  // Whether the chain can change a payload (Chain::edits_payload).
+  bool edits_payload() const;
   // Upper bound of destinations one read can produce; sizes the worker's destination array.
   uint32_t max_destinations() const;
 };

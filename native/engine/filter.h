@@ -69,6 +69,10 @@ class Filter {
   virtual uint8_t write(FilterCtx&) const { return QK_DROP_NONE; }
   // Bytes this filter (and its nested filters) can add to a packet in one direction, at most.
   virtual uint32_t max_growth() const { return 0; }
+  // Whether this filter can change the payload's bytes or length in either direction (nested
+  // filters report their own). A filter that edits the payload must say so: the AF_XDP path then
+  // verifies the incoming checksums before the chain runs, since it has to compute new ones.
+  virtual bool edits_payload() const { return false; }
   // The state worker `worker_index` uses for this filter, or null for stateless filters. Called on
   // that worker's thread when it adopts a new chain.
   virtual std::shared_ptr<SlotState> new_state(uint32_t worker_index) const {
@@ -137,6 +141,8 @@ class Chain {
   uint32_t slot_count() const { return slots_; }
   const std::string& desc_bytes() const { return desc_bytes_; }
   uint32_t max_growth() const { return max_growth_; }
+  // Whether any filter, nested ones included, can change the payload (Filter::edits_payload).
+  bool edits_payload() const { return edits_payload_; }
   // Only slots whose filter has_cells() own cells (keeps a chain small for the fuzzer's many chains).
   SlotCell& cell(uint32_t slot, uint32_t worker) const {
     return cells_[static_cast<size_t>(cell_index_[slot]) * max_workers_ + worker];
@@ -160,6 +166,7 @@ class Chain {
   uint32_t filters_kept_ = 0;
   uint32_t max_workers_;
   uint32_t max_growth_ = 0;
+  bool edits_payload_ = false;
   std::vector<int32_t> cell_index_;
   std::unique_ptr<SlotCell[]> cells_;
 };

@@ -160,6 +160,7 @@ std::shared_ptr<const Generation> generation__compile(const uint8_t* desc, size_
 }
 
 uint32_t Generation::max_growth() const { return chain ? chain->max_growth() : 0; }
+bool Generation::edits_payload() const { return chain && chain->edits_payload(); }
 
 uint32_t Generation::max_destinations() const {
   return static_cast<uint32_t>(endpoints ? endpoints->endpoints.size() : 0);
@@ -179,6 +180,7 @@ Chain::Chain(std::vector<std::unique_ptr<Filter>> filters, std::vector<std::stri
     max_growth_ += f->max_growth();
   }
   int32_t ncells = 0;
+  for (const Filter* f : all_filters()) edits_payload_ = edits_payload_ || f->edits_payload();
   for (const Filter* f : all_filters())
     if (f->has_cells() && cell_index_[f->slot()] < 0) cell_index_[f->slot()] = ncells++;
   if (ncells) cells_.reset(new SlotCell[static_cast<size_t>(ncells) * max_workers_]);

@@ -152,3 +152,49 @@ int qk_frame__copy(
 	out->headroom = headroom;
 	return 0;
 }
+
+/* Folded pseudo-header sum of the frame's UDP datagram (RFC 768, RFC 8200
+ * 8.1), not complemented: what CHECKSUM_PARTIAL leaves in the field. */
+static __u16 pseudo_sum(const __u8 *data, const struct qk_frame_info *fi)
+{
+	const __u8 *l3 = data + fi->l3_off;
+	__u32 udp_len = fi->payload_len + QK_UDP_HLEN;
+	__u64 sum;
+
+	if (fi->family == QK_INET4)
+		sum = qk_csum_add(0, l3 + 12, 8);
+	else
+		sum = qk_csum_add(0, l3 + 8, 32);
+	sum += IPPROTO_UDP_NUM + (udp_len >> 16) + (udp_len & 0xffff);
+	return qk_csum_fold(sum);
+}
+
+int qk_frame__csum_partial(const __u8 *data, const struct qk_frame_info *fi)
+{
+	__u16 field = qk_load_be16(data + fi->l4_off + 6);
+
+	if (field == 0)
+		return 0; /* IPv4: no checksum; IPv6: invalid, qk_frame__check_csum says so */
+	return field == pseudo_sum(data, fi);
+}
+
+enum qk_csum_state qk_frame__check_csum(const __u8 *data, const struct qk_frame_info *fi)
+{
+	const __u8 *l3 = data + fi->l3_off, *udp = data + fi->l4_off;
+	__u32 udp_len = fi->payload_len + QK_UDP_HLEN;
+	__u16 field = qk_load_be16(udp + 6);
+	__u64 sum;
+
+	if (fi->family == QK_INET4) {
+		if (!qk_csum_verify(qk_csum_add(0, l3, fi->l4_off - fi->l3_off)))
+			return QK_CSUM_BAD;
+		if (field == 0)
+			return QK_CSUM_OK; /* the sender chose no checksum (RFC 768) */
+	} else if (field == 0) {
+		return QK_CSUM_BAD; /* mandatory over IPv6 (RFC 8200 8.1) */
+	}
+	sum = (__u64)pseudo_sum(data, fi) + qk_csum_add(0, udp, udp_len);
+	if (qk_csum_verify(sum))
+		return QK_CSUM_OK;
+	return field == pseudo_sum(data, fi) ? QK_CSUM_PARTIAL : QK_CSUM_BAD;
+}

@@ -86,6 +86,32 @@ int qk_frame__set_payload_len(
  * -ENOSPC (not enough headroom to grow the header). */
 int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const struct qk_rewrite *rw);
 
+/* What the incoming checksums of a parsed frame say (qk_frame__check_csum). */
+enum qk_csum_state {
+	QK_CSUM_OK = 0,	     /* both verify (or IPv4 UDP checksum 0: none) */
+	QK_CSUM_PARTIAL = 1, /* UDP field holds only the pseudo-header sum (see below) */
+	QK_CSUM_BAD = 2,     /* the IPv4 header or the UDP checksum is wrong */
+};
+
+/* Verifies the IPv4 header checksum and the UDP checksum of a parsed frame
+ * (one pass over the payload). A UDP checksum field that holds exactly the
+ * folded pseudo-header sum is what a sender with TX checksum offload
+ * (CHECKSUM_PARTIAL) leaves for the device to finish; on veth nothing
+ * finishes it before XDP sees the frame, so it is QK_CSUM_PARTIAL: the data
+ * never left the host, and the caller must compute the checksum in full. */
+enum qk_csum_state qk_frame__check_csum(const __u8 *data, const struct qk_frame_info *fi);
+
+/* The cheap half of the above (no pass over the payload): whether the UDP
+ * checksum field is a partial one. A complete checksum equals it for 1 in
+ * 65536 datagrams; treating such a one as partial only costs a full sum. */
+int qk_frame__csum_partial(const __u8 *data, const struct qk_frame_info *fi);
+
+/* Whether qk_frame__rewrite would patch this frame incrementally (only
+ * header fields change) rather than rebuild its headers and compute the UDP
+ * checksum in full. */
+int qk_frame__can_patch(
+	const struct qk_frame *pkt, const struct qk_frame_info *fi, const struct qk_rewrite *rw);
+
 /* Copy a frame into another buffer (fan-out to several endpoints, or to the
  * UMEM of another interface), leaving headroom bytes in front. Returns 0 or
  * -ENOSPC when cap cannot hold headroom + frame. */

@@ -22,7 +22,7 @@ struct l3_keep {
 	__u32 flow; /* IPv6 flow label only */
 };
 
-static int can_patch(
+int qk_frame__can_patch(
 	const struct qk_frame *pkt, const struct qk_frame_info *fi, const struct qk_rewrite *rw)
 {
 	const __u8 *l3 = pkt->data + fi->l3_off;
@@ -188,7 +188,7 @@ int qk_frame__rewrite(struct qk_frame *pkt, struct qk_frame_info *fi, const stru
 	if (rw->src.family != rw->dst.family ||
 		(rw->dst.family != QK_INET4 && rw->dst.family != QK_INET6))
 		return -EINVAL;
-	if (can_patch(pkt, fi, rw))
+	if (qk_frame__can_patch(pkt, fi, rw))
 		patch(pkt, fi, rw);
 	else
 		err = rebuild(pkt, fi, rw);

@@ -66,6 +66,8 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
   so.port_max = s.session_port_max;
   so.capacity = s.max_sessions;
   so.idle_ns = s.idle_timeout_ns;
+  so.unreplied_ns = s.unreplied_timeout_ns;
+  so.per_source_max = s.max_sessions_per_source;
   err = SessionTable::create(so, queues > 1, &b->sessions_);
   if (err) {
     *error = "session table (ports " + std::to_string(s.session_port_min) + "-" + std::to_string(s.session_port_max) +
@@ -160,6 +162,7 @@ Totals Backend::totals() const {
   if (sessions_) {
     t.sessions_created = sessions_->created();
     t.sessions_closed = sessions_->expired();
+    t.sessions_evicted = sessions_->evicted();
     t.durations_lost = sessions_->durations_lost();
   }
   return t;

@@ -20,7 +20,8 @@ struct Totals {
   uint64_t packets[2] = {}, bytes[2] = {}, offlink[2] = {};
   uint64_t drops[2][QK_DROP__MAX] = {};
   uint64_t sessions_created = 0, sessions_closed = 0;
-  uint64_t durations_lost = 0;  // session lifetimes JS did not drain in time
+  uint64_t sessions_evicted = 0;  // unreplied sessions closed early to make room (also in closed)
+  uint64_t durations_lost = 0;    // session lifetimes JS did not drain in time
   uint64_t rx_packets = 0, rx_bytes = 0, qcmp_replies = 0, copies = 0;
   uint64_t tx_kicks = 0, tx_kick_retries = 0, tx_kick_errors = 0, tx_ring_full = 0;
   uint64_t rx_wakeups = 0, fill_short = 0, umem_exhausted = 0;

@@ -55,12 +55,14 @@ bool read_settings(Napi::Object o, Settings* s, std::string* error) {
     return false;
   }
   s->require_zerocopy = o.Get("zerocopy").ToBoolean().Value();
-  uint64_t queues, frames, listen, qcmp, lo, hi, max_sessions, idle_ms;
+  uint64_t queues, frames, listen, qcmp, lo, hi, max_sessions, idle_ms, unreplied_ms, per_source;
   if (!read_uint(o, "queues", 128, &queues, error) || !read_uint(o, "umemFrames", 1u << 20, &frames, error) ||
       !read_uint(o, "listenPort", 65535, &listen, error) || !read_uint(o, "qcmpPort", 65535, &qcmp, error) ||
       !read_uint(o, "sessionPortMin", 65535, &lo, error) || !read_uint(o, "sessionPortMax", 65535, &hi, error) ||
       !read_uint(o, "maxSessions", UINT32_MAX, &max_sessions, error) ||
-      !read_uint(o, "sessionTimeoutMs", UINT32_MAX, &idle_ms, error))
+      !read_uint(o, "sessionTimeoutMs", UINT32_MAX, &idle_ms, error) ||
+      !read_uint(o, "unrepliedTimeoutMs", UINT32_MAX, &unreplied_ms, error) ||
+      !read_uint(o, "maxSessionsPerSource", UINT32_MAX, &per_source, error))
     return false;
   if (frames < 256) {
     *error = "option `umemFrames` must be at least 256";
@@ -74,6 +76,8 @@ bool read_settings(Napi::Object o, Settings* s, std::string* error) {
   s->session_port_max = uint16_t(hi);
   s->max_sessions = uint32_t(max_sessions);
   s->idle_timeout_ns = idle_ms * 1000000ull;
+  s->unreplied_timeout_ns = unreplied_ms * 1000000ull;
+  s->max_sessions_per_source = uint32_t(per_source);
   return true;
 }
 
@@ -159,6 +163,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     o.Set("drops", drops);
     o.Set("sessionsCreated", num(t.sessions_created));
     o.Set("sessionsClosed", num(t.sessions_closed));
+    o.Set("sessionsEvicted", num(t.sessions_evicted));
     o.Set("durationsLost", num(t.durations_lost));
     struct Named {
       const char* name;

@@ -78,6 +78,13 @@ void Worker::offlink_replies(uint64_t now) {
 }
 
 void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) {
+  // As on the ring path: the session table says whose session the port is now, and learns that
+  // the endpoint answered (an answered session is never evicted, and idles for the full timeout).
+  SessionView v;
+  if (env_.sessions->for_write(s.port, s.endpoint, now, &v)) {
+    ew_->count_drop(true, QK_DROP_NO_DOWNSTREAM);
+    return;
+  }
   __u64 addr;
   if (qk_umem__alloc(umem_, &addr)) {
     ew_->count_drop(true, QK_DROP_UMEM_EXHAUSTED);
@@ -92,15 +99,15 @@ void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) 
   }
   std::memcpy(payload, offlink_buf_, len);
   auto pkt = engine::PacketBuf::wrap(payload, room, 0, len);
-  if (ew_->write(pkt, to_sock(s.endpoint), to_sock(s.client)) != QK_DROP_NONE) {
+  if (ew_->write(pkt, to_sock(s.endpoint), to_sock(v.client)) != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // counted by the engine
     return;
   }
-  uint8_t* start = write_headers(pkt.base + pkt.head, pkt.len, s.local, s.client);
+  uint8_t* start = write_headers(pkt.base + pkt.head, pkt.len, v.local, v.client);
   qk_frame f{start, uint32_t(pkt.base + pkt.head + pkt.len - start), uint32_t(start - base)};
   qk_frame_info fi;
   qk_nexthop nh;
-  int why = qk_frame__parse(f.data, f.len, &fi) ? int(QK_DROP_MALFORMED) : next_hop(s.client, now, &nh);
+  int why = qk_frame__parse(f.data, f.len, &fi) ? int(QK_DROP_MALFORMED) : next_hop(v.client, now, &nh);
   if (why) {
     drop(addr, kWrite, reply_drop_reason(why));
     return;
@@ -108,8 +115,8 @@ void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) 
   bump(counters_.offlink[kWrite]);
   qk_rewrite rw{};
   std::memcpy(rw.eth_dst, nh.mac, QK_ETH_ALEN);
-  rw.src = s.local;
-  rw.dst = s.client;
+  rw.src = v.local;
+  rw.dst = v.client;
   rw.flags = QK_RW_PAYLOAD_CHANGED;
   emit(f, fi, addr, rw, true, kWrite);
 }

@@ -58,7 +58,8 @@ void store_be64(uint8_t* p, uint64_t v) {
 
 // The chain may have trimmed, grown or moved the payload inside the frame (PacketBuf re-centres
 // it when one end runs out of room). Put the headers back right in front of it. Returns whether
-// the payload changed, which makes the rewrite compute the UDP checksum in full.
+// the payload changed, which makes the rewrite compute the UDP checksum in full (after Checksums
+// verified the incoming ones).
 bool rejoin(qk_frame& f, qk_frame_info& fi, const engine::PacketBuf& pkt, uint32_t orig_len) {
   uint8_t* payload = pkt.base + pkt.head;
   if (pkt.head) {
@@ -70,6 +71,54 @@ bool rejoin(qk_frame& f, qk_frame_info& fi, const engine::PacketBuf& pkt, uint32
   fi.payload_len = uint16_t(pkt.len);
   f.len = fi.payload_off + pkt.len;
   return pkt.head != 0 || pkt.len != orig_len;
+}
+
+// The incoming checksums of one frame (issue 17). When only header fields change, the rewrite
+// patches both checksums incrementally, so an error in the received datagram survives and the
+// receiver drops it. Checksums computed afresh (the chain changed the payload; a family switch, IPv4
+// options or IPv6 extension headers make the rewrite rebuild the headers; the off-link path's
+// kernel socket) would deliver corrupted data as good, so such frames are verified first and a bad
+// one is a counted `bad checksum` drop. Verifying rather than folding the chain's edit into the old
+// checksum: edits are arbitrary (Compress), folding needs the old payload's sum all the same, and
+// a drop we count beats a frame the receiver discards silently. The verify needs the bytes as
+// received, so it runs before a chain that can edit the payload (Chain::edits_payload), and
+// otherwise only when the rewrite turns out to need fresh checksums.
+//
+// Partial checksums: a socket sending over veth with TX checksum offload on (the default) leaves
+// the UDP field holding only the pseudo-header sum (CHECKSUM_PARTIAL) for the "device" to finish.
+// veth passes the skb on as it is, native and generic XDP alike hand that frame to AF_XDP
+// unfinished, and AF_XDP carries no checksum status. Such a datagram never left the host, so it is
+// accepted and its checksum computed in full (QK_RW_PAYLOAD_CHANGED); the incremental patch would
+// turn it into a wrong complete one (what docs/xdp.md used to tell veth users to avoid with
+// `ethtool -K DEV tx off`). Looking for it costs a pseudo-header sum per frame.
+class Checksums {
+ public:
+  // Before the chain. False: a checksum is wrong (the frame is dropped).
+  bool before_chain(const uint8_t* data, const qk_frame_info& fi, bool chain_edits) {
+    if (chain_edits) {
+      state_ = qk_frame__check_csum(data, &fi);
+    } else if (qk_frame__csum_partial(data, &fi)) {
+      state_ = QK_CSUM_PARTIAL;
+    }
+    return state_ != QK_CSUM_BAD;
+  }
+  uint32_t rewrite_flags(bool changed) const {
+    return changed || state_ == QK_CSUM_PARTIAL ? QK_RW_PAYLOAD_CHANGED : 0;
+  }
+  // Before checksums are computed afresh. An unchanged payload is still as received; a changed one
+  // was verified before the chain (unless a filter edits without saying so: nothing left to check).
+  bool fresh_ok(const uint8_t* data, const qk_frame_info& fi, bool changed) {
+    if (state_ < 0 && !changed) state_ = qk_frame__check_csum(data, &fi);
+    return state_ != QK_CSUM_BAD;
+  }
+
+ private:
+  int state_ = -1;  // enum qk_csum_state once known
+};
+
+bool chain_edits(const engine::Worker& ew) {
+  const engine::Generation* gen = ew.pinned();
+  return gen && gen->edits_payload();
 }
 
 }  // namespace
@@ -129,6 +178,11 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     drop(addr, kRead, QK_DROP_INVALID_SOURCE_ADDRESS);
     return;
   }
+  Checksums csum;
+  if (!csum.before_chain(f.data, fi, chain_edits(*ew_))) {
+    drop(addr, kRead, QK_DROP_BAD_CHECKSUM);
+    return;
+  }
   engine::ReadOutcome out = ew_->read(pkt, source);
   if (out.reason != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // the engine counted the reason
@@ -147,7 +201,9 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     uint16_t port = 0;
     int r = env_.sessions->for_read(client, to, local, now, &port);
     if (r < 0) {
-      ew_->count_drop(false, r == -ENOSPC ? QK_DROP_SESSION_TABLE_FULL : QK_DROP_SESSION);
+      ew_->count_drop(false, r == -ENOSPC   ? QK_DROP_SESSION_TABLE_FULL
+                             : r == -EDQUOT ? QK_DROP_SOURCE_SESSION_LIMIT
+                                            : QK_DROP_SESSION);
       continue;
     }
     qk_nexthop nh;
@@ -155,6 +211,10 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     // Pending: the kernel queues a datagram while it resolves the neighbour, where the ring
     // would have to drop it; replies still come back through the ring (the session port).
     if (why == kOfflink || why == kNeighbourPending) {
+      if (!csum.fresh_ok(f.data, fi, changed)) {
+        ew_->count_drop(false, QK_DROP_BAD_CHECKSUM);
+        continue;
+      }
       offlink_send(f, fi, client, local, port, to, now, why == kOfflink);
       continue;
     }
@@ -169,7 +229,11 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     rw.src.port = port;
     rw.dst = to;
     rw.ttl = QK_DEFAULT_TTL;
-    rw.flags = changed ? QK_RW_PAYLOAD_CHANGED : 0;
+    rw.flags = csum.rewrite_flags(changed);
+    if (!qk_frame__can_patch(&f, &fi, &rw) && !csum.fresh_ok(f.data, fi, changed)) {
+      ew_->count_drop(false, QK_DROP_BAD_CHECKSUM);
+      continue;
+    }
     const bool last = j + 1 == out.n_dest;
     emit(f, fi, addr, rw, last, kRead);
     consumed = consumed || last;
@@ -188,6 +252,11 @@ void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk
   uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
   auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
   const uint32_t orig_len = fi.payload_len;
+  Checksums csum;
+  if (!csum.before_chain(f.data, fi, chain_edits(*ew_))) {
+    drop(addr, kWrite, QK_DROP_BAD_CHECKSUM);
+    return;
+  }
   if (ew_->write(pkt, to_sock(endpoint), to_sock(s.client)) != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // counted by the engine
     return;
@@ -206,7 +275,11 @@ void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk
   rw.src = s.local;
   rw.dst = s.client;
   rw.ttl = QK_DEFAULT_TTL;
-  rw.flags = changed ? QK_RW_PAYLOAD_CHANGED : 0;
+  rw.flags = csum.rewrite_flags(changed);
+  if (!qk_frame__can_patch(&f, &fi, &rw) && !csum.fresh_ok(f.data, fi, changed)) {
+    drop(addr, kWrite, QK_DROP_BAD_CHECKSUM);
+    return;
+  }
   emit(f, fi, addr, rw, true, kWrite);
 }
 

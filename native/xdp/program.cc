@@ -198,6 +198,7 @@ int Program::configure(const Settings& s, StepLog* steps, std::string* error) {
   cfg_.qcmp_port = s.qcmp_port;
   cfg_.session_port_start = s.session_port_min;
   cfg_.session_port_end = s.session_port_max;
+  cfg_.max_frame_len = kMaxRxFrameLen;
   int err = read_local_addrs(s.ifname, &addrs);
   if (!err) err = write_config(QK_CFG_F_ENABLED);
   if (!err) err = apply_local_addrs(addrs);

@@ -36,14 +36,15 @@ class SessionTable {
   }
   ~SessionTable() { qk_sessions__destroy(table_); }
 
-  // 0 existing, 1 created, -ENOSPC full, -EADDRINUSE no port left towards that endpoint, -ENOMEM
-  // (no memory for the port map of a first session towards an endpoint).
+  // 0 existing, 1 created (an unreplied session may have been evicted for it), -ENOSPC full of
+  // answered sessions, -EADDRINUSE every port towards that endpoint answered, -EDQUOT the client IP
+  // is at its cap, -ENOMEM (no memory for the port map of a first session towards an endpoint).
   int for_read(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port) {
     Guard g(*this);
     const qk_session* s = nullptr;
     int r = qk_sessions__for_read(table_, &client, &endpoint, &local, now, &s);
     if (r >= 0) *port = s->port;
-    if (r == 1) snapshot();
+    if (r != 0) snapshot();  // created, or refused after expiring what had idled
     return r;
   }
   int for_write(uint16_t port, const qk_addr& endpoint, uint64_t now, SessionView* out) {
@@ -73,6 +74,7 @@ class SessionTable {
   uint32_t count() const { return count_.load(std::memory_order_relaxed); }
   uint64_t created() const { return created_.load(std::memory_order_relaxed); }
   uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
+  uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
 
  private:
   explicit SessionTable(bool shared) : shared_(shared) {}
@@ -93,6 +95,7 @@ class SessionTable {
     count_.store(qk_sessions__count(table_), std::memory_order_relaxed);
     created_.store(c->created, std::memory_order_relaxed);
     expired_.store(c->expired, std::memory_order_relaxed);
+    evicted_.store(c->evicted, std::memory_order_relaxed);
   }
 
   qk_sessions* table_ = nullptr;
@@ -100,7 +103,7 @@ class SessionTable {
   DurationRing durations_;
   std::mutex mu_;
   std::atomic<uint32_t> count_{0};
-  std::atomic<uint64_t> created_{0}, expired_{0};
+  std::atomic<uint64_t> created_{0}, expired_{0}, evicted_{0};
 };
 
 }  // namespace qk::xdp

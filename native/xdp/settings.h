@@ -9,6 +9,12 @@ namespace qk::xdp {
 
 enum class AttachMode { kAuto, kNative, kGeneric };
 
+// Every worker's UMEM frame. The kernel keeps XDP_PACKET_HEADROOM (256) in front of received data
+// (UMEM headroom 0), so a received frame is at most kMaxRxFrameLen long; the program passes longer
+// ones to the kernel (qk_xdp_config.max_frame_len) instead of a redirect that would drop them.
+constexpr uint32_t kUmemFrameSize = 2048;
+constexpr uint32_t kMaxRxFrameLen = kUmemFrameSize - 256;
+
 struct Settings {
   std::string ifname;
   std::string bpf_object;  // absolute path of bpf/obj/xdp_redirect.bpf.o
@@ -22,6 +28,8 @@ struct Settings {
   uint16_t session_port_max = 0;
   uint32_t max_sessions = 0;
   uint64_t idle_timeout_ns = 0;
+  uint64_t unreplied_timeout_ns = 0;     // sessions no endpoint has answered yet
+  uint32_t max_sessions_per_source = 0;  // 0 = no per-IP cap
 };
 
 }  // namespace qk::xdp

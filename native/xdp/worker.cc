@@ -16,7 +16,6 @@ namespace qk::xdp {
 
 namespace {
 
-constexpr uint32_t kFrameSize = 2048;
 constexpr uint64_t kExpireEveryNs = 200ull * 1000 * 1000;
 constexpr int kIdlePollMs = 10;
 
@@ -44,7 +43,7 @@ std::unique_ptr<Worker> Worker::create(const WorkerEnv& env, uint32_t queue, std
   uint32_t rs = ring_size(s.umem_frames);
   qk_umem_opts uo{};
   uo.frame_count = s.umem_frames;
-  uo.frame_size = kFrameSize;
+  uo.frame_size = kUmemFrameSize;
   uo.fill_size = rs;
   uo.comp_size = rs;
   int err = qk_umem__create(&w->umem_, &uo);

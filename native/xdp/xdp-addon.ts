@@ -23,6 +23,10 @@ export interface NativeXdpOptions {
   readonly sessionPortMax: number;
   readonly maxSessions: number;
   readonly sessionTimeoutMs: number;
+  /** Idle time after which a session no endpoint has answered expires (at most sessionTimeoutMs). */
+  readonly unrepliedTimeoutMs: number;
+  /** Sessions per client IP; 0 = no cap. */
+  readonly maxSessionsPerSource: number;
 }
 
 /** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
@@ -35,6 +39,8 @@ export interface XdpTotals {
   readonly drops: readonly [readonly number[], readonly number[]];
   readonly sessionsCreated: number;
   readonly sessionsClosed: number;
+  /** Unreplied sessions evicted to make room for new ones (also counted in sessionsClosed). */
+  readonly sessionsEvicted: number;
   /** Session lifetimes that did not fit the ring before JS drained it (not in the histogram). */
   readonly durationsLost: number;
   /** Ring and socket counters of the workers and the kernel's XDP_STATISTICS. */

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Session table: entries in one array, chained in two hash tables (forward
- * by client+endpoint, reverse by port+endpoint) and one LRU list, all linked
- * by index so that every operation is O(1) and nothing allocates after
- * creation. Ports are tracked per endpoint in a third hash table of endpoint
+ * by client+endpoint, reverse by port+endpoint) and in last-use order on one
+ * of two lists, answered sessions (LRU) or unreplied ones, all linked by
+ * index so that every operation is O(1) and nothing allocates after
+ * creation. Each list expires from its head with its own timeout, and the
+ * unreplied list's head is the session evicted when the table is full. Ports are tracked per endpoint in a third hash table of endpoint
  * records, each with a bitmap of the ports in use towards it: a full
  * endpoint is refused from its count alone, and a free port is found by
  * scanning the bitmap a word at a time, so a flood of new clients towards a
  * full endpoint costs one lookup per packet, not one per port of the range.
  * A record lives while sessions to its endpoint do; there are never more
  * records than sessions, and a record's bitmap is allocated the first time
- * its slot is used and kept for the next endpoint that takes the slot. */
+ * its slot is used and kept for the next endpoint that takes the slot. An
+ * endpoint record also heads a list of the unreplied sessions towards it,
+ * in last-use order: the one evicted when its ports are all in use. With a
+ * per-source cap, a fourth hash table counts the sessions of each client
+ * IP, in records that live while that IP has sessions. */
 #include "session.h"
 
 #include "keyed_hash.h"
@@ -20,20 +26,41 @@
 
 #define NIL 0xffffffffu
 
+/* Doubly linked lists by entry index, least recently used first. */
+struct link {
+	__u32 prev, next;
+};
+
+struct list {
+	__u32 head, tail;
+};
+
+enum { AGE, DEST_UNREPLIED };
+
 struct entry {
 	struct qk_session s;
 	__u32 fwd_next, rev_next; /* hash chains */
-	__u32 lru_prev, lru_next; /* least recently used first */
+	struct link age;	  /* on the LRU list when replied, else the unreplied list */
+	struct link dest_un;	  /* unreplied: on its endpoint record's list */
 	__u32 dest;		  /* record of s.endpoint */
+	__u32 src;		  /* record of s.client's IP, or NIL without a per-source cap */
 };
 
 /* The ports in use towards one endpoint. */
 struct dest {
 	struct qk_addr endpoint;
-	__u32 next;   /* hash chain, or the free list */
-	__u32 used;   /* sessions, and so ports, towards endpoint */
-	__u32 cursor; /* port offset the next search starts from */
+	__u32 next;	       /* hash chain, or the free list */
+	__u32 used;	       /* sessions, and so ports, towards endpoint */
+	__u32 cursor;	       /* port offset the next search starts from */
+	struct list unreplied; /* its unreplied sessions */
 	__u64 *ports; /* bit per port offset, set when in use; the bits past the range stay set */
+};
+
+/* The sessions of one client IP (port 0). */
+struct src {
+	struct qk_addr ip;
+	__u32 next;  /* hash chain, or the free list */
+	__u32 count; /* its sessions */
 };
 
 struct qk_sessions {
@@ -42,7 +69,7 @@ struct qk_sessions {
 	__u32 *fwd_heads, *rev_heads;
 	__u32 mask;	 /* hash buckets - 1 */
 	__u32 free_head; /* unused entries, chained by fwd_next */
-	__u32 lru_head, lru_tail;
+	struct list lru, unreplied;
 	__u32 count;
 	__u32 port_cursor;  /* where a new endpoint record starts searching */
 	__u32 range;	    /* ports in the range */
@@ -50,6 +77,9 @@ struct qk_sessions {
 	struct dest *dests; /* capacity records, taken from dest_free or below dest_top */
 	__u32 *dest_heads;
 	__u32 dest_free, dest_top;
+	struct src *srcs; /* capacity records when per_source_max is set, else NULL */
+	__u32 *src_heads;
+	__u32 src_free, src_top;
 	struct qk_session_counters counters;
 };
 
@@ -97,6 +127,17 @@ static __u32 dest_bucket(const struct qk_sessions *t, const struct qk_addr *e)
 	return (__u32)qk_keyed_hash(buf, sizeof(buf)) & t->mask;
 }
 
+/* Keyed too, with a seed byte so that a source record and an endpoint record
+ * of one address do not share a bucket index. */
+static __u32 src_bucket(const struct qk_sessions *t, const struct qk_addr *ip)
+{
+	__u8 buf[ADDR_BYTES + 1];
+
+	buf[0] = 's';
+	pack_addr(buf + 1, ip);
+	return (__u32)qk_keyed_hash(buf, sizeof(buf)) & t->mask;
+}
+
 int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *opts)
 {
 	struct qk_sessions *t;
@@ -115,22 +156,33 @@ int qk_sessions__create(struct qk_sessions **out, const struct qk_session_opts *
 	/* Untouched records cost no memory: they are used from the bottom up. */
 	t->dests = calloc(opts->capacity, sizeof(*t->dests));
 	t->dest_heads = malloc(buckets * sizeof(__u32));
-	if (!t->entries || !t->fwd_heads || !t->rev_heads || !t->dests || !t->dest_heads) {
+	if (opts->per_source_max) {
+		t->srcs = calloc(opts->capacity, sizeof(*t->srcs));
+		t->src_heads = malloc(buckets * sizeof(__u32));
+	}
+	if (!t->entries || !t->fwd_heads || !t->rev_heads || !t->dests || !t->dest_heads ||
+		(opts->per_source_max && (!t->srcs || !t->src_heads))) {
 		qk_sessions__destroy(t);
 		return -ENOMEM;
 	}
 	memset(t->fwd_heads, 0xff, buckets * sizeof(__u32));
 	memset(t->rev_heads, 0xff, buckets * sizeof(__u32));
 	memset(t->dest_heads, 0xff, buckets * sizeof(__u32));
+	if (t->src_heads)
+		memset(t->src_heads, 0xff, buckets * sizeof(__u32));
 	for (__u32 i = 0; i < opts->capacity; i++)
 		t->entries[i].fwd_next = i + 1 < opts->capacity ? i + 1 : NIL;
 	t->opts = *opts;
+	if (!t->opts.unreplied_ns || t->opts.unreplied_ns > t->opts.idle_ns)
+		t->opts.unreplied_ns = t->opts.idle_ns;
 	t->mask = buckets - 1;
 	t->free_head = 0;
-	t->lru_head = t->lru_tail = NIL;
+	t->lru.head = t->lru.tail = NIL;
+	t->unreplied.head = t->unreplied.tail = NIL;
 	t->range = (__u32)opts->port_max - opts->port_min + 1;
 	t->words = (t->range + 63) / 64;
 	t->dest_free = NIL;
+	t->src_free = NIL;
 	*out = t;
 	return 0;
 }
@@ -143,46 +195,86 @@ void qk_sessions__destroy(struct qk_sessions *t)
 		free(t->dests[i].ports);
 	free(t->dests);
 	free(t->dest_heads);
+	free(t->srcs);
+	free(t->src_heads);
 	free(t->entries);
 	free(t->fwd_heads);
 	free(t->rev_heads);
 	free(t);
 }
 
-static void lru_unlink(struct qk_sessions *t, __u32 i)
+static struct link *link_of(struct qk_sessions *t, __u32 i, int which)
 {
-	struct entry *e = &t->entries[i];
-
-	if (e->lru_prev != NIL)
-		t->entries[e->lru_prev].lru_next = e->lru_next;
-	else
-		t->lru_head = e->lru_next;
-	if (e->lru_next != NIL)
-		t->entries[e->lru_next].lru_prev = e->lru_prev;
-	else
-		t->lru_tail = e->lru_prev;
+	return which == AGE ? &t->entries[i].age : &t->entries[i].dest_un;
 }
 
-static void lru_append(struct qk_sessions *t, __u32 i)
+static void list_unlink(struct qk_sessions *t, struct list *l, __u32 i, int which)
 {
-	struct entry *e = &t->entries[i];
+	struct link *k = link_of(t, i, which);
 
-	e->lru_prev = t->lru_tail;
-	e->lru_next = NIL;
-	if (t->lru_tail != NIL)
-		t->entries[t->lru_tail].lru_next = i;
+	if (k->prev != NIL)
+		link_of(t, k->prev, which)->next = k->next;
 	else
-		t->lru_head = i;
-	t->lru_tail = i;
+		l->head = k->next;
+	if (k->next != NIL)
+		link_of(t, k->next, which)->prev = k->prev;
+	else
+		l->tail = k->prev;
+}
+
+static void list_append(struct qk_sessions *t, struct list *l, __u32 i, int which)
+{
+	struct link *k = link_of(t, i, which);
+
+	k->prev = l->tail;
+	k->next = NIL;
+	if (l->tail != NIL)
+		link_of(t, l->tail, which)->next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static void list_to_tail(struct qk_sessions *t, struct list *l, __u32 i, int which)
+{
+	if (l->tail != i) {
+		list_unlink(t, l, i, which);
+		list_append(t, l, i, which);
+	}
+}
+
+/* The list that orders i's expiry: answered sessions and unreplied ones age apart. */
+static struct list *age_list(struct qk_sessions *t, __u32 i)
+{
+	return t->entries[i].s.replied ? &t->lru : &t->unreplied;
+}
+
+static int idle_at(const struct qk_sessions *t, const struct qk_session *s, __u64 now_ns)
+{
+	return s->last_ns + (s->replied ? t->opts.idle_ns : t->opts.unreplied_ns) <= now_ns;
 }
 
 static void touch(struct qk_sessions *t, __u32 i, __u64 now_ns)
 {
-	t->entries[i].s.last_ns = now_ns;
-	if (t->lru_tail != i) {
-		lru_unlink(t, i);
-		lru_append(t, i);
-	}
+	struct entry *e = &t->entries[i];
+
+	e->s.last_ns = now_ns;
+	list_to_tail(t, age_list(t, i), i, AGE);
+	if (!e->s.replied)
+		list_to_tail(t, &t->dests[e->dest].unreplied, i, DEST_UNREPLIED);
+}
+
+/* The first reply: i leaves the unreplied lists for the LRU, and eviction. */
+static void mark_replied(struct qk_sessions *t, __u32 i)
+{
+	struct entry *e = &t->entries[i];
+
+	if (e->s.replied)
+		return;
+	list_unlink(t, &t->unreplied, i, AGE);
+	list_unlink(t, &t->dests[e->dest].unreplied, i, DEST_UNREPLIED);
+	e->s.replied = 1;
+	list_append(t, &t->lru, i, AGE);
 }
 
 static __u32 find_fwd(const struct qk_sessions *t, const struct qk_addr *c, const struct qk_addr *e)
@@ -248,6 +340,7 @@ static int dest_create(struct qk_sessions *t, const struct qk_addr *e, __u32 *in
 	r->endpoint = *e;
 	r->used = 0;
 	r->cursor = t->port_cursor;
+	r->unreplied.head = r->unreplied.tail = NIL;
 	r->next = t->dest_heads[dest_bucket(t, e)];
 	t->dest_heads[dest_bucket(t, e)] = d;
 	*index = d;
@@ -269,6 +362,54 @@ static void dest_release(struct qk_sessions *t, __u32 d, __u16 port)
 	*link = r->next;
 	r->next = t->dest_free;
 	t->dest_free = d;
+}
+
+static struct qk_addr ip_of(const struct qk_addr *client)
+{
+	struct qk_addr ip = *client;
+
+	ip.port = 0;
+	return ip;
+}
+
+/* The record of client's IP, or NIL. */
+static __u32 find_src(const struct qk_sessions *t, const struct qk_addr *ip)
+{
+	__u32 r = t->src_heads[src_bucket(t, ip)];
+
+	while (r != NIL && !addr_eq(&t->srcs[r].ip, ip))
+		r = t->srcs[r].next;
+	return r;
+}
+
+/* A new record (count 0) for ip. Called with count < capacity: records in
+ * use never outnumber sessions. */
+static __u32 src_create(struct qk_sessions *t, const struct qk_addr *ip)
+{
+	__u32 r = t->src_free != NIL ? t->src_free : t->src_top++;
+	__u32 b = src_bucket(t, ip);
+
+	if (r == t->src_free)
+		t->src_free = t->srcs[r].next;
+	t->srcs[r].ip = *ip;
+	t->srcs[r].count = 0;
+	t->srcs[r].next = t->src_heads[b];
+	t->src_heads[b] = r;
+	return r;
+}
+
+static void src_release(struct qk_sessions *t, __u32 r)
+{
+	__u32 *link;
+
+	if (--t->srcs[r].count)
+		return;
+	link = &t->src_heads[src_bucket(t, &t->srcs[r].ip)];
+	while (*link != r)
+		link = &t->srcs[*link].next;
+	*link = t->srcs[r].next;
+	t->srcs[r].next = t->src_free;
+	t->src_free = r;
 }
 
 /* A port not in use towards the record's endpoint, searched from a rotating
@@ -309,21 +450,35 @@ static void remove_entry(struct qk_sessions *t, __u32 i, __u64 now_ns)
 		t->opts.closed(t->opts.closed_ctx, s, lifetime_secs(s, now_ns));
 	chain_remove(t, &t->fwd_heads[fwd_bucket(t, &s->client, &s->endpoint)], i, 0);
 	chain_remove(t, &t->rev_heads[rev_bucket(t, s->port, &s->endpoint)], i, 1);
+	list_unlink(t, age_list(t, i), i, AGE);
+	if (!s->replied)
+		list_unlink(t, &t->dests[t->entries[i].dest].unreplied, i, DEST_UNREPLIED);
 	dest_release(t, t->entries[i].dest, s->port);
-	lru_unlink(t, i);
+	if (t->entries[i].src != NIL)
+		src_release(t, t->entries[i].src);
 	t->entries[i].fwd_next = t->free_head;
 	t->free_head = i;
 	t->count--;
 	t->counters.expired++;
 }
 
+/* Room for a new session: the least recently used unreplied session goes. */
+static void evict(struct qk_sessions *t, __u32 i, __u64 now_ns)
+{
+	remove_entry(t, i, now_ns);
+	t->counters.evicted++;
+}
+
 __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns)
 {
 	__u32 n = 0;
 
-	while (t->lru_head != NIL &&
-		t->entries[t->lru_head].s.last_ns + t->opts.idle_ns <= now_ns) {
-		remove_entry(t, t->lru_head, now_ns);
+	while (t->lru.head != NIL && idle_at(t, &t->entries[t->lru.head].s, now_ns)) {
+		remove_entry(t, t->lru.head, now_ns);
+		n++;
+	}
+	while (t->unreplied.head != NIL && idle_at(t, &t->entries[t->unreplied.head].s, now_ns)) {
+		remove_entry(t, t->unreplied.head, now_ns);
 		n++;
 	}
 	return n;
@@ -333,8 +488,12 @@ __u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns)
 {
 	__u32 n = 0;
 
-	while (t->lru_head != NIL) {
-		remove_entry(t, t->lru_head, now_ns);
+	while (t->lru.head != NIL) {
+		remove_entry(t, t->lru.head, now_ns);
+		n++;
+	}
+	while (t->unreplied.head != NIL) {
+		remove_entry(t, t->unreplied.head, now_ns);
 		n++;
 	}
 	return n;
@@ -343,27 +502,51 @@ __u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns)
 static int insert(struct qk_sessions *t, const struct qk_addr *client,
 	const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns, __u32 *index)
 {
+	struct qk_addr ip = ip_of(client);
+	__u32 i, d, src = NIL;
 	struct entry *e;
-	__u32 i, d;
 	__u16 port;
 	int err;
 
 	/* Idle sessions still hold their slot and port: free them first. */
 	qk_sessions__expire(t, now_ns);
-	if (t->count == t->opts.capacity) {
-		t->counters.full_drops++;
-		return -ENOSPC;
+	if (t->opts.per_source_max) {
+		src = find_src(t, &ip);
+		if (src != NIL && t->srcs[src].count >= t->opts.per_source_max) {
+			t->counters.source_limit_drops++;
+			return -EDQUOT;
+		}
 	}
-	/* O(1) whatever the range: a full endpoint is known from its count. */
+	/* O(1) whatever the range: a full endpoint is known from its count, and
+	 * its least recently used unreplied session from its list. Evicting it
+	 * frees a slot as well as the port. */
 	d = find_dest(t, endpoint);
 	if (d != NIL && t->dests[d].used == t->range) {
-		t->counters.port_exhausted_drops++;
-		return -EADDRINUSE;
+		if (t->dests[d].unreplied.head == NIL) {
+			t->counters.port_exhausted_drops++;
+			return -EADDRINUSE;
+		}
+		evict(t, t->dests[d].unreplied.head, now_ns);
 	}
+	if (t->count == t->opts.capacity) {
+		if (t->unreplied.head == NIL) {
+			t->counters.full_drops++;
+			return -ENOSPC;
+		}
+		evict(t, t->unreplied.head, now_ns);
+	}
+	/* An eviction may have released the endpoint's or the source's record. */
+	d = find_dest(t, endpoint);
 	if (d == NIL) {
 		err = dest_create(t, endpoint, &d);
 		if (err)
 			return err;
+	}
+	if (t->opts.per_source_max) {
+		src = find_src(t, &ip);
+		if (src == NIL)
+			src = src_create(t, &ip);
+		t->srcs[src].count++;
 	}
 	port = pick_port(t, &t->dests[d]);
 	i = t->free_head;
@@ -375,12 +558,15 @@ static int insert(struct qk_sessions *t, const struct qk_addr *client,
 	e->s.port = port;
 	e->s.created_ns = now_ns;
 	e->s.last_ns = now_ns;
+	e->s.replied = 0;
 	e->dest = d;
+	e->src = src;
 	e->fwd_next = t->fwd_heads[fwd_bucket(t, client, endpoint)];
 	t->fwd_heads[fwd_bucket(t, client, endpoint)] = i;
 	e->rev_next = t->rev_heads[rev_bucket(t, port, endpoint)];
 	t->rev_heads[rev_bucket(t, port, endpoint)] = i;
-	lru_append(t, i);
+	list_append(t, &t->unreplied, i, AGE);
+	list_append(t, &t->dests[d].unreplied, i, DEST_UNREPLIED);
 	t->count++;
 	t->counters.created++;
 	*index = i;
@@ -394,7 +580,7 @@ int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 	__u32 i = find_fwd(t, client, endpoint);
 	int err;
 
-	if (i != NIL && t->entries[i].s.last_ns + t->opts.idle_ns > now_ns) {
+	if (i != NIL && !idle_at(t, &t->entries[i].s, now_ns)) {
 		touch(t, i, now_ns);
 		t->counters.read_hits++;
 		*out = &t->entries[i].s;
@@ -416,10 +602,11 @@ int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_ad
 {
 	__u32 i = find_rev(t, port, endpoint);
 
-	if (i == NIL || t->entries[i].s.last_ns + t->opts.idle_ns <= now_ns) {
+	if (i == NIL || idle_at(t, &t->entries[i].s, now_ns)) {
 		t->counters.write_misses++;
 		return -ENOENT;
 	}
+	mark_replied(t, i);
 	touch(t, i, now_ns);
 	t->counters.write_hits++;
 	*out = &t->entries[i].s;

@@ -175,8 +175,10 @@ export class Servers {
     lifetimeMs = 120000,
     host = 'srv',
     private readonly ports: readonly number[] = SERVER_PORTS,
+    /** Echo only datagrams containing this text (the rest are recorded, never answered). */
+    echoOnly?: string,
   ) {
-    this.child = star.spawn(host, [process.execPath, peerCli(), 'server', '::', ports.join(','), String(lifetimeMs)]);
+    this.child = star.spawn(host, [process.execPath, peerCli(), 'server', '::', ports.join(','), String(lifetimeMs), ...(echoOnly ? [echoOnly] : [])]);
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();

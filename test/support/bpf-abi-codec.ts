@@ -19,6 +19,8 @@ export interface XdpConfig {
   enabled: boolean;
   /** Set when the local address map is non-empty. */
   matchLocalAddr: boolean;
+  /** Longer matched frames are passed as `oversize`; 0 or absent = no limit. */
+  maxFrameLen?: number;
 }
 
 export interface XdpEvent {
@@ -52,6 +54,7 @@ export function encodeConfig(config: XdpConfig): Buffer {
   out.writeUInt16LE(config.sessionPortEnd, layout.fields.session_port_end.offset);
   const flags = (config.enabled ? CONSTANTS.QK_CFG_F_ENABLED : 0) | (config.matchLocalAddr ? CONSTANTS.QK_CFG_F_MATCH_LOCAL_ADDR : 0);
   out.writeUInt32LE(flags, layout.fields.flags.offset);
+  out.writeUInt32LE(config.maxFrameLen ?? 0, layout.fields.max_frame_len.offset);
   return out;
 }
 

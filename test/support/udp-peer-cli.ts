@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A UDP peer run as its own process inside a test namespace (tests spawn it with
 // `ip netns exec NS node dist/test/support/udp-peer-cli.js ...`). Prints one JSON line per event.
-//   server HOST PORT[,PORT...] LIFETIME_MS        echo every datagram back, print {port, from, text}
+//   server HOST PORT[,PORT...] LIFETIME_MS [ECHO_ONLY]
+//       echo every datagram back (with ECHO_ONLY: only those whose text contains it), print {port, from, text}
 //   client HOST PORT COUNT INTERVAL_MS WAIT_MS PAYLOAD_HEX...
 //       sends COUNT rounds, one datagram per payload (each prefixed "<seq>:"), prints every reply
 //       {reply, text} and finally {done, sent}; exits after WAIT_MS without replies past the last send.
@@ -12,13 +13,13 @@ function print(record: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
-function server(host: string, ports: number[], lifetimeMs: number): void {
+function server(host: string, ports: number[], lifetimeMs: number, echoOnly?: string): void {
   const type = host.includes(':') ? 'udp6' : 'udp4';
   const sockets = ports.map((port) => {
     const s = dgram.createSocket(type);
     s.on('message', (data, rinfo) => {
       print({ port, from: `${rinfo.address}:${rinfo.port}`, text: data.toString('latin1') });
-      s.send(data, rinfo.port, rinfo.address);
+      if (!echoOnly || data.toString('latin1').includes(echoOnly)) s.send(data, rinfo.port, rinfo.address);
     });
     s.bind(port, host, () => print({ listening: port }));
     return s;
@@ -53,7 +54,7 @@ function client(host: string, port: number, count: number, intervalMs: number, w
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === 'server') server(args[0], args[1].split(',').map(Number), Number(args[2]));
+if (mode === 'server') server(args[0], args[1].split(',').map(Number), Number(args[2]), args[3]);
 else if (mode === 'client')
   client(
     args[0],
@@ -64,6 +65,6 @@ else if (mode === 'client')
     args.slice(5).map((h) => Buffer.from(h, 'hex')),
   );
 else {
-  process.stderr.write('usage: udp-peer-cli server HOST PORTS LIFETIME_MS | client HOST PORT COUNT INTERVAL_MS WAIT_MS PAYLOAD_HEX...\n');
+  process.stderr.write('usage: udp-peer-cli server HOST PORTS LIFETIME_MS [ECHO_ONLY] | client HOST PORT COUNT INTERVAL_MS WAIT_MS PAYLOAD_HEX...\n');
   process.exit(2);
 }

@@ -30,7 +30,7 @@ class SocketBackend implements ProxyBackend {
   constructor(
     private readonly native: NativeSocketBackend,
     private readonly publisher: EnginePublisher,
-    options: BackendOptions,
+    private readonly options: BackendOptions,
   ) {
     this.counters = new CounterSync(native, options.metrics);
     options.metrics.onScrape(() => {
@@ -53,6 +53,7 @@ class SocketBackend implements ProxyBackend {
       batch: d.batch,
       sessions: this.sessionCount(),
       sessionLimit: d.sessionLimit,
+      ...describeSessionLimits(this.options),
       fileLimit: d.fileLimit,
       filesReserved: d.filesReserved,
     };
@@ -86,17 +87,30 @@ class SocketBackend implements ProxyBackend {
   }
 }
 
-/** The native socket workers' options from the backend options (also proxy xdp's kernel-served workers). */
-export function socketWorkerOptions(options: BackendOptions, workers: number, engine: NativeEngine): SocketBackendOptions {
+/** Session timeouts and caps as the native workers take them (socket workers and proxy xdp's AF_XDP ones). */
+export function sessionLimits(options: BackendOptions): {
+  sessionTimeoutMs: number;
+  unrepliedTimeoutMs: number;
+  maxSessions: number;
+  maxSessionsPerSource: number;
+} {
   return {
-    port: options.port,
-    workers,
     sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
     unrepliedTimeoutMs: Math.round(Math.min(options.unrepliedSessionTimeoutSecs ?? DEFAULT_UNREPLIED_SESSION_TIMEOUT_SECS, options.sessionTimeoutSecs) * 1000),
     maxSessions: options.maxSessions,
     maxSessionsPerSource: options.maxSessionsPerSource ?? 0,
-    engine,
   };
+}
+
+/** What /config shows of the session limits. */
+export function describeSessionLimits(options: BackendOptions): Record<string, number> {
+  const l = sessionLimits(options);
+  return { unrepliedSessionTimeoutSecs: l.unrepliedTimeoutMs / 1000, maxSessionsPerSource: l.maxSessionsPerSource };
+}
+
+/** The native socket workers' options from the backend options (also proxy xdp's kernel-served workers). */
+export function socketWorkerOptions(options: BackendOptions, workers: number, engine: NativeEngine): SocketBackendOptions {
+  return { port: options.port, workers, ...sessionLimits(options), engine };
 }
 
 /** Starts the native workers. Throws an Error saying exactly why when the addon, the config or a socket is unusable. */

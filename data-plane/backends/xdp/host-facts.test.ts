@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { defaultRouteInterface, sessionPortRange } from './host-facts';
+import { defaultRouteInterface, requestedSessionPorts, sessionPortRange } from './host-facts';
 
 describe('xdp host facts', function () {
   describe('sessionPortRange', function () {
@@ -14,6 +14,29 @@ describe('xdp host facts', function () {
     it('refuses a range that leaves nothing above it, naming the sysctl', function () {
       expect(() => sessionPortRange('1024 65535', 7777, 7600)).to.throw(/net\.ipv4\.ip_local_port_range/);
       expect(() => sessionPortRange('nonsense', 7777, 7600)).to.throw(/cannot parse/);
+    });
+  });
+
+  describe('requestedSessionPorts (--xdp.session-ports)', function () {
+    it('accepts a range outside the ephemeral range and the proxy ports, below or above it', function () {
+      expect(requestedSessionPorts('61000-62999', '32768 60999', 7777, 7600)).to.deep.equal({ min: 61000, max: 62999 });
+      expect(requestedSessionPorts(' 10000-29999\n', '32768 60999', 7777, 7600)).to.deep.equal({ min: 10000, max: 29999 });
+      expect(requestedSessionPorts('1-1', '32768 60999', 7777, 7600)).to.deep.equal({ min: 1, max: 1 });
+    });
+    it('refuses malformed or out-of-range text, precisely', function () {
+      for (const bad of ['', '61000', '61000-', '0-100', '100-65536', '62000-61000', 'a-b', '61000-62000-63000'])
+        expect(() => requestedSessionPorts(bad, '32768 60999', 7777, 7600), bad).to.throw(/--xdp\.session-ports .*expected MIN-MAX/);
+    });
+    it('refuses a range holding the listen or QCMP port', function () {
+      expect(() => requestedSessionPorts('7000-8000', '32768 60999', 7777, 7600)).to.throw('--xdp.session-ports 7000-8000 contains the listen port 7777');
+      expect(() => requestedSessionPorts('7600-7700', '32768 60999', 7777, 7600)).to.throw('contains the QCMP port 7600');
+    });
+    it("refuses any overlap with the kernel's ephemeral range, naming it and the sysctl", function () {
+      for (const overlap of ['30000-32768', '60999-61500', '40000-41000', '50000-65535'])
+        expect(() => requestedSessionPorts(overlap, '32768 60999', 7777, 7600), overlap).to.throw(
+          /overlaps the kernel's ephemeral ports 32768-60999 \(net\.ipv4\.ip_local_port_range\)/,
+        );
+      expect(() => requestedSessionPorts('61000-62000', 'nonsense', 7777, 7600)).to.throw(/cannot parse/);
     });
   });
 

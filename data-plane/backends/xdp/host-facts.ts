@@ -56,6 +56,33 @@ export function sessionPortRange(ephemeral: string, listenPort: number, qcmpPort
   return best;
 }
 
-export function readSessionPortRange(listenPort: number, qcmpPort: number): PortRange {
-  return sessionPortRange(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), listenPort, qcmpPort);
+/**
+ * An explicit session port range (`--xdp.session-ports MIN-MAX`), checked against the same rules:
+ * it must hold neither the listen nor the QCMP port and must not overlap the kernel's ephemeral
+ * range, whose ports the kernel gives its own sockets (the program would take their replies).
+ */
+export function requestedSessionPorts(text: string, ephemeral: string, listenPort: number, qcmpPort: number): PortRange {
+  const flag = `--xdp.session-ports ${text.trim()}`;
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || min < 1 || max > 65535 || min > max) throw new Error(`${flag}: expected MIN-MAX with 1 <= MIN <= MAX <= 65535`);
+  for (const [name, port] of [
+    ['listen', listenPort],
+    ['QCMP', qcmpPort],
+  ] as const)
+    if (port >= min && port <= max) throw new Error(`${flag} contains the ${name} port ${port}`);
+  const [lo, hi] = ephemeral.trim().split(/\s+/).map(Number);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi) throw new Error(`ip_local_port_range: cannot parse "${ephemeral.trim()}"`);
+  if (min <= hi && max >= lo)
+    throw new Error(
+      `${flag} overlaps the kernel's ephemeral ports ${lo}-${hi} (net.ipv4.ip_local_port_range): the kernel could give ` +
+        `them to its own sockets, whose replies the XDP program would take; choose ports outside it or narrow that range`,
+    );
+  return { min, max };
+}
+
+export function readSessionPortRange(listenPort: number, qcmpPort: number, requested?: string): PortRange {
+  const ephemeral = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  return requested ? requestedSessionPorts(requested, ephemeral, listenPort, qcmpPort) : sessionPortRange(ephemeral, listenPort, qcmpPort);
 }

@@ -13,7 +13,8 @@ import type { BackendFactory, BackendOptions, PreparedConfig, ProxyBackend } fro
 import { type EnginePrepared, EnginePublisher } from '../engine-publisher';
 import type { NativeSocketBackend, SocketAddon } from '../../../native/socket/socket-addon';
 import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
-import { socketWorkerOptions } from '../socket/socket-backend';
+import { SessionPressureLog } from '../socket/session-pressure';
+import { describeSessionLimits, sessionLimits, socketWorkerOptions } from '../socket/socket-backend';
 import { AttachmentState } from './attachment-state';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
@@ -43,6 +44,7 @@ class XdpBackend implements ProxyBackend {
   private readonly timer: NodeJS.Timeout;
   private readonly removeProcessing: () => void;
   private readonly removeJitter: () => void;
+  private readonly pressure: SessionPressureLog;
   private readonly seenEvents = new Set<string>();
   private offlinkLogged = false;
   private stopped = false;
@@ -66,6 +68,16 @@ class XdpBackend implements ProxyBackend {
     // The AF_XDP workers' inter-arrival gap: the kernel-served path only takes the exceptions.
     this.removeJitter = options.metrics.addNativeJitter(() => native.jitter());
     this.timer.unref();
+    // Drops are engine-wide (one engine under both paths): taken once, from the AF_XDP side.
+    this.pressure = new SessionPressureLog(
+      () => {
+        const x = native.totals();
+        const k = kernelServed.totals();
+        return { drops: x.drops, errors: k.errors, sessionsEvicted: x.sessionsEvicted + k.sessionsEvicted };
+      },
+      log,
+      { sessionLimit: options.maxSessions, maxSessionsPerSource: options.maxSessionsPerSource ?? 0 },
+    );
   }
 
   describe(): Record<string, unknown> {
@@ -82,6 +94,8 @@ class XdpBackend implements ProxyBackend {
       qcmpPort: this.options.qcmpPort,
       sessionPorts: `${this.ports.min}-${this.ports.max}`,
       sessions: this.sessionCount(),
+      sessionLimit: this.options.maxSessions,
+      ...describeSessionLimits(this.options),
       kernelServed: { workers: this.kernelServed.describe().workers, sessions: this.kernelServed.sessionCount() },
       detection: d.steps,
     };
@@ -141,6 +155,8 @@ class XdpBackend implements ProxyBackend {
     this.native.stop();
     this.kernelServed.stop();
     this.publisher.stop();
+    this.pressure.check();
+    this.pressure.stop();
     this.counters.sync();
     this.xdpMetrics.sync(this.native);
     this.removeProcessing();
@@ -176,6 +192,8 @@ function startKernelServed(socket: SocketAddon, engine: NativeEngine, options: B
 
 function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOptions, ifname: string, ports: PortRange): NativeXdpBackend {
   const x = options.xdp;
+  // The same session timeouts and cap as the kernel-served socket workers.
+  const sessions = sessionLimits(options);
   try {
     return new xdp.XdpBackend(
       {
@@ -190,7 +208,9 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
         sessionPortMin: ports.min,
         sessionPortMax: ports.max,
         maxSessions: options.maxSessions,
-        sessionTimeoutMs: Math.round(options.sessionTimeoutSecs * 1000),
+        sessionTimeoutMs: sessions.sessionTimeoutMs,
+        unrepliedTimeoutMs: sessions.unrepliedTimeoutMs,
+        maxSessionsPerSource: sessions.maxSessionsPerSource,
       },
       engine,
     );
@@ -207,7 +227,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   const { xdp, socket, Engine } = loadXdpAddon();
   const ifname = options.xdp?.interface ?? readDefaultRouteInterface();
   if (!ifname) throw new Error('no default route to take the interface from: pass --xdp.interface');
-  const ports = readSessionPortRange(options.port, options.qcmpPort);
+  const ports = readSessionPortRange(options.port, options.qcmpPort, options.xdp?.sessionPorts);
   const engine = new Engine();
   // The workers start with the initial generation in place: no frame sees an empty engine.
   const publisher = new EnginePublisher('xdp', engine, options.metrics, log);

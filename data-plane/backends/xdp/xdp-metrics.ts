@@ -53,6 +53,7 @@ export class XdpMetrics {
   private readonly eventsLost: Counter<string>;
   private readonly events: Counter<string>;
   private readonly offlink: Counter<string>;
+  private readonly evicted: Counter<string>;
   private readonly xsk = new Map<XskCounterName, Counter<string>>();
 
   constructor(registry: Registry) {
@@ -67,6 +68,10 @@ export class XdpMetrics {
     this.offlink = counter('kernel_path_packets_total', 'Packets sent through a kernel socket because their destination is not behind the attached interface', [
       'event',
     ]);
+    this.evicted = counter(
+      'sessions_evicted_total',
+      'Sessions no endpoint had answered, closed early to make room for a new session (table or session ports full)',
+    );
     for (const [key, name, help] of XSK_METRICS) this.xsk.set(key, counter(`${name}_total`, help));
   }
 
@@ -83,6 +88,7 @@ export class XdpMetrics {
     for (const [key] of XSK_METRICS) g.add(this.xsk.get(key)!, `xsk:${key}`, totals.xsk[key]);
     g.add(this.offlink, 'offlink:read', totals.offlink[0], { event: 'read' });
     g.add(this.offlink, 'offlink:write', totals.offlink[1], { event: 'write' });
+    g.add(this.evicted, 'evicted', totals.sessionsEvicted);
     const events = native.drainEvents();
     for (const e of events) this.events.inc({ kind: eventKind(e.kind), reason: eventReason(e) });
     return events;

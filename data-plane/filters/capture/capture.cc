@@ -64,6 +64,7 @@ class CaptureFilter : public Filter {
         remove_(remove),
         re_(std::move(re)) {}
 
+  bool edits_payload() const override { return remove_; }
   uint32_t metadata_bytes() const override { return kMaxCaptureBytes; }
   uint32_t metadata_items() const override { return strategy_ == QK_CAPTURE_REGEX ? kMaxCaptureBytes + 1 : 0; }
 

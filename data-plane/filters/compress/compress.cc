@@ -131,6 +131,7 @@ class CompressFilter : public Filter {
   uint8_t read(FilterCtx& ctx) const override { return apply(on_read_, 0, ctx); }
   uint8_t write(FilterCtx& ctx) const override { return apply(on_write_, 1, ctx); }
   // A decompressed (or incompressible, compressed) packet may grow up to the datagram limit.
+  bool edits_payload() const override { return on_read_ != kDoNothing || on_write_ != kDoNothing; }
   uint32_t max_growth() const override { return on_read_ == kDoNothing && on_write_ == kDoNothing ? 0 : kMaxOutput; }
   std::shared_ptr<SlotState> new_state(uint32_t) const override { return std::make_shared<Scratch>(); }
   bool has_cells() const override { return true; }

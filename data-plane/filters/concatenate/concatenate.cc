@@ -17,6 +17,7 @@ class ConcatenateFilter : public Filter {
 
   uint8_t read(FilterCtx& ctx) const override { return apply(on_read_, ctx.pkt); }
   uint8_t write(FilterCtx& ctx) const override { return apply(on_write_, ctx.pkt); }
+  bool edits_payload() const override { return !bytes_.empty(); }
   uint32_t max_growth() const override { return static_cast<uint32_t>(bytes_.size()); }
 
  private:

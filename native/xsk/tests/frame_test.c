@@ -132,5 +132,6 @@ int main(void)
 	cases += test_rewrite_random();
 	cases += test_trim_and_switch();
 	cases += test_copy_and_no_csum();
+	cases += test_check_csum();
 	return test_report("frame_test", cases);
 }

@@ -167,3 +167,68 @@ static int test_copy_and_no_csum(void)
 	CHECK(qk_frame__rewrite(&pkt, &fi, &rw) == -EINVAL, "mixed families");
 	return 7;
 }
+
+/* qk_frame__check_csum: good, none (IPv4 only), a wrong UDP or IPv4 header
+ * checksum, and the partial one a sender with TX offload leaves (the folded
+ * pseudo-header sum), with options and extension headers too. */
+static int test_check_csum(void)
+{
+	static const struct spec specs[] = {
+		{QK_INET4, 0, 0, 0, 31, 0},
+		{QK_INET4, 1, 2, 0, 64, 0},
+		{QK_INET4, 0, 0, 0, 9, 1},
+		{QK_INET6, 0, 0, 0, 31, 0},
+		{QK_INET6, 2, 0, 1, 64, 0},
+	};
+	static __u8 buf[BUF];
+	int n = 0;
+
+	for (unsigned int i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		const struct spec *s = &specs[i];
+		struct qk_frame_info fi;
+		struct qk_addr a, b;
+		__u32 len;
+		__u8 *f = buf + HEADROOM, *ucsum, *l3;
+		__u16 good, partial;
+		__u32 alen;
+		__u64 sum;
+
+		rand_addr(&a, s->family);
+		rand_addr(&b, s->family);
+		len = build(buf, s, &a, &b);
+		CHECK(qk_frame__parse(f, len, &fi) == 0, "parse %u", i);
+		l3 = f + fi.l3_off;
+		ucsum = f + fi.l4_off + 6;
+		good = qk_load_be16(ucsum);
+		CHECK(qk_frame__check_csum(f, &fi) == QK_CSUM_OK, "good %u", i);
+		CHECK(!qk_frame__csum_partial(f, &fi), "good is not partial %u", i);
+		if (s->family == QK_INET4) {
+			l3[10] ^= 0x10;
+			CHECK(qk_frame__check_csum(f, &fi) == QK_CSUM_BAD, "bad ip %u", i);
+			l3[10] ^= 0x10;
+			n += 2;
+		}
+		if (good == 0) {
+			n += 4;
+			continue; /* IPv4 "none": nothing more to corrupt */
+		}
+		f[fi.payload_off] ^= 1;
+		CHECK(qk_frame__check_csum(f, &fi) == QK_CSUM_BAD, "bad payload %u", i);
+		f[fi.payload_off] ^= 1;
+		if (s->family == QK_INET6) {
+			qk_store_be16(ucsum, 0);
+			CHECK(qk_frame__check_csum(f, &fi) == QK_CSUM_BAD, "ipv6 zero %u", i);
+			n++;
+		}
+		/* The partial value: the folded pseudo-header sum, not complemented. */
+		alen = s->family == QK_INET4 ? 4 : 16;
+		sum = qk_csum_add(0, l3 + (s->family == QK_INET4 ? 12 : 8), 2 * alen);
+		partial = qk_csum_fold(sum + 17 + fi.payload_len + 8);
+		qk_store_be16(ucsum, partial);
+		CHECK(qk_frame__csum_partial(f, &fi), "partial seen %u", i);
+		CHECK(qk_frame__check_csum(f, &fi) == QK_CSUM_PARTIAL, "partial %u", i);
+		qk_store_be16(ucsum, good);
+		n += 5;
+	}
+	return n;
+}
