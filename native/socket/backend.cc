@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "native/net/sock_addr.h"
+
 namespace qk::socket {
 
 namespace {
@@ -34,10 +36,7 @@ int open_listen_socket(uint16_t port, uint16_t* bound_port, std::string* error) 
     return -1;
   }
   int on = 1, off = 0;
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_addr = in6addr_any;
-  addr.sin6_port = htons(port);
+  sockaddr_in6 addr = sockaddr__in6_any(port);
   socklen_t len = sizeof(addr);
   const char* step = nullptr;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)

@@ -14,15 +14,15 @@ namespace qk::socket {
 namespace {
 
 // The per-source cap counts hosts, not ports.
-AddrKey ip_of(const AddrKey& client) {
-  AddrKey key{};
-  std::memcpy(key.ip, client.ip, sizeof(key.ip));
-  return key;
+SockAddr ip_of(const SockAddr& client) {
+  SockAddr host = client;
+  host.port = 0;
+  return host;
 }
 
 }  // namespace
 
-bool SourceCounts::try_add(const AddrKey& ip, uint32_t max) {
+bool SourceCounts::try_add(const SockAddr& ip, uint32_t max) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint32_t* n = counts_.find(ip);
   if (n && *n >= max) return false;
@@ -30,7 +30,7 @@ bool SourceCounts::try_add(const AddrKey& ip, uint32_t max) {
   return true;
 }
 
-void SourceCounts::remove(const AddrKey& ip) {
+void SourceCounts::remove(const SockAddr& ip) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint32_t* n = counts_.find(ip);
   if (!n) return;
@@ -110,7 +110,7 @@ bool SessionShard::evict_unreplied(int64_t now_ms) {
   return false;
 }
 
-const Session* SessionShard::on_reply(const AddrKey& source, uint32_t socket_index) {
+const Session* SessionShard::on_reply(const SockAddr& source, uint32_t socket_index) {
   const uint32_t* slot = by_reply_.find(ReplyKey{source, socket_index});
   if (!slot) return nullptr;
   slab_[*slot].replied = true;
@@ -119,7 +119,7 @@ const Session* SessionShard::on_reply(const AddrKey& source, uint32_t socket_ind
 
 // Picks an endpoint socket that carries no other client to `dest`, opening one if every
 // existing socket already does. This keeps (endpoint, socket) -> client unambiguous.
-int SessionShard::claim_socket(const AddrKey& dest, uint32_t* index) {
+int SessionShard::claim_socket(const SockAddr& dest, uint32_t* index) {
   const uint32_t* found = dest_index_.find(dest);
   uint32_t d;
   if (found) {
@@ -150,9 +150,7 @@ int SessionShard::open_endpoint_socket() {
   // Replies from a busy endpoint arrive in bursts on one socket; the default ~208 KiB holds
   // only a few hundred small datagrams. Memory is charged only while datagrams are queued.
   int rcvbuf = 1 << 20;
-  sockaddr_in6 any{};
-  any.sin6_family = AF_INET6;
-  any.sin6_addr = in6addr_any;
+  sockaddr_in6 any = sockaddr__in6_any(0);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kEpollEndpointBase + sockets_.size();

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "native/socket/addr.h"
+#include "native/socket/session_keys.h"
 #include "native/socket/counters.h"
 #include "native/socket/flat_map.h"
 
@@ -38,12 +38,12 @@ struct Session {
 class SourceCounts {
  public:
   // Counts a new session from ip unless it already has `max`; false = refused.
-  bool try_add(const AddrKey& ip, uint32_t max);
-  void remove(const AddrKey& ip);
+  bool try_add(const SockAddr& ip, uint32_t max);
+  void remove(const SockAddr& ip);
 
  private:
   std::mutex mu_;
-  FlatMap<AddrKey, KeyHash<AddrKey>> counts_;
+  FlatMap<SockAddr, KeyHash<SockAddr>> counts_;
 };
 
 // The process-wide bounds on sessions, shared by every shard.
@@ -74,7 +74,7 @@ class SessionShard {
   Session* acquire(const SessionKey& key, int64_t now_ms, qk_drop_reason* why);
   // The session a reply from `source` on endpoint socket `socket_index` belongs to, marked as
   // replied.
-  const Session* on_reply(const AddrKey& source, uint32_t socket_index);
+  const Session* on_reply(const SockAddr& source, uint32_t socket_index);
   int endpoint_fd(uint32_t socket_index) const { return sockets_[socket_index]; }
   // Closes sessions idle for longer than their timeout; returns how many.
   size_t expire(int64_t now_ms, const SessionTimeouts& timeouts);
@@ -90,7 +90,7 @@ class SessionShard {
     uint32_t next = 0;
   };
 
-  int claim_socket(const AddrKey& dest, uint32_t* index);
+  int claim_socket(const SockAddr& dest, uint32_t* index);
   int open_endpoint_socket();
   void close_session(uint32_t slot, int64_t now_ms);
   // Closes this shard's oldest session that no endpoint has answered, to make room under
@@ -110,7 +110,7 @@ class SessionShard {
   std::vector<DestSockets> dest_sockets_;
   FlatMap<SessionKey, KeyHash<SessionKey>> by_key_;
   FlatMap<ReplyKey, KeyHash<ReplyKey>> by_reply_;
-  FlatMap<AddrKey, KeyHash<AddrKey>> dest_index_;
+  FlatMap<SockAddr, KeyHash<SockAddr>> dest_index_;
 };
 
 }  // namespace qk::socket

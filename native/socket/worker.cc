@@ -24,27 +24,6 @@ int64_t monotonic_ms() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// The engine's canonical address (plain IPv4 when it can be) back into dual-stack form.
-qk::engine::SockAddr engine_addr(const AddrKey& key) {
-  sockaddr_in6 sa;
-  addr_key__to_sockaddr(key, &sa);
-  qk::engine::SockAddr out;
-  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&sa), &out);
-  return out;
-}
-
-AddrKey dual_stack_key(const qk::engine::SockAddr& a) {
-  AddrKey key{};
-  if (a.family == 4) {
-    key.ip[10] = key.ip[11] = 0xff;
-    std::memcpy(key.ip + 12, a.ip, 4);
-  } else {
-    std::memcpy(key.ip, a.ip, 16);
-  }
-  key.port = a.port;
-  return key;
-}
-
 }  // namespace
 
 std::unique_ptr<Worker> Worker::create(const WorkerSettings& settings, int listen_fd, qk::engine::Engine& engine,
@@ -151,8 +130,9 @@ void Worker::begin_batch() {
   for (const qk::engine::Endpoint& ep : gen.endpoints->endpoints) {
     Target t{};
     t.routable = ep.addr.family != 0;
-    if (t.routable) t.key = dual_stack_key(ep.addr);
-    addr_key__to_sockaddr(t.key, &t.addr);
+    // Canonical, so a session key is the same however the endpoint's IPv4 address was written.
+    if (t.routable) t.key = sockaddr__canonical(ep.addr);
+    t.addr = sockaddr__to_in6(t.key);
     targets_.push_back(t);
   }
 }
@@ -177,21 +157,18 @@ void Worker::read_packet(int i) {
     engine.count_drop(false, QK_DROP_TOO_LARGE);
     return;
   }
-  qk::engine::SockAddr source;
-  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
-  if (qk::engine::sockaddr__unanswerable(source)) {
+  const SockAddr client = sockaddr__from_in6(rx_->source(i));
+  if (sockaddr__unanswerable(client)) {
     engine.count_drop(false, QK_DROP_INVALID_SOURCE_ADDRESS);
     return;
   }
   qk::engine::PacketBuf packet = rx_->packet(i);
-  qk::engine::ReadOutcome out = engine.read(packet, source);
+  qk::engine::ReadOutcome out = engine.read(packet, client);
   if (out.reason != QK_DROP_NONE) return;  // the engine counted it
   if (packet.len > kMaxSend) {
     engine.count_drop(false, QK_DROP_TOO_LARGE);
     return;
   }
-  // The session key keeps the address as the kernel gave it (dual-stack form).
-  AddrKey client = addr_key__from_sockaddr(rx_->source(i));
   for (uint32_t d = 0; d < out.n_dest; d++) {
     if (out.dest[d] < targets_.size())
       send_to_endpoint(client, packet.data(), packet.len, targets_[out.dest[d]]);
@@ -200,7 +177,7 @@ void Worker::read_packet(int i) {
   }
 }
 
-void Worker::send_to_endpoint(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to) {
+void Worker::send_to_endpoint(const SockAddr& client, const uint8_t* data, uint32_t len, const Target& to) {
   if (!to.routable) {
     engine_->count_drop(false, QK_DROP_NO_ROUTE);
     return;
@@ -236,19 +213,18 @@ void Worker::write_packet(int i, uint32_t socket_index) {
     engine.count_drop(true, QK_DROP_TOO_LARGE);
     return;
   }
-  const Session* session = shard_->on_reply(addr_key__from_sockaddr(rx_->source(i)), socket_index);
+  const SockAddr source = sockaddr__from_in6(rx_->source(i));
+  const Session* session = shard_->on_reply(source, socket_index);
   if (!session) {
     engine.count_drop(true, QK_DROP_NO_DOWNSTREAM);
     return;
   }
-  qk::engine::SockAddr source;
-  qk::engine::sockaddr__from(reinterpret_cast<const sockaddr*>(&rx_->source(i)), &source);
-  if (qk::engine::sockaddr__unanswerable(source)) {
+  if (sockaddr__unanswerable(source)) {
     engine.count_drop(false, QK_DROP_INVALID_SOURCE_ADDRESS);
     return;
   }
   qk::engine::PacketBuf packet = rx_->packet(i);
-  uint8_t reason = engine.write(packet, source, engine_addr(session->key.client));
+  uint8_t reason = engine.write(packet, source, session->key.client);
   if (reason != QK_DROP_NONE) {
     counters_->error(kWrite, reason);  // Quilkin counts a reply-side filter drop as an error too
     return;
@@ -257,8 +233,7 @@ void Worker::write_packet(int i, uint32_t socket_index) {
     engine.count_drop(true, QK_DROP_TOO_LARGE);
     return;
   }
-  sockaddr_in6 to;
-  addr_key__to_sockaddr(session->key.client, &to);
+  const sockaddr_in6 to = sockaddr__to_in6(session->key.client);
   if (tx_->full()) tx_->flush(*counters_, engine, kWrite);
   tx_->add(listen_fd_, packet.data(), packet.len, to);
 }

@@ -45,7 +45,7 @@ class Worker {
  private:
   // An engine endpoint in the form the send path needs, rebuilt when the generation changes.
   struct Target {
-    AddrKey key;
+    SockAddr key;
     sockaddr_in6 addr;
     bool routable;  // false: a DNS name the control plane has not resolved
   };
@@ -56,7 +56,7 @@ class Worker {
   void begin_batch();
   void on_client_socket();
   void read_packet(int i);
-  void send_to_endpoint(const AddrKey& client, const uint8_t* data, uint32_t len, const Target& to);
+  void send_to_endpoint(const SockAddr& client, const uint8_t* data, uint32_t len, const Target& to);
   void on_endpoint_socket(uint32_t socket_index);
   void write_packet(int i, uint32_t socket_index);
 

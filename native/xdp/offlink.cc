@@ -10,25 +10,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "native/net/sock_addr.h"
+
 namespace qk::xdp {
-
-namespace {
-
-sockaddr_in6 to_sockaddr(const qk_addr& a) {
-  sockaddr_in6 sa{};
-  sa.sin6_family = AF_INET6;
-  sa.sin6_port = htons(a.port);
-  if (a.family == QK_INET4) {  // v4-mapped: one dual-stack socket type serves both families
-    sa.sin6_addr.s6_addr[10] = 0xff;
-    sa.sin6_addr.s6_addr[11] = 0xff;
-    std::memcpy(sa.sin6_addr.s6_addr + 12, a.addr, 4);
-  } else {
-    std::memcpy(sa.sin6_addr.s6_addr, a.addr, 16);
-  }
-  return sa;
-}
-
-}  // namespace
 
 bool OfflinkPath::Key::operator==(const Key& o) const {
   return port == o.port && endpoint.family == o.endpoint.family && endpoint.port == o.endpoint.port &&
@@ -56,10 +40,8 @@ int OfflinkPath::open(OfflinkSession* s) {
   int off = 0, on = 1;
   setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in6 bind_to{};
-  bind_to.sin6_family = AF_INET6;
-  bind_to.sin6_port = htons(s->port);
-  sockaddr_in6 peer = to_sockaddr(s->endpoint);
+  sockaddr_in6 bind_to = sockaddr__in6_any(s->port);
+  sockaddr_in6 peer = sockaddr__to_in6(sockaddr__from_qk(s->endpoint));
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = s;

@@ -99,7 +99,7 @@ void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) 
   }
   std::memcpy(payload, offlink_buf_, len);
   auto pkt = engine::PacketBuf::wrap(payload, room, 0, len);
-  if (ew_->write(pkt, to_sock(s.endpoint), to_sock(v.client)) != QK_DROP_NONE) {
+  if (ew_->write(pkt, sockaddr__from_qk(s.endpoint), sockaddr__from_qk(v.client)) != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // counted by the engine
     return;
   }

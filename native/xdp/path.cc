@@ -15,26 +15,10 @@
 
 namespace qk::xdp {
 
-engine::SockAddr to_sock(const qk_addr& a) {
-  engine::SockAddr s;
-  s.family = a.family;
-  s.port = a.port;
-  std::memcpy(s.ip, a.addr, 16);
-  return s;
-}
-
 namespace {
 
 constexpr uint8_t kQcmpDir = 2;  // tx_dir_ of QCMP replies (not a Quilkin direction)
 constexpr uint32_t kQcmpPing = 17, kQcmpPong = 33;
-
-qk_addr to_qk(const engine::SockAddr& s) {
-  qk_addr a{};
-  a.family = s.family;
-  a.port = s.port;
-  std::memcpy(a.addr, s.ip, 16);
-  return a;
-}
 
 // Arriving on the wire, a loopback source or the proxy's own address is spoofed (a martian): the
 // kernel would refuse it, and answering it would send to ourselves.
@@ -173,8 +157,8 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
   uint8_t* frame_end = qk_umem__data(umem_, qk_umem__frame_base(umem_, addr)) + umem_->frame_size;
   auto pkt = engine::PacketBuf::wrap(payload, uint32_t(frame_end - payload), 0, fi.payload_len);
   const uint32_t orig_len = fi.payload_len;
-  const engine::SockAddr source = to_sock(client);
-  if (engine::sockaddr__unanswerable(source) || martian(client, local)) {
+  const SockAddr source = sockaddr__from_qk(client);
+  if (sockaddr__unanswerable(source) || martian(client, local)) {
     drop(addr, kRead, QK_DROP_INVALID_SOURCE_ADDRESS);
     return;
   }
@@ -197,7 +181,7 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
       ew_->count_drop(false, QK_DROP_NO_ROUTE);
       continue;
     }
-    const qk_addr to = to_qk(ep.addr);
+    const qk_addr to = sockaddr__to_qk(ep.addr);
     uint16_t port = 0;
     int r = env_.sessions->for_read(client, to, local, now, &port);
     if (r < 0) {
@@ -257,7 +241,7 @@ void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk
     drop(addr, kWrite, QK_DROP_BAD_CHECKSUM);
     return;
   }
-  if (ew_->write(pkt, to_sock(endpoint), to_sock(s.client)) != QK_DROP_NONE) {
+  if (ew_->write(pkt, sockaddr__from_qk(endpoint), sockaddr__from_qk(s.client)) != QK_DROP_NONE) {
     qk_umem__free(umem_, addr);  // counted by the engine
     return;
   }

@@ -98,7 +98,6 @@ class Worker {
 };
 
 uint64_t monotonic_ns();
-engine::SockAddr to_sock(const qk_addr& a);
 
 constexpr uint32_t kTxHeadroom = 256;     // as much as the kernel leaves in front of rx data
 constexpr int kOfflink = 0x100;           // Worker::next_hop(): not a drop reason, send through the kernel

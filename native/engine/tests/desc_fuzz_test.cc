@@ -73,7 +73,7 @@ uint64_t run_packets(Engine& engine, std::mt19937_64& rng) {
   for (uint32_t len : {0u, 1u, 3u, 17u, 65507u}) {
     for (uint32_t i = 0; i < len; i++) buf[32 + i] = "abcxyz\xff"[rng() % 7];
     PacketBuf pkt = PacketBuf::wrap(buf.data(), static_cast<uint32_t>(buf.size()), 32, len);
-    SockAddr src;
+    qk::SockAddr src;
     src.family = 4, src.ip[0] = 10, src.port = static_cast<uint16_t>(rng());
     w.read(pkt, src);
     pkt = PacketBuf::wrap(buf.data(), static_cast<uint32_t>(buf.size()), 0, len);  // no headroom

@@ -68,7 +68,7 @@ std::atomic<uint64_t> g_packets{0};
 void worker_loop(Engine& engine, int id) {
   Worker w(engine, static_cast<uint64_t>(id) + 1);
   uint8_t buf[64];
-  SockAddr src;
+  qk::SockAddr src;
   src.family = 4;
   src.ip[0] = 10;
   src.port = 5000;
