@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bpf/lib/drop_reasons.h"
-#include "native/net/sock_addr.h"
+#include "native/engine/sock_addr.h"
 #include "native/engine/filter_durations.h"
 #include "native/engine/packet.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bpf/lib/drop_reasons.h"
-#include "native/net/sock_addr.h"
+#include "native/engine/sock_addr.h"
 #include "native/engine/desc_reader.h"
 #include "native/engine/engine.h"
 #include "native/engine/metadata.h"

@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "native/net/sock_addr.h"
+#include "native/engine/sock_addr.h"
 
 namespace qk::socket {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "native/net/keyed_hash.h"
-#include "native/net/sock_addr.h"
+#include "native/engine/sock_addr.h"
 
 namespace qk::socket {
 

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "native/net/sock_addr.h"
+#include "native/engine/sock_addr.h"
 
 namespace qk::xdp {
 
