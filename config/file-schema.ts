@@ -180,7 +180,13 @@ export function filterList(validator: FilterConfigValidator) {
 function topLevelShape(validator: FilterConfigValidator) {
   return {
     version: z
-      .literal('v1alpha1', { error: (iss) => `unknown variant \`${String(iss.input)}\`, expected \`v1alpha1\`` })
+      .literal('v1alpha1', {
+        // A map or list would print as `[object Object]`: name its kind instead.
+        error: (iss) =>
+          iss.input !== null && typeof iss.input === 'object'
+            ? `version must be \`v1alpha1\`, got a ${Array.isArray(iss.input) ? 'list' : 'map'}`
+            : `unknown variant \`${String(iss.input)}\`, expected \`v1alpha1\``,
+      })
       .nullable()
       .optional(),
     id: scalarString('id must be a string').nullable().optional().meta({ description: 'proxy identifier; default: the hostname' }),

@@ -72,7 +72,15 @@ export function parseConfigText(text: string, validator: FilterConfigValidator):
       }),
     };
   }
-  const result = validateConfig(doc.toJS({ maxAliasCount: 100 }), validator);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml package throws (ReferenceError) past maxAliasCount, a "billion laughs" document,
+    // and a RangeError on nesting deeper than the stack: a rejection of the text, not a crash.
+    return { ok: false, issues: [{ path: [], message: `YAML document refused: ${(err as Error).message}` }] };
+  }
+  const result = validateConfig(raw, validator);
   if (result.ok) return result;
   // Source order reads best; issues without a position (rare) keep their place at the end.
   const located = locate(result.issues, doc.contents, lines);

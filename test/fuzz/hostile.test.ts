@@ -13,13 +13,16 @@ import { loadEngine } from '../../native/engine/engine-addon';
 import { loadTestEngine } from '../support/native-test-addon';
 import { decodeStepResult, encodeStep, normaliseFilters } from '../conformance/native-implementation';
 import { clustersArb, configArb } from './arbitraries';
+import { announce, seedFor, withReplaySync } from './profile';
+
+const SEED = seedFor('hostile');
 
 const MAX_UDP_PAYLOAD = 65507;
 
 function hostilePackets(seed: number): Buffer[] {
-  const rand = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 2048 }), { seed, numRuns: 20 }).map((a) => Buffer.from(a));
+  const rand = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 2048 }), { seed: SEED + seed, numRuns: 20 }).map((a) => Buffer.from(a));
   const big = Buffer.alloc(MAX_UDP_PAYLOAD, 0x61);
-  const bigRandom = Buffer.from(fc.sample(fc.uint8Array({ minLength: MAX_UDP_PAYLOAD, maxLength: MAX_UDP_PAYLOAD }), { seed, numRuns: 1 })[0]);
+  const bigRandom = Buffer.from(fc.sample(fc.uint8Array({ minLength: MAX_UDP_PAYLOAD, maxLength: MAX_UDP_PAYLOAD }), { seed: SEED + seed, numRuns: 1 })[0]);
   return [Buffer.alloc(0), Buffer.from([0]), Buffer.from([0xff]), big, bigRandom, big.subarray(0, MAX_UDP_PAYLOAD - 1), ...rand];
 }
 
@@ -36,7 +39,12 @@ describe('native engine under hostile input', function () {
   });
 
   it('gives every hostile packet through generated chains one counted verdict', function () {
-    const configs = fc.sample(configArb, { seed: 42, numRuns: 60 });
+    announce('hostile packets (native engine)', 60, 'generated chains');
+    withReplaySync(__filename, 60, () => hostileVerdicts());
+  });
+
+  function hostileVerdicts(): void {
+    const configs = fc.sample(configArb, { seed: SEED ^ 42, numRuns: 60 });
     let runs = 0;
     for (const [i, config] of configs.entries()) {
       let description: Buffer;
@@ -71,10 +79,14 @@ describe('native engine under hostile input', function () {
       runs++;
     }
     expect(runs).to.be.greaterThan(40);
-  });
+  }
 
   it('rejects truncated, corrupted and random chain descriptions with a message', function () {
-    const configs = fc.sample(configArb, { seed: 7, numRuns: 40 });
+    withReplaySync(__filename, 40, () => garbageDescriptions());
+  });
+
+  function garbageDescriptions(): void {
+    const configs = fc.sample(configArb, { seed: SEED ^ 7, numRuns: 40 });
     let rejected = 0;
     const attempt = (bytes: Buffer): void => {
       try {
@@ -92,19 +104,22 @@ describe('native engine under hostile input', function () {
         continue;
       }
       for (let cut = 0; cut < description.length; cut += Math.max(1, Math.floor(description.length / 16))) attempt(description.subarray(0, cut));
-      for (const flip of fc.sample(fc.tuple(fc.nat(description.length - 1), fc.integer({ min: 1, max: 255 })), { seed: description.length, numRuns: 16 })) {
+      for (const flip of fc.sample(fc.tuple(fc.nat(description.length - 1), fc.integer({ min: 1, max: 255 })), {
+        seed: SEED + description.length,
+        numRuns: 16,
+      })) {
         const copy = Buffer.from(description);
         copy[flip[0]] ^= flip[1];
         attempt(copy);
       }
     }
-    for (const bytes of fc.sample(fc.uint8Array({ maxLength: 512 }), { seed: 3, numRuns: 200 })) attempt(Buffer.from(bytes));
+    for (const bytes of fc.sample(fc.uint8Array({ maxLength: 512 }), { seed: SEED ^ 3, numRuns: 200 })) attempt(Buffer.from(bytes));
     expect(rejected).to.be.greaterThan(200);
-  });
+  }
 
   it('keeps the Engine object usable after a rejected publish', function () {
     const e = new engine!.Engine();
-    const clusters = fc.sample(clustersArb, { seed: 1, numRuns: 1 })[0];
+    const clusters = fc.sample(clustersArb, { seed: SEED ^ 1, numRuns: 1 })[0];
     const good = compileChain([], clusters, filterRegistry()).description;
     const first = e.publish(good);
     expect(() => e.publish(Buffer.from('not a description'))).to.throw(/chain description: /);

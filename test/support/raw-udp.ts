@@ -94,3 +94,60 @@ export function sprayRawUdp4(spray: RawSpray, netns: string): Promise<{ sent: nu
     });
   });
 }
+
+const PACED_SPRAYER = `
+import socket, struct, sys, time
+dst, port, base, sources, rate, total = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+first = struct.unpack('!I', socket.inet_aton(base))[0]
+daddr = socket.inet_aton(dst)
+payload = b'spray'
+udp_len = 8 + len(payload)
+start = time.monotonic()
+deadline = start + total / rate + 10
+sent = errors = 0
+for i in range(total):
+    k = i % sources
+    src = struct.pack('!I', first + k)
+    udp = struct.pack('!HHHH', 1024 + (k * 7919) % 60000, port, udp_len, 0) + payload
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0, src, daddr)
+    try:
+        s.sendto(ip + udp, (dst, 0))
+        sent += 1
+    except OSError:
+        errors += 1
+    if i % 200 == 199:
+        now = time.monotonic()
+        if now > deadline:
+            break
+        due = start + (i + 1) / rate
+        if due > now:
+            time.sleep(due - now)
+print('{"sent": %d, "errors": %d}' % (sent, errors))
+`;
+
+/**
+ * A spraying host of spoofed sources, paced: `total` datagrams at `rate` per second from
+ * `sources` consecutive IPv4 addresses from `base` (one port each), to dst:port, sent inside
+ * `netns`. Stops by itself after `total` datagrams or total/rate + 10 s.
+ */
+export function spraySpoofedSources4(
+  netns: string,
+  options: { dst: string; port: number; base: string; sources: number; rate: number; total: number },
+): Promise<{ sent: number; errors: number }> {
+  const { dst, port, base, sources, rate, total } = options;
+  const args = ['netns', 'exec', netns, 'python3', '-c', PACED_SPRAYER, dst, String(port), base, String(sources), String(rate), String(total)];
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (total / rate + 30) * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(JSON.parse(out) as { sent: number; errors: number });
+      else reject(new Error(`raw sprayer exited with ${code}: ${err}`));
+    });
+  });
+}
