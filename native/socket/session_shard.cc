@@ -87,11 +87,15 @@ Session* SessionShard::acquire(const SessionKey& key, int64_t now_ms, qk_drop_re
   return &slab_[slot];
 }
 
+// The budget is shared by every worker's shard, so the place an eviction frees can be taken by
+// another worker's new session before this one claims it: evict again, a few times, rather than
+// refuse a client while this shard still holds unanswered sessions.
 bool SessionShard::reserve_budget(int64_t now_ms) {
-  for (int attempt = 0; attempt < 2; attempt++) {
+  constexpr int kAttempts = 4;
+  for (int attempt = 0; attempt < kAttempts; attempt++) {
     if (budget_.live.fetch_add(1, std::memory_order_relaxed) < budget_.max) return true;
     budget_.live.fetch_sub(1, std::memory_order_relaxed);
-    if (attempt == 0 && !evict_unreplied(now_ms)) return false;
+    if (attempt + 1 == kAttempts || !evict_unreplied(now_ms)) return false;
   }
   return false;
 }

@@ -298,9 +298,9 @@ describe(`soak: spraying host vs legitimate clients (${PROFILE} profile, ${PHASE
           `established ${establishedTally.received}/${establishedTally.sent}, newcomer ${newcomerTally.received}/${newcomerTally.sent}; /live ${during.polls} polls, ${during.failures} failed, ` +
           `worst ${during.worstMs} ms; drops ${JSON.stringify(reasons)}; kernel UDP RcvbufErrors ${kernel.RcvbufErrors}, InErrors ${kernel.InErrors}`,
       );
-      // Found by this soak: a session the table has no room for is refused (`session table full`)
-      // until eviction frees one, so a newcomer may lose its first datagrams; it is then served.
-      expect(newcomerTally.received, 'the newcomer is served').to.be.greaterThan(newcomerTally.sent * 0.9);
+      // Found by this soak: the place one worker's eviction freed could go to another worker's new
+      // session first, and the newcomer was refused as `session table full`; now it evicts again.
+      expect(newcomerTally.received, 'the newcomer loses nothing').to.equal(newcomerTally.sent);
       expect(sprayed.sent, 'every spoofed datagram left the sender').to.be.at.least(total * 0.99);
       expect(legitTally.sent).to.be.greaterThan(100);
       expect(legitTally.received, 'legitimate loss').to.equal(legitTally.sent);
