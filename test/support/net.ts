@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loopback helpers for end-to-end tests: free ports, echo servers, UDP clients.
+import * as fs from 'node:fs';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 
@@ -65,4 +66,11 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The kernel's UDP receive-buffer overflows so far (this network namespace, all sockets). */
+export function udpReceiveBufferErrors(): number {
+  const rows = [...fs.readFileSync('/proc/net/snmp', 'utf8').matchAll(/^Udp: (.*)$/gm)].map((m) => m[1]!.split(' '));
+  const at = rows[0]?.indexOf('RcvbufErrors') ?? -1;
+  return at < 0 ? 0 : Number(rows[1]![at]);
 }
