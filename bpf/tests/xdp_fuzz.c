@@ -28,14 +28,15 @@ static int read_full(void *buf, size_t len)
 }
 
 /* Sums per-CPU values of every counter with one batch lookup (falls back to per-key). */
-static int snapshot(struct prog_run *run, struct qk_counter *out, struct qk_counter *scratch,
-	__u32 *keys)
+static int snapshot(
+	struct prog_run *run, struct qk_counter *out, struct qk_counter *scratch, __u32 *keys)
 {
 	__u32 count = QK_CNT__MAX, out_batch = 0;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int err;
 
-	err = bpf_map_lookup_batch(run->counters_fd, NULL, &out_batch, keys, scratch, &count, &opts);
+	err = bpf_map_lookup_batch(
+		run->counters_fd, NULL, &out_batch, keys, scratch, &count, &opts);
 	if ((err && errno != ENOENT) || count != QK_CNT__MAX)
 		return prog_run__snapshot(run, out);
 	for (__u32 i = 0; i < count; i++) {
@@ -76,7 +77,8 @@ int main(int argc, char **argv)
 		if (tag == 'C') {
 			struct qk_xdp_config config;
 
-			if (read_full(&config, sizeof(config)) || prog_run__set_config(&run, &config))
+			if (read_full(&config, sizeof(config)) ||
+				prog_run__set_config(&run, &config))
 				goto bad;
 		} else if (tag == 'A') {
 			struct qk_local_addr_key key;
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
 				goto bad;
 			printf("%u ", retval);
 			for (int i = 0; i < QK_CNT__MAX; i++) {
-				if (after[i].packets == before[i].packets && after[i].bytes == before[i].bytes)
+				if (after[i].packets == before[i].packets &&
+					after[i].bytes == before[i].bytes)
 					continue;
 				printf("%s%d:%llu:%llu", moved++ ? "," : "", i,
 					(unsigned long long)(after[i].packets - before[i].packets),
@@ -117,7 +120,8 @@ int main(int argc, char **argv)
 				putchar('-');
 			printf(" %d", events);
 			if (events > 0)
-				printf(" %u:%u:%u", run.kept[0].kind, run.kept[0].reason, run.kept[0].offset);
+				printf(" %u:%u:%u", run.kept[0].kind, run.kept[0].reason,
+					run.kept[0].offset);
 			putchar('\n');
 		} else {
 			fprintf(stderr, "unknown record tag 0x%02x\n", tag);
