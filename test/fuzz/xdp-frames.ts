@@ -219,7 +219,8 @@ const ARP = Buffer.from('0001080006040001' + '020000000001' + '0a610001' + '0000
 /** Mutations in a fixed layer order: header fields, then tags and padding, then cuts and flips. */
 const ORDER: Mutation['kind'][] = ['ihl', 'version', 'tot_len', 'udp_len', 'frag', 'proto', 'eth_type', 'pad', 'vlan', 'truncate_layer', 'truncate', 'flip'];
 
-export function buildFrame(spec: FrameSpec, t: FrameTarget): Buffer {
+/** `marker` (optional) starts the UDP payload, so a test can tell which frame reached an endpoint. */
+export function buildFrame(spec: FrameSpec, t: FrameTarget, marker?: Buffer): Buffer {
   if (spec.type === 'arp') return Buffer.concat([t.dstMac, t.srcMac, Buffer.from([0x08, 0x06]), ARP]);
   if (spec.type === 'random') return Buffer.from(spec.bytes);
   const pool = spec.v6 ? t.v6 : t.v4;
@@ -227,7 +228,8 @@ export function buildFrame(spec: FrameSpec, t: FrameTarget): Buffer {
   const dst = spec.dst < pool.length ? pool[spec.dst] : spec.randomAddr.subarray(0, width);
   const martians = spec.v6 ? MARTIANS_V6 : MARTIANS_V4;
   const src = spec.martian >= 0 ? martians[spec.martian % martians.length] : spec.v6 ? SRC_V6 : SRC_V4;
-  const payload = Buffer.alloc(spec.payloadLen, spec.fill);
+  const payload = Buffer.alloc(Math.max(spec.payloadLen, marker?.length ?? 0), spec.fill);
+  marker?.copy(payload);
   let f = buildUdpFrame({
     v6: spec.v6,
     src,
