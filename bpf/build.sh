@@ -18,6 +18,7 @@ tool_sources=(
 	"verify_load: verify_load.c"
 	"xdp_cases: xdp_cases.c cases.c frames.c prog_run.c check_verdict.c xsk_socket.c"
 	"xsk_rx: xsk_rx.c xsk_socket.c"
+	"xdp_fuzz: xdp_fuzz.c prog_run.c"
 )
 
 CLANG="${CLANG:-clang}"
