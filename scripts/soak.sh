@@ -5,7 +5,7 @@
 # command line that replays it). `npm test` runs the same files in the short CI profile.
 #   FUZZ_SEED=n           replay a run          FUZZ_CASES=n   override the case count
 #   FUZZ_SOAK_SECONDS=n   seconds per spray phase (default 30: a 60 s soak)
-# Needs root for the namespace phase of the spray soak (skipped otherwise). About 10 minutes.
+# Needs root for the namespace phase of the spray soak (skipped otherwise). More than half an hour (the end-to-end backend differential dominates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json
