@@ -22,15 +22,15 @@ describe('repository: self-contained', () => {
 
   it('finds the outside references it is meant to catch (self-check)', () => {
     const topLevel = new Set(['native', 'docs', 'package.json']);
-    // The samples are assembled, so this file itself never spells a path outside the checkout.
-    const beside = ['..', '..', 'shared'].join('/');
-    const absolute = ['', 'work', 'shared', 'conformance'].join('/');
+    // Samples name a made-up folder beside the checkout: nothing here is read.
+    const beside = '../../sibling';
+    const absolute = '/work/sibling/conformance';
     const found = outsideReferences('docs/a.md', `see ${beside}/DESIGN.md and ../docs/x.md\n${absolute}\n`, topLevel);
     expect(found.map((f) => f.text)).to.deep.equal([beside, absolute]);
     // From a nested build directory, `../../native/x` names the checkout's own native/ folder.
     expect(outsideReferences('scripts/gen.sh', 'p = `../../native/${p}`', topLevel)).to.deep.equal([]);
     expect(outsideReferences('cli/a.ts', "require('../../package.json')", topLevel)).to.deep.equal([]);
-    const resolved = ['repoRoot()', "'..'", `'${'shared'}'`].join(', ');
+    const resolved = "repoRoot(), '..', 'sibling'";
     expect(outsideReferences('a.ts', `path.resolve(${resolved})`, topLevel).map((f) => f.text)).to.deep.equal([resolved]);
   });
 
