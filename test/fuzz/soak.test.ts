@@ -15,6 +15,7 @@ import { freePort, udpServer, type UdpPeer } from '../support/net';
 import { cliPath, startQuilkin, type QuilkinProcess } from '../support/proxy-process';
 import { canSendRaw, spraySpoofedSources4 } from '../support/raw-udp';
 import { repoRoot } from '../support/repo';
+import { sprayFromProcess } from '../support/udp-spray-process';
 import { duration, PROFILE } from './profile';
 
 const run = promisify(execFile);
@@ -93,22 +94,7 @@ describe(`soak: spraying host vs legitimate clients (${PROFILE} profile, ${PHASE
       };
     }
 
-    function spray(port: number): Promise<{ sent: number; errors: number }> {
-      const script = path.join(repoRoot(), 'dist', 'test', 'support', 'udp-spray.js');
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [script, '127.0.0.1', String(port), '127.0.0.1', String(PORT_SPRAY_RATE), String(PHASE_SECONDS)], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), (PHASE_SECONDS + 30) * 1000);
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          if (code === 0) resolve(JSON.parse(out) as { sent: number; errors: number });
-          else reject(new Error(`udp-spray exited with ${code}`));
-        });
-      });
-    }
+    const spray = (port: number) => sprayFromProcess(port, '127.0.0.1', PORT_SPRAY_RATE, PHASE_SECONDS);
 
     it('loses no legitimate packet and keeps /live answering through a >= 25k-port spray', async () => {
       endpoint = await udpServer((d) => (d.toString().startsWith('legit') ? d : undefined));

@@ -5,11 +5,9 @@
 // bounded spray on loopback reaches the limit. Legitimate clients must see no loss and admin
 // must answer throughout; every refusal must be counted.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { freePort, udpServer, type UdpPeer } from '../support/net';
 import { startQuilkin, type QuilkinProcess } from '../support/proxy-process';
-import { repoRoot } from '../support/repo';
+import { sprayFromProcess } from '../support/udp-spray-process';
 import { sample } from '../support/metrics-text';
 
 const NOFILE = 3000; // sessions are then capped near 3000 - 1024 - Node's own descriptors
@@ -20,20 +18,7 @@ const SPRAY_SECONDS = 5;
 const RECV_BUFFER = 4 << 20;
 
 function spray(port: number, from: string): Promise<{ sent: number; errors: number }> {
-  const script = path.join(repoRoot(), 'dist', 'test', 'support', 'udp-spray.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, '127.0.0.1', String(port), from, String(SPRAY_RATE), String(SPRAY_SECONDS)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (SPRAY_SECONDS + 20) * 1000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as { sent: number; errors: number });
-      else reject(new Error(`udp-spray exited with ${code}`));
-    });
-  });
+  return sprayFromProcess(port, from, SPRAY_RATE, SPRAY_SECONDS);
 }
 
 /** A client sending numbered datagrams every 10 ms and counting the echoes. */
