@@ -146,4 +146,6 @@ QK_STATIC_ASSERT((int)QK_PASS__MAX <= QK_CNT_DROP_BASE - QK_CNT_PASS_BASE, "pass
 QK_STATIC_ASSERT(
 	(int)QK_DROP__MAX <= (int)QK_CNT_DROP_SLOTS, "drop table outgrew its counter slots");
 
+#include "fast_abi.h"
+
 #endif /* QK_ABI_H */
