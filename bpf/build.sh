@@ -19,6 +19,7 @@ tool_sources=(
 	"xdp_cases: xdp_cases.c cases.c frames.c prog_run.c check_verdict.c xsk_socket.c"
 	"xsk_rx: xsk_rx.c xsk_socket.c"
 	"xdp_fuzz: xdp_fuzz.c prog_run.c"
+	"fast_run: fast_run.c prog_run.c"
 )
 
 CLANG="${CLANG:-clang}"

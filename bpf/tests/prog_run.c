@@ -168,6 +168,19 @@ int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len, str
 	return 0;
 }
 
+int prog_run__exec_out(struct prog_run *run, const uint8_t *frame, uint32_t len, uint8_t *out,
+	uint32_t cap, uint32_t *out_len, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .data_out = out,
+		.data_size_out = cap, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(run->prog_fd, &opts))
+		return -errno;
+	*out_len = opts.data_size_out;
+	*retval = opts.retval;
+	return 0;
+}
+
 int prog_run__drain(struct prog_run *run)
 {
 	int err;

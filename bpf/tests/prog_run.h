@@ -45,6 +45,10 @@ int prog_run__snapshot(struct prog_run *run, struct qk_counter *out);
 /* ctx may be NULL (loopback, queue 0). */
 int prog_run__exec(struct prog_run *run, const uint8_t *frame, uint32_t len, struct xdp_md *ctx,
 	uint32_t repeat, uint32_t *retval);
+/* Runs once on loopback, queue 0, and copies the frame as the program left it (XDP_TX's
+ * rewrite, say) into out (cap bytes); *out_len is its length. */
+int prog_run__exec_out(struct prog_run *run, const uint8_t *frame, uint32_t len, uint8_t *out,
+	uint32_t cap, uint32_t *out_len, uint32_t *retval);
 /* Consumes every pending event; returns how many (kept[] holds the first ones). */
 int prog_run__drain(struct prog_run *run);
 
