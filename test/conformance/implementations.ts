@@ -5,10 +5,12 @@
 // To add one: implement `Implementation` in a file beside this one and append one line to
 // IMPLEMENTATIONS. `unavailable()` explains why it cannot run on this machine (the whole suite is
 // then reported as pending with that reason); `createChain` may return a string for a single case
-// it cannot run (also reported as pending, never silently passed).
+// it cannot run, and `process` a PacketPending for a packet it cannot judge (both also reported as
+// pending, never silently passed).
 import type { SocketAddr } from '../../config/address';
 import type { ClusterConfig, JsonValue } from '../../config/model';
 import type { Metadata } from '../../data-plane/filters/metadata';
+import { bpfImplementation } from './bpf-implementation';
 import { nativeImplementation } from './native-implementation';
 import { typescriptImplementation } from './typescript-implementation';
 
@@ -58,9 +60,15 @@ export interface PacketOutput {
   readonly timestampSamples: readonly number[];
 }
 
+/** A packet this implementation cannot judge (the in-kernel path handed it to another tier
+ * before its chain finished): the case is reported pending with the reason, never passed. */
+export interface PacketPending {
+  readonly pending: string;
+}
+
 /** One built chain; a sequence case sends all its steps through the same instance. */
 export interface ChainRunner {
-  process(packet: PacketInput): PacketOutput;
+  process(packet: PacketInput): PacketOutput | PacketPending;
   close(): void;
 }
 
@@ -75,4 +83,4 @@ export interface Implementation {
 }
 
 /** Every implementation the conformance suite runs. Native and BPF engines append a line here. */
-export const IMPLEMENTATIONS: readonly Implementation[] = [typescriptImplementation, nativeImplementation];
+export const IMPLEMENTATIONS: readonly Implementation[] = [typescriptImplementation, nativeImplementation, bpfImplementation];

@@ -5,6 +5,7 @@
 // version, fragments, VLAN/QinQ tags, other ethertypes and transports, padding, flipped bytes), and
 // frames that are not IP at all (ARP, random bytes). The model (xdp-model.ts) decides what each is.
 import fc from 'fast-check';
+import { foldComplement, udpChecksum, wordSum } from '../support/inet-checksum';
 import { IPV6_EXT_HDRS } from './xdp-model';
 
 /** Where generated frames point: the proxy's ports and addresses (ports resolved per config). */
@@ -147,25 +148,6 @@ function resolvePort(pick: PortPick, t: FrameTarget): number {
   }
 }
 
-function sum16(buf: Buffer, start = 0): number {
-  let s = start;
-  for (let i = 0; i + 1 < buf.length; i += 2) s += buf.readUInt16BE(i);
-  if (buf.length & 1) s += buf[buf.length - 1] << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-
-/** A correct UDP checksum over the pseudo-header (0 means "none" for IPv4; 0xffff stands in). */
-function udpChecksum(src: Buffer, dst: Buffer, udp: Buffer): number {
-  const s = sum16(src) + sum16(dst) + 17 + udp.length;
-  const c = fold(sum16(udp, s));
-  return c === 0 ? 0xffff : c;
-}
-
 /** A well-formed UDP datagram in an Ethernet frame (IPv4 with options or IPv6 with extension headers). */
 export function buildUdpFrame(o: {
   v6: boolean;
@@ -210,7 +192,7 @@ export function buildUdpFrame(o: {
   ip.writeUInt16BE(0, 10);
   o.src.copy(ip, 12);
   o.dst.copy(ip, 16);
-  ip.writeUInt16BE(fold(sum16(ip)), 10);
+  ip.writeUInt16BE(foldComplement(wordSum(ip)), 10);
   return Buffer.concat([eth, ip, udp]);
 }
 

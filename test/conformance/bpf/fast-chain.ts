@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// One lowered chain installed in the XDP program's maps, run packet by packet: the chain image and
+// control word, a session flow for every destination a packet may leave by, the packet's starting
+// metadata as the seed, then the frame through BPF_PROG_RUN with the trace on.
+import { formatSocketAddr, parseEndpointAddress, type SocketAddr, socketAddr } from '../../../config/address';
+import type { ChainRunner, PacketInput, PacketOutput, PacketPending } from '../implementations';
+import { encodeCtl, encodeFlow, encodeFlowKey, encodeSeed, FAST, type FastFlow, type FastMeta, toFastMeta } from './fast-codec';
+import { type FastRunDriver, RUN_F_COUNTERS, RUN_F_TRACE } from './fast-run-driver';
+import { judgeRun } from './fast-verdict';
+import type { LoweredChain } from './lowering-standin';
+import { MapLedger } from './map-ledger';
+import { buildFrame } from './udp-frame';
+
+/** The proxy's ports as qk_config says (runner-chosen; the vectors never name them). */
+export const PROXY = { listenPort: 7777, sessionPortStart: 30000, sessionPortEnd: 30999 } as const;
+/** Where clients send (listen) and where the proxy sends endpoints from (session), per family. */
+const LISTEN_IP = { 4: '127.0.0.100', 6: 'fd00::100' } as const;
+const SESSION_IP = { 4: '127.0.0.200', 6: 'fd00::200' } as const;
+/** Arriving frames' MACs, and the flows' next hop: all distinct, so a rewrite that keeps or
+ * swaps the wrong ones shows. */
+const MAC = {
+  peer: Buffer.from('02000000000c', 'hex'),
+  proxy: Buffer.from('020000000001', 'hex'),
+  egress: Buffer.from('020000000002', 'hex'),
+  nextHop: Buffer.from('02000000000e', 'hex'),
+};
+/** BPF_PROG_RUN's ingress device: the driver namespace's loopback. */
+const LOOPBACK_IFINDEX = 1;
+const ZERO_KEY = Buffer.alloc(4);
+
+function nextHop(src: SocketAddr, dst: SocketAddr): FastFlow {
+  return { src, dst, ethSrc: MAC.egress, ethDst: MAC.nextHop, ifindex: LOOPBACK_IFINDEX };
+}
+
+/** Endpoint keys that are IP literals, as socket addresses (names have no flow). */
+function endpointAddr(key: string): SocketAddr | undefined {
+  const a = parseEndpointAddress(key);
+  return a.kind === 'dns' ? undefined : socketAddr(a.host, a.port);
+}
+
+export class FastChainRunner implements ChainRunner {
+  private readonly ledger: MapLedger;
+  private readonly sessionPorts = new Map<string, number>();
+
+  constructor(
+    private readonly driver: FastRunDriver,
+    private readonly chain: LoweredChain,
+    bank: 0 | 1,
+    generation: bigint,
+  ) {
+    this.ledger = new MapLedger(driver);
+    const image = chain.image(bank);
+    this.ledger.write('qk_fast_banks', image.header.key, image.header.value);
+    for (const e of image.steps) this.ledger.write('qk_fast_steps', e.key, e.value);
+    for (const e of image.endpoints) this.ledger.write('qk_fast_eps', e.key, e.value);
+    for (const e of image.tokens) this.ledger.write('qk_fast_tokens', e.key, e.value);
+    for (const e of image.firewall) this.ledger.write('qk_fast_fw', e.key, e.value);
+    // Round-robin positions and Match counts start from zero for every case.
+    driver.zeroArray('qk_fast_cells');
+    const flags = FAST.F_ENABLED | FAST.F_SEED | FAST.F_TRACE;
+    this.ledger.write('qk_fast_ctl', ZERO_KEY, encodeCtl({ bank, flags, generation }));
+  }
+
+  process(packet: PacketInput): PacketOutput | PacketPending {
+    const seed = this.seed(packet);
+    if (typeof seed === 'string') return { pending: seed };
+    this.ledger.write('qk_fast_seed', ZERO_KEY, encodeSeed(seed));
+    const { frame, flows } = packet.direction === 'read' ? this.readFrame(packet) : this.writeFrame(packet);
+    const run = this.driver.run(frame, RUN_F_TRACE | RUN_F_COUNTERS);
+    return judgeRun(run, {
+      direction: packet.direction,
+      input: packet.contents,
+      metadata: packet.metadata,
+      keys: this.chain.keys,
+      endpointKeys: this.chain.endpointKeys,
+      flows,
+    });
+  }
+
+  close(): void {
+    this.ledger.undo();
+  }
+
+  /** The chain's keys' starting values, or why the fast path cannot hold one. */
+  private seed(packet: PacketInput): Array<FastMeta | undefined> | string {
+    const out: Array<FastMeta | undefined> = [];
+    for (const key of this.chain.keys) {
+      const value = packet.metadata.get(key);
+      const meta = value === undefined ? undefined : toFastMeta(value);
+      if (typeof meta === 'string') return `metadata \`${key}\` is ${meta}`;
+      out.push(meta);
+    }
+    return out;
+  }
+
+  /** Client -> listen port, with a flow from this client to every endpoint. */
+  private readFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, FastFlow> } {
+    const flows = new Map<number, FastFlow>();
+    this.chain.endpointKeys.forEach((key, i) => {
+      const endpoint = endpointAddr(key);
+      if (!endpoint) return;
+      const sessionPort = this.sessionPort(packet.source, endpoint);
+      const flow = nextHop(socketAddr(SESSION_IP[endpoint.family], sessionPort), endpoint);
+      this.ledger.write('qk_fast_flows', encodeFlowKey(FAST.DIR_READ, packet.source, { addr: endpoint, port: endpoint.port }), encodeFlow(flow));
+      flows.set(i, flow);
+    });
+    const listen = socketAddr(LISTEN_IP[packet.source.family], PROXY.listenPort);
+    return { frame: buildFrame({ src: packet.source, dst: listen, payload: packet.contents, ethSrc: MAC.peer, ethDst: MAC.proxy }), flows };
+  }
+
+  /** Endpoint -> its session port, with the flow back to the client (`dest`). */
+  private writeFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, FastFlow> } {
+    const sessionPort = this.sessionPort(packet.dest, packet.source);
+    const flow = nextHop(socketAddr(LISTEN_IP[packet.dest.family], PROXY.listenPort), packet.dest);
+    this.ledger.write('qk_fast_flows', encodeFlowKey(FAST.DIR_WRITE, packet.source, { port: sessionPort }), encodeFlow(flow));
+    const session = socketAddr(SESSION_IP[packet.source.family], sessionPort);
+    const frame = buildFrame({ src: packet.source, dst: session, payload: packet.contents, ethSrc: MAC.peer, ethDst: MAC.proxy });
+    return { frame, flows: new Map([[0, flow]]) };
+  }
+
+  /** One session port per client and endpoint, as the proxy allocates them. */
+  private sessionPort(client: SocketAddr, endpoint: SocketAddr): number {
+    const pair = `${formatSocketAddr(client)}>${formatSocketAddr(endpoint)}`;
+    let port = this.sessionPorts.get(pair);
+    if (port === undefined) {
+      port = PROXY.sessionPortStart + this.sessionPorts.size;
+      if (port > PROXY.sessionPortEnd) throw new Error('session port range exhausted');
+      this.sessionPorts.set(pair, port);
+    }
+    return port;
+  }
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// How the BPF runner reads one run (fast-verdict.ts), on made-up runs: the outcome of a drop, a sent
+// frame and a fan-out, pending for a mid-chain handoff, and a failure for every inconsistency.
+import { expect } from 'chai';
+import { socketAddr } from '../../../config/address';
+import type { PacketOutput } from '../implementations';
+import { FAST_COUNTERS, type FastFlow, HANDOFF_REASONS, META_TAG, OFFSETS, SIZES, VERDICT } from './fast-codec';
+import { type CounterDelta, type RunResult, XDP } from './fast-run-driver';
+import { judgeRun, type PacketContext } from './fast-verdict';
+import { buildFrame } from './udp-frame';
+
+const ENDPOINTS = ['127.0.0.1:7001', '127.0.0.1:7002'];
+const FLOW: FastFlow = {
+  src: socketAddr('127.0.0.200', 30000),
+  dst: socketAddr('127.0.0.1', 7001),
+  ethSrc: Buffer.from('020000000002', 'hex'),
+  ethDst: Buffer.from('02000000000e', 'hex'),
+  ifindex: 1,
+};
+const INPUT = Buffer.from('abcdefgh');
+
+interface TraceSpec {
+  verdict: number;
+  reason?: number;
+  dests?: number[];
+  allDests?: boolean;
+  cutFront?: number;
+  cutBack?: number;
+  pre?: Buffer;
+  meta0?: { tag: number; bytes: Buffer };
+}
+
+function trace(t: TraceSpec): Buffer {
+  const b = Buffer.alloc(SIZES.state);
+  const o = OFFSETS.state;
+  b[o.family] = 4;
+  b.writeUInt32LE(INPUT.length, o.payload_len);
+  b.writeUInt32LE(t.cutFront ?? 0, o.cut_front);
+  b.writeUInt32LE(t.cutBack ?? 0, o.cut_back);
+  b.writeUInt32LE(t.pre?.length ?? 0, o.pre_len);
+  t.pre?.copy(b, o.pre);
+  b.writeUInt32LE(t.verdict, o.verdict);
+  b.writeUInt32LE(t.reason ?? 0, o.reason);
+  b.writeUInt32LE(ENDPOINTS.length, o.endpoint_count);
+  b[o.all_dests] = t.allDests ? 1 : 0;
+  b.writeUInt16LE(t.dests?.length ?? 0, o.n_dests);
+  (t.dests ?? []).forEach((d, i) => b.writeUInt16LE(d, o.dests + 2 * i));
+  for (let i = 0; i < 4; i++) b[o.meta + i * SIZES.meta] = META_TAG.absent;
+  if (t.meta0) {
+    b[o.meta] = t.meta0.tag;
+    b[o.meta + 1] = t.meta0.bytes.length;
+    t.meta0.bytes.copy(b, o.meta + 2);
+  }
+  return b;
+}
+
+function run(retval: number, t: TraceSpec, counter: number, frame: Buffer = Buffer.alloc(0)): RunResult {
+  return { retval, frame, trace: trace(t), counters: new Map<number, CounterDelta>([[counter, { packets: 1, bytes: 0 }]]) };
+}
+
+const ctx: PacketContext = {
+  direction: 'read',
+  input: INPUT,
+  metadata: new Map([['other', 'kept']]),
+  keys: ['k'],
+  endpointKeys: ENDPOINTS,
+  flows: new Map([[0, FLOW]]),
+};
+
+const sent = (payload: Buffer): Buffer => buildFrame({ src: FLOW.src, dst: FLOW.dst, payload, ethSrc: FLOW.ethSrc, ethDst: FLOW.ethDst });
+
+describe('bpf conformance runner: reading a run', () => {
+  it('a drop: the reason label, metadata from the trace and the untouched keys', () => {
+    const out = judgeRun(
+      run(XDP.drop, { verdict: VERDICT.drop, reason: 6, meta0: { tag: META_TAG.string, bytes: Buffer.from('v') } }, FAST_COUNTERS.DROP_BASE + 6),
+      ctx,
+    ) as PacketOutput;
+    expect(out.dropped).to.equal(true);
+    expect(out.reason).to.equal('filter::drop::dropped');
+    expect([...out.metadata!]).to.deep.equal([
+      ['other', 'kept'],
+      ['k', 'v'],
+    ]);
+  });
+
+  it('a drop the counters do not show fails', () => {
+    expect(() => judgeRun(run(XDP.drop, { verdict: VERDICT.drop, reason: 6 }, FAST_COUNTERS.DROP_BASE + 5), ctx)).to.throw(/did not move/);
+  });
+
+  it('a sent frame: its payload, and the destination its flow names', () => {
+    const r = run(XDP.tx, { verdict: VERDICT.forward, dests: [0], cutFront: 2 }, FAST_COUNTERS.TX_READ, sent(INPUT.subarray(2)));
+    const out = judgeRun(r, ctx) as PacketOutput;
+    expect(out.contents?.toString()).to.equal('cdefgh');
+    expect(out.destinations).to.deep.equal(['127.0.0.1:7001']);
+  });
+
+  it('a sent frame with a bad UDP checksum, the wrong source or a payload other than the edits fails', () => {
+    const bad = sent(INPUT);
+    bad[bad.length - 1] ^= 1;
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0] }, FAST_COUNTERS.TX_READ, bad), ctx)).to.throw(/UDP checksum/);
+    const wrongSrc = buildFrame({ src: socketAddr('127.0.0.100', 7777), dst: FLOW.dst, payload: INPUT, ethSrc: FLOW.ethSrc, ethDst: FLOW.ethDst });
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0] }, FAST_COUNTERS.TX_READ, wrongSrc), ctx)).to.throw(/source/);
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0], cutBack: 1 }, FAST_COUNTERS.TX_READ, sent(INPUT)), ctx)).to.throw(/traced edits/);
+  });
+
+  it('a fan-out handoff: the payload the traced edits make and every destination', () => {
+    const fanOut = HANDOFF_REASONS.indexOf('fan_out');
+    const r = run(XDP.pass, { verdict: VERDICT.handoff, reason: fanOut, allDests: true, pre: Buffer.from('>') }, FAST_COUNTERS.HANDOFF_BASE + fanOut);
+    const out = judgeRun(r, ctx) as PacketOutput;
+    expect(out.contents?.toString()).to.equal('>abcdefgh');
+    expect(out.destinations).to.deep.equal(ENDPOINTS);
+  });
+
+  it('a handoff before the chain finished is pending, an unexpected one fails', () => {
+    const window = HANDOFF_REASONS.indexOf('window');
+    expect(judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: window }, FAST_COUNTERS.HANDOFF_BASE + window), ctx)).to.deep.equal({
+      pending: 'handed to the AF_XDP tier before the chain finished (window)',
+    });
+    const noSession = HANDOFF_REASONS.indexOf('no_session');
+    expect(() => judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: noSession, dests: [0] }, FAST_COUNTERS.HANDOFF_BASE + noSession), ctx)).to.throw(
+      /unexpected handoff `no_session`/,
+    );
+  });
+
+  it('a run the fast path did not trace fails', () => {
+    expect(() => judgeRun({ retval: XDP.pass, frame: Buffer.alloc(0), trace: Buffer.alloc(SIZES.state), counters: new Map() }, ctx)).to.throw(/traced nothing/);
+  });
+});
