@@ -3,8 +3,9 @@
  * Batch BPF_PROG_RUN driver for the conformance runner's in-kernel implementation
  * (test/conformance/bpf-implementation.ts): loads the object once, then writes maps by name and
  * runs frames as the records on stdin say, one answer line per record, so a whole test file
- * costs one process. It pins itself to the CPU it starts on: the fast path keeps round-robin
- * positions in per-CPU cells, and a sequence of packets must see one CPU's.
+ * costs one process. It runs in a network namespace of its own (no routes: see main) and pins
+ * itself to the CPU it starts on: the fast path keeps round-robin positions in per-CPU cells,
+ * and a sequence of packets must see one CPU's.
  *
  * Records (little-endian; NAME = u8 length + bytes, BLOB = u32 length + bytes):
  *   'W' NAME key:BLOB value:BLOB  write an entry (a per-CPU map gets the value on every CPU)
@@ -453,6 +454,12 @@ int main(int argc, char **argv)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		return 1;
+	/* No routes here: bpf_fib_lookup fails alike on every machine, so the program takes the
+	 * flow's own next hop (what the runner checks), never this host's default route. */
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 1;
+	}
 	cpu = pin_to_this_cpu();
 	err = cpu < 0 ? cpu : driver_open(&d, argv[1]);
 	if (err) {
