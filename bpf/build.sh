@@ -30,7 +30,10 @@ read -r -a sys_include <<<"$("$(dirname "${BASH_SOURCE[0]}")/sys-include.sh")"
 mkdir -p "$out_dir" "$tools_dir"
 cd "$bpf_dir"
 for prog in "${programs[@]}"; do
-	"$CLANG" -O2 -g -target bpf "${sys_include[@]}" \
+	# -ffreestanding: no libc (the filters' plain C cores include stdint.h, which is then clang's own).
+	# -I..: the filters' in-kernel halves (data-plane/filters/*/*.bpf.h), relative so no
+	# absolute path reaches the object's BTF line info.
+	"$CLANG" -O2 -g -target bpf -ffreestanding "${sys_include[@]}" -I.. \
 		-Wall -Wextra -Werror \
 		-fdebug-prefix-map="$bpf_dir"=. -ffile-prefix-map="$bpf_dir"=. \
 		-c "$prog.bpf.c" -o "$out_dir/$prog.bpf.o.tmp"

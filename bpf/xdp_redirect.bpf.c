@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The AF_XDP baseline of `quilkin proxy xdp`: UDP to the proxy's listening
+ * The XDP program of `quilkin proxy xdp`: UDP to the proxy's listening
  * port, QCMP port or session port range (and, when configured, to one of its
- * local addresses) goes to the AF_XDP socket of the receiving rx queue; every
- * other frame goes to the kernel untouched. All knobs live in maps that
+ * local addresses) is ours. With the fast path on (lib/fast.h), a lowered
+ * chain settles what it can in the kernel; the rest goes to the AF_XDP socket
+ * of the receiving rx queue; every other frame goes to the kernel untouched. All knobs live in maps that
  * userspace rewrites on config change, so a port change needs no reload.
  */
 #include <linux/bpf.h>
@@ -12,6 +13,7 @@
 #include "lib/abi.h"
 #include "lib/counters.h"
 #include "lib/drop_reasons.h"
+#include "lib/fast.h"
 #include "lib/map_names.h"
 #include "lib/parse.h"
 
@@ -132,6 +134,9 @@ int QK_PROG_XDP_REDIRECT(struct xdp_md *ctx)
 	if (verdict != QK_CONTINUE)
 		goto out;
 	verdict = stage_check_frame_len(cfg, &pkt);
+	if (verdict != QK_CONTINUE)
+		goto out;
+	verdict = qk_fast__run(ctx, &pkt);
 	if (verdict != QK_CONTINUE)
 		goto out;
 	verdict = stage_redirect(ctx, &pkt);

@@ -102,6 +102,7 @@ enum qk_counter_index {
 	QK_CNT_DROP = 2,     /* verdict XDP_DROP */
 	/* ring buffer full: events lost (packets = events, bytes = 0) */
 	QK_CNT_EVENTS_LOST = 3,
+	QK_CNT_TX = 4,		 /* verdict XDP_TX: the fast path sent it (fast_abi.h) */
 	QK_CNT_MATCH_BASE = 8,	 /* + enum qk_match_kind */
 	QK_CNT_PASS_BASE = 16,	 /* + enum qk_pass_reason */
 	QK_CNT_DROP_BASE = 64,	 /* + enum qk_drop_reason (drop_reasons.h) */

@@ -17,7 +17,7 @@
 /* Packets/bytes by verdict, match kind, pass reason and drop reason; the program writes, userspace sums CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, QK_CNT__MAX);
+	__uint(max_entries, QK_CNT_FAST__MAX);
 	__type(key, __u32);
 	__type(value, struct qk_counter);
 } QK_MAP_COUNTERS SEC(".maps");
@@ -70,8 +70,13 @@ static __always_inline int qk_verdict__account(
 	case XDP_REDIRECT:
 		qk_count(QK_CNT_REDIRECT, bytes);
 		return XDP_REDIRECT;
+	case XDP_TX:
+		qk_count(QK_CNT_TX, bytes);
+		return XDP_TX;
 	case XDP_DROP:
 		qk_count(QK_CNT_DROP, bytes);
+		if (pkt->fast)
+			return XDP_DROP; /* by reason and direction in the fast path's counters */
 		if (pkt->reason < QK_CNT_DROP_SLOTS)
 			qk_count(QK_CNT_DROP_BASE + pkt->reason, bytes);
 		qk_event__emit(ctx, pkt, QK_EVENT_DROP);

@@ -40,6 +40,7 @@ struct qk_pkt {
 	__u16 dst_port;	 /* host byte order */
 	__u8 ip_proto;
 	__u8 match; /* enum qk_match_kind, valid once a port matched */
+	__u8 fast;  /* the fast path decided (its drops are counted by direction, without events) */
 	struct qk_local_addr_key dst;
 };
 
