@@ -93,12 +93,13 @@ export class FastChainRunner implements ChainRunner {
     return out;
   }
 
-  /** Client -> listen port, with a flow from this client to every endpoint. */
+  /** Client -> listen port, with a flow from this client to every endpoint of its family (the
+   * program rewrites within a family; tier 1 serves the others). */
   private readFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, FastFlow> } {
     const flows = new Map<number, FastFlow>();
     this.chain.endpointKeys.forEach((key, i) => {
       const endpoint = endpointAddr(key);
-      if (!endpoint) return;
+      if (!endpoint || endpoint.family !== packet.source.family) return;
       const sessionPort = this.sessionPort(packet.source, endpoint);
       const flow = nextHop(socketAddr(SESSION_IP[endpoint.family], sessionPort), endpoint);
       this.ledger.write('qk_fast_flows', encodeFlowKey(FAST.DIR_READ, packet.source, { addr: endpoint, port: endpoint.port }), encodeFlow(flow));

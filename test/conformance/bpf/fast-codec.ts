@@ -41,7 +41,7 @@ export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 /** enum qk_fast_counter_index bases in qk_counters. */
 export const FAST_COUNTERS = { TX_READ: 192, TX_WRITE: 193, RX_READ: 194, RX_WRITE: 195, HANDOFF_BASE: 208, DROP_BASE: 240 } as const;
 
-export const SIZES = { ctl: 16, meta: 34, seed: 136, state: 424, flowKey: 40, flow: 64 } as const;
+export const SIZES = { ctl: 16, meta: 34, seed: 136, state: 528, flowKey: 40, flow: 64 } as const;
 
 /** Offsets (bytes) of the fields the runner reads or writes. */
 export const OFFSETS = {

@@ -118,7 +118,20 @@ describe('bpf conformance runner: reading a run', () => {
     });
     const noSession = HANDOFF_REASONS.indexOf('no_session');
     expect(() => judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: noSession, dests: [0] }, FAST_COUNTERS.HANDOFF_BASE + noSession), ctx)).to.throw(
-      /unexpected handoff `no_session`/,
+      /no_session` for endpoint 0, whose flow is installed/,
+    );
+  });
+
+  it('no session for a destination without a flow (another family) is judged from the trace', () => {
+    const noSession = HANDOFF_REASONS.indexOf('no_session');
+    const out = judgeRun(
+      run(XDP.pass, { verdict: VERDICT.handoff, reason: noSession, dests: [1] }, FAST_COUNTERS.HANDOFF_BASE + noSession),
+      ctx,
+    ) as PacketOutput;
+    expect(out.destinations).to.deep.equal(['127.0.0.1:7002']);
+    const nextHop = HANDOFF_REASONS.indexOf('next_hop');
+    expect(() => judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: nextHop, dests: [0] }, FAST_COUNTERS.HANDOFF_BASE + nextHop), ctx)).to.throw(
+      /unexpected handoff `next_hop`/,
     );
   });
 

@@ -15,8 +15,9 @@ const REASON_LABELS: readonly string[] = dropReasons.reasons.map((r) => r.label)
 
 /** Handoffs taken before the chain finished: the trace holds no outcome to judge. */
 const BEFORE_THE_END: ReadonlySet<string> = new Set(['window', 'token_many', 'chain', 'lb_ipv6_hash', 'concat']);
-/** Handoffs of a finished chain the runner expects: several destinations, or an edit too big. */
-const AFTER_THE_END: ReadonlySet<string> = new Set(['fan_out', 'too_big']);
+/** Handoffs of a finished chain the runner expects: several destinations, or an edit too big;
+ * no_session only for a destination without a flow (another family than the packet's). */
+const AFTER_THE_END: ReadonlySet<string> = new Set(['fan_out', 'too_big', 'no_session']);
 
 export interface PacketContext {
   readonly direction: 'read' | 'write';
@@ -105,11 +106,18 @@ function handedOff(run: RunResult, c: PacketContext, st: FastState): PacketOutpu
   const why = handoffName(st.reason);
   expectCounter(run, FAST_COUNTERS.HANDOFF_BASE + dirOf(c) * 16 + st.reason, `handoff ${why}`, st);
   if (BEFORE_THE_END.has(why)) return { pending: `handed to the AF_XDP tier before the chain finished (${why})` };
-  if (!AFTER_THE_END.has(why)) throw new Error(`unexpected handoff \`${why}\` (every destination has a flow) ${describe(run, st)}`);
+  if (!AFTER_THE_END.has(why)) throw new Error(`unexpected handoff \`${why}\` ${describe(run, st)}`);
   const metadata = metadataAfter(c, st);
   const contents = editedPayload(c.input, st);
-  if (c.direction === 'write') return { dropped: false, contents, metadata, timestampSamples: [] };
-  const destinations = traceDestinations(c, st).map((i) => c.endpointKeys[i]);
+  if (c.direction === 'write') {
+    if (why === 'no_session') throw new Error(`handoff \`no_session\` of a reply whose flow is installed ${describe(run, st)}`);
+    return { dropped: false, contents, metadata, timestampSamples: [] };
+  }
+  const dests = traceDestinations(c, st);
+  if (why === 'no_session' && (dests.length !== 1 || c.flows.has(dests[0]))) {
+    throw new Error(`handoff \`no_session\` for endpoint ${dests.join(',')}, whose flow is installed ${describe(run, st)}`);
+  }
+  const destinations = dests.map((i) => c.endpointKeys[i]);
   return { dropped: false, contents, metadata, destinations, timestampSamples: [] };
 }
 
