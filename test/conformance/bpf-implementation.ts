@@ -20,7 +20,9 @@ import { typescriptImplementation } from './typescript-implementation';
 
 const FAST_CTL_MAP = 'qk_fast_ctl';
 
-let driver: FastRunDriver | undefined;
+/** The one driver, or why it could not start (remembered: a retry per case would load the
+ * object hundreds of times over only to fail the same way). */
+let driver: FastRunDriver | Error | undefined;
 let chains = 0;
 
 function objectPath(): string {
@@ -35,12 +37,18 @@ function toolOrThrow(): string {
 
 /** One driver for the whole run (loading the object costs more than a case). */
 function sharedDriver(): FastRunDriver {
-  if (driver) return driver;
-  const started = FastRunDriver.start(toolOrThrow(), objectPath());
-  started.writeEntry(XDP_MAP_NAMES.config, Buffer.alloc(4), encodeConfig({ ...PROXY, qcmpPort: 0, enabled: true, matchLocalAddr: false }));
-  process.once('exit', () => started.close());
-  driver = started;
-  return started;
+  if (!driver) {
+    try {
+      const started = FastRunDriver.start(toolOrThrow(), objectPath());
+      process.once('exit', () => started.close());
+      started.writeEntry(XDP_MAP_NAMES.config, Buffer.alloc(4), encodeConfig({ ...PROXY, qcmpPort: 0, enabled: true, matchLocalAddr: false }));
+      driver = started;
+    } catch (err) {
+      driver = err as Error;
+    }
+  }
+  if (driver instanceof Error) throw driver;
+  return driver;
 }
 
 /** The object's map names, read without loading it (no privilege needed). */

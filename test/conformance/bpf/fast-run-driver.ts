@@ -102,7 +102,12 @@ export class FastRunDriver {
     const replyFd = fs.openSync(reply, 'r');
     fs.closeSync(replyRw);
     fs.closeSync(stderrFd);
-    return new FastRunDriver(child, cmdFd, replyFd, dir);
+    try {
+      return new FastRunDriver(child, cmdFd, replyFd, dir);
+    } catch (err) {
+      FastRunDriver.release(child, cmdFd, replyFd, dir);
+      throw err;
+    }
   }
 
   writeEntry(map: string, key: Buffer, value: Buffer): void {
@@ -142,10 +147,14 @@ export class FastRunDriver {
     } catch {
       // already gone
     }
-    this.child.kill();
-    fs.closeSync(this.cmdFd);
-    fs.closeSync(this.replyFd);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    FastRunDriver.release(this.child, this.cmdFd, this.replyFd, this.dir);
+  }
+
+  private static release(child: ChildProcess, cmdFd: number, replyFd: number, dir: string): void {
+    child.kill();
+    fs.closeSync(cmdFd);
+    fs.closeSync(replyFd);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   private ok(record: Buffer, what: string): void {

@@ -55,7 +55,11 @@ function trace(t: TraceSpec): Buffer {
 }
 
 function run(retval: number, t: TraceSpec, counter: number, frame: Buffer = Buffer.alloc(0)): RunResult {
-  return { retval, frame, trace: trace(t), counters: new Map<number, CounterDelta>([[counter, { packets: 1, bytes: 0 }]]) };
+  const moved = new Map<number, CounterDelta>([
+    [FAST_COUNTERS.RX_READ, { packets: 1, bytes: INPUT.length }],
+    [counter, { packets: 1, bytes: 0 }],
+  ]);
+  return { retval, frame, trace: trace(t), counters: moved };
 }
 
 const ctx: PacketContext = {

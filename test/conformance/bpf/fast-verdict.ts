@@ -134,6 +134,7 @@ export function judgeRun(run: RunResult, c: PacketContext): PacketOutput | Packe
   const st = decodeState(run.trace);
   if (st.dir !== dirOf(c)) throw new Error(`traced direction ${st.dir}, sent a ${c.direction} packet`);
   if (st.payloadLen !== c.input.length) throw new Error(`traced payload length ${st.payloadLen}, sent ${c.input.length}`);
+  expectCounter(run, FAST_COUNTERS.RX_READ + dirOf(c), 'fast rx', st);
   switch (run.retval) {
     case XDP.tx:
     case XDP.redirect:
