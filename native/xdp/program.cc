@@ -251,13 +251,25 @@ const char* Program::mode() const {
   return "detached";
 }
 
+uint64_t Program::counter(uint32_t index, uint64_t* bytes) const {
+  int ncpu = libbpf_num_possible_cpus();
+  uint64_t packets = 0, sum = 0;
+  if (ncpu > 0) {
+    std::vector<qk_counter> per_cpu(static_cast<size_t>(ncpu));
+    if (!bpf_map_lookup_elem(counters_fd_, &index, per_cpu.data()))
+      for (const qk_counter& c : per_cpu) packets += c.packets, sum += c.bytes;
+  }
+  if (bytes) *bytes = sum;
+  return packets;
+}
+
 void Program::counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
   int ncpu = libbpf_num_possible_cpus();
-  packets->assign(QK_CNT__MAX, 0);
-  bytes->assign(QK_CNT__MAX, 0);
+  packets->assign(QK_CNT_FAST__MAX, 0);
+  bytes->assign(QK_CNT_FAST__MAX, 0);
   if (ncpu <= 0) return;
   std::vector<qk_counter> per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t i = 0; i < QK_CNT__MAX; i++) {
+  for (uint32_t i = 0; i < QK_CNT_FAST__MAX; i++) {
     if (bpf_map_lookup_elem(counters_fd_, &i, per_cpu.data())) continue;
     for (const qk_counter& c : per_cpu) {
       (*packets)[i] += c.packets;

@@ -34,13 +34,16 @@ class Program {
   // Re-reads the interface's addresses and updates the map when they changed. 0 or negative errno.
   int sync_local_addrs(const std::string& ifname, bool* changed);
   int xsks_fd() const { return xsks_fd_; }
+  bpf_object* object() const { return obj_; }
   // Native then generic (or only the requested mode). Never replaces another program.
   int attach(AttachMode mode, StepLog* steps, std::string* error);
   void detach();
   const char* mode() const;
   uint32_t prog_id() const { return prog_id_; }
 
-  // Sums of the per-CPU counters, indexed by enum qk_counter_index.
+  // One counter summed over CPUs: its packets (and bytes when asked).
+  uint64_t counter(uint32_t index, uint64_t* bytes) const;
+  // Sums of the per-CPU counters, indexed by enum qk_counter_index and qk_fast_counter_index.
   void counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const;
   // Moves queued events (at most max) into out.
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max);
