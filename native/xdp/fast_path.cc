@@ -72,8 +72,8 @@ std::unique_ptr<FastPath> FastPath::open(bpf_object* obj) {
   p->fw_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_FW));
   p->flows_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_FLOWS));
   p->cells_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_CELLS));
-  for (int fd : {p->ctl_fd_, p->banks_fd_, p->steps_fd_, p->eps_fd_, p->tokens_fd_, p->fw_fd_, p->flows_fd_,
-                 p->cells_fd_})
+  for (int fd :
+       {p->ctl_fd_, p->banks_fd_, p->steps_fd_, p->eps_fd_, p->tokens_fd_, p->fw_fd_, p->flows_fd_, p->cells_fd_})
     if (fd < 0) return nullptr;
   return p;
 }

@@ -62,8 +62,7 @@ class FastPath {
 
  private:
   FastPath() = default;
-  int write_all(int fd, const MapEntries& m, const char* what, size_t key_size, size_t value_size,
-                std::string* error);
+  int write_all(int fd, const MapEntries& m, const char* what, size_t key_size, size_t value_size, std::string* error);
 
   int ctl_fd_ = -1, banks_fd_ = -1, steps_fd_ = -1, eps_fd_ = -1, tokens_fd_ = -1, fw_fd_ = -1, flows_fd_ = -1,
       cells_fd_ = -1;

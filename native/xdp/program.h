@@ -26,8 +26,9 @@ class Program {
   // Opens and loads the object, finds the program and maps by their names in map_names.h.
   static std::unique_ptr<Program> load(const Settings& s, int ifindex, StepLog* steps, std::string* error);
 
-  // Detaches a qk_xdp_redirect left on the interface by a proxy that died without cleaning up
-  // (the JS side has already checked that no live proxy owns it). 0 or negative errno.
+  // Detaches a qk_xdp_redirect left on the interface through netlink (by a proxy version that
+  // attached that way and died without cleaning up; a BPF link leaves nothing behind). The JS
+  // side has already checked that no live proxy owns it. 0 or negative errno.
   int remove_stale(StepLog* steps);
   // Writes the config entry and the interface's addresses (addresses first, match flag second).
   int configure(const Settings& s, StepLog* steps, std::string* error);
@@ -59,6 +60,7 @@ class Program {
   int prog_fd_ = -1;
   int config_fd_ = -1, addrs_fd_ = -1, xsks_fd_ = -1, counters_fd_ = -1, events_fd_ = -1;
   uint32_t attach_flags_ = 0;  // XDP_FLAGS_DRV_MODE / SKB_MODE once attached
+  int link_fd_ = -1;           // the BPF link that holds the attachment
   uint32_t prog_id_ = 0;
   qk_xdp_config cfg_{};
   std::vector<qk_local_addr_key> addrs_;  // what qk_local_addrs holds
