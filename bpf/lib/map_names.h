@@ -45,9 +45,10 @@
 #define QK_MAP_FAST_FW	   qk_fast_fw	  /* array of struct qk_fast_fw_rule */
 #define QK_MAP_FAST_FLOWS  qk_fast_flows  /* hash qk_fast_flow_key -> qk_fast_flow; workers write */
 #define QK_MAP_FAST_STATE  qk_fast_state  /* percpu array[1] of struct qk_fast_state (scratch) */
-#define QK_MAP_FAST_TRACE  qk_fast_trace  /* array[1] of struct qk_fast_state; with QK_FAST_F_TRACE */
-#define QK_MAP_FAST_SEED   qk_fast_seed	  /* array[1] of struct qk_fast_seed; with QK_FAST_F_SEED */
-#define QK_MAP_FAST_CELLS  qk_fast_cells  /* percpu array[QK_FAST_CELLS] of __u64: rr positions, Match counts */
+#define QK_MAP_FAST_TRACE  qk_fast_trace /* array[1] of struct qk_fast_state; with QK_FAST_F_TRACE */
+#define QK_MAP_FAST_SEED   qk_fast_seed	 /* array[1] of struct qk_fast_seed; with QK_FAST_F_SEED */
+#define QK_MAP_FAST_CELLS                                                                          \
+	qk_fast_cells /* percpu array[QK_FAST_CELLS] of __u64: rr positions, Match counts */
 
 /* Program (function) names; bpf_object__find_program_by_name takes these. */
 #define QK_PROG_XDP_REDIRECT qk_xdp_redirect /* in xdp_redirect.bpf.o */
