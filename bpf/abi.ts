@@ -13,6 +13,18 @@ export const XDP_MAP_NAMES = {
   xsks: 'qk_xsks',
   counters: 'qk_counters',
   events: 'qk_events',
+  // The fast path (fast_abi.h, mirrored in fast-abi.ts).
+  fastCtl: 'qk_fast_ctl',
+  fastBanks: 'qk_fast_banks',
+  fastSteps: 'qk_fast_steps',
+  fastEndpoints: 'qk_fast_eps',
+  fastTokens: 'qk_fast_tokens',
+  fastFirewall: 'qk_fast_fw',
+  fastFlows: 'qk_fast_flows',
+  fastState: 'qk_fast_state',
+  fastTrace: 'qk_fast_trace',
+  fastSeed: 'qk_fast_seed',
+  fastCells: 'qk_fast_cells',
 } as const;
 
 /** Program (function) names, as bpf_object__find_program_by_name takes them. */
