@@ -312,6 +312,12 @@ export function decodeStep(buf: Buffer): Required<FastStep> & { readonly len: nu
   };
 }
 
+export function decodeBank(buf: Buffer): { endpointCount: number; flags: number } {
+  const { size, fields } = FAST_STRUCTS.qk_fast_bank;
+  checkSize(buf, size, 'bank header');
+  return { endpointCount: get(buf, fields.endpoint_count), flags: get(buf, fields.flags) };
+}
+
 export function decodeEndpoint(buf: Buffer): FastEndpoint {
   const { size, fields } = FAST_STRUCTS.qk_fast_endpoint;
   checkSize(buf, size, 'endpoint');
