@@ -266,7 +266,7 @@ static void print_fast_structs(void)
 	printf("}");
 }
 
-static void print_fast_numbers(void)
+static void print_fast_constants(void)
 {
 	int n = 0;
 
@@ -295,6 +295,12 @@ static void print_fast_numbers(void)
 	NUMBER(QK_STEP_CAPTURE_SUFFIX);
 	NUMBER(QK_STEP_F_REMOVE);
 	printf("}");
+}
+
+static void print_fast_enums(void)
+{
+	int n = 0;
+
 	printf(",\"step_kinds\":{");
 	n = 0;
 	NUMBER(QK_STEP_END);
@@ -390,19 +396,11 @@ static void print_samples(void)
 }
 
 /* One of each fast-path entry, for kernel-wire.ts to encode (or decode) byte for byte alike. */
-static void print_fast_samples(void)
+static void print_fast_step_sample(void)
 {
 	struct qk_fast_step step;
-	struct qk_fast_endpoint ep4, ep6;
-	struct qk_fast_token_key token_key;
-	struct qk_fast_token_value token_value;
-	struct qk_fast_fw_rule rule;
-	struct qk_fast_flow_key flow_key;
-	struct qk_fast_flow flow;
 	struct qk_fast_ctl ctl;
 	struct qk_fast_bank bank;
-	struct qk_fast_state state;
-	int i;
 
 	memset(&step, 0, sizeof(step));
 	step.kind = QK_STEP_BRANCH;
@@ -416,6 +414,24 @@ static void print_fast_samples(void)
 	step.arg = 0x01020304;
 	step.slot = 9;
 	memcpy(step.value, "abc", 3);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.bank = 1;
+	ctl.flags = QK_FAST_F_ENABLED | QK_FAST_F_TRACE;
+	ctl.generation = 0x1122334455ull;
+	memset(&bank, 0, sizeof(bank));
+	bank.endpoint_count = 3;
+	print_hex("step", &step, sizeof(step), 0);
+	print_hex("ctl", &ctl, sizeof(ctl), 1);
+	print_hex("bank", &bank, sizeof(bank), 1);
+}
+
+static void print_fast_table_samples(void)
+{
+	struct qk_fast_endpoint ep4, ep6;
+	struct qk_fast_token_key token_key;
+	struct qk_fast_token_value token_value;
+	int i;
+
 	memset(&ep4, 0, sizeof(ep4));
 	ep4.family = QK_ADDR_V4;
 	ep4.port = 7777;
@@ -432,6 +448,16 @@ static void print_fast_samples(void)
 	token_value.n = 10;
 	for (i = 0; i < QK_FAST_DESTS; i++)
 		token_value.idx[i] = (__u16)(2 * i + 1);
+	print_hex("endpoint_v4", &ep4, sizeof(ep4), 1);
+	print_hex("endpoint_v6", &ep6, sizeof(ep6), 1);
+	print_hex("token_key", &token_key, sizeof(token_key), 1);
+	print_hex("token_value", &token_value, sizeof(token_value), 1);
+}
+
+static void print_fast_rule_sample(void)
+{
+	struct qk_fast_fw_rule rule;
+
 	memset(&rule, 0, sizeof(rule));
 	rule.allow = 1;
 	rule.n_sources = 2;
@@ -446,6 +472,14 @@ static void print_fast_samples(void)
 	rule.ports[0].end = 7001;
 	rule.ports[1].min = 0;
 	rule.ports[1].end = 65536;
+	print_hex("fw_rule", &rule, sizeof(rule), 1);
+}
+
+static void print_fast_flow_samples(void)
+{
+	struct qk_fast_flow_key flow_key;
+	struct qk_fast_flow flow;
+
 	memset(&flow_key, 0, sizeof(flow_key));
 	flow_key.dir = QK_FAST_DIR_READ;
 	flow_key.family = QK_ADDR_V4;
@@ -463,12 +497,15 @@ static void print_fast_samples(void)
 	memcpy(flow.eth_dst, "\x02\x00\x00\x00\x00\x02", 6);
 	flow.ifindex = 3;
 	flow.last_seen_ns = 0x0102030405060708ull;
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.bank = 1;
-	ctl.flags = QK_FAST_F_ENABLED | QK_FAST_F_TRACE;
-	ctl.generation = 0x1122334455ull;
-	memset(&bank, 0, sizeof(bank));
-	bank.endpoint_count = 3;
+	print_hex("flow_key", &flow_key, sizeof(flow_key), 1);
+	print_hex("flow", &flow, sizeof(flow), 1);
+}
+
+static void print_fast_state_sample(void)
+{
+	static struct qk_fast_state state;
+	int i;
+
 	memset(&state, 0, sizeof(state));
 	state.dir = QK_FAST_DIR_WRITE;
 	state.family = QK_ADDR_V6;
@@ -487,7 +524,6 @@ static void print_fast_samples(void)
 	state.reason = QK_HANDOFF_TOKEN_MANY;
 	state.endpoint_count = 12;
 	state.n_dests = 2;
-	state.all_dests = 0;
 	state.dests[0] = 4;
 	state.dests[1] = 11;
 	for (i = 0; i < QK_FAST_KEYS; i++)
@@ -504,18 +540,17 @@ static void print_fast_samples(void)
 	}
 	state.bank = 1;
 	state.seq = 42;
-	printf(",\"fast_samples\":{");
-	print_hex("step", &step, sizeof(step), 0);
-	print_hex("endpoint_v4", &ep4, sizeof(ep4), 1);
-	print_hex("endpoint_v6", &ep6, sizeof(ep6), 1);
-	print_hex("token_key", &token_key, sizeof(token_key), 1);
-	print_hex("token_value", &token_value, sizeof(token_value), 1);
-	print_hex("fw_rule", &rule, sizeof(rule), 1);
-	print_hex("flow_key", &flow_key, sizeof(flow_key), 1);
-	print_hex("flow", &flow, sizeof(flow), 1);
-	print_hex("ctl", &ctl, sizeof(ctl), 1);
-	print_hex("bank", &bank, sizeof(bank), 1);
 	print_hex("state", &state, sizeof(state), 1);
+}
+
+static void print_fast_samples(void)
+{
+	printf(",\"fast_samples\":{");
+	print_fast_step_sample();
+	print_fast_table_samples();
+	print_fast_rule_sample();
+	print_fast_flow_samples();
+	print_fast_state_sample();
 	printf("}");
 }
 
@@ -526,7 +561,8 @@ int main(void)
 	print_numbers();
 	print_names();
 	print_fast_structs();
-	print_fast_numbers();
+	print_fast_constants();
+	print_fast_enums();
 	print_samples();
 	print_fast_samples();
 	printf("}\n");
