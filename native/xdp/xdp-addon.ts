@@ -27,6 +27,8 @@ export interface NativeXdpOptions {
   readonly unrepliedTimeoutMs: number;
   /** Sessions per client IP; 0 = no cap. */
   readonly maxSessionsPerSource: number;
+  /** `--xdp.fast-path`: auto lets the program forward established sessions when the chain lowers; off never. */
+  readonly fastPath: 'auto' | 'off';
 }
 
 /** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
