@@ -13,6 +13,7 @@ export const XDP_MAP_NAMES = {
   xsks: 'qk_xsks',
   counters: 'qk_counters',
   events: 'qk_events',
+  // The fast path (fast_abi.h, mirrored in fast-abi.ts).
   fastCtl: 'qk_fast_ctl',
   fastBanks: 'qk_fast_banks',
   fastSteps: 'qk_fast_steps',

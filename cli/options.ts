@@ -271,6 +271,13 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
     env: 'QUILKIN_XDP_SESSION_PORTS',
   },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
+  {
+    flags: '--xdp.fast-path <mode>',
+    help: 'in-kernel fast path: auto forwards established sessions in XDP when the filter chain lowers (/config says why not), off keeps every packet on the AF_XDP workers',
+    env: 'QUILKIN_XDP_FAST_PATH',
+    choices: ['auto', 'off'],
+    default: 'auto',
+  },
 ];
 
 export interface XdpOptions {
@@ -281,4 +288,5 @@ export interface XdpOptions {
   'xdp.force': boolean;
   'xdp.mode': 'auto' | 'native' | 'generic';
   'xdp.sessionPorts'?: string;
+  'xdp.fastPath': 'auto' | 'off';
 }

@@ -63,6 +63,11 @@ static long qk_fast__step(__u64 index, void *data)
 		return 1;
 	at.base = loop->base;
 	at.pc = st->pc;
+	/* A Match ending the last step jumps one past it: that is the end of the chain. */
+	if (at.pc == QK_FAST_STEPS) {
+		st->verdict = QK_FAST_FORWARD;
+		return 1;
+	}
 	key = at.base + at.pc;
 	step = at.pc < QK_FAST_STEPS ? bpf_map_lookup_elem(&QK_MAP_FAST_STEPS, &key) : 0;
 	if (!step) {

@@ -278,6 +278,14 @@ QK_STATIC_ASSERT(sizeof(struct qk_fast_token_value) == 20, "qk_fast_token_value 
 QK_STATIC_ASSERT(sizeof(struct qk_fast_fw_rule) == 4 + 18 * 8 + 8 * 8, "qk_fast_fw_rule layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_flow_key) == 40, "qk_fast_flow_key layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_flow) == 64, "qk_fast_flow layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_cidr) == 18, "qk_fast_cidr layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_port_range) == 8, "qk_fast_port_range layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_meta) == 2 + QK_FAST_VALUE_MAX, "qk_fast_meta layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_state) == 528, "qk_fast_state layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_seed) == QK_FAST_KEYS * sizeof(struct qk_fast_meta),
+	"qk_fast_seed layout");
 QK_STATIC_ASSERT(QK_FAST_DESTS <= 0xffff && QK_HANDOFF__MAX <= 16, "handoff counters overlap");
+QK_STATIC_ASSERT(
+	(int)QK_CNT_FAST_BASE == (int)QK_CNT__MAX, "fast counters start after the baseline's");
 
 #endif /* QK_FAST_ABI_H */

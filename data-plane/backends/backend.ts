@@ -42,7 +42,11 @@ export interface XdpBackendOptions {
   readonly mode?: 'auto' | 'native' | 'generic';
   /** Session ports as MIN-MAX; default: every port above the kernel's ephemeral range. */
   readonly sessionPorts?: string;
+  /** In-kernel fast path: auto (when the chain lowers) or off; default auto. */
+  readonly fastPath?: XdpFastPathSetting;
 }
+
+export type XdpFastPathSetting = 'auto' | 'off';
 
 /** A compiled config built into what one backend runs, not yet running. Only its backend can publish it. */
 export interface PreparedConfig {

@@ -7,6 +7,7 @@ import type { ClusterConfig, Config } from '../../config/model';
 import * as net from 'node:net';
 import type { FilterRegistry } from '../filters/registry';
 import { type CompiledChain, compileChain } from './description';
+import { type Lowering, lowerChain } from './lower';
 
 /** Where the compiler reads endpoint host names' current answers (data-plane/dns/endpoint-names.ts). */
 export interface NameAnswers {
@@ -27,6 +28,8 @@ export interface Compiled {
   readonly unresolved: readonly string[];
   /** The native engine's chain description (built on first use: the js backend never needs it). */
   nativeChain(): CompiledChain;
+  /** The in-kernel fast path's map data, or why the chain stays in user space (built on first use: only the xdp backend asks). */
+  kernelChain(): Lowering;
 }
 
 /** Every endpoint host name of a config, once each. */
@@ -61,10 +64,12 @@ export function compile(config: Config, inputs: CompileInputs): Compiled {
   const unresolved = new Set<string>();
   const clusters = hostNames(config).length === 0 ? config.clusters : resolveClusters(config.clusters, inputs.names, unresolved);
   let chain: CompiledChain | undefined;
+  let lowering: Lowering | undefined;
   return {
     config,
     clusters,
     unresolved: [...unresolved],
     nativeChain: () => (chain ??= compileChain(config.filters, clusters, inputs.registry)),
+    kernelChain: () => (lowering ??= lowerChain(config.filters, clusters, inputs.registry)),
   };
 }

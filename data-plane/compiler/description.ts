@@ -118,10 +118,20 @@ class ChainEncoder {
   };
 }
 
-/** Compiles the filter chain and the cluster map. Throws CompileError naming the filter path. */
-export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], registry: FilterRegistry): CompiledChain {
+function encodeFilters(filters: readonly FilterConfig[], registry: FilterRegistry): ChainEncoder {
   const chain = new ChainEncoder(registry);
   filters.forEach((f, i) => chain.filter(f.name, f.config, `filters[${i}]`, f.label));
+  return chain;
+}
+
+/** The slot table alone (no endpoints encoded): the numbering other tiers label their cells with. */
+export function chainSlots(filters: readonly FilterConfig[], registry: FilterRegistry): readonly SlotInfo[] {
+  return encodeFilters(filters, registry).slots;
+}
+
+/** Compiles the filter chain and the cluster map. Throws CompileError naming the filter path. */
+export function compileChain(filters: readonly FilterConfig[], clusters: readonly ClusterConfig[], registry: FilterRegistry): CompiledChain {
+  const chain = encodeFilters(filters, registry);
   const endpoints = endpointOrder(clusters);
   const out = new ByteWriter();
   out.u32(DESCRIPTION_MAGIC).u16(DESCRIPTION_VERSION).u16(0);

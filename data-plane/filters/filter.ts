@@ -5,6 +5,7 @@ import type { JsonValue } from '../../config/model';
 import type { FilterMetrics } from '../../runtime/filter-metrics';
 import type { RegexEngine } from './capture/linear-regex';
 import type { Metadata } from './metadata';
+import type { KernelLowering } from './kernel';
 import type { NativeEncoding } from './native';
 
 /** A drop reason: the `source` label of quilkin_packets_dropped_total (see data-plane/drop_reasons.json). */
@@ -105,6 +106,8 @@ export interface FilterFactory<C extends JsonValue | undefined = JsonValue | und
   create(config: C, services: FilterServices): Filter;
   /** The native engine's side (./native.ts); absent only for test-only filters, which the compiler refuses. */
   readonly native?: NativeEncoding<C>;
+  /** The in-kernel fast path's side (./kernel.ts); absent: a chain holding the filter is not lowered. */
+  readonly kernel?: KernelLowering<C>;
 }
 
 export function missingConfig(name: string): FilterConfigError {

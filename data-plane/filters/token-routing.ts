@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Token routing shared by TokenRouter and HashedTokenRouter (identical behaviour, two names, as in Quilkin).
 import { z } from 'zod';
+import { STEP } from '../../bpf/fast-abi';
 import type { Filter, FilterFactory } from './filter';
 import { CAPTURE_KEY } from './metadata';
 import { jsonSchemaOf, metadataKey, parseWith } from './config-schema';
@@ -45,6 +46,12 @@ export function tokenRouterFactory(name: string): FilterFactory<TokenRouterConfi
     native: {
       encode({ w, key }, config) {
         w.u16(key(config.metadataKey));
+      },
+    },
+    // Reads only; the compiler writes the token table the step looks the value up in.
+    kernel: {
+      lower(ctx, config) {
+        if (ctx.direction === 'read') ctx.emit({ kind: STEP.TOKEN_ROUTER, key: ctx.key(config.metadataKey) });
       },
     },
   };

@@ -54,6 +54,9 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
     return nullptr;
   }
   if (b->program_->configure(b->settings_, steps, error)) return nullptr;
+  b->fast_ = FastPath::open(b->program_->object());
+  b->env_.fast = b->fast_.get();
+  steps->push_back(b->fast_ ? "fast path maps: ok" : "fast path maps: absent from the object (tier 1 only)");
   uint32_t available = rx_queue_count(s.ifname);
   uint32_t queues = s.queues ? s.queues : (available ? available : 1);
   if (available && queues > available) {
@@ -68,7 +71,7 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
   so.idle_ns = s.idle_timeout_ns;
   so.unreplied_ns = s.unreplied_timeout_ns;
   so.per_source_max = s.max_sessions_per_source;
-  err = SessionTable::create(so, queues > 1, &b->sessions_);
+  err = SessionTable::create(so, queues > 1, b->fast_.get(), &b->sessions_);
   if (err) {
     *error = "session table (ports " + std::to_string(s.session_port_min) + "-" + std::to_string(s.session_port_max) +
              ", " + std::to_string(s.max_sessions) + " sessions): " + errno_text(err);
@@ -159,6 +162,17 @@ Totals Backend::totals() const {
   }
   uint64_t rp = 0, wp = 0;
   engine_->sum_counters(t.drops[0], t.drops[1], &rp, &wp);
+  // What the fast path forwarded and dropped goes under the same names (quilkin_packets_total,
+  // quilkin_packets_dropped_total): a user's dashboards see one proxy, whatever tier served.
+  if (fast_) {
+    for (int d = 0; d < 2; d++) {
+      t.fast_packets[d] = program_->counter(QK_CNT_FAST_TX_READ + d, &t.fast_bytes[d]);
+      t.packets[d] += t.fast_packets[d];
+      t.bytes[d] += t.fast_bytes[d];
+      for (uint32_t r = 1; r < QK_DROP__MAX; r++)
+        t.drops[d][r] += program_->counter(QK_CNT_FAST_DROP_BASE + uint32_t(d) * 128 + r, nullptr);
+    }
+  }
   if (sessions_) {
     t.sessions_created = sessions_->created();
     t.sessions_closed = sessions_->expired();

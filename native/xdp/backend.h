@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "native/engine/engine.h"
+#include "native/xdp/fast_path.h"
 #include "native/xdp/program.h"
 #include "native/xdp/sessions.h"
 #include "native/xdp/worker.h"
@@ -18,6 +19,7 @@ namespace qk::xdp {
 
 struct Totals {
   uint64_t packets[2] = {}, bytes[2] = {}, offlink[2] = {};
+  uint64_t fast_packets[2] = {}, fast_bytes[2] = {};  // of packets/bytes, what the fast path sent
   uint64_t drops[2][QK_DROP__MAX] = {};
   uint64_t sessions_created = 0, sessions_closed = 0;
   uint64_t sessions_evicted = 0;  // unreplied sessions closed early to make room (also in closed)
@@ -57,6 +59,8 @@ class Backend {
   }
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string offlink_note() const;
+  // The in-kernel fast path, or null when the object has none.
+  FastPath* fast() { return fast_.get(); }
   // Follows address changes of the interface into the program's local address map.
   int sync_local_addrs(bool* changed) { return program_->sync_local_addrs(settings_.ifname, changed); }
 
@@ -68,6 +72,7 @@ class Backend {
   int ifindex_ = 0;
   std::shared_ptr<engine::Engine> engine_;
   std::unique_ptr<Program> program_;
+  std::unique_ptr<FastPath> fast_;  // after program_ (its maps), before sessions_ (their flows)
   std::unique_ptr<SessionTable> sessions_;
   WorkerEnv env_{};
   std::vector<std::unique_ptr<Worker>> workers_;

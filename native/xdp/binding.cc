@@ -96,7 +96,10 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
          InstanceMethod<&XdpBackendWrap::DrainDurations>("drainDurations"),
          InstanceMethod<&XdpBackendWrap::OfflinkNote>("offlinkNote"),
          InstanceMethod<&XdpBackendWrap::SyncLocalAddrs>("syncLocalAddrs"),
-         InstanceMethod<&XdpBackendWrap::Stop>("stop")});
+         InstanceMethod<&XdpBackendWrap::FastIdleBank>("fastIdleBank"),
+         InstanceMethod<&XdpBackendWrap::FastLoad>("fastLoad"),
+         InstanceMethod<&XdpBackendWrap::FastDisable>("fastDisable"),
+         InstanceMethod<&XdpBackendWrap::FastCells>("fastCells"), InstanceMethod<&XdpBackendWrap::Stop>("stop")});
   }
 
   explicit XdpBackendWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XdpBackendWrap>(info) {
@@ -160,6 +163,8 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     o.Set("packets", pair(t.packets));
     o.Set("bytes", pair(t.bytes));
     o.Set("offlink", pair(t.offlink));
+    o.Set("fastPackets", pair(t.fast_packets));
+    o.Set("fastBytes", pair(t.fast_bytes));
     o.Set("drops", drops);
     o.Set("sessionsCreated", num(t.sessions_created));
     o.Set("sessionsClosed", num(t.sessions_closed));
@@ -267,6 +272,90 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
       return env.Undefined();
     }
     return Napi::Boolean::New(env, changed);
+  }
+
+  // fastIdleBank() -> the bank the next fastLoad image must be built for, or -1 without a fast path
+  Napi::Value FastIdleBank(const Napi::CallbackInfo& info) {
+    FastPath* fast = backend_ && !stopped_ ? backend_->fast() : nullptr;
+    return Napi::Number::New(info.Env(), fast ? double(fast->idle_bank()) : -1);
+  }
+
+  // fastLoad(image: LoweredImage, generation: number): writes the idle bank and switches to it
+  Napi::Value FastLoad(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    FastPath* fast = backend_ && !stopped_ ? backend_->fast() : nullptr;
+    if (!fast) {
+      Napi::Error::New(env, "fastLoad: this backend has no fast path").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsNumber()) {
+      Napi::TypeError::New(env, "fastLoad(image, generation)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Object o = info[0].As<Napi::Object>();
+    FastImage image;
+    std::string error;
+    image.bank = o.Get("bank").ToNumber().Uint32Value();
+    bool ok = read_entries(o.Get("steps"), &image.steps, &error) &&
+              read_entries(o.Get("endpoints"), &image.endpoints, &error) &&
+              read_entries(o.Get("tokens"), &image.tokens, &error) &&
+              read_entries(o.Get("firewall"), &image.firewall, &error) &&
+              read_entry(o.Get("header"), &image.header, &error);
+    if (!ok) {
+      Napi::TypeError::New(env, "fastLoad: " + error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (fast->load(image, uint64_t(info[1].As<Napi::Number>().Int64Value()), &error)) {
+      Napi::Error::New(env, error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value FastDisable(const Napi::CallbackInfo& info) {
+    FastPath* fast = backend_ && !stopped_ ? backend_->fast() : nullptr;
+    if (fast) fast->disable();
+    return info.Env().Undefined();
+  }
+
+  // fastCells() -> number[QK_FAST_CELLS], summed over CPUs
+  Napi::Value FastCells(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<uint64_t> cells;
+    FastPath* fast = backend_ && !stopped_ ? backend_->fast() : nullptr;
+    if (fast) fast->cells(&cells);
+    Napi::Array a = Napi::Array::New(env, cells.size());
+    for (uint32_t i = 0; i < cells.size(); i++) a.Set(i, double(cells[i]));
+    return a;
+  }
+
+  static bool read_entry(Napi::Value v, MapEntries* out, std::string* error) {
+    if (!v.IsObject()) {
+      *error = "map entry must be { key: Buffer, value: Buffer }";
+      return false;
+    }
+    Napi::Object e = v.As<Napi::Object>();
+    Napi::Value k = e.Get("key"), val = e.Get("value");
+    if (!k.IsBuffer() || !val.IsBuffer()) {
+      *error = "map entry must be { key: Buffer, value: Buffer }";
+      return false;
+    }
+    auto kb = k.As<Napi::Buffer<uint8_t>>();
+    auto vb = val.As<Napi::Buffer<uint8_t>>();
+    out->keys.emplace_back(kb.Data(), kb.Data() + kb.Length());
+    out->values.emplace_back(vb.Data(), vb.Data() + vb.Length());
+    return true;
+  }
+
+  static bool read_entries(Napi::Value v, MapEntries* out, std::string* error) {
+    if (!v.IsArray()) {
+      *error = "map entries must be an array";
+      return false;
+    }
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++)
+      if (!read_entry(a.Get(i), out, error)) return false;
+    return true;
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {

@@ -183,7 +183,8 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     }
     const qk_addr to = sockaddr__to_qk(ep.addr);
     uint16_t port = 0;
-    int r = env_.sessions->for_read(client, to, local, now, &port);
+    uint8_t flows = 0;
+    int r = env_.sessions->for_read(client, to, local, now, &port, &flows);
     if (r < 0) {
       ew_->count_drop(false, r == -ENOSPC   ? QK_DROP_SESSION_TABLE_FULL
                              : r == -EDQUOT ? QK_DROP_SOURCE_SESSION_LIMIT
@@ -221,6 +222,12 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     const bool last = j + 1 == out.n_dest;
     emit(f, fi, addr, rw, last, kRead);
     consumed = consumed || last;
+    if (!(flows & kFlowRead) && env_.fast && env_.fast->active()) {
+      FlowHop hop{rw.src, {}, {}, env_.ifindex};
+      std::memcpy(hop.eth_src, env_.mac, QK_ETH_ALEN);
+      std::memcpy(hop.eth_dst, nh.mac, QK_ETH_ALEN);
+      env_.sessions->carry_read(client, to, local, now, hop);
+    }
   }
   if (!consumed) qk_umem__free(umem_, addr);
 }
@@ -265,6 +272,12 @@ void Worker::write_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk
     return;
   }
   emit(f, fi, addr, rw, true, kWrite);
+  if (!(s.flows & kFlowWrite) && env_.fast && env_.fast->active()) {
+    FlowHop hop{s.local, {}, {}, env_.ifindex};
+    std::memcpy(hop.eth_src, env_.mac, QK_ETH_ALEN);
+    std::memcpy(hop.eth_dst, nh.mac, QK_ETH_ALEN);
+    env_.sessions->carry_write(port, endpoint, now, hop);
+  }
 }
 
 // QCMP ping -> pong in the same frame (the kernel never sees packets to the QCMP port once they

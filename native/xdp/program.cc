@@ -221,12 +221,17 @@ int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
   int err = -EINVAL;
   for (const Try& t : tries) {
     if (mode != AttachMode::kAuto && mode != t.mode) continue;
-    // UPDATE_IF_NOEXIST: another program on the interface is somebody else's; never replace it.
-    err = bpf_xdp_attach(ifindex_, prog_fd_, t.flag | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+    // A BPF link, not a netlink attachment: it goes with the last fd, so even a SIGKILLed proxy
+    // leaves nothing on the interface, and netlink cannot replace it behind our back. The
+    // kernel refuses it (EBUSY) when another program is attached: that one is somebody else's.
+    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = t.flag);
+    int fd = bpf_link_create(prog_fd_, ifindex_, BPF_XDP, &opts);
+    err = fd < 0 ? -errno : 0;
     if (!err) {
+      link_fd_ = fd;
       attach_flags_ = t.flag;
       prog_id_ = attached_id(ifindex_, t.flag);
-      steps->push_back(std::string("attach ") + t.name + ": ok");
+      steps->push_back(std::string("attach ") + t.name + ": ok (bpf link)");
       return 0;
     }
     std::string why = errno_text(err);
@@ -240,8 +245,8 @@ int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
 
 void Program::detach() {
   if (!attach_flags_) return;
-  // Only remove what is still ours: a later proxy may have replaced it after a stale cleanup.
-  if (attached_id(ifindex_, attach_flags_) == prog_id_) bpf_xdp_detach(ifindex_, int(attach_flags_), nullptr);
+  if (link_fd_ >= 0) close(link_fd_);  // the link is ours alone: closing it detaches
+  link_fd_ = -1;
   attach_flags_ = 0;
 }
 
@@ -251,13 +256,25 @@ const char* Program::mode() const {
   return "detached";
 }
 
+uint64_t Program::counter(uint32_t index, uint64_t* bytes) const {
+  int ncpu = libbpf_num_possible_cpus();
+  uint64_t packets = 0, sum = 0;
+  if (ncpu > 0) {
+    std::vector<qk_counter> per_cpu(static_cast<size_t>(ncpu));
+    if (!bpf_map_lookup_elem(counters_fd_, &index, per_cpu.data()))
+      for (const qk_counter& c : per_cpu) packets += c.packets, sum += c.bytes;
+  }
+  if (bytes) *bytes = sum;
+  return packets;
+}
+
 void Program::counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
   int ncpu = libbpf_num_possible_cpus();
-  packets->assign(QK_CNT__MAX, 0);
-  bytes->assign(QK_CNT__MAX, 0);
+  packets->assign(QK_CNT_FAST__MAX, 0);
+  bytes->assign(QK_CNT_FAST__MAX, 0);
   if (ncpu <= 0) return;
   std::vector<qk_counter> per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t i = 0; i < QK_CNT__MAX; i++) {
+  for (uint32_t i = 0; i < QK_CNT_FAST__MAX; i++) {
     if (bpf_map_lookup_elem(counters_fd_, &i, per_cpu.data())) continue;
     for (const qk_counter& c : per_cpu) {
       (*packets)[i] += c.packets;

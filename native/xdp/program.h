@@ -26,21 +26,25 @@ class Program {
   // Opens and loads the object, finds the program and maps by their names in map_names.h.
   static std::unique_ptr<Program> load(const Settings& s, int ifindex, StepLog* steps, std::string* error);
 
-  // Detaches a qk_xdp_redirect left on the interface by a proxy that died without cleaning up
-  // (the JS side has already checked that no live proxy owns it). 0 or negative errno.
+  // Detaches a qk_xdp_redirect left on the interface through netlink (by a proxy version that
+  // attached that way and died without cleaning up; a BPF link leaves nothing behind). The JS
+  // side has already checked that no live proxy owns it. 0 or negative errno.
   int remove_stale(StepLog* steps);
   // Writes the config entry and the interface's addresses (addresses first, match flag second).
   int configure(const Settings& s, StepLog* steps, std::string* error);
   // Re-reads the interface's addresses and updates the map when they changed. 0 or negative errno.
   int sync_local_addrs(const std::string& ifname, bool* changed);
   int xsks_fd() const { return xsks_fd_; }
+  bpf_object* object() const { return obj_; }
   // Native then generic (or only the requested mode). Never replaces another program.
   int attach(AttachMode mode, StepLog* steps, std::string* error);
   void detach();
   const char* mode() const;
   uint32_t prog_id() const { return prog_id_; }
 
-  // Sums of the per-CPU counters, indexed by enum qk_counter_index.
+  // One counter summed over CPUs: its packets (and bytes when asked).
+  uint64_t counter(uint32_t index, uint64_t* bytes) const;
+  // Sums of the per-CPU counters, indexed by enum qk_counter_index and qk_fast_counter_index.
   void counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const;
   // Moves queued events (at most max) into out.
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max);
@@ -56,6 +60,7 @@ class Program {
   int prog_fd_ = -1;
   int config_fd_ = -1, addrs_fd_ = -1, xsks_fd_ = -1, counters_fd_ = -1, events_fd_ = -1;
   uint32_t attach_flags_ = 0;  // XDP_FLAGS_DRV_MODE / SKB_MODE once attached
+  int link_fd_ = -1;           // the BPF link that holds the attachment
   uint32_t prog_id_ = 0;
   qk_xdp_config cfg_{};
   std::vector<qk_local_addr_key> addrs_;  // what qk_local_addrs holds

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "native/engine/duration_ring.h"
+#include "native/xdp/fast_path.h"
 #include "native/xsk/session.h"
 
 namespace qk::xdp {
@@ -21,15 +22,21 @@ struct SessionView {
   qk_addr client;
   qk_addr local;
   uint16_t port;
+  uint8_t flows;  // qk_session.flows: the directions the fast path carries
 };
+
+// Flow bits of qk_session.flows.
+constexpr uint8_t kFlowRead = 1, kFlowWrite = 2;
 
 class SessionTable {
  public:
   // 0, or the negative errno of qk_sessions__create.
-  static int create(qk_session_opts opts, bool shared, std::unique_ptr<SessionTable>* out) {
-    std::unique_ptr<SessionTable> t(new SessionTable(shared));
+  // fast: the fast path whose flows follow the sessions (null: tier 1 only).
+  static int create(qk_session_opts opts, bool shared, FastPath* fast, std::unique_ptr<SessionTable>* out) {
+    std::unique_ptr<SessionTable> t(new SessionTable(shared, fast));
     opts.closed = &SessionTable::closed;
     opts.closed_ctx = t.get();
+    if (fast) opts.last_used = &SessionTable::last_used;
     int err = qk_sessions__create(&t->table_, &opts);
     if (err == 0) *out = std::move(t);
     return err;
@@ -39,11 +46,15 @@ class SessionTable {
   // 0 existing, 1 created (an unreplied session may have been evicted for it), -ENOSPC full of
   // answered sessions, -EADDRINUSE every port towards that endpoint answered, -EDQUOT the client IP
   // is at its cap, -ENOMEM (no memory for the port map of a first session towards an endpoint).
-  int for_read(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port) {
+  int for_read(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now, uint16_t* port,
+               uint8_t* flows) {
     Guard g(*this);
     const qk_session* s = nullptr;
     int r = qk_sessions__for_read(table_, &client, &endpoint, &local, now, &s);
-    if (r >= 0) *port = s->port;
+    if (r >= 0) {
+      *port = s->port;
+      *flows = s->flows;
+    }
     if (r != 0) snapshot();  // created, or refused after expiring what had idled
     return r;
   }
@@ -51,8 +62,31 @@ class SessionTable {
     Guard g(*this);
     const qk_session* s = nullptr;
     int r = qk_sessions__for_write(table_, port, &endpoint, now, &s);
-    if (r == 0) *out = SessionView{s->client, s->local, s->port};
+    if (r == 0) *out = SessionView{s->client, s->local, s->port, s->flows};
     return r;
+  }
+  // After a worker forwarded a read (write) of the session in place: the fast path carries the
+  // session's next ones. Once per session and direction (the flows bit), not per packet.
+  void carry_read(const qk_addr& client, const qk_addr& endpoint, const qk_addr& local, uint64_t now,
+                  const FlowHop& hop) {
+    Guard g(*this);
+    const qk_session* s = nullptr;
+    if (!fast_ || qk_sessions__for_read(table_, &client, &endpoint, &local, now, &s) != 0) return;
+    // Marked even when the install fails (a family switch, a full map): the session stays in
+    // tier 1 instead of retrying on every packet.
+    if (!(s->flows & kFlowRead)) {
+      fast_->install_read(*s, hop, now);
+      qk_sessions__set_flows(table_, s, uint8_t(s->flows | kFlowRead));
+    }
+  }
+  void carry_write(uint16_t port, const qk_addr& endpoint, uint64_t now, const FlowHop& hop) {
+    Guard g(*this);
+    const qk_session* s = nullptr;
+    if (!fast_ || qk_sessions__for_write(table_, port, &endpoint, now, &s) != 0) return;
+    if (!(s->flows & kFlowWrite)) {
+      fast_->install_write(*s, hop, now);
+      qk_sessions__set_flows(table_, s, uint8_t(s->flows | kFlowWrite));
+    }
   }
   void expire(uint64_t now) {
     Guard g(*this);
@@ -77,9 +111,14 @@ class SessionTable {
   uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
 
  private:
-  explicit SessionTable(bool shared) : shared_(shared) {}
-  static void closed(void* ctx, const qk_session*, uint32_t lifetime_secs) {
-    static_cast<SessionTable*>(ctx)->durations_.push(lifetime_secs);
+  SessionTable(bool shared, FastPath* fast) : shared_(shared), fast_(fast) {}
+  static void closed(void* ctx, const qk_session* s, uint32_t lifetime_secs) {
+    auto* t = static_cast<SessionTable*>(ctx);
+    if (t->fast_ && s->flows) t->fast_->remove(*s);
+    t->durations_.push(lifetime_secs);
+  }
+  static __u64 last_used(void* ctx, const qk_session* s) {
+    return static_cast<SessionTable*>(ctx)->fast_->last_used(*s);
   }
   struct Guard {
     explicit Guard(SessionTable& t) : t_(t) {
@@ -100,6 +139,7 @@ class SessionTable {
 
   qk_sessions* table_ = nullptr;
   const bool shared_;
+  FastPath* const fast_;
   DurationRing durations_;
   std::mutex mu_;
   std::atomic<uint32_t> count_{0};

@@ -27,6 +27,7 @@ struct WorkerEnv {
   uint8_t mac[QK_ETH_ALEN];
   SessionTable* sessions;
   engine::Engine* engine;
+  FastPath* fast;  // null: the object has no fast path
 };
 
 class Worker {

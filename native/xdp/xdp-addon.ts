@@ -27,6 +27,8 @@ export interface NativeXdpOptions {
   readonly unrepliedTimeoutMs: number;
   /** Sessions per client IP; 0 = no cap. */
   readonly maxSessionsPerSource: number;
+  /** `--xdp.fast-path`: auto lets the program forward established sessions when the chain lowers; off never. */
+  readonly fastPath: 'auto' | 'off';
 }
 
 /** Sums over every worker. Index 0 of each pair is `read` (to endpoints), 1 is `write` (to clients). */
@@ -35,6 +37,9 @@ export interface XdpTotals {
   readonly bytes: readonly [number, number];
   /** Sent through a kernel socket because the endpoint is not behind the attached interface. */
   readonly offlink: readonly [number, number];
+  /** Of packets/bytes: what the in-kernel fast path sent (read, write). */
+  readonly fastPackets: readonly [number, number];
+  readonly fastBytes: readonly [number, number];
   /** [direction][drop reason id from data-plane/drop_reasons.json] */
   readonly drops: readonly [readonly number[], readonly number[]];
   readonly sessionsCreated: number;
@@ -89,6 +94,16 @@ export interface XdpDescription {
   readonly steps: readonly string[];
 }
 
+/** One bank of a lowered chain as the addon takes it (a structural subset of LoweredImage). */
+export interface FastImage {
+  readonly bank: number;
+  readonly header: { readonly key: Buffer; readonly value: Buffer };
+  readonly steps: ReadonlyArray<{ readonly key: Buffer; readonly value: Buffer }>;
+  readonly endpoints: ReadonlyArray<{ readonly key: Buffer; readonly value: Buffer }>;
+  readonly tokens: ReadonlyArray<{ readonly key: Buffer; readonly value: Buffer }>;
+  readonly firewall: ReadonlyArray<{ readonly key: Buffer; readonly value: Buffer }>;
+}
+
 export interface NativeXdpBackend {
   describe(): XdpDescription;
   totals(): XdpTotals;
@@ -110,6 +125,14 @@ export interface NativeXdpBackend {
   offlinkNote(): string;
   /** Re-reads the interface's addresses into the program's map; true when they changed. Throws on a map error. */
   syncLocalAddrs(): boolean;
+  /** The bank the next fastLoad image must be built for; -1 when the object has no fast path. */
+  fastIdleBank(): number;
+  /** Writes a lowered chain (data-plane/compiler/lower.ts image) into the idle bank and switches packets to it. Throws with the map that failed. */
+  fastLoad(image: FastImage, generation: number): void;
+  /** Packets stop entering the fast path (the chain is not lowerable, or --xdp.fast-path off). */
+  fastDisable(): void;
+  /** The fast path's cells (round-robin positions, Match counts) summed over CPUs. */
+  fastCells(): number[];
   /** Joins the workers, closes the sockets and detaches the program; idempotent. */
   stop(): void;
 }

@@ -5,6 +5,7 @@
   "sources": [
     "backend.cc",
     "binding.cc",
+    "fast_path.cc",
     "offlink.cc",
     "offlink_io.cc",
     "path.cc",

@@ -264,6 +264,28 @@ static void touch(struct qk_sessions *t, __u32 i, __u64 now_ns)
 		list_to_tail(t, &t->dests[e->dest].unreplied, i, DEST_UNREPLIED);
 }
 
+/* Idle by its own stamp, and by the fast path's too: a session the XDP program carries sees
+ * none of its packets here, so before it is judged idle its flows are asked (while the pass's
+ * budget lasts; without budget it counts as in use and waits for the next pass). */
+static int idle_now(struct qk_sessions *t, __u32 i, __u64 now_ns, __u32 *budget)
+{
+	struct qk_session *s = &t->entries[i].s;
+	__u64 seen;
+
+	if (!idle_at(t, s, now_ns))
+		return 0;
+	if (!t->opts.last_used || !s->flows)
+		return 1;
+	if (*budget == 0)
+		return -1;
+	(*budget)--;
+	seen = t->opts.last_used(t->opts.closed_ctx, s);
+	if (seen <= s->last_ns)
+		return 1;
+	touch(t, i, seen > now_ns ? now_ns : seen);
+	return idle_at(t, s, now_ns);
+}
+
 /* The first reply: i leaves the unreplied lists for the LRU, and eviction. */
 static void mark_replied(struct qk_sessions *t, __u32 i)
 {
@@ -469,19 +491,33 @@ static void evict(struct qk_sessions *t, __u32 i, __u64 now_ns)
 	t->counters.evicted++;
 }
 
-__u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns)
+static __u32 expire_list(struct qk_sessions *t, struct list *l, __u64 now_ns, __u32 *budget)
 {
 	__u32 n = 0;
+	int idle;
 
-	while (t->lru.head != NIL && idle_at(t, &t->entries[t->lru.head].s, now_ns)) {
-		remove_entry(t, t->lru.head, now_ns);
-		n++;
-	}
-	while (t->unreplied.head != NIL && idle_at(t, &t->entries[t->unreplied.head].s, now_ns)) {
-		remove_entry(t, t->unreplied.head, now_ns);
+	/* A session the fast path kept alive moves to the tail: each is asked once per pass. */
+	while (l->head != NIL && (idle = idle_now(t, l->head, now_ns, budget)) != 0) {
+		if (idle < 0)
+			break;
+		remove_entry(t, l->head, now_ns);
 		n++;
 	}
 	return n;
+}
+
+__u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns)
+{
+	__u32 budget = QK_SESSIONS_LAST_USED_BUDGET;
+	__u32 n = expire_list(t, &t->lru, now_ns, &budget);
+
+	return n + expire_list(t, &t->unreplied, now_ns, &budget);
+}
+
+void qk_sessions__set_flows(struct qk_sessions *t, const struct qk_session *s, __u8 flows)
+{
+	(void)t;
+	((struct qk_session *)s)->flows = flows;
 }
 
 __u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns)
@@ -559,6 +595,7 @@ static int insert(struct qk_sessions *t, const struct qk_addr *client,
 	e->s.created_ns = now_ns;
 	e->s.last_ns = now_ns;
 	e->s.replied = 0;
+	e->s.flows = 0;
 	e->dest = d;
 	e->src = src;
 	e->fwd_next = t->fwd_heads[fwd_bucket(t, client, endpoint)];
@@ -577,10 +614,10 @@ int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 	const struct qk_addr *endpoint, const struct qk_addr *local, __u64 now_ns,
 	const struct qk_session **out)
 {
-	__u32 i = find_fwd(t, client, endpoint);
+	__u32 i = find_fwd(t, client, endpoint), budget = 1;
 	int err;
 
-	if (i != NIL && !idle_at(t, &t->entries[i].s, now_ns)) {
+	if (i != NIL && idle_now(t, i, now_ns, &budget) == 0) {
 		touch(t, i, now_ns);
 		t->counters.read_hits++;
 		*out = &t->entries[i].s;
@@ -600,9 +637,9 @@ int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_addr *endpoint,
 	__u64 now_ns, const struct qk_session **out)
 {
-	__u32 i = find_rev(t, port, endpoint);
+	__u32 i = find_rev(t, port, endpoint), budget = 1;
 
-	if (i == NIL || idle_at(t, &t->entries[i].s, now_ns)) {
+	if (i == NIL || idle_now(t, i, now_ns, &budget) > 0) {
 		t->counters.write_misses++;
 		return -ENOENT;
 	}

@@ -36,7 +36,15 @@ struct qk_session_opts {
 	 * creation to removal in whole seconds. */
 	void (*closed)(void *ctx, const struct qk_session *s, __u32 lifetime_secs);
 	void *closed_ctx;
+	/* Optional, for sessions whose `flows` is non-zero: when the session
+	 * last carried a packet somewhere the table does not see (the XDP fast
+	 * path), in the same clock as now_ns, or 0. Asked only of a session
+	 * about to be judged idle, at most QK_SESSIONS_LAST_USED_BUDGET times per
+	 * expiry pass (each answer may cost a syscall). Gets closed_ctx. */
+	__u64 (*last_used)(void *ctx, const struct qk_session *s);
 };
+
+#define QK_SESSIONS_LAST_USED_BUDGET 512
 
 struct qk_session {
 	struct qk_addr client;	 /* who sent to the proxy */
@@ -46,6 +54,9 @@ struct qk_session {
 	__u64 created_ns;
 	__u64 last_ns; /* last packet in either direction */
 	__u8 replied;  /* a reply from the endpoint has been seen */
+	/* The caller's marks: which directions the XDP fast path carries
+	 * (bit 0 read, bit 1 write); zero when the session is created. */
+	__u8 flows;
 };
 
 struct qk_session_counters {
@@ -86,6 +97,9 @@ int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_ad
 /* Expires sessions idle since now_ns - idle_ns, and unreplied ones idle since
  * now_ns - unreplied_ns; returns how many. */
 __u32 qk_sessions__expire(struct qk_sessions *t, __u64 now_ns);
+
+/* Sets the caller's marks of a session returned by for_read/for_write. */
+void qk_sessions__set_flows(struct qk_sessions *t, const struct qk_session *s, __u8 flows);
 
 /* Removes every session (shutdown), counted and reported as expired. */
 __u32 qk_sessions__close_all(struct qk_sessions *t, __u64 now_ns);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `quilkin proxy xdp` where XDP cannot attach (another program already holds the interface): the
 // proxy says which step failed, serves traffic on a socket backend and shows the fallback in
-// /config; with --xdp.force it exits non-zero instead. And a proxy killed with SIGKILL leaves its
-// program attached, which the next start recognises and removes.
+// /config; with --xdp.force it exits non-zero instead. A proxy killed with SIGKILL leaves nothing
+// attached (its BPF link goes with it); a netlink attachment of ours (an older proxy's) is
+// recognised at the next start and removed.
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
@@ -96,10 +97,16 @@ describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
     expect(xdpAttachment(star!)).to.equal(undefined);
   });
 
-  it('removes the attachment a SIGKILLed proxy left behind, and nothing after a clean exit', async function () {
+  it('leaves nothing attached after SIGKILL (a BPF link), and removes a netlink attachment of ours left behind', async function () {
     const first = startProxy(star!, configFile);
     await first.waitFor('Quilkin is ready');
+    expect(first.output()).to.include('ok (bpf link)');
     await first.stop('SIGKILL');
+    expect(xdpAttachment(star!)).to.equal(undefined);
+    // What an older proxy, attached through netlink and then killed, left on the interface.
+    const dev = star!.host('prx').dev;
+    const ours = path.join(repoRoot(), 'bpf', 'obj', 'xdp_redirect.bpf.o');
+    star!.exec('prx', ['ip', 'link', 'set', 'dev', dev, 'xdpgeneric', 'obj', ours, 'sec', 'xdp']);
     expect(xdpAttachment(star!)).to.not.equal(undefined);
     const second = startProxy(star!, configFile);
     try {
@@ -111,6 +118,7 @@ describe('proxy xdp: fallback, --xdp.force and stale attachments', function () {
       expect(run.replies).to.have.length(3);
     } finally {
       await second.stop();
+      if (xdpAttachment(star!)) star!.exec('prx', ['ip', 'link', 'set', 'dev', dev, 'xdpgeneric', 'off']);
     }
     expect(xdpAttachment(star!)).to.equal(undefined);
   });

@@ -16,6 +16,7 @@ import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
 import { SessionPressureLog } from '../socket/session-pressure';
 import { describeSessionLimits, sessionLimits, socketWorkerOptions } from '../socket/socket-backend';
 import { AttachmentState } from './attachment-state';
+import { type FastPathStatus, fastPathStatus } from './fast-path';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
 
@@ -48,6 +49,7 @@ class XdpBackend implements ProxyBackend {
   private readonly seenEvents = new Set<string>();
   private offlinkLogged = false;
   private stopped = false;
+  private fastPath: FastPathStatus;
 
   constructor(
     private readonly native: NativeXdpBackend,
@@ -57,7 +59,9 @@ class XdpBackend implements ProxyBackend {
     private readonly options: BackendOptions,
     private readonly ports: PortRange,
     private readonly state: AttachmentState,
+    initial: Compiled,
   ) {
+    this.fastPath = fastPathStatus(initial, options.xdp?.fastPath ?? 'auto');
     this.counters = new CounterSync(combinedCounterSource([native, kernelServed]), options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
@@ -98,6 +102,7 @@ class XdpBackend implements ProxyBackend {
       ...describeSessionLimits(this.options),
       kernelServed: { workers: this.kernelServed.describe().workers, sessions: this.kernelServed.sessionCount() },
       detection: d.steps,
+      fastPath: this.fastPath,
     };
   }
 
@@ -110,6 +115,9 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) throw new Error('xdp backend: publish after stop');
     const { generation } = this.publisher.publish(prepared);
     log.debug({ generation }, 'engine generation published');
+    const fastPath = fastPathStatus(prepared.compiled, this.options.xdp?.fastPath ?? 'auto');
+    if (fastPath.tier !== this.fastPath.tier || fastPath.reason !== this.fastPath.reason) log.info({ generation, fastPath }, 'fast path tier changed');
+    this.fastPath = fastPath;
   }
 
   sessionCount(): number {
@@ -211,6 +219,7 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
         sessionTimeoutMs: sessions.sessionTimeoutMs,
         unrepliedTimeoutMs: sessions.unrepliedTimeoutMs,
         maxSessionsPerSource: sessions.maxSessionsPerSource,
+        fastPath: x?.fastPath ?? 'auto',
       },
       engine,
     );
@@ -250,7 +259,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
     state.release();
     throw err;
   }
-  const backend = new XdpBackend(native, kernelServed, publisher, options, ports, state);
+  const backend = new XdpBackend(native, kernelServed, publisher, options, ports, state, initial);
   const d = native.describe();
   state.record({ interface: ifname, progId: d.progId, mode: d.mode });
   for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');

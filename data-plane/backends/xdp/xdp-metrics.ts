@@ -54,6 +54,7 @@ export class XdpMetrics {
   private readonly events: Counter<string>;
   private readonly offlink: Counter<string>;
   private readonly evicted: Counter<string>;
+  private readonly fastPath: Counter<string>;
   private readonly xsk = new Map<XskCounterName, Counter<string>>();
 
   constructor(registry: Registry) {
@@ -72,6 +73,11 @@ export class XdpMetrics {
       'sessions_evicted_total',
       'Sessions no endpoint had answered, closed early to make room for a new session (table or session ports full)',
     );
+    this.fastPath = counter(
+      'fast_path_packets_total',
+      'Packets the in-kernel fast path forwarded (XDP_TX) without user space; also counted in quilkin_packets_total',
+      ['event'],
+    );
     for (const [key, name, help] of XSK_METRICS) this.xsk.set(key, counter(`${name}_total`, help));
   }
 
@@ -89,6 +95,8 @@ export class XdpMetrics {
     g.add(this.offlink, 'offlink:read', totals.offlink[0], { event: 'read' });
     g.add(this.offlink, 'offlink:write', totals.offlink[1], { event: 'write' });
     g.add(this.evicted, 'evicted', totals.sessionsEvicted);
+    g.add(this.fastPath, 'fast:read', totals.fastPackets[0], { event: 'read' });
+    g.add(this.fastPath, 'fast:write', totals.fastPackets[1], { event: 'write' });
     const events = native.drainEvents();
     for (const e of events) this.events.inc({ kind: eventKind(e.kind), reason: eventReason(e) });
     return events;

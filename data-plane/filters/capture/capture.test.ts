@@ -2,6 +2,9 @@
 import { expect } from 'chai';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { captureFactory, CAPTURE_NAME, createCapture, validateCapture } from './capture';
+import { FAST, STEP } from '../../../bpf/fast-abi';
+import { lowered, program, refusal, step } from '../../../test/support/lowering';
+import { CONCATENATE_NAME } from '../concatenate/concatenate';
 
 describe('Capture', () => {
   it('validates idempotently: a normalised config validates to itself', () => {
@@ -44,5 +47,43 @@ describe('Capture', () => {
     const schema = captureFactory.schema as { properties: Record<string, unknown>; additionalProperties: boolean };
     expect(Object.keys(schema.properties).sort()).to.deep.equal(['metadataKey', 'prefix', 'regex', 'suffix']);
     expect(schema.additionalProperties).to.equal(false);
+  });
+});
+
+describe('Capture in the kernel', () => {
+  it('lowers a suffix with remove: op, flags, size and both keys', () => {
+    const chain = lowered([{ name: CAPTURE_NAME, config: { metadataKey: 'k', suffix: { size: 3, remove: true } } }]);
+    expect(program(chain, 'read')).to.deep.equal([
+      step({ kind: STEP.CAPTURE, op: FAST.QK_STEP_CAPTURE_SUFFIX, flags: FAST.QK_STEP_F_REMOVE, arg: 3, key: 0, key2: 1 }),
+    ]);
+    expect(chain.keys).to.deep.equal(['k', 'k/is_present']);
+    expect(program(chain, 'write')).to.deep.equal([]);
+    expect(chain.summary).to.equal('read: Capture(suffix 3, remove); write: (empty)');
+  });
+
+  it('lowers a prefix of up to QK_FAST_VALUE_MAX bytes under the default key', () => {
+    const chain = lowered([{ name: CAPTURE_NAME, config: { prefix: { size: FAST.QK_FAST_VALUE_MAX } } }]);
+    expect(program(chain, 'read')).to.deep.equal([step({ kind: STEP.CAPTURE, op: FAST.QK_STEP_CAPTURE_PREFIX, arg: 32, key: 0, key2: 1 })]);
+    expect(chain.keys).to.deep.equal(['quilkin.dev/capture', 'quilkin.dev/capture/is_present']);
+  });
+
+  it('refuses a regex, a size past QK_FAST_VALUE_MAX and a capture after a Concatenate', () => {
+    expect(refusal([{ name: CAPTURE_NAME, config: { regex: { pattern: 'a+' } } }])).to.equal(
+      `filters[0] (${CAPTURE_NAME}): not lowerable: regex: regex captures run in user space (RE2)`,
+    );
+    expect(refusal([{ name: CAPTURE_NAME, config: { prefix: { size: 33 } } }])).to.equal(
+      `filters[0] (${CAPTURE_NAME}): not lowerable: prefix.size: 33 bytes, more than the 32 a metadata value holds in the kernel`,
+    );
+    const concat = { name: CONCATENATE_NAME, config: { on_read: 'APPEND', bytes: 'YQ==' } };
+    expect(refusal([concat, { name: CAPTURE_NAME, config: { suffix: { size: 1 } } }])).to.equal(
+      `filters[1] (${CAPTURE_NAME}): not lowerable: Capture after Concatenate: the kernel captures from the payload as received`,
+    );
+  });
+
+  it('lowers after a Concatenate of the other direction only', () => {
+    const concat = { name: CONCATENATE_NAME, config: { on_write: 'APPEND', bytes: 'YQ==' } };
+    const chain = lowered([concat, { name: CAPTURE_NAME, config: { suffix: { size: 1 } } }]);
+    expect(program(chain, 'read').map((s) => s.kind)).to.deep.equal([STEP.CAPTURE]);
+    expect(program(chain, 'write').map((s) => s.kind)).to.deep.equal([STEP.CONCATENATE]);
   });
 });

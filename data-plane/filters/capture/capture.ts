@@ -2,7 +2,9 @@
 // Capture: copies bytes from the packet (prefix, suffix or regex) into dynamic metadata.
 import { z } from 'zod';
 import type { JsonValue } from '../../../config/model';
+import { FAST, STEP } from '../../../bpf/fast-abi';
 import { type Filter, FilterConfigError, type FilterFactory, type FilterServices, type ReadContext } from '../filter';
+import { type KernelLowering, NotLowerable } from '../kernel';
 import { CAPTURE_KEY, type MetadataValue } from '../metadata';
 import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-schema';
 import { ByteRegex, RegexSyntaxError } from './byte-regex';
@@ -118,6 +120,32 @@ const captureSchema = { ...(jsonSchemaOf(configSchema) as { [key: string]: JsonV
 // ---- native encoding (native/engine/description.md) ---------------------------------------
 const STRATEGY_BYTE = { prefix: 0, suffix: 1, regex: 2 } as const;
 
+// ---- in-kernel lowering (data-plane/filters/kernel.ts) -------------------------------------
+const captureKernel: KernelLowering<CaptureConfig> = {
+  lower(ctx, config) {
+    if (ctx.direction !== 'read') return;
+    if ('regex' in config) throw new NotLowerable('regex captures run in user space (RE2)', 'regex');
+    const [strategy, affix, op] =
+      'prefix' in config
+        ? (['prefix', config.prefix, FAST.QK_STEP_CAPTURE_PREFIX] as const)
+        : (['suffix', config.suffix, FAST.QK_STEP_CAPTURE_SUFFIX] as const);
+    if (affix.size > FAST.QK_FAST_VALUE_MAX) {
+      throw new NotLowerable(`${affix.size} bytes, more than the ${FAST.QK_FAST_VALUE_MAX} a metadata value holds in the kernel`, `${strategy}.size`);
+    }
+    // The kernel captures from the payload as received (its two windows), not from added bytes.
+    if (ctx.concatenated) throw new NotLowerable('Capture after Concatenate: the kernel captures from the payload as received');
+    ctx.emit({
+      kind: STEP.CAPTURE,
+      op,
+      flags: affix.remove ? FAST.QK_STEP_F_REMOVE : 0,
+      arg: affix.size,
+      key: ctx.key(config.metadataKey),
+      key2: ctx.key(`${config.metadataKey}/is_present`),
+    });
+    ctx.describe(`${strategy} ${affix.size}${affix.remove ? ', remove' : ''}`);
+  },
+};
+
 export const captureFactory: FilterFactory<CaptureConfig> = {
   name: CAPTURE_NAME,
   schema: captureSchema,
@@ -140,4 +168,5 @@ export const captureFactory: FilterFactory<CaptureConfig> = {
         .bytes32(Buffer.alloc(0));
     },
   },
+  kernel: captureKernel,
 };

@@ -7,6 +7,7 @@ import { filterRegistry } from '../index';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { lz4Codec, MAX_OUTPUT, readLz4Size, readSnappyLength, snappyCodec, writeLz4Size } from './codecs';
 import { COMPRESS_NAME, COMPRESSION_DROP, compressFactory } from './compress';
+import { lowered, program, refusal } from '../../../test/support/lowering';
 
 const FIXTURE = Buffer.from('hello my name is mark and I like to do things'.repeat(100));
 /** Incompressible bytes (a fixed xorshift stream, so the test is reproducible). */
@@ -140,5 +141,18 @@ clusters:
       if (result.ok) return;
       expect(result.issues.map(formatIssue).join('\n')).to.match(/filters\[0\]\.config.*mode: unknown variant `ZSTD`, expected `SNAPPY` or `LZ4`/);
     });
+  });
+});
+
+describe('Compress in the kernel', () => {
+  it('is not lowered where it (de)compresses; a direction doing nothing lowers to nothing', () => {
+    expect(refusal([{ name: COMPRESS_NAME, config: { on_read: 'DO_NOTHING', on_write: 'DECOMPRESS' } }])).to.equal(
+      `filters[0] (${COMPRESS_NAME}): not lowerable: on_write: decompresses the whole payload; the kernel program sees 64 bytes at each end`,
+    );
+    expect(refusal([{ name: COMPRESS_NAME, config: { mode: 'LZ4', on_read: 'COMPRESS', on_write: 'DO_NOTHING' } }])).to.match(
+      /on_read: compresses the whole payload/,
+    );
+    const idle = lowered([{ name: COMPRESS_NAME, config: { on_read: 'DO_NOTHING', on_write: 'DO_NOTHING' } }]);
+    expect([program(idle, 'read'), program(idle, 'write'), idle.summary]).to.deep.equal([[], [], 'read: (empty); write: (empty)']);
   });
 });

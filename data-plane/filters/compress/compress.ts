@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compress: compresses or decompresses the whole packet per direction, with Snappy or LZ4.
 import { z } from 'zod';
+import { FAST } from '../../../bpf/fast-abi';
 import type { Filter, FilterFactory, FilterResult, FilterServices } from '../filter';
+import { NotLowerable } from '../kernel';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 import { type Codec, lz4Codec, snappyCodec } from './codecs';
 
@@ -92,5 +94,15 @@ export const compressFactory: FilterFactory<CompressConfig> = {
       w.u8(MODE_BYTE[config.mode]).u8(ACTION_BYTE[config.on_read]).u8(ACTION_BYTE[config.on_write]);
     },
     cells: () => ({ counters: ENGINE_COUNTERS }),
+  },
+  // A direction that does nothing lowers to nothing; the others need the whole payload.
+  kernel: {
+    lower(ctx, config) {
+      const at = ctx.direction === 'read' ? 'on_read' : 'on_write';
+      const action = config[at];
+      if (action === 'DO_NOTHING') return;
+      const verb = action === 'COMPRESS' ? 'compresses' : 'decompresses';
+      throw new NotLowerable(`${verb} the whole payload; the kernel program sees ${FAST.QK_FAST_WINDOW} bytes at each end`, at);
+    },
   },
 };

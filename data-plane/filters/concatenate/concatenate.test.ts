@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
-import { concatenateFactory } from './concatenate';
+import { CONCATENATE_NAME, concatenateFactory } from './concatenate';
+import { CONCAT_SIDE, STEP } from '../../../bpf/fast-abi';
+import { lowered, program, refusal, step } from '../../../test/support/lowering';
 
 describe('Concatenate', () => {
   const make = (raw: unknown) => concatenateFactory.create(concatenateFactory.validate(raw), testServices());
@@ -23,5 +25,28 @@ describe('Concatenate', () => {
 
   it('reports the field path of a bad strategy', () => {
     expect(() => concatenateFactory.validate({ on_write: 'append', bytes: '' })).to.throw(/on_write: must be one of `APPEND`, `PREPEND`, `DO_NOTHING`/);
+  });
+});
+
+describe('Concatenate in the kernel', () => {
+  const concat = (on_read: string, on_write: string, bytes: Buffer) => ({
+    name: CONCATENATE_NAME,
+    config: { on_read, on_write, bytes: bytes.toString('base64') },
+  });
+
+  it('appends or prepends its bytes per direction; DO_NOTHING and no bytes lower to nothing', () => {
+    const chain = lowered([concat('APPEND', 'PREPEND', Buffer.from('ab')), concat('DO_NOTHING', 'APPEND', Buffer.alloc(0))]);
+    expect(program(chain, 'read')).to.deep.equal([step({ kind: STEP.CONCATENATE, op: CONCAT_SIDE.APPEND, value: Buffer.from('ab') })]);
+    expect(program(chain, 'write')).to.deep.equal([step({ kind: STEP.CONCATENATE, op: CONCAT_SIDE.PREPEND, value: Buffer.from('ab') })]);
+    expect(chain.summary).to.equal('read: Concatenate(append 2 bytes); write: Concatenate(prepend 2 bytes)');
+  });
+
+  it('refuses more than QK_FAST_VALUE_MAX bytes only where they are added', () => {
+    const big = Buffer.alloc(33, 7);
+    expect(refusal([concat('DO_NOTHING', 'PREPEND', big)])).to.equal(
+      `filters[0] (${CONCATENATE_NAME}): not lowerable: bytes: 33 bytes, more than the 32 a step carries`,
+    );
+    expect(program(lowered([concat('DO_NOTHING', 'DO_NOTHING', big)]), 'write')).to.deep.equal([]);
+    expect(program(lowered([concat('APPEND', 'DO_NOTHING', Buffer.alloc(32, 1))]), 'read')[0].len).to.equal(32);
   });
 });

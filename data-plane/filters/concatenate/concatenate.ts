@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Concatenate: adds fixed bytes to the head or tail of packets, per direction.
 import { z } from 'zod';
+import { CONCAT_SIDE, FAST, STEP } from '../../../bpf/fast-abi';
 import type { Filter, FilterFactory } from '../filter';
+import { NotLowerable } from '../kernel';
 import { base64String, decodeBase64, jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 
 export const CONCATENATE_NAME = 'quilkin.filters.concatenate.v1alpha1.Concatenate';
@@ -59,6 +61,18 @@ export const concatenateFactory: FilterFactory<ConcatenateConfig> = {
   native: {
     encode({ w }, config) {
       w.u8(STRATEGY_BYTE[config.on_read]).u8(STRATEGY_BYTE[config.on_write]).bytes32(decodeBase64(config.bytes));
+    },
+  },
+  kernel: {
+    lower(ctx, config) {
+      const strategy = ctx.direction === 'read' ? config.on_read : config.on_write;
+      const bytes = decodeBase64(config.bytes);
+      if (strategy === 'DO_NOTHING' || bytes.length === 0) return;
+      if (bytes.length > FAST.QK_FAST_VALUE_MAX) {
+        throw new NotLowerable(`${bytes.length} bytes, more than the ${FAST.QK_FAST_VALUE_MAX} a step carries`, 'bytes');
+      }
+      ctx.emit({ kind: STEP.CONCATENATE, op: CONCAT_SIDE[strategy], value: bytes });
+      ctx.describe(`${strategy.toLowerCase()} ${bytes.length} byte${bytes.length === 1 ? '' : 's'}`);
     },
   },
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
-import { debugFactory } from './debug';
+import { DEBUG_NAME, debugFactory } from './debug';
+import { refusal } from '../../../test/support/lowering';
+import { PASS_NAME } from '../pass/pass';
 
 describe('Debug', () => {
   it('logs reads and writes at info with id, addresses and lossy UTF-8 contents', () => {
@@ -17,5 +19,13 @@ describe('Debug', () => {
 
   it('accepts no config at all', () => {
     expect(debugFactory.validate(undefined)).to.deep.equal({});
+  });
+});
+
+describe('Debug in the kernel', () => {
+  it('is not lowered, wherever it sits', () => {
+    expect(refusal([{ name: PASS_NAME }, { name: PASS_NAME }, { name: DEBUG_NAME, config: { id: 'x' } }])).to.equal(
+      `filters[2] (${DEBUG_NAME}): not lowerable: logs every packet from user space`,
+    );
   });
 });

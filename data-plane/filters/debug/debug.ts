@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { formatSocketAddr } from '../../../config/address';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
+import { neverLowered } from '../kernel';
 import { jsonSchemaOf, parseWith, stringField } from '../config-schema';
 
 export const DEBUG_NAME = 'quilkin.filters.debug.v1alpha1.Debug';
@@ -42,4 +43,5 @@ export const debugFactory: FilterFactory<DebugConfig> = {
     // The engine queues each packet's event for the JS thread, which logs it with this id.
     debugEvents: (config) => ({ id: config.id }),
   },
+  kernel: neverLowered('logs every packet from user space'),
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Drop: discards every packet, in both directions.
+import { STEP } from '../../../bpf/fast-abi';
 import { FilterConfigError, type FilterFactory } from '../filter';
 
 export const DROP_NAME = 'quilkin.filters.drop.v1alpha1.Drop';
@@ -18,4 +19,5 @@ export const dropFactory: FilterFactory<undefined> = {
   },
   // No payload: the kind alone says it all.
   native: { encode: () => undefined },
+  kernel: { lower: (ctx) => void ctx.emit({ kind: STEP.DROP }) },
 };

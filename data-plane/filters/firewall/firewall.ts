@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { SocketAddr } from '../../../config/address';
 import { ipBytes } from '../../compiler/ip-bytes';
 import type { ByteWriter } from '../../compiler/wire';
+import { FAST, STEP } from '../../../bpf/fast-abi';
 import type { Filter, FilterFactory } from '../filter';
+import { type KernelFirewallRule, type KernelLowering, NotLowerable } from '../kernel';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 import { type Cidr, cidrContainsParts, ipv4ToInt, parseCidr, parseIp, type ParsedIp } from './cidr';
 
@@ -140,6 +142,39 @@ function writeRules(w: ByteWriter, rules: readonly RuleConfig[], path: string): 
   }
 }
 
+// ---- in-kernel lowering (data-plane/filters/kernel.ts) -------------------------------------
+function kernelRule(rule: RuleConfig, at: string): KernelFirewallRule {
+  if (rule.sources.length > FAST.QK_FAST_FW_CIDRS) {
+    throw new NotLowerable(`${rule.sources.length} sources, more than the ${FAST.QK_FAST_FW_CIDRS} a rule holds in the kernel`, `${at}.sources`);
+  }
+  if (rule.ports.length > FAST.QK_FAST_FW_PORTS) {
+    throw new NotLowerable(`${rule.ports.length} port ranges, more than the ${FAST.QK_FAST_FW_PORTS} a rule holds in the kernel`, `${at}.ports`);
+  }
+  return {
+    allow: rule.action === 'ALLOW',
+    sources: rule.sources.map((text) => {
+      const cidr = parseCidr(text) as Cidr;
+      const slash = text.indexOf('/');
+      const ip = ipBytes(slash < 0 ? text : text.slice(0, slash)).bytes;
+      return { family: cidr.family, prefix: cidr.family === 4 ? prefixOfMask(cidr.mask) : cidr.prefix, ip };
+    }),
+    ports: rule.ports.map((p) => {
+      const range = parsePortRange(p) as PortRange;
+      return { min: range.min, end: range.max };
+    }),
+  };
+}
+
+/** The direction's rules go to the bank's shared table; the step names where they start. */
+const firewallKernel: KernelLowering<FirewallConfig> = {
+  lower(ctx, config) {
+    const at = ctx.direction === 'read' ? 'on_read' : 'on_write';
+    const rules = config[at].map((r, i) => kernelRule(r, `${at}[${i}]`));
+    ctx.emit({ kind: STEP.FIREWALL, arg: ctx.rules(rules), count: rules.length });
+    ctx.describe(`${rules.length} rule${rules.length === 1 ? '' : 's'}`);
+  },
+};
+
 export const firewallFactory: FilterFactory<FirewallConfig> = {
   name: FIREWALL_NAME,
   schema: jsonSchemaOf(configSchema),
@@ -151,4 +186,5 @@ export const firewallFactory: FilterFactory<FirewallConfig> = {
       writeRules(w, config.on_write, `${path}.on_write`);
     },
   },
+  kernel: firewallKernel,
 };

@@ -2,6 +2,7 @@
 // LoadBalancer: replaces the destinations with one endpoint, chosen from all endpoints by round robin, random or hash.
 import { z } from 'zod';
 import type { SocketAddr } from '../../../config/address';
+import { LB_POLICY, STEP } from '../../../bpf/fast-abi';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 
@@ -67,6 +68,15 @@ export const loadBalancerFactory: FilterFactory<LoadBalancerConfig> = {
   native: {
     encode({ w }, config) {
       w.u8(POLICY_BYTE[config.policy]);
+    },
+  },
+  // Reads only. Round robin keeps its position in one cell (per CPU: the rotation is per CPU there).
+  kernel: {
+    lower(ctx, config) {
+      if (ctx.direction !== 'read') return;
+      const arg = config.policy === 'ROUND_ROBIN' ? ctx.cells(1) : 0;
+      ctx.emit({ kind: STEP.LOAD_BALANCER, op: LB_POLICY[config.policy], arg });
+      ctx.describe(config.policy.toLowerCase().replace('_', ' '));
     },
   },
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { expect } from 'chai';
-import { BUCKET_TTL_MS, localRateLimitFactory, RateLimiter } from './local_rate_limit';
+import { BUCKET_TTL_MS, LOCAL_RATE_LIMIT_NAME, localRateLimitFactory, RateLimiter } from './local_rate_limit';
+import { refusal } from '../../../test/support/lowering';
 
 describe('LocalRateLimit', () => {
   it('forgets idle buckets in a lazy sweep, so memory follows active clients', () => {
@@ -19,5 +20,13 @@ describe('LocalRateLimit', () => {
     );
     expect(() => localRateLimitFactory.validate({ max_packets: 1 })).to.throw(/period/);
     expect(() => localRateLimitFactory.validate({ max_packets: 1.5, period: 1 })).to.throw(/max_packets: must be an unsigned integer/);
+  });
+});
+
+describe('LocalRateLimit in the kernel', () => {
+  it('is not lowered: per-CPU buckets would multiply the limit', () => {
+    expect(refusal([{ name: LOCAL_RATE_LIMIT_NAME, config: { max_packets: 10, period: 1 } }])).to.equal(
+      `filters[0] (${LOCAL_RATE_LIMIT_NAME}): not lowerable: per-source token buckets are shared by every CPU and tier in Quilkin; per-CPU buckets would multiply the limit by the CPU count`,
+    );
   });
 });

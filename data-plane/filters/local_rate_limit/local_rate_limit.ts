@@ -2,6 +2,7 @@
 // LocalRateLimit: at most `max_packets` reads per source ip:port per window of `period` seconds.
 import { z } from 'zod';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
+import { neverLowered } from '../kernel';
 import { jsonSchemaOf, parseWith, requireConfig } from '../config-schema';
 
 export const LOCAL_RATE_LIMIT_NAME = 'quilkin.filters.local_rate_limit.v1alpha1.LocalRateLimit';
@@ -103,4 +104,5 @@ export const localRateLimitFactory: FilterFactory<LocalRateLimitConfig> = {
       w.u64(config.max_packets).u32(config.period);
     },
   },
+  kernel: neverLowered('per-source token buckets are shared by every CPU and tier in Quilkin; per-CPU buckets would multiply the limit by the CPU count'),
 };

@@ -9,6 +9,8 @@ import { scalarString } from '../../../config/scalars';
 import { jsonSchemaOf, parseWith } from '../config-schema';
 import { writeValue } from '../../compiler/values';
 import type { EncodeContext } from '../native';
+import { FAST, META_TAG, STEP } from '../../../bpf/fast-abi';
+import { type KernelLowering, type LowerContext, NotLowerable } from '../kernel';
 
 export const MATCH_NAME = 'quilkin.filters.match.v1alpha1.Match';
 export const MATCH_NO_METADATA = 'filter::match::no metadata';
@@ -160,6 +162,57 @@ const ENGINE_COUNTERS = [
   { ...MATCH_COUNTERS.fallthrough, event: 'read' as const },
 ];
 
+// ---- in-kernel lowering (data-plane/filters/kernel.ts) -------------------------------------
+/** A branch value as a BRANCH step carries it: tag and bytes. */
+function kernelValue(json: JsonValue, at: string): { tag: number; bytes: Buffer; text: string } {
+  const value = metadataFromJson(json);
+  if (typeof value === 'boolean') return { tag: META_TAG.BOOL, bytes: Buffer.from([value ? 1 : 0]), text: String(value) };
+  if (typeof value !== 'string' && !Buffer.isBuffer(value)) {
+    const kind = typeof value === 'number' ? 'a Number' : 'a List';
+    throw new NotLowerable(`${kind}; only Bytes, String and Bool values are lowered`, at);
+  }
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  if (bytes.length > FAST.QK_FAST_VALUE_MAX) throw new NotLowerable(`${bytes.length} bytes, more than the ${FAST.QK_FAST_VALUE_MAX} a step carries`, at);
+  return {
+    tag: typeof value === 'string' ? META_TAG.STRING : META_TAG.BYTES,
+    bytes,
+    text: typeof value === 'string' ? JSON.stringify(value) : `0x${value.toString('hex')}`,
+  };
+}
+
+/**
+ * MATCH (next: the fallthrough), one BRANCH per branch (next: its body), then the bodies: each
+ * branch's ends with a JUMP past the Match; the fallthrough's comes last and needs none.
+ */
+function lowerMatch(ctx: LowerContext, config: MatchConfig, path: string): void {
+  const dir = ctx.direction === 'read' ? 'on_read' : 'on_write';
+  const d = config[dir];
+  if (!d) return;
+  const values = d.branches.map((b, i) => kernelValue(b.value, `${dir}.branches[${i}].value`));
+  const match = ctx.emit({ kind: STEP.MATCH, key: ctx.key(d.metadataKey), count: values.length, arg: ctx.cells(2) });
+  const branches = values.map((v) => ctx.emit({ kind: STEP.BRANCH, op: v.tag, value: v.bytes }));
+  const jumps: number[] = [];
+  const parts: string[] = [];
+  const body = (name: string, config: JsonValue | undefined, at: string, label: string): void => {
+    parts.push(`${label} > ${ctx.filter(name, config, `${path}.${dir}.${at}`) || '(nothing)'}`);
+  };
+  ctx.alternatives([
+    ...d.branches.map((b, i) => () => {
+      ctx.patch(branches[i], ctx.pc);
+      body(b.name, b.config, `branches[${i}]`, values[i].text);
+      jumps.push(ctx.emit({ kind: STEP.JUMP }));
+    }),
+    () => {
+      ctx.patch(match, ctx.pc);
+      body(d.fallthrough.name, d.fallthrough.config, 'fallthrough', 'else');
+    },
+  ]);
+  for (const jump of jumps) ctx.patch(jump, ctx.pc);
+  ctx.describe(`${d.metadataKey}: ${parts.join(' | ')}`);
+}
+
+const matchKernel: KernelLowering<MatchConfig> = { lower: lowerMatch };
+
 /** Match needs the registry to validate nested filters, so its factory is made per registry. */
 export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfig> {
   return {
@@ -168,5 +221,6 @@ export function matchFactory(registry: FilterRegistry): FilterFactory<MatchConfi
     validate: (raw) => validateMatch(registry, raw),
     create: createMatch,
     native: { encode: encodeMatch, cells: () => ({ counters: ENGINE_COUNTERS }) },
+    kernel: matchKernel,
   };
 }

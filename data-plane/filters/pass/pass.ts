@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pass: lets every packet through unchanged, in both directions.
+import { STEP } from '../../../bpf/fast-abi';
 import { FilterConfigError, type FilterFactory } from '../filter';
 
 export const PASS_NAME = 'quilkin.filters.pass.v1alpha1.Pass';
@@ -17,4 +18,6 @@ export const passFactory: FilterFactory<undefined> = {
   },
   // No payload: the kind alone says it all.
   native: { encode: () => undefined },
+  // A step of its own, so the trace shows the slot ran.
+  kernel: { lower: (ctx) => void ctx.emit({ kind: STEP.PASS }) },
 };

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { TIMESTAMP_NAME, timestampFactory } from './timestamp';
+import { refusal } from '../../../test/support/lowering';
 
 describe('Timestamp', () => {
   it('observes now - timestamp in seconds, per direction, labelled with the metadata key', () => {
@@ -22,5 +23,13 @@ describe('Timestamp', () => {
     f.read!(readContext('x', { metadata: new Map([['ts', Buffer.from('7fffffffffffffff', 'hex')]]) }));
     expect(services.recorded.histograms.size).to.equal(0);
     expect(services.recorded.logs.map((l) => l.level)).to.deep.equal(['warn']);
+  });
+});
+
+describe('Timestamp in the kernel', () => {
+  it('is not lowered', () => {
+    expect(refusal([{ name: TIMESTAMP_NAME, config: { metadataKey: 'ts' } }])).to.equal(
+      `filters[0] (${TIMESTAMP_NAME}): not lowerable: its histogram compares the wall clock with a metadata timestamp in user space`,
+    );
   });
 });

@@ -2,6 +2,7 @@
 // Timestamp: observes (now - timestamp in metadata) into quilkin_filter_histogram; never changes packets.
 import { z } from 'zod';
 import type { Filter, FilterFactory, FilterServices } from '../filter';
+import { neverLowered } from '../kernel';
 import type { Metadata } from '../metadata';
 import { jsonSchemaOf, metadataKey, parseWith, requireConfig } from '../config-schema';
 
@@ -60,4 +61,5 @@ export const timestampFactory: FilterFactory<TimestampConfig> = {
     // timestamp.cc's read and write histograms, one series per direction as createTimestamp's.
     cells: (config) => ({ histogram: { label: HISTOGRAM_LABEL, help: TIMESTAMP_HELP, sharedMetadata: config.metadataKey } }),
   },
+  kernel: neverLowered('its histogram compares the wall clock with a metadata timestamp in user space'),
 };
