@@ -20,14 +20,12 @@
  * qk_fast_trace before the run and prints it after; RUN_F_COUNTERS prints the counters.
  *
  * The first line is "ready cpu=<cpu> maps=<name>[,<name>...]". `--maps` prints only the map
- * names of the object (not loaded: no privilege needed); `--layout` prints the fast-path struct
- * layouts the TypeScript codec mirrors ("struct.field offset size" lines).
+ * names of the object (not loaded: no privilege needed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,62 +340,6 @@ static int list_maps(const char *path)
 	return 0;
 }
 
-#define FIELD(s, f)                                                                                \
-	printf("%s.%s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s *)0)->f))
-
-static int print_layout(void)
-{
-	printf("qk_fast_ctl %zu\nqk_fast_seed %zu\nqk_fast_meta %zu\n", sizeof(struct qk_fast_ctl),
-		sizeof(struct qk_fast_seed), sizeof(struct qk_fast_meta));
-	printf("qk_fast_state %zu\nqk_fast_flow_key %zu\nqk_fast_flow %zu\n",
-		sizeof(struct qk_fast_state), sizeof(struct qk_fast_flow_key),
-		sizeof(struct qk_fast_flow));
-	FIELD(qk_fast_ctl, bank);
-	FIELD(qk_fast_ctl, flags);
-	FIELD(qk_fast_ctl, generation);
-	FIELD(qk_fast_meta, tag);
-	FIELD(qk_fast_meta, len);
-	FIELD(qk_fast_meta, bytes);
-	FIELD(qk_fast_state, dir);
-	FIELD(qk_fast_state, family);
-	FIELD(qk_fast_state, payload_len);
-	FIELD(qk_fast_state, cut_front);
-	FIELD(qk_fast_state, cut_back);
-	FIELD(qk_fast_state, pre_len);
-	FIELD(qk_fast_state, post_len);
-	FIELD(qk_fast_state, pc);
-	FIELD(qk_fast_state, steps);
-	FIELD(qk_fast_state, verdict);
-	FIELD(qk_fast_state, reason);
-	FIELD(qk_fast_state, endpoint_count);
-	FIELD(qk_fast_state, n_dests);
-	FIELD(qk_fast_state, all_dests);
-	FIELD(qk_fast_state, dests);
-	FIELD(qk_fast_state, meta);
-	FIELD(qk_fast_state, head);
-	FIELD(qk_fast_state, tail);
-	FIELD(qk_fast_state, pre);
-	FIELD(qk_fast_state, post);
-	FIELD(qk_fast_state, bank);
-	FIELD(qk_fast_state, seq);
-	FIELD(qk_fast_flow_key, dir);
-	FIELD(qk_fast_flow_key, family);
-	FIELD(qk_fast_flow_key, port_a);
-	FIELD(qk_fast_flow_key, port_b);
-	FIELD(qk_fast_flow_key, addr_a);
-	FIELD(qk_fast_flow_key, addr_b);
-	FIELD(qk_fast_flow, src_addr);
-	FIELD(qk_fast_flow, dst_addr);
-	FIELD(qk_fast_flow, src_port);
-	FIELD(qk_fast_flow, dst_port);
-	FIELD(qk_fast_flow, family);
-	FIELD(qk_fast_flow, eth_src);
-	FIELD(qk_fast_flow, eth_dst);
-	FIELD(qk_fast_flow, ifindex);
-	FIELD(qk_fast_flow, last_seen_ns);
-	return 0;
-}
-
 static int driver_open(struct driver *d, const char *path)
 {
 	size_t widest = 0;
@@ -443,11 +385,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[2], "--maps"))
 		return list_maps(argv[1]);
-	if (argc == 2 && !strcmp(argv[1], "--layout"))
-		return print_layout();
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s OBJECT [--maps] < records | %s --layout\n", argv[0],
-			argv[0]);
+		fprintf(stderr, "usage: %s OBJECT [--maps] < records\n", argv[0]);
 		return 2;
 	}
 	/* The runner holds both ends of our stdin: leave when it goes. */

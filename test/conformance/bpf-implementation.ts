@@ -9,16 +9,14 @@ import * as path from 'node:path';
 import { XDP_MAP_NAMES, XDP_OBJECTS } from '../../bpf/abi';
 import { bpfUnavailableReason } from '../../bpf/tests/bpf-available';
 import { encodeConfig } from '../support/bpf-abi-codec';
+import { lowerChain } from '../../data-plane/compiler/lower';
 import { filterRegistry } from '../../data-plane/filters/index';
 import { repoRoot } from '../support/repo';
 import { FastChainRunner, PROXY } from './bpf/fast-chain';
 import { buildDriver, FastRunDriver } from './bpf/fast-run-driver';
-import { lowerChain } from './bpf/lowering-standin';
 import type { ChainRunner, ChainSetup, Implementation } from './implementations';
 import { normaliseFilters } from './native-implementation';
 import { typescriptImplementation } from './typescript-implementation';
-
-const FAST_CTL_MAP = 'qk_fast_ctl';
 
 /** The one driver, or why it could not start (remembered: a retry per case would load the
  * object hundreds of times over only to fail the same way). */
@@ -69,7 +67,7 @@ function unavailable(): string | undefined {
   if (!fs.existsSync(objectPath())) return `${XDP_OBJECTS.redirect} is missing (bash bpf/build.sh)`;
   // A driver that does not build is a failure, not a reason to skip: createChain throws it.
   if (!buildDriver(repoRoot()).tool) return undefined;
-  if (!objectMaps().includes(FAST_CTL_MAP)) return `fast path not in the object (no ${FAST_CTL_MAP} map in ${XDP_OBJECTS.redirect})`;
+  if (!objectMaps().includes(XDP_MAP_NAMES.fastCtl)) return `fast path not in the object (no ${XDP_MAP_NAMES.fastCtl} map in ${XDP_OBJECTS.redirect})`;
   return undefined;
 }
 

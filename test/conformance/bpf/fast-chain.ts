@@ -2,12 +2,16 @@
 // One lowered chain installed in the XDP program's maps, run packet by packet: the chain image and
 // control word, a session flow for every destination a packet may leave by, the packet's starting
 // metadata as the seed, then the frame through BPF_PROG_RUN with the trace on.
+import { XDP_MAP_NAMES } from '../../../bpf/abi';
+import { FAST } from '../../../bpf/fast-abi';
 import { formatSocketAddr, parseEndpointAddress, type SocketAddr, socketAddr } from '../../../config/address';
+import { ipBytes } from '../../../data-plane/compiler/ip-bytes';
+import { encodeCtl, encodeFlow, encodeFlowKey, type FastMeta } from '../../../data-plane/compiler/kernel-wire';
+import type { LoweredChain } from '../../../data-plane/compiler/lower';
 import type { ChainRunner, PacketInput, PacketOutput, PacketPending } from '../implementations';
-import { encodeCtl, encodeFlow, encodeFlowKey, encodeSeed, FAST, type FastFlow, type FastMeta, toFastMeta } from './fast-codec';
+import { encodeSeed, toFastMeta } from './fast-meta';
 import { type FastRunDriver, RUN_F_COUNTERS, RUN_F_TRACE } from './fast-run-driver';
-import { judgeRun } from './fast-verdict';
-import type { LoweredChain } from './lowering-standin';
+import { judgeRun, type SessionRoute } from './fast-verdict';
 import { MapLedger } from './map-ledger';
 import { buildFrame } from './udp-frame';
 
@@ -28,8 +32,31 @@ const MAC = {
 const LOOPBACK_IFINDEX = 1;
 const ZERO_KEY = Buffer.alloc(4);
 
-function nextHop(src: SocketAddr, dst: SocketAddr): FastFlow {
+function nextHop(src: SocketAddr, dst: SocketAddr): SessionRoute {
   return { src, dst, ethSrc: MAC.egress, ethDst: MAC.nextHop, ifindex: LOOPBACK_IFINDEX };
+}
+
+const addrBytes = (a: SocketAddr): Buffer => ipBytes(a.ip).bytes;
+
+/** The flow as the AF_XDP workers install it (struct qk_fast_flow). */
+function flowValue(r: SessionRoute): Buffer {
+  return encodeFlow({
+    srcAddr: addrBytes(r.src),
+    dstAddr: addrBytes(r.dst),
+    srcPort: r.src.port,
+    dstPort: r.dst.port,
+    family: r.dst.family,
+    ethSrc: r.ethSrc,
+    ethDst: r.ethDst,
+    ifindex: r.ifindex,
+    lastSeenNs: 0n,
+  });
+}
+
+/** read: a = client, b = endpoint; write: a = endpoint, b = only the session port. */
+function flowKey(dir: number, a: SocketAddr, b: { addr?: SocketAddr; port: number }): Buffer {
+  const addrB = b.addr ? addrBytes(b.addr) : Buffer.alloc(16);
+  return encodeFlowKey({ dir, family: a.family, portA: a.port, portB: b.port, addrA: addrBytes(a), addrB });
 }
 
 /** Endpoint keys that are IP literals, as socket addresses (names have no flow). */
@@ -50,21 +77,21 @@ export class FastChainRunner implements ChainRunner {
   ) {
     this.ledger = new MapLedger(driver);
     const image = chain.image(bank);
-    this.ledger.write('qk_fast_banks', image.header.key, image.header.value);
-    for (const e of image.steps) this.ledger.write('qk_fast_steps', e.key, e.value);
-    for (const e of image.endpoints) this.ledger.write('qk_fast_eps', e.key, e.value);
-    for (const e of image.tokens) this.ledger.write('qk_fast_tokens', e.key, e.value);
-    for (const e of image.firewall) this.ledger.write('qk_fast_fw', e.key, e.value);
+    this.ledger.write(XDP_MAP_NAMES.fastBanks, image.header.key, image.header.value);
+    for (const e of image.steps) this.ledger.write(XDP_MAP_NAMES.fastSteps, e.key, e.value);
+    for (const e of image.endpoints) this.ledger.write(XDP_MAP_NAMES.fastEndpoints, e.key, e.value);
+    for (const e of image.tokens) this.ledger.write(XDP_MAP_NAMES.fastTokens, e.key, e.value);
+    for (const e of image.firewall) this.ledger.write(XDP_MAP_NAMES.fastFirewall, e.key, e.value);
     // Round-robin positions and Match counts start from zero for every case.
-    driver.zeroArray('qk_fast_cells');
-    const flags = FAST.F_ENABLED | FAST.F_SEED | FAST.F_TRACE;
-    this.ledger.write('qk_fast_ctl', ZERO_KEY, encodeCtl({ bank, flags, generation }));
+    driver.zeroArray(XDP_MAP_NAMES.fastCells);
+    const flags = FAST.QK_FAST_F_ENABLED | FAST.QK_FAST_F_SEED | FAST.QK_FAST_F_TRACE;
+    this.ledger.write(XDP_MAP_NAMES.fastCtl, ZERO_KEY, encodeCtl({ bank, flags, generation }));
   }
 
   process(packet: PacketInput): PacketOutput | PacketPending {
     const seed = this.seed(packet);
     if (typeof seed === 'string') return { pending: seed };
-    this.ledger.write('qk_fast_seed', ZERO_KEY, encodeSeed(seed));
+    this.ledger.write(XDP_MAP_NAMES.fastSeed, ZERO_KEY, encodeSeed(seed));
     const { frame, flows } = packet.direction === 'read' ? this.readFrame(packet) : this.writeFrame(packet);
     const run = this.driver.run(frame, RUN_F_TRACE | RUN_F_COUNTERS);
     return judgeRun(run, {
@@ -95,14 +122,14 @@ export class FastChainRunner implements ChainRunner {
 
   /** Client -> listen port, with a flow from this client to every endpoint of its family (the
    * program rewrites within a family; tier 1 serves the others). */
-  private readFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, FastFlow> } {
-    const flows = new Map<number, FastFlow>();
+  private readFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, SessionRoute> } {
+    const flows = new Map<number, SessionRoute>();
     this.chain.endpointKeys.forEach((key, i) => {
       const endpoint = endpointAddr(key);
       if (!endpoint || endpoint.family !== packet.source.family) return;
       const sessionPort = this.sessionPort(packet.source, endpoint);
       const flow = nextHop(socketAddr(SESSION_IP[endpoint.family], sessionPort), endpoint);
-      this.ledger.write('qk_fast_flows', encodeFlowKey(FAST.DIR_READ, packet.source, { addr: endpoint, port: endpoint.port }), encodeFlow(flow));
+      this.ledger.write(XDP_MAP_NAMES.fastFlows, flowKey(FAST.QK_FAST_DIR_READ, packet.source, { addr: endpoint, port: endpoint.port }), flowValue(flow));
       flows.set(i, flow);
     });
     const listen = socketAddr(LISTEN_IP[packet.source.family], PROXY.listenPort);
@@ -110,10 +137,10 @@ export class FastChainRunner implements ChainRunner {
   }
 
   /** Endpoint -> its session port, with the flow back to the client (`dest`). */
-  private writeFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, FastFlow> } {
+  private writeFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, SessionRoute> } {
     const sessionPort = this.sessionPort(packet.dest, packet.source);
     const flow = nextHop(socketAddr(LISTEN_IP[packet.dest.family], PROXY.listenPort), packet.dest);
-    this.ledger.write('qk_fast_flows', encodeFlowKey(FAST.DIR_WRITE, packet.source, { port: sessionPort }), encodeFlow(flow));
+    this.ledger.write(XDP_MAP_NAMES.fastFlows, flowKey(FAST.QK_FAST_DIR_WRITE, packet.source, { port: sessionPort }), flowValue(flow));
     const session = socketAddr(SESSION_IP[packet.source.family], sessionPort);
     const frame = buildFrame({ src: packet.source, dst: session, payload: packet.contents, ethSrc: MAC.peer, ethDst: MAC.proxy });
     return { frame, flows: new Map([[0, flow]]) };

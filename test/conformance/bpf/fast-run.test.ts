@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The BPF conformance runner's plumbing: the codec's layouts against the C compiler's, the frame
-// builder against the frame checker, and the fast_run driver's record protocol against the
-// committed object (writes, deletes, clears, runs; baseline maps only, so it runs before and
-// after the fast path lands).
+// The BPF conformance runner's plumbing: the frame builder against the frame checker, and the
+// fast_run driver's record protocol against the committed object (writes, deletes, clears, runs;
+// baseline maps only, so it holds whatever the fast path does).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { COUNTERS, passCounterIndex, XDP_OBJECTS } from '../../../bpf/abi';
 import { skipWithoutBpf } from '../../../bpf/tests/bpf-available';
 import { socketAddr } from '../../../config/address';
 import { encodeConfig, encodeLocalAddrKey, type XdpConfig } from '../../support/bpf-abi-codec';
 import { repoRoot } from '../../support/repo';
-import { OFFSETS, SIZES } from './fast-codec';
 import { buildDriver, FastRunDriver, RUN_F_COUNTERS, XDP } from './fast-run-driver';
 import { buildFrame, parseFrame } from './udp-frame';
 
@@ -23,26 +20,6 @@ function tool(): string {
   if (!built) throw new Error(error);
   return built;
 }
-
-describe('bpf conformance runner: fast_run layouts', () => {
-  it('the codec offsets are the C compiler offsets of fast_abi.h', () => {
-    const out = spawnSync(tool(), ['--layout'], { encoding: 'utf8' });
-    expect(out.status, out.stderr).to.equal(0);
-    const c = new Map(
-      out.stdout
-        .trim()
-        .split('\n')
-        .map((l) => [l.split(' ')[0], Number(l.split(' ')[1])] as const),
-    );
-    const structs = { ctl: 'qk_fast_ctl', state: 'qk_fast_state', flowKey: 'qk_fast_flow_key', flow: 'qk_fast_flow' } as const;
-    for (const [name, struct] of Object.entries(structs) as Array<[keyof typeof structs, string]>) {
-      expect(c.get(struct), `sizeof ${struct}`).to.equal(SIZES[name]);
-      for (const [field, offset] of Object.entries(OFFSETS[name])) expect(c.get(`${struct}.${field}`), `${struct}.${field}`).to.equal(offset);
-    }
-    expect(c.get('qk_fast_seed')).to.equal(SIZES.seed);
-    expect(c.get('qk_fast_meta')).to.equal(SIZES.meta);
-  });
-});
 
 describe('bpf conformance runner: frames', () => {
   const cases = [

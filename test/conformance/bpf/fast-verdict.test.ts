@@ -4,13 +4,13 @@
 import { expect } from 'chai';
 import { socketAddr } from '../../../config/address';
 import type { PacketOutput } from '../implementations';
-import { FAST_COUNTERS, type FastFlow, HANDOFF_REASONS, META_TAG, OFFSETS, SIZES, VERDICT } from './fast-codec';
+import { FAST_COUNTERS, FAST_STRUCTS, HANDOFF_REASONS, META_TAG, VERDICT } from '../../../bpf/fast-abi';
 import { type CounterDelta, type RunResult, XDP } from './fast-run-driver';
-import { judgeRun, type PacketContext } from './fast-verdict';
+import { judgeRun, type PacketContext, type SessionRoute } from './fast-verdict';
 import { buildFrame } from './udp-frame';
 
 const ENDPOINTS = ['127.0.0.1:7001', '127.0.0.1:7002'];
-const FLOW: FastFlow = {
+const FLOW: SessionRoute = {
   src: socketAddr('127.0.0.200', 30000),
   dst: socketAddr('127.0.0.1', 7001),
   ethSrc: Buffer.from('020000000002', 'hex'),
@@ -31,32 +31,33 @@ interface TraceSpec {
 }
 
 function trace(t: TraceSpec): Buffer {
-  const b = Buffer.alloc(SIZES.state);
-  const o = OFFSETS.state;
-  b[o.family] = 4;
-  b.writeUInt32LE(INPUT.length, o.payload_len);
-  b.writeUInt32LE(t.cutFront ?? 0, o.cut_front);
-  b.writeUInt32LE(t.cutBack ?? 0, o.cut_back);
-  b.writeUInt32LE(t.pre?.length ?? 0, o.pre_len);
-  t.pre?.copy(b, o.pre);
-  b.writeUInt32LE(t.verdict, o.verdict);
-  b.writeUInt32LE(t.reason ?? 0, o.reason);
-  b.writeUInt32LE(ENDPOINTS.length, o.endpoint_count);
-  b[o.all_dests] = t.allDests ? 1 : 0;
-  b.writeUInt16LE(t.dests?.length ?? 0, o.n_dests);
-  (t.dests ?? []).forEach((d, i) => b.writeUInt16LE(d, o.dests + 2 * i));
-  for (let i = 0; i < 4; i++) b[o.meta + i * SIZES.meta] = META_TAG.absent;
+  const { size, fields: o } = FAST_STRUCTS.qk_fast_state;
+  const meta = FAST_STRUCTS.qk_fast_meta.size;
+  const b = Buffer.alloc(size);
+  b[o.family.offset] = 4;
+  b.writeUInt32LE(INPUT.length, o.payload_len.offset);
+  b.writeUInt32LE(t.cutFront ?? 0, o.cut_front.offset);
+  b.writeUInt32LE(t.cutBack ?? 0, o.cut_back.offset);
+  b.writeUInt32LE(t.pre?.length ?? 0, o.pre_len.offset);
+  t.pre?.copy(b, o.pre.offset);
+  b.writeUInt32LE(t.verdict, o.verdict.offset);
+  b.writeUInt32LE(t.reason ?? 0, o.reason.offset);
+  b.writeUInt32LE(ENDPOINTS.length, o.endpoint_count.offset);
+  b[o.all_dests.offset] = t.allDests ? 1 : 0;
+  b.writeUInt16LE(t.dests?.length ?? 0, o.n_dests.offset);
+  (t.dests ?? []).forEach((d, i) => b.writeUInt16LE(d, o.dests.offset + 2 * i));
+  for (let i = 0; i < 4; i++) b[o.meta.offset + i * meta] = META_TAG.ABSENT;
   if (t.meta0) {
-    b[o.meta] = t.meta0.tag;
-    b[o.meta + 1] = t.meta0.bytes.length;
-    t.meta0.bytes.copy(b, o.meta + 2);
+    b[o.meta.offset] = t.meta0.tag;
+    b[o.meta.offset + 1] = t.meta0.bytes.length;
+    t.meta0.bytes.copy(b, o.meta.offset + 2);
   }
   return b;
 }
 
 function run(retval: number, t: TraceSpec, counter: number, frame: Buffer = Buffer.alloc(0)): RunResult {
   const moved = new Map<number, CounterDelta>([
-    [FAST_COUNTERS.RX_READ, { packets: 1, bytes: INPUT.length }],
+    [FAST_COUNTERS.QK_CNT_FAST_RX_READ, { packets: 1, bytes: INPUT.length }],
     [counter, { packets: 1, bytes: 0 }],
   ]);
   return { retval, frame, trace: trace(t), counters: moved };
@@ -76,7 +77,7 @@ const sent = (payload: Buffer): Buffer => buildFrame({ src: FLOW.src, dst: FLOW.
 describe('bpf conformance runner: reading a run', () => {
   it('a drop: the reason label, metadata from the trace and the untouched keys', () => {
     const out = judgeRun(
-      run(XDP.drop, { verdict: VERDICT.drop, reason: 6, meta0: { tag: META_TAG.string, bytes: Buffer.from('v') } }, FAST_COUNTERS.DROP_BASE + 6),
+      run(XDP.drop, { verdict: VERDICT.DROP, reason: 6, meta0: { tag: META_TAG.STRING, bytes: Buffer.from('v') } }, FAST_COUNTERS.QK_CNT_FAST_DROP_BASE + 6),
       ctx,
     ) as PacketOutput;
     expect(out.dropped).to.equal(true);
@@ -88,11 +89,11 @@ describe('bpf conformance runner: reading a run', () => {
   });
 
   it('a drop the counters do not show fails', () => {
-    expect(() => judgeRun(run(XDP.drop, { verdict: VERDICT.drop, reason: 6 }, FAST_COUNTERS.DROP_BASE + 5), ctx)).to.throw(/did not move/);
+    expect(() => judgeRun(run(XDP.drop, { verdict: VERDICT.DROP, reason: 6 }, FAST_COUNTERS.QK_CNT_FAST_DROP_BASE + 5), ctx)).to.throw(/did not move/);
   });
 
   it('a sent frame: its payload, and the destination its flow names', () => {
-    const r = run(XDP.tx, { verdict: VERDICT.forward, dests: [0], cutFront: 2 }, FAST_COUNTERS.TX_READ, sent(INPUT.subarray(2)));
+    const r = run(XDP.tx, { verdict: VERDICT.FORWARD, dests: [0], cutFront: 2 }, FAST_COUNTERS.QK_CNT_FAST_TX_READ, sent(INPUT.subarray(2)));
     const out = judgeRun(r, ctx) as PacketOutput;
     expect(out.contents?.toString()).to.equal('cdefgh');
     expect(out.destinations).to.deep.equal(['127.0.0.1:7001']);
@@ -101,15 +102,21 @@ describe('bpf conformance runner: reading a run', () => {
   it('a sent frame with a bad UDP checksum, the wrong source or a payload other than the edits fails', () => {
     const bad = sent(INPUT);
     bad[bad.length - 1] ^= 1;
-    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0] }, FAST_COUNTERS.TX_READ, bad), ctx)).to.throw(/UDP checksum/);
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.FORWARD, dests: [0] }, FAST_COUNTERS.QK_CNT_FAST_TX_READ, bad), ctx)).to.throw(/UDP checksum/);
     const wrongSrc = buildFrame({ src: socketAddr('127.0.0.100', 7777), dst: FLOW.dst, payload: INPUT, ethSrc: FLOW.ethSrc, ethDst: FLOW.ethDst });
-    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0] }, FAST_COUNTERS.TX_READ, wrongSrc), ctx)).to.throw(/source/);
-    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.forward, dests: [0], cutBack: 1 }, FAST_COUNTERS.TX_READ, sent(INPUT)), ctx)).to.throw(/traced edits/);
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.FORWARD, dests: [0] }, FAST_COUNTERS.QK_CNT_FAST_TX_READ, wrongSrc), ctx)).to.throw(/source/);
+    expect(() => judgeRun(run(XDP.tx, { verdict: VERDICT.FORWARD, dests: [0], cutBack: 1 }, FAST_COUNTERS.QK_CNT_FAST_TX_READ, sent(INPUT)), ctx)).to.throw(
+      /traced edits/,
+    );
   });
 
   it('a fan-out handoff: the payload the traced edits make and every destination', () => {
     const fanOut = HANDOFF_REASONS.indexOf('fan_out');
-    const r = run(XDP.pass, { verdict: VERDICT.handoff, reason: fanOut, allDests: true, pre: Buffer.from('>') }, FAST_COUNTERS.HANDOFF_BASE + fanOut);
+    const r = run(
+      XDP.pass,
+      { verdict: VERDICT.HANDOFF, reason: fanOut, allDests: true, pre: Buffer.from('>') },
+      FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + fanOut,
+    );
     const out = judgeRun(r, ctx) as PacketOutput;
     expect(out.contents?.toString()).to.equal('>abcdefgh');
     expect(out.destinations).to.deep.equal(ENDPOINTS);
@@ -117,29 +124,31 @@ describe('bpf conformance runner: reading a run', () => {
 
   it('a handoff before the chain finished is pending, an unexpected one fails', () => {
     const window = HANDOFF_REASONS.indexOf('window');
-    expect(judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: window }, FAST_COUNTERS.HANDOFF_BASE + window), ctx)).to.deep.equal({
+    expect(judgeRun(run(XDP.pass, { verdict: VERDICT.HANDOFF, reason: window }, FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + window), ctx)).to.deep.equal({
       pending: 'handed to the AF_XDP tier before the chain finished (window)',
     });
     const noSession = HANDOFF_REASONS.indexOf('no_session');
-    expect(() => judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: noSession, dests: [0] }, FAST_COUNTERS.HANDOFF_BASE + noSession), ctx)).to.throw(
-      /no_session` for endpoint 0, whose flow is installed/,
-    );
+    expect(() =>
+      judgeRun(run(XDP.pass, { verdict: VERDICT.HANDOFF, reason: noSession, dests: [0] }, FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + noSession), ctx),
+    ).to.throw(/no_session` for endpoint 0, whose flow is installed/);
   });
 
   it('no session for a destination without a flow (another family) is judged from the trace', () => {
     const noSession = HANDOFF_REASONS.indexOf('no_session');
     const out = judgeRun(
-      run(XDP.pass, { verdict: VERDICT.handoff, reason: noSession, dests: [1] }, FAST_COUNTERS.HANDOFF_BASE + noSession),
+      run(XDP.pass, { verdict: VERDICT.HANDOFF, reason: noSession, dests: [1] }, FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + noSession),
       ctx,
     ) as PacketOutput;
     expect(out.destinations).to.deep.equal(['127.0.0.1:7002']);
     const nextHop = HANDOFF_REASONS.indexOf('next_hop');
-    expect(() => judgeRun(run(XDP.pass, { verdict: VERDICT.handoff, reason: nextHop, dests: [0] }, FAST_COUNTERS.HANDOFF_BASE + nextHop), ctx)).to.throw(
-      /unexpected handoff `next_hop`/,
-    );
+    expect(() =>
+      judgeRun(run(XDP.pass, { verdict: VERDICT.HANDOFF, reason: nextHop, dests: [0] }, FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + nextHop), ctx),
+    ).to.throw(/unexpected handoff `next_hop`/);
   });
 
   it('a run the fast path did not trace fails', () => {
-    expect(() => judgeRun({ retval: XDP.pass, frame: Buffer.alloc(0), trace: Buffer.alloc(SIZES.state), counters: new Map() }, ctx)).to.throw(/traced nothing/);
+    expect(() =>
+      judgeRun({ retval: XDP.pass, frame: Buffer.alloc(0), trace: Buffer.alloc(FAST_STRUCTS.qk_fast_state.size), counters: new Map() }, ctx),
+    ).to.throw(/traced nothing/);
   });
 });

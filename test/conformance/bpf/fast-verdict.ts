@@ -3,24 +3,44 @@
 // it sent, the traced state and the counters, read together. Anything inconsistent between them
 // (a drop the counters do not show, a sent frame with a bad checksum or the wrong addresses, a
 // payload that differs from the traced edits) throws: the case fails with the reason.
+import {
+  DIR_INDEX,
+  type Direction,
+  FAST_COUNTERS,
+  fastDropCounterIndex,
+  HANDOFF_REASONS,
+  type HandoffReason,
+  handoffCounterIndex,
+  VERDICT,
+} from '../../../bpf/fast-abi';
 import { formatSocketAddr, type SocketAddr } from '../../../config/address';
+import { decodeState, type FastState } from '../../../data-plane/compiler/kernel-wire';
 import dropReasons from '../../../data-plane/drop_reasons.json';
 import type { Metadata } from '../../../data-plane/filters/metadata';
 import type { PacketOutput, PacketPending } from '../implementations';
-import { decodeState, FAST, FAST_COUNTERS, type FastFlow, type FastState, fromFastMeta, HANDOFF_REASONS, VERDICT } from './fast-codec';
+import { fromFastMeta } from './fast-meta';
 import { type RunResult, XDP } from './fast-run-driver';
 import { parseFrame } from './udp-frame';
 
 const REASON_LABELS: readonly string[] = dropReasons.reasons.map((r) => r.label);
 
 /** Handoffs taken before the chain finished: the trace holds no outcome to judge. */
-const BEFORE_THE_END: ReadonlySet<string> = new Set(['window', 'token_many', 'chain', 'lb_ipv6_hash', 'concat']);
+const BEFORE_THE_END: ReadonlySet<HandoffReason> = new Set(['window', 'token_many', 'chain', 'lb_ipv6_hash', 'concat']);
 /** Handoffs of a finished chain the runner expects: several destinations, or an edit too big;
  * no_session only for a destination without a flow (another family than the packet's). */
-const AFTER_THE_END: ReadonlySet<string> = new Set(['fan_out', 'too_big', 'no_session']);
+const AFTER_THE_END: ReadonlySet<HandoffReason> = new Set(['fan_out', 'too_big', 'no_session']);
+
+/** Where a session's flow sends a packet: addresses and ports, and the next hop's MACs. */
+export interface SessionRoute {
+  readonly src: SocketAddr;
+  readonly dst: SocketAddr;
+  readonly ethSrc: Buffer;
+  readonly ethDst: Buffer;
+  readonly ifindex: number;
+}
 
 export interface PacketContext {
-  readonly direction: 'read' | 'write';
+  readonly direction: Direction;
   readonly input: Buffer;
   /** Metadata before the chain; keys the chain never names pass through unchanged. */
   readonly metadata: Metadata;
@@ -29,11 +49,9 @@ export interface PacketContext {
   /** Endpoint keys by index (LoweredChain.endpointKeys). */
   readonly endpointKeys: readonly string[];
   /** The flow each destination leaves by: read, by endpoint index; write, the client's at 0. */
-  readonly flows: ReadonlyMap<number, FastFlow>;
+  readonly flows: ReadonlyMap<number, SessionRoute>;
 }
 
-const dirOf = (c: PacketContext): number => (c.direction === 'read' ? FAST.DIR_READ : FAST.DIR_WRITE);
-const handoffName = (reason: number): string => HANDOFF_REASONS[reason] ?? `handoff ${reason}`;
 const hex = (b: Buffer): string => b.toString('hex') || '(empty)';
 
 function describe(run: RunResult, st?: FastState): string {
@@ -73,7 +91,7 @@ function sameAddr(a: SocketAddr, b: SocketAddr): boolean {
 }
 
 /** The sent frame: consistent, to the flow's addresses (and MACs on XDP_TX), carrying the edits. */
-function checkSent(run: RunResult, c: PacketContext, st: FastState, flow: FastFlow): Buffer {
+function checkSent(run: RunResult, c: PacketContext, st: FastState, flow: SessionRoute): Buffer {
   const parsed = parseFrame(run.frame);
   if ('problems' in parsed) throw new Error(`sent frame ${hex(run.frame)}: ${parsed.problems.join('; ')}`);
   const f = parsed.frame;
@@ -90,21 +108,22 @@ function checkSent(run: RunResult, c: PacketContext, st: FastState, flow: FastFl
 }
 
 function forwarded(run: RunResult, c: PacketContext, st: FastState): PacketOutput {
-  if (st.verdict !== VERDICT.forward) throw new Error(`frame sent without a forward verdict ${describe(run, st)}`);
+  if (st.verdict !== VERDICT.FORWARD) throw new Error(`frame sent without a forward verdict ${describe(run, st)}`);
   const dests = c.direction === 'read' ? traceDestinations(c, st) : [0];
   if (dests.length !== 1) throw new Error(`frame sent to one of ${dests.length} destinations ${describe(run, st)}`);
   const flow = c.flows.get(dests[0]);
   if (!flow) throw new Error(`frame sent for endpoint ${dests[0]}, which has no flow ${describe(run, st)}`);
-  expectCounter(run, c.direction === 'read' ? FAST_COUNTERS.TX_READ : FAST_COUNTERS.TX_WRITE, 'fast tx', st);
+  expectCounter(run, FAST_COUNTERS.QK_CNT_FAST_TX_READ + DIR_INDEX[c.direction], 'fast tx', st);
   const contents = checkSent(run, c, st, flow);
   const destinations = c.direction === 'read' ? { destinations: [c.endpointKeys[dests[0]]] } : {};
   return { dropped: false, contents, metadata: metadataAfter(c, st), ...destinations, timestampSamples: [] };
 }
 
 function handedOff(run: RunResult, c: PacketContext, st: FastState): PacketOutput | PacketPending {
-  if (st.verdict !== VERDICT.handoff) throw new Error(`passed to the kernel without a handoff verdict ${describe(run, st)}`);
-  const why = handoffName(st.reason);
-  expectCounter(run, FAST_COUNTERS.HANDOFF_BASE + dirOf(c) * 16 + st.reason, `handoff ${why}`, st);
+  if (st.verdict !== VERDICT.HANDOFF) throw new Error(`passed to the kernel without a handoff verdict ${describe(run, st)}`);
+  const why: HandoffReason | undefined = HANDOFF_REASONS[st.reason];
+  if (!why) throw new Error(`handoff reason ${st.reason} is none of fast_abi.h's ${describe(run, st)}`);
+  expectCounter(run, handoffCounterIndex(c.direction, why), `handoff ${why}`, st);
   if (BEFORE_THE_END.has(why)) return { pending: `handed to the AF_XDP tier before the chain finished (${why})` };
   if (!AFTER_THE_END.has(why)) throw new Error(`unexpected handoff \`${why}\` ${describe(run, st)}`);
   const metadata = metadataAfter(c, st);
@@ -122,9 +141,9 @@ function handedOff(run: RunResult, c: PacketContext, st: FastState): PacketOutpu
 }
 
 function dropped(run: RunResult, c: PacketContext, st: FastState): PacketOutput {
-  if (st.verdict !== VERDICT.drop) throw new Error(`XDP_DROP without a drop verdict ${describe(run, st)}`);
+  if (st.verdict !== VERDICT.DROP) throw new Error(`XDP_DROP without a drop verdict ${describe(run, st)}`);
   const reason = REASON_LABELS[st.reason] ?? `unknown drop reason ${st.reason}`;
-  expectCounter(run, FAST_COUNTERS.DROP_BASE + dirOf(c) * 128 + st.reason, `drop ${reason}`, st);
+  expectCounter(run, fastDropCounterIndex(c.direction, st.reason), `drop ${reason}`, st);
   return { dropped: true, reason, metadata: metadataAfter(c, st), timestampSamples: [] };
 }
 
@@ -132,9 +151,9 @@ function dropped(run: RunResult, c: PacketContext, st: FastState): PacketOutput 
 export function judgeRun(run: RunResult, c: PacketContext): PacketOutput | PacketPending {
   if (!run.trace || run.trace.every((b) => b === 0)) throw new Error(`the fast path traced nothing ${describe(run)}`);
   const st = decodeState(run.trace);
-  if (st.dir !== dirOf(c)) throw new Error(`traced direction ${st.dir}, sent a ${c.direction} packet`);
+  if (st.dir !== DIR_INDEX[c.direction]) throw new Error(`traced direction ${st.dir}, sent a ${c.direction} packet`);
   if (st.payloadLen !== c.input.length) throw new Error(`traced payload length ${st.payloadLen}, sent ${c.input.length}`);
-  expectCounter(run, FAST_COUNTERS.RX_READ + dirOf(c), 'fast rx', st);
+  expectCounter(run, FAST_COUNTERS.QK_CNT_FAST_RX_READ + DIR_INDEX[c.direction], 'fast rx', st);
   switch (run.retval) {
     case XDP.tx:
     case XDP.redirect:

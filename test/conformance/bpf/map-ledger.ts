@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Map writes that can be taken back: one driver serves every case, so each case's entries (chain
 // image, flows, seed) are undone before the next case writes its own, and no case sees another's.
+import { XDP_MAP_NAMES } from '../../../bpf/abi';
 import type { FastRunDriver } from './fast-run-driver';
 
 /** Hash maps of the fast path: undone by deleting; every other map is an array (undone by zeros). */
-const HASH_MAPS: ReadonlySet<string> = new Set(['qk_fast_tokens', 'qk_fast_flows']);
+const HASH_MAPS: ReadonlySet<string> = new Set([XDP_MAP_NAMES.fastTokens, XDP_MAP_NAMES.fastFlows]);
 
 export class MapLedger {
   private readonly written = new Map<string, { map: string; key: Buffer; size: number }>();
