@@ -136,13 +136,15 @@ export class FastChainRunner implements ChainRunner {
     return { frame: buildFrame({ src: packet.source, dst: listen, payload: packet.contents, ethSrc: MAC.peer, ethDst: MAC.proxy }), flows };
   }
 
-  /** Endpoint -> its session port, with the flow back to the client (`dest`). */
+  /** Endpoint -> its session port, with the flow back to the client (`dest`) when one exists. */
   private writeFrame(packet: PacketInput): { frame: Buffer; flows: Map<number, SessionRoute> } {
     const sessionPort = this.sessionPort(packet.dest, packet.source);
-    const flow = nextHop(socketAddr(LISTEN_IP[packet.dest.family], PROXY.listenPort), packet.dest);
-    this.ledger.write(XDP_MAP_NAMES.fastFlows, flowKey(FAST.QK_FAST_DIR_WRITE, packet.source, { port: sessionPort }), flowValue(flow));
     const session = socketAddr(SESSION_IP[packet.source.family], sessionPort);
     const frame = buildFrame({ src: packet.source, dst: session, payload: packet.contents, ethSrc: MAC.peer, ethDst: MAC.proxy });
+    // As the workers do (native/xdp/fast_path.cc): a session across families stays in tier 1.
+    if (packet.source.family !== packet.dest.family) return { frame, flows: new Map() };
+    const flow = nextHop(socketAddr(LISTEN_IP[packet.dest.family], PROXY.listenPort), packet.dest);
+    this.ledger.write(XDP_MAP_NAMES.fastFlows, flowKey(FAST.QK_FAST_DIR_WRITE, packet.source, { port: sessionPort }), flowValue(flow));
     return { frame, flows: new Map([[0, flow]]) };
   }
 

@@ -146,6 +146,21 @@ describe('bpf conformance runner: reading a run', () => {
     ).to.throw(/unexpected handoff `next_hop`/);
   });
 
+  it('a reply without a session is pending (its chain never ran), one with a session fails', () => {
+    const noSession = HANDOFF_REASONS.indexOf('no_session');
+    const reply = (flows: PacketContext['flows']): PacketContext => ({ ...ctx, direction: 'write', flows });
+    const r = (): RunResult => {
+      const moved = run(XDP.pass, { verdict: VERDICT.HANDOFF, reason: noSession }, FAST_COUNTERS.QK_CNT_FAST_HANDOFF_BASE + 16 + noSession);
+      const trace = Buffer.from(moved.trace!);
+      trace[FAST_STRUCTS.qk_fast_state.fields.dir.offset] = 1;
+      return { ...moved, trace, counters: new Map([...moved.counters].map(([i, d]) => [i === FAST_COUNTERS.QK_CNT_FAST_RX_READ ? i + 1 : i, d])) };
+    };
+    expect(judgeRun(r(), reply(new Map())))
+      .to.have.property('pending')
+      .that.includes('cross-family');
+    expect(() => judgeRun(r(), reply(new Map([[0, FLOW]])))).to.throw(/reply whose flow is installed/);
+  });
+
   it('a run the fast path did not trace fails', () => {
     expect(() =>
       judgeRun({ retval: XDP.pass, frame: Buffer.alloc(0), trace: Buffer.alloc(FAST_STRUCTS.qk_fast_state.size), counters: new Map() }, ctx),

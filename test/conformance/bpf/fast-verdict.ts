@@ -125,13 +125,15 @@ function handedOff(run: RunResult, c: PacketContext, st: FastState): PacketOutpu
   if (!why) throw new Error(`handoff reason ${st.reason} is none of fast_abi.h's ${describe(run, st)}`);
   expectCounter(run, handoffCounterIndex(c.direction, why), `handoff ${why}`, st);
   if (BEFORE_THE_END.has(why)) return { pending: `handed to the AF_XDP tier before the chain finished (${why})` };
+  // A reply looks its session up before the chain: without one the chain never ran.
+  if (c.direction === 'write' && why === 'no_session') {
+    if (c.flows.size) throw new Error(`handoff \`no_session\` of a reply whose flow is installed ${describe(run, st)}`);
+    return { pending: 'handed to the AF_XDP tier before the chain ran (no_session: the workers keep cross-family sessions in tier 1)' };
+  }
   if (!AFTER_THE_END.has(why)) throw new Error(`unexpected handoff \`${why}\` ${describe(run, st)}`);
   const metadata = metadataAfter(c, st);
   const contents = editedPayload(c.input, st);
-  if (c.direction === 'write') {
-    if (why === 'no_session') throw new Error(`handoff \`no_session\` of a reply whose flow is installed ${describe(run, st)}`);
-    return { dropped: false, contents, metadata, timestampSamples: [] };
-  }
+  if (c.direction === 'write') return { dropped: false, contents, metadata, timestampSamples: [] };
   const dests = traceDestinations(c, st);
   if (why === 'no_session' && (dests.length !== 1 || c.flows.has(dests[0]))) {
     throw new Error(`handoff \`no_session\` for endpoint ${dests.join(',')}, whose flow is installed ${describe(run, st)}`);
