@@ -3,7 +3,7 @@
  * Batch BPF_PROG_RUN driver for the conformance runner's in-kernel implementation
  * (test/conformance/bpf-implementation.ts): loads the object once, then writes maps by name and
  * runs frames as the records on stdin say, one answer line per record, so a whole test file
- * costs one process. It runs in a network namespace of its own (no routes: see main) and pins
+ * costs one process. It runs in a network namespace of its own (see main) and pins
  * itself to the CPU it starts on: the fast path keeps round-robin positions in per-CPU cells,
  * and a sequence of packets must see one CPU's.
  *
@@ -393,8 +393,8 @@ int main(int argc, char **argv)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		return 1;
-	/* No routes here: bpf_fib_lookup fails alike on every machine, so the program takes the
-	 * flow's own next hop (what the runner checks), never this host's default route. */
+	/* BPF_PROG_RUN's ingress device is this namespace's loopback: ifindex 1 on every machine
+	 * (the runner's flows name it), and no host route or neighbour can leak into a run. */
 	if (unshare(CLONE_NEWNET)) {
 		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
 		return 1;
