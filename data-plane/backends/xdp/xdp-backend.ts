@@ -61,7 +61,7 @@ class XdpBackend implements ProxyBackend {
     private readonly state: AttachmentState,
     initial: Compiled,
   ) {
-    this.fastPath = fastPathStatus(initial, options.xdp?.fastPath ?? 'auto');
+    this.fastPath = this.applyFastPath(initial, 0);
     this.counters = new CounterSync(combinedCounterSource([native, kernelServed]), options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
     options.metrics.onScrape(() => this.sync());
@@ -115,13 +115,37 @@ class XdpBackend implements ProxyBackend {
     if (this.stopped) throw new Error('xdp backend: publish after stop');
     const { generation } = this.publisher.publish(prepared);
     log.debug({ generation }, 'engine generation published');
-    const fastPath = fastPathStatus(prepared.compiled, this.options.xdp?.fastPath ?? 'auto');
+    const fastPath = this.applyFastPath(prepared.compiled, generation);
     if (fastPath.tier !== this.fastPath.tier || fastPath.reason !== this.fastPath.reason) log.info({ generation, fastPath }, 'fast path tier changed');
     this.fastPath = fastPath;
   }
 
   sessionCount(): number {
     return this.native.sessionCount() + this.kernelServed.sessionCount();
+  }
+
+  /**
+   * Loads the lowered chain into the XDP program's idle bank and switches to it (map writes, no
+   * reload), or turns the fast path off when the chain stays in user space. A load that fails
+   * leaves every packet to the AF_XDP workers, which run every chain, and says why.
+   */
+  private applyFastPath(compiled: Compiled, generation: number): FastPathStatus {
+    let status = fastPathStatus(compiled, this.options.xdp?.fastPath ?? 'auto');
+    const lowering = status.tier === 'kernel' ? compiled.kernelChain() : undefined;
+    if (lowering?.lowerable) {
+      const bank = this.native.fastIdleBank();
+      if (bank !== 0 && bank !== 1) {
+        status = { tier: 'user space', reason: 'the XDP object has no fast path maps' };
+      } else {
+        try {
+          this.native.fastLoad(lowering.chain.image(bank), generation);
+        } catch (err) {
+          status = { tier: 'user space', reason: `fast path load failed: ${(err as Error).message}` };
+        }
+      }
+    }
+    if (status.tier !== 'kernel') this.native.fastDisable();
+    return status;
   }
 
   private sync(): void {

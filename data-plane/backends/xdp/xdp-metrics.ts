@@ -6,6 +6,7 @@
 // each is reported as its growth since the previous scrape.
 import { Counter, type Registry } from 'prom-client';
 import { COUNTERS, MATCH_KINDS, PASS_REASONS } from '../../../bpf/abi';
+import { HANDOFF_REASONS, handoffCounterIndex } from '../../../bpf/fast-abi';
 import type { NativeXdpBackend, XdpEvent, XskCounterName } from '../../../native/xdp/xdp-addon';
 import dropReasons from '../../drop_reasons.json';
 
@@ -55,6 +56,7 @@ export class XdpMetrics {
   private readonly offlink: Counter<string>;
   private readonly evicted: Counter<string>;
   private readonly fastPath: Counter<string>;
+  private readonly handoffs: Counter<string>;
   private readonly xsk = new Map<XskCounterName, Counter<string>>();
 
   constructor(registry: Registry) {
@@ -78,6 +80,11 @@ export class XdpMetrics {
       'Packets the in-kernel fast path forwarded (XDP_TX) without user space; also counted in quilkin_packets_total',
       ['event'],
     );
+    this.handoffs = counter(
+      'fast_path_handoffs_total',
+      'Packets the fast path left to the AF_XDP workers, by direction and reason (no_session: the first packet of a session)',
+      ['event', 'reason'],
+    );
     for (const [key, name, help] of XSK_METRICS) this.xsk.set(key, counter(`${name}_total`, help));
   }
 
@@ -97,6 +104,9 @@ export class XdpMetrics {
     g.add(this.evicted, 'evicted', totals.sessionsEvicted);
     g.add(this.fastPath, 'fast:read', totals.fastPackets[0], { event: 'read' });
     g.add(this.fastPath, 'fast:write', totals.fastPackets[1], { event: 'write' });
+    for (const event of ['read', 'write'] as const)
+      for (const reason of HANDOFF_REASONS)
+        if (reason !== 'none') g.add(this.handoffs, `handoff:${event}:${reason}`, packets[handoffCounterIndex(event, reason)] ?? 0, { event, reason });
     const events = native.drainEvents();
     for (const e of events) this.events.inc({ kind: eventKind(e.kind), reason: eventReason(e) });
     return events;

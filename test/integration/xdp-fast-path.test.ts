@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+// The in-kernel fast path of `proxy xdp` end to end in network namespaces (client, proxy, server on
+// one bridge; native and generic XDP on veth): with the Embark chain, a session's first packet
+// goes to the AF_XDP worker, which installs the session; every later packet, both directions,
+// IPv4 and IPv6, is forwarded by the XDP program (the worker sees only the first ones, the
+// endpoints see the bare payloads, the client gets every reply with checksums its kernel accepts).
+// Senders with checksum offload on (CHECKSUM_PARTIAL over veth) are served by tier 1, counted as
+// `checksum` handoffs. A token change
+// moves traffic within a second with no loss for other sessions; a chain that cannot be lowered
+// runs in user space and /config says why; --xdp.fast-path off keeps everything in tier 1.
+import { expect } from 'chai';
+import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
+import { Star } from '../support/netns';
+import { eventually } from '../support/net';
+import {
+  adminGet,
+  defaultEndpoints,
+  embarkConfig,
+  embarkPayload,
+  type Proxy,
+  runClient,
+  SERVER_PORTS,
+  Servers,
+  startXdpProxy,
+  teardown,
+  TOKENS,
+  writeConfig,
+} from './xdp-topology';
+
+function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}` : ''}`) && (labels || /[ {]/.test(l[name.length])));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+interface FastPathConfig {
+  proxy: { fastPath: { tier: string; reason?: string; summary?: string } };
+}
+
+const SUITES = [
+  { mode: 'native', subnet: 94, txChecksumOff: true },
+  { mode: 'generic', subnet: 98, txChecksumOff: true },
+  { mode: 'native', subnet: 99, txChecksumOff: false },
+] as const;
+
+for (const { mode, subnet, txChecksumOff } of SUITES) {
+  const offload = txChecksumOff ? 'full checksums' : 'checksum offload on (partial checksums)';
+  describe(`proxy xdp fast path (${mode} XDP, ${offload})`, function () {
+    this.timeout(90000);
+    let star: Star | undefined;
+    let proxy: Proxy | undefined;
+    let servers: Servers;
+    let configFile: string;
+
+    before(async function () {
+      skipWithoutBpf(this);
+      star = new Star({ prefix: 'qkfast', hosts: ['cli', 'prx', 'srv'], subnet: [77, subnet], txChecksumOff, peerRx: 'xdp' }).create();
+      servers = new Servers(star);
+      await servers.ready();
+      // Neighbours resolved up front: first packets while they resolve take the kernel path
+      // (tier 1's business, tested elsewhere), and this suite counts every packet.
+      for (const peer of ['cli', 'srv']) for (const family of ['ipv4', 'ipv6'] as const) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer)[family]]);
+      configFile = writeConfig(embarkConfig(defaultEndpoints(star)));
+      proxy = await startXdpProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode } });
+    });
+
+    after(async function () {
+      servers?.stop();
+      await teardown(proxy, star);
+    });
+
+    it('says in /config and the start-up log that the kernel carries established sessions', function () {
+      const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
+      expect(config.proxy.fastPath.tier).to.equal('kernel');
+      expect(config.proxy.fastPath.summary).to.match(/Capture.*TokenRouter/);
+      expect(proxy!.output()).to.include('"fastPath":{"tier":"kernel"');
+    });
+
+    for (const family of ['ipv4', 'ipv6', 'ipv4', 'ipv6'] as const) {
+      it(`forwards established sessions in the kernel over ${family} (new client sockets each time): the worker sees only first packets`, async function () {
+        const before = servers.received.length;
+        const m0 = adminGet(star!, '/metrics');
+        const tag = `fast-${family}-${mode}-${txChecksumOff}-${Date.now() % 100000}`;
+        const rounds = 200;
+        const run = await runClient(star!, star!.host('prx')[family], rounds, 2, [embarkPayload(`${tag}-a`, TOKENS[0]), embarkPayload(`${tag}-b`, TOKENS[1])]);
+        const got = servers.received.slice(before);
+        // Capture removed version byte and token: the endpoints see the bare payloads, all of them.
+        expect(got.filter((r) => r.port === SERVER_PORTS[0] && r.text.endsWith(`${tag}-a`))).to.have.length(rounds);
+        expect(got.filter((r) => r.port === SERVER_PORTS[1] && r.text.endsWith(`${tag}-b`))).to.have.length(rounds);
+        const missing = [...Array(rounds).keys()].flatMap((i) => [`${i}:${tag}-a`, `${i}:${tag}-b`]).filter((t) => !run.replies.includes(t));
+        expect(missing, 'replies the client never got').to.deep.equal([]);
+        const m1 = adminGet(star!, '/metrics');
+        const grew = (name: string, labels = ''): number => metric(m1, name, labels) - metric(m0, name, labels);
+        const fastRead = grew('quilkin_xdp_fast_path_packets_total', 'event="read"');
+        const fastWrite = grew('quilkin_xdp_fast_path_packets_total', 'event="write"');
+        const workerFrames = grew('quilkin_xdp_rx_packets_total');
+        // A client family that differs from an endpoint's (ipv6 client, ipv4 endpoint) stays in
+        // tier 1 by design; the same-family session is the one the kernel must carry.
+        if (!txChecksumOff) {
+          // Partial checksums: every packet goes to the workers, and says why.
+          expect(fastRead + fastWrite).to.equal(0);
+          // The first packet of the session found none (no_session); every later one a partial checksum.
+          expect(grew('quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"')).to.be.at.least(rounds - 1);
+          return;
+        }
+        const kernelSessions = 1;
+        expect(fastRead, m1).to.be.at.least(kernelSessions * (rounds - 2));
+        expect(fastWrite, m1).to.be.at.least(kernelSessions * (rounds - 2));
+        expect(workerFrames).to.be.at.most(2 * rounds * 2 - 2 * kernelSessions * (rounds - 2));
+        // Same names as tier 1: the fast path's packets are in quilkin_packets_total too.
+        expect(grew('quilkin_packets_total', 'event="read"')).to.be.at.least(2 * rounds);
+        expect(grew('quilkin_packets_total', 'event="write"')).to.be.at.least(2 * rounds);
+      });
+    }
+
+    if (mode !== 'native' || !txChecksumOff) return;
+
+    it('moves traffic to a new token holder within a second, losing nothing of other sessions', async function () {
+      const srv = star!.host('srv');
+      const steady = runClient(star!, star!.host('prx').ipv4, 600, 5, [embarkPayload('steady', TOKENS[1])], 2000);
+      const moving = runClient(star!, star!.host('prx').ipv4, 600, 5, [embarkPayload('moving', 'ccc')], 2000);
+      await new Promise((r) => setTimeout(r, 800));
+      // ccc starts routing to the first server: a token table write and a bank switch.
+      const before = servers.received.length;
+      const endpoints = [
+        { address: `${srv.ipv4}:${SERVER_PORTS[0]}`, token: 'ccc' },
+        { address: `[${srv.ipv6}]:${SERVER_PORTS[1]}`, token: TOKENS[1] },
+      ];
+      const changedAt = Date.now();
+      writeConfig(embarkConfig(endpoints), configFile);
+      await eventually(() => servers.received.slice(before).some((r) => r.text.endsWith('moving')), 1000);
+      expect(Date.now() - changedAt).to.be.below(1500);
+      const [s, m] = await Promise.all([steady, moving]);
+      expect(s.replies, 'the other session lost packets').to.have.length(600);
+      expect(m.replies.length).to.be.greaterThan(0);
+      const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
+      expect(config.proxy.fastPath.tier).to.equal('kernel');
+    });
+
+    it('runs a chain it cannot lower in user space, and /config names the filter and why', async function () {
+      const debug = '  - name: quilkin.filters.debug.v1alpha1.Debug\n    config: { id: fast-test }\n';
+      writeConfig(embarkConfig(defaultEndpoints(star!), debug), configFile);
+      await eventually(() => (JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.tier === 'user space', 5000);
+      const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
+      expect(config.proxy.fastPath.reason).to.match(/filters\[0\] \(quilkin\.filters\.debug\.v1alpha1\.Debug\): not lowerable/);
+      const m0 = adminGet(star!, '/metrics');
+      const run = await runClient(star!, star!.host('prx').ipv4, 50, 5, [embarkPayload('tier1', TOKENS[0])]);
+      expect(run.replies).to.have.length(50);
+      const m1 = adminGet(star!, '/metrics');
+      expect(metric(m1, 'quilkin_xdp_fast_path_packets_total', 'event="read"')).to.equal(metric(m0, 'quilkin_xdp_fast_path_packets_total', 'event="read"'));
+    });
+  });
+}
+
+describe('proxy xdp with --xdp.fast-path off', function () {
+  this.timeout(60000);
+  let star: Star | undefined;
+  let proxy: Proxy | undefined;
+
+  before(async function () {
+    skipWithoutBpf(this);
+    star = new Star({ prefix: 'qkfoff', hosts: ['cli', 'prx', 'srv'], subnet: [77, 100], txChecksumOff: true, peerRx: 'xdp' }).create();
+  });
+
+  after(async function () {
+    await teardown(proxy, star);
+  });
+
+  it('keeps every packet in the AF_XDP workers and says so', async function () {
+    const servers = new Servers(star!);
+    try {
+      await servers.ready();
+      proxy = await startXdpProxy(star!, writeConfig(embarkConfig(defaultEndpoints(star!))), { args: ['--xdp.fast-path', 'off'] });
+      const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
+      expect(config.proxy.fastPath).to.deep.equal({ tier: 'user space', reason: '--xdp.fast-path off' });
+      const run = await runClient(star!, star!.host('prx').ipv4, 30, 5, [embarkPayload('off', TOKENS[0])]);
+      expect(run.replies).to.have.length(30);
+      expect(metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_packets_total', 'event="read"')).to.equal(0);
+    } finally {
+      servers.stop();
+    }
+  });
+});
