@@ -266,7 +266,8 @@ static void touch(struct qk_sessions *t, __u32 i, __u64 now_ns)
 
 /* Idle by its own stamp, and by the fast path's too: a session the XDP program carries sees
  * none of its packets here, so before it is judged idle its flows are asked (while the pass's
- * budget lasts; without budget it counts as in use and waits for the next pass). */
+ * budget lasts; without budget it counts as in use and waits for the next pass). Returns 1 idle,
+ * 0 in use, 2 kept alive by the fast path (now at its list's tail), -1 out of budget. */
 static int idle_now(struct qk_sessions *t, __u32 i, __u64 now_ns, __u32 *budget)
 {
 	struct qk_session *s = &t->entries[i].s;
@@ -283,7 +284,7 @@ static int idle_now(struct qk_sessions *t, __u32 i, __u64 now_ns, __u32 *budget)
 	if (seen <= s->last_ns)
 		return 1;
 	touch(t, i, seen > now_ns ? now_ns : seen);
-	return idle_at(t, s, now_ns);
+	return idle_at(t, s, now_ns) ? 1 : 2;
 }
 
 /* The first reply: i leaves the unreplied lists for the LRU, and eviction. */
@@ -500,6 +501,8 @@ static __u32 expire_list(struct qk_sessions *t, struct list *l, __u64 now_ns, __
 	while (l->head != NIL && (idle = idle_now(t, l->head, now_ns, budget)) != 0) {
 		if (idle < 0)
 			break;
+		if (idle == 2)
+			continue;
 		remove_entry(t, l->head, now_ns);
 		n++;
 	}
@@ -617,7 +620,7 @@ int qk_sessions__for_read(struct qk_sessions *t, const struct qk_addr *client,
 	__u32 i = find_fwd(t, client, endpoint), budget = 1;
 	int err;
 
-	if (i != NIL && idle_now(t, i, now_ns, &budget) == 0) {
+	if (i != NIL && (idle_now(t, i, now_ns, &budget) & 1) == 0) {
 		touch(t, i, now_ns);
 		t->counters.read_hits++;
 		*out = &t->entries[i].s;
@@ -639,7 +642,7 @@ int qk_sessions__for_write(struct qk_sessions *t, __u16 port, const struct qk_ad
 {
 	__u32 i = find_rev(t, port, endpoint), budget = 1;
 
-	if (i == NIL || idle_now(t, i, now_ns, &budget) > 0) {
+	if (i == NIL || idle_now(t, i, now_ns, &budget) == 1) {
 		t->counters.write_misses++;
 		return -ENOENT;
 	}

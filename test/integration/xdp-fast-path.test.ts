@@ -60,7 +60,7 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
       // (tier 1's business, tested elsewhere), and this suite counts every packet.
       for (const peer of ['cli', 'srv']) for (const family of ['ipv4', 'ipv6'] as const) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer)[family]]);
       configFile = writeConfig(embarkConfig(defaultEndpoints(star)));
-      proxy = await startXdpProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode } });
+      proxy = await startXdpProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode }, fastPath: 'auto' });
     });
 
     after(async function () {
@@ -169,7 +169,7 @@ describe('proxy xdp with --xdp.fast-path off', function () {
     const servers = new Servers(star!);
     try {
       await servers.ready();
-      proxy = await startXdpProxy(star!, writeConfig(embarkConfig(defaultEndpoints(star!))), { args: ['--xdp.fast-path', 'off'] });
+      proxy = await startXdpProxy(star!, writeConfig(embarkConfig(defaultEndpoints(star!))), { fastPath: 'off' });
       const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
       expect(config.proxy.fastPath).to.deep.equal({ tier: 'user space', reason: '--xdp.fast-path off' });
       const run = await runClient(star!, star!.host('prx').ipv4, 30, 5, [embarkPayload('off', TOKENS[0])]);

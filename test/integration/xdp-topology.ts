@@ -78,6 +78,11 @@ export interface ProxyOptions {
   env?: NodeJS.ProcessEnv;
   /** What runs the CLI (default: this node and dist/cli/main.js of the checkout). */
   command?: readonly string[];
+  /**
+   * --xdp.fast-path (default 'off': these suites test the AF_XDP workers, tier 1, which serve
+   * every chain the kernel cannot; xdp-fast-path.test.ts tests the kernel tier with 'auto').
+   */
+  fastPath?: 'auto' | 'off';
 }
 
 export function startProxy(star: Star, config: string, options: ProxyOptions = {}): Proxy {
@@ -100,6 +105,8 @@ export function startProxy(star: Star, config: string, options: ProxyOptions = {
       String(LISTEN_PORT),
       '-q',
       String(QCMP_PORT),
+      '--xdp.fast-path',
+      options.fastPath ?? 'off',
       ...(options.args ?? []),
     ],
     options.env,

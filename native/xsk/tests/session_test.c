@@ -695,6 +695,60 @@ static int test_source_cap(void)
 	return 17;
 }
 
+/* What the fast path (XDP flows) says about a session: its last packet, and how often it was asked. */
+struct flows_view {
+	__u64 seen;
+	__u32 asked;
+};
+
+static __u64 flows_last_used(void *ctx, const struct qk_session *s)
+{
+	struct flows_view *v = ctx;
+
+	(void)s;
+	v->asked++;
+	return v->seen;
+}
+
+/* A session the kernel carries looks idle here; last_used keeps it, and only sessions whose
+ * flows bit is set are asked (each answer may cost a syscall). */
+static int test_fast_path_last_used(void)
+{
+	const __u64 sec = 1000000000ull;
+	struct qk_session_opts o = {
+		.port_min = 30000, .port_max = 30007, .capacity = 4, .idle_ns = 60 * sec};
+	struct qk_addr local = addr4(1, 7000), c = client_n(1), c2 = client_n(2),
+		       e = addr4(200, 9000);
+	struct flows_view view = {0};
+	const struct qk_session *s, *s2, *w;
+	struct qk_sessions *t;
+	__u16 port;
+
+	o.last_used = flows_last_used;
+	o.closed_ctx = &view;
+	CHECK(qk_sessions__create(&t, &o) == 0, "create");
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 0, &s) == 1 && s->flows == 0,
+		"created unmarked");
+	port = s->port;
+	CHECK(qk_sessions__for_write(t, port, &e, 0, &w) == 0, "reply");
+	qk_sessions__set_flows(t, s, 3);
+	CHECK(qk_sessions__for_read(t, &c2, &e, &local, 0, &s2) == 1, "second, not carried");
+	CHECK(qk_sessions__for_write(t, s2->port, &e, 0, &w) == 0, "second reply");
+	view.seen = 50 * sec; /* the kernel forwarded a packet at 50 s */
+	CHECK(qk_sessions__expire(t, 70 * sec) == 1, "only the uncarried session expires");
+	CHECK(view.asked == 1, "asked once, about the carried one (%u)", view.asked);
+	CHECK(qk_sessions__count(t) == 1, "carried session lives");
+	/* A packet in tier 1 after the kernel carried it: the same session and port, not a new one. */
+	CHECK(qk_sessions__for_read(t, &c, &e, &local, 100 * sec, &s) == 0 && s->port == port,
+		"same session after kernel traffic");
+	CHECK(s->flows == 3, "marks kept");
+	view.seen = 100 * sec;
+	CHECK(qk_sessions__expire(t, 200 * sec) == 1, "expires once the kernel saw nothing either");
+	CHECK(qk_sessions__count(t) == 0, "empty");
+	qk_sessions__destroy(t);
+	return 10;
+}
+
 int main(void)
 {
 	int n = test_scenarios();
@@ -707,5 +761,6 @@ int main(void)
 	n += test_unreplied_expiry();
 	n += test_eviction_order();
 	n += test_source_cap();
+	n += test_fast_path_last_used();
 	return test_report("session_test", n);
 }
