@@ -14,6 +14,7 @@ import { Star } from '../support/netns';
 import { eventually } from '../support/net';
 import {
   adminGet,
+  cli,
   defaultEndpoints,
   embarkConfig,
   embarkPayload,
@@ -150,6 +151,59 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
     });
   });
 }
+
+describe('proxy xdp fast path fed by xDS (quilkin manage --provider fs)', function () {
+  this.timeout(90000);
+  let star: Star | undefined;
+  let proxy: Proxy | undefined;
+  let servers: Servers | undefined;
+
+  before(async function () {
+    skipWithoutBpf(this);
+    star = new Star({ prefix: 'qkfxds', hosts: ['cli', 'prx', 'srv'], subnet: [77, 105], txChecksumOff: true, peerRx: 'xdp' }).create();
+    for (const family of ['ipv4', 'ipv6'] as const) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host('srv')[family]]);
+    servers = new Servers(star);
+    await servers.ready();
+  });
+
+  after(async function () {
+    servers?.stop();
+    await teardown(proxy, star);
+  });
+
+  it('moves traffic to a new token holder within a second of the file change, losing nothing of other sessions', async function () {
+    const srv = star!.host('srv');
+    const file = writeConfig(embarkConfig(defaultEndpoints(star!)));
+    const manage = star!.spawn('prx', [process.execPath, cli(), '--admin-address', '127.0.0.1:8100', 'manage', '--provider', 'fs', '-c', file, '--port', '18000']);
+    try {
+      proxy = await startXdpProxy(star!, '', { args: ['--management-server', 'http://127.0.0.1:18000'], fastPath: 'auto' });
+      await eventually(() => (JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.tier === 'kernel', 10000);
+      const steady = runClient(star!, star!.host('prx').ipv6, 600, 5, [embarkPayload('xds-steady', TOKENS[1])], 2000);
+      const moving = runClient(star!, star!.host('prx').ipv4, 600, 5, [embarkPayload('xds-moving', 'ccc')], 2000);
+      await new Promise((r) => setTimeout(r, 800));
+      const before = servers!.received.length;
+      const m0 = adminGet(star!, '/metrics');
+      const changedAt = Date.now();
+      writeConfig(
+        embarkConfig([
+          { address: `${srv.ipv4}:${SERVER_PORTS[0]}`, token: 'ccc' },
+          { address: `[${srv.ipv6}]:${SERVER_PORTS[1]}`, token: TOKENS[1] },
+        ]),
+        file,
+      );
+      await eventually(() => servers!.received.slice(before).some((r) => r.text.endsWith('xds-moving')), 1000);
+      expect(Date.now() - changedAt).to.be.below(1500);
+      const [s, m] = await Promise.all([steady, moving]);
+      expect(s.replies, 'the other session lost packets').to.have.length(600);
+      expect(m.replies.length).to.be.greaterThan(0);
+      // The steady session stayed in the kernel across the switch.
+      const m1 = adminGet(star!, '/metrics');
+      expect(metric(m1, 'quilkin_xdp_fast_path_packets_total', 'event="read"') - metric(m0, 'quilkin_xdp_fast_path_packets_total', 'event="read"')).to.be.greaterThan(300);
+    } finally {
+      manage.kill('SIGTERM');
+    }
+  });
+});
 
 describe('proxy xdp with --xdp.fast-path off', function () {
   this.timeout(60000);

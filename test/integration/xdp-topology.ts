@@ -95,8 +95,8 @@ export function startProxy(star: Star, config: string, options: ProxyOptions = {
       `0.0.0.0:${ADMIN_PORT}`,
       '--log-format',
       'json',
-      '-c',
-      config,
+      // An empty config: the proxy takes its config from --management-server (in args).
+      ...(config ? ['-c', config] : []),
       'proxy',
       'xdp',
       '--xdp.interface',
