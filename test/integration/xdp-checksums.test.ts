@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
-import type { Star } from '../support/netns';
+import { Star } from '../support/netns';
 import { canSendRaw } from '../support/raw-udp';
 import { adminGet, LISTEN_PORT, type Proxy, runClient, SERVER_PORTS, Servers, startXdpProxy, teardown, topology, writeConfig } from './xdp-topology';
 
@@ -197,5 +197,89 @@ describe('proxy xdp: incoming checksums', function () {
     } finally {
       star!.exec('cli', ['ethtool', '-K', cli.dev, 'tx', 'off']);
     }
+  });
+});
+
+// The same frames against a session the in-kernel fast path carries (flows installed by the
+// worker after the session's first packet). The program patches checksums incrementally, so a
+// bad UDP checksum is forwarded still bad (the server's kernel drops it, never delivered as good);
+// the IPv4 header is rebuilt, so a bad header checksum is a counted `bad checksum` drop; a partial
+// checksum and an IPv6 zero go to the workers (handoff `checksum`), which complete or drop them.
+describe('proxy xdp: incoming checksums on the in-kernel fast path', function () {
+  this.timeout(90000);
+  let star: Star | undefined;
+  let proxy: Proxy | undefined;
+  let servers: Servers;
+
+  const badChecksums = (): number =>
+    adminGet(star!, '/metrics')
+      .split('\n')
+      .filter((l) => l.startsWith('quilkin_packets_dropped_total{') && l.includes('source="bad checksum"'))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const metricValue = (name: string, labels: string): number => {
+    const line = adminGet(star!, '/metrics')
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{${labels}`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+
+  function send(frames: Frame[]): void {
+    const cli = star!.host('cli');
+    execFileSync('ip', ['netns', 'exec', cli.ns, 'python3', '-c', FRAME_SENDER, cli.dev, macOf(star!, 'prx'), macOf(star!, 'cli'), String(LISTEN_PORT)], {
+      input: JSON.stringify(frames),
+      timeout: 15000,
+    });
+  }
+
+  async function received(marker: string, expected: number): Promise<string[]> {
+    const got = (): string[] => servers.on(SERVER_PORTS[0]).filter((t) => t.includes(marker));
+    for (let i = 0; i < 40 && got().length < expected; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    return got();
+  }
+
+  before(async function () {
+    skipWithoutBpf(this);
+    if (!canSendRaw()) this.skip();
+    star = new Star({ prefix: 'qkfck', hosts: ['cli', 'prx', 'srv'], subnet: [77, 106], txChecksumOff: true, peerRx: 'xdp' }).create();
+    execFileSync(
+      'ip',
+      ['netns', 'exec', star.bridgeNs, 'sh', '-c', 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do [ -e "$f" ] && echo 0 > "$f"; done; true'],
+      { timeout: 10000 },
+    );
+    for (const peer of ['cli', 'srv']) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer).ipv4]);
+    servers = new Servers(star);
+    await servers.ready();
+    const cfg = `version: v1alpha1\n${CAPTURE_SUFFIX}clusters: [{ endpoints: [{ address: "${star.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`;
+    proxy = await startXdpProxy(star, writeConfig(cfg), { fastPath: 'auto' });
+  });
+
+  after(() => teardown(proxy, star));
+
+  it('keeps a bad UDP checksum bad, drops a bad IPv4 header checksum, hands partial checksums to the workers', async () => {
+    const cli = star!.host('cli');
+    const prx = star!.host('prx');
+    const v4 = { src: cli.ipv4, dst: prx.ipv4, sport: 4201 };
+    // The session's first packet goes through the worker, which installs its flows.
+    send([{ ...v4, payload: 'fk-firstXYZ', corrupt: 'none' }]);
+    expect(await received('fk-first', 1)).to.have.length(1);
+    const fastBefore = metricValue('quilkin_xdp_fast_path_packets_total', 'event="read"');
+    const handoffBefore = metricValue('quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"');
+    const before = badChecksums();
+    const csumErrors = snmp(star!, 'srv', 'Udp', 'InCsumErrors');
+    send([
+      { ...v4, payload: 'fk-goodXYZ', corrupt: 'none' },
+      { ...v4, payload: 'fk-bad-udpXYZ', corrupt: 'udp' },
+      { ...v4, payload: 'fk-bad-ipXYZ', corrupt: 'ip' },
+      { ...v4, payload: 'fk-noneXYZ', corrupt: 'zero' },
+      { ...v4, payload: 'fk-partialXYZ', corrupt: 'partial' },
+    ]);
+    const got = await received('fk-', 4);
+    expect(got.sort()).to.deep.equal(['fk-first', 'fk-good', 'fk-none', 'fk-partial']);
+    expect(snmp(star!, 'srv', 'Udp', 'InCsumErrors') - csumErrors, 'the bad one, forwarded bad and dropped by the server').to.equal(1);
+    expect(badChecksums() - before, 'the bad IPv4 header').to.equal(1);
+    // good, bad-udp and none went in the kernel; the partial one through a worker.
+    expect(metricValue('quilkin_xdp_fast_path_packets_total', 'event="read"') - fastBefore).to.equal(3);
+    expect(metricValue('quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"') - handoffBefore).to.equal(1);
   });
 });
