@@ -59,7 +59,8 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
       await servers.ready();
       // Neighbours resolved up front: first packets while they resolve take the kernel path
       // (tier 1's business, tested elsewhere), and this suite counts every packet.
-      for (const peer of ['cli', 'srv']) for (const family of ['ipv4', 'ipv6'] as const) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer)[family]]);
+      for (const peer of ['cli', 'srv'])
+        for (const family of ['ipv4', 'ipv6'] as const) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer)[family]]);
       configFile = writeConfig(embarkConfig(defaultEndpoints(star)));
       proxy = await startXdpProxy(star, configFile, { env: { QUILKIN_XDP_ATTACH_MODE: mode }, fastPath: 'auto' });
     });
@@ -174,7 +175,19 @@ describe('proxy xdp fast path fed by xDS (quilkin manage --provider fs)', functi
   it('moves traffic to a new token holder within a second of the file change, losing nothing of other sessions', async function () {
     const srv = star!.host('srv');
     const file = writeConfig(embarkConfig(defaultEndpoints(star!)));
-    const manage = star!.spawn('prx', [process.execPath, cli(), '--admin-address', '127.0.0.1:8100', 'manage', '--provider', 'fs', '-c', file, '--port', '18000']);
+    const manage = star!.spawn('prx', [
+      process.execPath,
+      cli(),
+      '--admin-address',
+      '127.0.0.1:8100',
+      'manage',
+      '--provider',
+      'fs',
+      '-c',
+      file,
+      '--port',
+      '18000',
+    ]);
     try {
       proxy = await startXdpProxy(star!, '', { args: ['--management-server', 'http://127.0.0.1:18000'], fastPath: 'auto' });
       await eventually(() => (JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.tier === 'kernel', 10000);
@@ -198,7 +211,9 @@ describe('proxy xdp fast path fed by xDS (quilkin manage --provider fs)', functi
       expect(m.replies.length).to.be.greaterThan(0);
       // The steady session stayed in the kernel across the switch.
       const m1 = adminGet(star!, '/metrics');
-      expect(metric(m1, 'quilkin_xdp_fast_path_packets_total', 'event="read"') - metric(m0, 'quilkin_xdp_fast_path_packets_total', 'event="read"')).to.be.greaterThan(300);
+      expect(
+        metric(m1, 'quilkin_xdp_fast_path_packets_total', 'event="read"') - metric(m0, 'quilkin_xdp_fast_path_packets_total', 'event="read"'),
+      ).to.be.greaterThan(300);
     } finally {
       manage.kill('SIGTERM');
     }
