@@ -3,6 +3,7 @@
 // one way), an echo run (socket generator <-> echo server, closed loop, both ways),
 // and a latency run (socket generator at a fixed moderate rate).
 import * as path from 'node:path';
+import { bpfUse, enableBpfStats, progStats, restoreBpfStats, type BpfUse } from './bpfstats';
 import { TOKEN, VERSION_BYTE } from './chains';
 import { cpuUse, readCpuTimes, round, type CpuUse } from './cpu';
 import { inNs, runJson, sleep, treeCpuSeconds, treeRssMiB, type LineClient } from './proc';
@@ -15,6 +16,8 @@ export interface MeasureEnv {
   sinks: Sinks;
   /** The in-kernel generator, loaded once (`xdp_gen --serve`), one run per request. */
   gen: LineClient;
+  /** The subject's in-kernel fast-path packet counter, when it claims one (see Running). */
+  fastPath?: () => Promise<number>;
 }
 
 export interface Load {
@@ -35,7 +38,12 @@ export interface FloodResult {
   cpuSecPerMpkt: number | null;
   rssMiB: number | null;
   cpu: CpuUse;
+  /** Growth of the subject's fast-path counter over the run (both directions); null: none. */
+  fastPathPackets?: number | null;
 }
+
+/** A fast path that carried less than this share of what the sink counted fails the flood. */
+const FAST_PATH_MIN_SHARE = 0.95;
 
 interface GenReport {
   sent: number;
@@ -98,6 +106,7 @@ async function settledSinkCount(env: MeasureEnv): Promise<number> {
 /** One flood run; rate 0 = flat out, else the generator is paced to `rate` pps. */
 export async function flood(env: MeasureEnv, load: Load, pid: number | null, rate = 0): Promise<FloodResult> {
   const before = await settledSinkCount(env);
+  const fast0 = env.fastPath ? await env.fastPath() : null;
   const cpu0 = readCpuTimes();
   const t0 = process.hrtime.bigint();
   const proc0 = pid === null ? 0 : treeCpuSeconds(pid);
@@ -108,6 +117,12 @@ export async function flood(env: MeasureEnv, load: Load, pid: number | null, rat
   const cpu = cpuUse(cpu0, readCpuTimes(), wall);
   const delivered = after - before;
   const cpuSeconds = proc1 - proc0 + cpu.softirqSeconds;
+  const fastPathPackets = env.fastPath && fast0 !== null ? (await env.fastPath()) - fast0 : null;
+  if (fastPathPackets !== null && fastPathPackets < FAST_PATH_MIN_SHARE * delivered) {
+    throw new Error(
+      `not the fast path: the sink counted ${delivered} packets but quilkin_xdp_fast_path_packets_total grew by ${fastPathPackets} (the AF_XDP workers carried the rest); no figure is kept`,
+    );
+  }
   return {
     offered: gen.sent,
     delivered,
@@ -119,7 +134,43 @@ export async function flood(env: MeasureEnv, load: Load, pid: number | null, rat
     procShare: pid === null ? null : round((proc1 - proc0) / wall, 2),
     rssMiB: pid === null ? null : round(treeRssMiB(pid), 1),
     cpu,
+    fastPathPackets,
   };
+}
+
+export interface CostResult extends FloodResult {
+  seconds: number;
+  /** The subject's XDP programs (on the proxy's interfaces) by kernel.bpf_stats_enabled. */
+  bpf: BpfUse | null;
+  /** bpf run time / delivered packets, in ns. */
+  bpfNsPerPacket: number | null;
+  /** The subject's process CPU / delivered packets, in ns. */
+  procNsPerPacket: number | null;
+}
+
+/** One long flood for per-packet cost: process CPU over seconds, not ticks, and the run
+ *  time of the XDP programs attached in the proxy namespace with bpf_stats on (put back
+ *  to its previous value afterwards). */
+export async function costFlood(env: MeasureEnv, load: Load, pid: number | null, rate: number, progs: () => Promise<number[]>): Promise<CostResult> {
+  const ids = await progs();
+  enableBpfStats();
+  try {
+    const before = await progStats(ids);
+    const proc0 = pid === null ? 0 : treeCpuSeconds(pid);
+    const r = await flood(env, load, pid, rate);
+    const proc1 = pid === null ? 0 : treeCpuSeconds(pid);
+    const bpf = ids.length ? bpfUse(before, await progStats(ids)) : null;
+    const per = (x: number): number | null => (r.delivered > 0 ? round((x / r.delivered) * 1e9, 1) : null);
+    return {
+      ...r,
+      seconds: load.seconds,
+      bpf,
+      bpfNsPerPacket: bpf ? per(bpf.ns / 1e9) : null,
+      procNsPerPacket: pid === null ? null : per(proc1 - proc0),
+    };
+  } finally {
+    restoreBpfStats();
+  }
 }
 
 export interface EchoResult {

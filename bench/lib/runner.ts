@@ -2,8 +2,20 @@
 // Runs every measurement of one subject, repetition by repetition. A failure in one
 // measurement is recorded with its message and the others still run.
 import { CHAIN_LENGTHS, payloadFormat, type ChainLength } from './chains';
-import { echo, findKnee, flood, warmSessions, type EchoResult, type FloodResult, type Knee, type MeasureEnv } from './measure';
-import type { Running, StartEnv, Subject } from './subjects';
+import {
+  costFlood,
+  echo,
+  findKnee,
+  flood,
+  warmSessions,
+  type CostResult,
+  type EchoResult,
+  type FloodResult,
+  type Knee,
+  type Load,
+  type MeasureEnv,
+} from './measure';
+import { attachedXdpProgs, type Running, type StartEnv, type Subject } from './subjects';
 
 export interface Profile {
   name: string;
@@ -12,7 +24,11 @@ export interface Profile {
   stepSeconds: number; // each step of the search for the sustainable rate
   echoSeconds: number;
   latencySeconds: number;
+  /** Repetitions of the latency run (long runs: fewer than reps). */
+  latencyReps: number;
   latencyRate: number;
+  /** One flood this long per subject and chain for per-packet cost (bpf_stats, process CPU); 0: none. */
+  costSeconds: number;
   sessions: number[];
   chains: ChainLength[];
   subjects: string[];
@@ -42,6 +58,8 @@ export interface SubjectResult {
   chains: Record<string, Reps<FloodResult>>;
   echo?: Reps<EchoResult>;
   latency?: Reps<EchoResult>;
+  /** Per-packet cost by chain length: one long flood at the knee rate, 1 session. */
+  cost?: Record<string, CostResult | { error: string }>;
 }
 
 /** Starts a phase clock; calling the result records the phase's wall time into out. */
@@ -66,9 +84,45 @@ async function repeat<T>(reps: number, once: (i: number) => Promise<T>): Promise
   }
 }
 
-async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile, out: SubjectResult): Promise<number> {
+/** The measurement env of one running subject: floods check its fast-path counter. */
+function subjectEnv(m: MeasureEnv, running: Running): MeasureEnv {
+  return running.fastPathPackets ? { ...m, fastPath: () => running.fastPathPackets!() } : m;
+}
+
+async function costRun(m: MeasureEnv, s: Subject, running: Running, chain: ChainLength, p: Profile, rate: number): Promise<CostResult | { error: string }> {
+  const load = { target: s.target(m.topo), sessions: 1, format: payloadFormat(chain), seconds: p.costSeconds };
+  try {
+    const r = await costFlood(m, load, running.pid, rate, () => attachedXdpProgs(m.topo));
+    running.check();
+    return r;
+  } catch (err) {
+    return { error: message(err) };
+  }
+}
+
+/** An echo run; on a fast-path subject, both directions of every echoed datagram must
+ *  have been forwarded in the kernel (the session's first packets aside). */
+async function checkedEcho(m: MeasureEnv, load: Load, rate: number): Promise<EchoResult> {
+  const before = m.fastPath ? await m.fastPath() : 0;
+  const r = await echo(m, load, rate);
+  if (m.fastPath) {
+    const grew = (await m.fastPath()) - before;
+    if (grew < 0.95 * 2 * r.received) {
+      throw new Error(
+        `not the fast path: ${r.received} datagrams echoed but quilkin_xdp_fast_path_packets_total grew by ${grew}, not about ${2 * r.received}; no figure is kept`,
+      );
+    }
+  }
+  return r;
+}
+
+async function plainRuns(env: MeasureEnv, s: Subject, running: Running, p: Profile, out: SubjectResult): Promise<number> {
+  const m = subjectEnv(env, running);
   const target = s.target(m.topo);
   await m.sinks.setMode('drop');
+  // The session exists before the first measured packet (its first packets go through
+  // user space even on the fast path); 1000 packets, not counted nor checked.
+  await flood(env, { target, sessions: 1, format: 'none', seconds: 0.05 }, running.pid, 20000);
   let rate = 0;
   const kneeDone = phase(out, 'knee');
   try {
@@ -91,13 +145,18 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   }
   if (out.sessions['1']) out.chains['0'] = out.sessions['1'];
   sessionsDone();
+  if (p.costSeconds > 0) {
+    const costDone = phase(out, 'cost');
+    out.cost = { '0': await costRun(m, s, running, 0, p, rate) };
+    costDone();
+  }
   const echoDone = phase(out, 'echo');
   await m.sinks.setMode('pass');
   const one = { target, sessions: 1, format: 'none' as const };
   try {
     running.check();
-    out.echo = await repeat(p.reps, () => echo(m, { ...one, seconds: p.echoSeconds }, 0));
-    out.latency = await repeat(p.reps, () => echo(m, { ...one, seconds: p.latencySeconds }, p.latencyRate));
+    out.echo = await repeat(p.reps, () => checkedEcho(m, { ...one, seconds: p.echoSeconds }, 0));
+    out.latency = await repeat(p.latencyReps, () => checkedEcho(m, { ...one, seconds: p.latencySeconds }, p.latencyRate));
   } catch (err) {
     out.echo = out.latency = { error: message(err) };
   }
@@ -106,21 +165,34 @@ async function plainRuns(m: MeasureEnv, s: Subject, running: Running, p: Profile
   return rate;
 }
 
-async function chainRuns(m: MeasureEnv, start: StartEnv, s: Subject, chain: ChainLength, p: Profile, rate: number): Promise<Reps<FloodResult>> {
+async function chainRuns(
+  env: MeasureEnv,
+  start: StartEnv,
+  s: Subject,
+  chain: ChainLength,
+  p: Profile,
+  rate: number,
+  out: SubjectResult,
+): Promise<Reps<FloodResult>> {
   let running: Running;
   try {
     running = await s.start(start, chain);
   } catch (err) {
     return { error: `could not start with ${chain} filters: ${message(err)}` };
   }
+  const m = subjectEnv(env, running);
   try {
     const load = { target: s.target(m.topo), sessions: 1, format: payloadFormat(chain), seconds: p.floodSeconds };
-    await flood(m, { ...load, seconds: 0.1 }, running.pid, rate); // warm-up after the restart, not counted
-    return await repeat(p.reps, async () => {
+    // Warm-up after the restart, not counted nor checked: a session's first packets go
+    // through user space even on the fast path.
+    await flood(env, { ...load, seconds: 0.1 }, running.pid, rate);
+    const runs = await repeat(p.reps, async () => {
       const r = await flood(m, load, running.pid, rate);
       running.check();
       return r;
     });
+    if (p.costSeconds > 0) (out.cost ??= {})[String(chain)] = await costRun(m, s, running, chain, p, rate);
+    return runs;
   } finally {
     await running.stop();
   }
@@ -153,7 +225,7 @@ export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject,
   }
   for (const chain of CHAIN_LENGTHS.filter((c) => c > 0 && s.chains.includes(c) && p.chains.includes(c))) {
     const chainDone = phase(out, `chain-${chain}`);
-    out.chains[String(chain)] = await chainRuns(m, start, s, chain, p, rate);
+    out.chains[String(chain)] = await chainRuns(m, start, s, chain, p, rate, out);
     chainDone();
   }
   log(`${s.id}: done`);

@@ -18,6 +18,10 @@ export interface Running {
   summary?(): string;
   /** Throws, saying why, when the subject's process has exited during a measurement. */
   check(): void;
+  /** Packets the subject forwarded in the kernel without user space so far (both
+   *  directions), for a subject that claims to; every flood checks it grew by what the
+   *  sink counted, so a tier-1 figure is never reported as the fast path. */
+  fastPathPackets?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +64,33 @@ async function sessionPortRange(t: Topology): Promise<{ min: number; max: number
   const m = /"sessionPorts":\s*"(\d+)-(\d+)"/.exec(r.stdout);
   if (!m) throw new Error(`no sessionPorts in the proxy's /config: ${r.stdout.slice(0, 200)} ${r.stderr}`);
   return { min: Number(m[1]), max: Number(m[2]) };
+}
+
+/** IDs of the XDP programs attached to the proxy namespace's interfaces (for bpf_stats). */
+export async function attachedXdpProgs(t: Topology): Promise<number[]> {
+  const ids: number[] = [];
+  for (const dev of [t.dev.proxyClient, t.dev.proxyServer]) {
+    const r = await run(['ip', '-n', t.ns.proxy, '-j', '-d', 'link', 'show', 'dev', dev], 3000);
+    for (const m of r.stdout.matchAll(/"prog":\{[^}]*?"id":(\d+)/g)) ids.push(Number(m[1]));
+  }
+  return [...new Set(ids)];
+}
+
+async function adminGet(t: Topology, what: string): Promise<string> {
+  const r = await run(['ip', 'netns', 'exec', t.ns.proxy, 'curl', '-sf', `http://${ADMIN_ADDRESS}${what}`], 3000);
+  if (r.code !== 0) throw new Error(`GET ${what} from the proxy's admin failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Sum of one Prometheus counter over all its label sets. */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const v = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
 }
 
 function daemonRunning(d: Daemon, note: string): Running {
@@ -188,12 +219,16 @@ function ours(backend: 'js' | 'socket'): Subject {
  *  generic); the CLI has no option for it. */
 const ATTACH_MODE_ENV = 'QUILKIN_XDP_ATTACH_MODE';
 
-function oursXdp(mode: 'generic' | 'native'): Subject {
+/** `proxy xdp`, one worker. fast: the in-kernel fast path on (DESIGN tier 2: established
+ *  sessions forwarded by the XDP program itself); otherwise `--xdp.fast-path off`, which
+ *  measures tier 1 (every packet through the AF_XDP worker). */
+function oursXdp(mode: 'generic' | 'native', fast = false): Subject {
   return {
-    id: `xdp-${mode}`,
-    label: `ours, proxy xdp (${mode})`,
+    id: fast ? 'xdp-fast' : `xdp-${mode}`,
+    label: fast ? `ours, proxy xdp (${mode}, fast path)` : `ours, proxy xdp (${mode}, fast path off)`,
     target: proxyTarget,
-    chains: [0, 3, 8],
+    // The 8-filter chain does not lower into the kernel (Firewall, Concatenate, LocalRateLimit).
+    chains: fast ? [0, 3] : [0, 3, 8],
     async start(env, chain) {
       const t = env.topo;
       // One-armed: the endpoint sits on the attached interface's segment (see netns.sh).
@@ -210,21 +245,40 @@ function oursXdp(mode: 'generic' | 'native'): Subject {
         '1',
         '--xdp.interface',
         t.dev.proxyClient,
+        '--xdp.fast-path',
+        fast ? 'auto' : 'off',
       ];
-      const d = new Daemon(`proxy xdp (${mode})`, inNs(t.ns.proxy, t.cpu.proxy, argv), { [ATTACH_MODE_ENV]: mode });
-      await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '', 10000);
-      const attached = await xdpMode(t, t.dev.proxyClient);
-      const wanted = mode === 'generic' ? ['xdpgeneric'] : ['xdp', 'xdpdrv'];
-      if (!wanted.includes(attached)) {
+      const name = `proxy xdp (${mode}${fast ? ', fast path' : ''})`;
+      const d = new Daemon(name, inNs(t.ns.proxy, t.cpu.proxy, argv), { [ATTACH_MODE_ENV]: mode });
+      // Any failure past this point stops the proxy: one left running would hold the
+      // interface and be measured under the next subject's name.
+      try {
+        // The program attaches before the admin server listens: wait for both.
+        await d.waitFor(async () => (await xdpMode(t, t.dev.proxyClient)) !== '' && (await adminGet(t, '/config').catch(() => '')) !== '', 10000);
+        const attached = await xdpMode(t, t.dev.proxyClient);
+        const wanted = mode === 'generic' ? ['xdpgeneric'] : ['xdp', 'xdpdrv'];
+        if (!wanted.includes(attached)) {
+          throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} (${ATTACH_MODE_ENV}=${mode}) but the proxy attached "${attached}"`);
+        }
+        // Each session towards one endpoint holds its own proxy source port (as in Quilkin's XDP path).
+        const ports = await sessionPortRange(t);
+        const limits = `session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`;
+        if (!fast) return daemonRunning(d, `${attached} on ${t.dev.proxyClient}, --xdp.fast-path off; ${limits}`);
+        // The chain must have lowered: otherwise this would be tier 1 under the fast path's name.
+        const config = await adminGet(t, '/config');
+        const tier = /"fastPath":\s*\{\s*"tier":\s*"([^"]+)"(?:,\s*"reason":\s*"([^"]*)")?/.exec(config);
+        if (!tier || tier[1] !== 'kernel') {
+          throw new Error(`the fast path is not on with ${chain} filters: /config says tier ${tier?.[1] ?? '?'} (${tier?.[2] ?? 'no reason'})`);
+        }
+        const running = daemonRunning(
+          d,
+          `${attached} on ${t.dev.proxyClient}, --xdp.fast-path auto (tier kernel: checked in /config, and every flood and echo run checks quilkin_xdp_fast_path_packets_total grew by what was delivered); ${limits}`,
+        );
+        return { ...running, fastPathPackets: async () => metricSum(await adminGet(t, '/metrics'), 'quilkin_xdp_fast_path_packets_total') };
+      } catch (err) {
         await d.stop();
-        throw new Error(`wanted ${mode} XDP on ${t.dev.proxyClient} (${ATTACH_MODE_ENV}=${mode}) but the proxy attached "${attached}"`);
+        throw err;
       }
-      // Each session towards one endpoint holds its own proxy source port (as in Quilkin's XDP path).
-      const ports = await sessionPortRange(t);
-      return daemonRunning(
-        d,
-        `${attached} on ${t.dev.proxyClient}; session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`,
-      );
     },
   };
 }
@@ -254,7 +308,17 @@ const ceiling: Subject = {
   },
 };
 
-export const SUBJECTS: readonly Subject[] = [kernel, nginx(1), nginx(2), ours('js'), ours('socket'), oursXdp('generic'), oursXdp('native'), ceiling];
+export const SUBJECTS: readonly Subject[] = [
+  kernel,
+  nginx(1),
+  nginx(2),
+  ours('js'),
+  ours('socket'),
+  oursXdp('generic'),
+  oursXdp('native'),
+  oursXdp('native', true),
+  ceiling,
+];
 
 /** Subjects whose work is not a process of their own: CPU is the kernel's softirq time. */
 export function inKernelOnly(id: string): boolean {
