@@ -108,6 +108,9 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
         expect(fastRead, m1).to.be.at.least(kernelSessions * (rounds - 2));
         expect(fastWrite, m1).to.be.at.least(kernelSessions * (rounds - 2));
         expect(workerFrames).to.be.at.most(2 * rounds * 2 - 2 * kernelSessions * (rounds - 2));
+        // Edited in place and sent back out, no frame of the session was passed as damaged.
+        expect(grew('quilkin_xdp_passed_packets_total', 'reason="truncated"')).to.equal(0);
+        expect(grew('quilkin_xdp_passed_packets_total', 'reason="malformed"')).to.equal(0);
         // Same names as tier 1: the fast path's packets are in quilkin_packets_total too.
         expect(grew('quilkin_packets_total', 'event="read"')).to.be.at.least(2 * rounds);
         expect(grew('quilkin_packets_total', 'event="write"')).to.be.at.least(2 * rounds);
