@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// fast-check generators for the differential fuzzer: valid chains (every filter kind, nested Match),
+// fast-check generators for the differential fuzzers: valid chains (every filter kind, nested Match),
 // clusters with tokens, and packet sequences with pre-set metadata and clock steps.
 import fc from 'fast-check';
 import { compareEndpointAddress, parseEndpointAddress, type SocketAddr, socketAddr } from '../../config/address';
@@ -100,13 +100,13 @@ function endpoint(address: string, tokens: Buffer[]): EndpointConfig {
 // Clusters and packets are decoded from one byte string each ("genome"): fast-check generates and
 // shrinks a flat Uint8Array far faster than a tree of records, which keeps 100k cases under a minute.
 
-/** Byte i picks endpoint i (bit 7: present) and its tokens (bits 0-4: which of TOKENS, at most two). */
-function decodeClusters(g: Uint8Array): ClusterConfig[] {
+/** Byte i picks endpoint i (bit 7: present) and its tokens (bits 0-4: which of `tokens`, at most two). */
+function decodeClusters(g: Uint8Array, tokenSet: readonly Buffer[] = TOKENS): ClusterConfig[] {
   const endpoints: EndpointConfig[] = [];
   ENDPOINTS.forEach((address, i) => {
     const b = g[i] ?? 0;
     if (!(b & 0x80)) return;
-    const tokens = TOKENS.filter((_, t) => b & (1 << t)).slice(0, 2);
+    const tokens = tokenSet.filter((_, t) => b & (1 << t)).slice(0, 2);
     endpoints.push(endpoint(address, tokens));
   });
   if (endpoints.length === 0) return [];
@@ -114,7 +114,9 @@ function decodeClusters(g: Uint8Array): ClusterConfig[] {
   return [{ endpoints }];
 }
 
-export const clustersArb: fc.Arbitrary<ClusterConfig[]> = fc.uint8Array({ minLength: ENDPOINTS.length, maxLength: ENDPOINTS.length }).map(decodeClusters);
+export const clustersArb: fc.Arbitrary<ClusterConfig[]> = fc
+  .uint8Array({ minLength: ENDPOINTS.length, maxLength: ENDPOINTS.length })
+  .map((g) => decodeClusters(g));
 
 const META_VALUES: MetadataValue[] = [
   ...TOKENS,
@@ -147,22 +149,32 @@ const ADDRS = SOURCES.map((text) => {
 const ADVANCE = [0, 0, 0, 0, 0, 0, 1, 2, 3, 61];
 const ALPHABET = [0x61, 0x62, 0x63, 0x41, 0x31, 0x20, 0x0a, 0xc3, 0xa9, 0xff, 0x61, 0x62];
 
+/** How a step genome is read: which values, tokens and sources it picks from. */
+interface StepAlphabet {
+  readonly values: readonly MetadataValue[];
+  readonly tokens: readonly Buffer[];
+  /** Indexes into ADDRS, picked by the source byte (repeats bias the pick). */
+  readonly sources: readonly number[];
+}
+
+const ALL_STEPS: StepAlphabet = { values: META_VALUES, tokens: TOKENS, sources: ADDRS.map((_, i) => i) };
+
 /** Header bytes: direction, source, dest, clock advance, token suffix, two metadata entries; then contents. */
-function decodeStep(g: Uint8Array): FuzzStep {
+function decodeStep(g: Uint8Array, alphabet: StepAlphabet = ALL_STEPS): FuzzStep {
   const at = (i: number) => g[i] ?? 0;
   const metadata: Metadata = new Map();
   for (const i of [5, 6]) {
     const b = at(i);
-    if (b & 0x80) metadata.set(KEYS[b & 3], META_VALUES[(b >> 2) % META_VALUES.length]);
+    if (b & 0x80) metadata.set(KEYS[b & 3], alphabet.values[(b >> 2) % alphabet.values.length]);
   }
   // Half the packets are spelled from a small alphabet (letters, digit, space, newline, UTF-8 é,
   // a lone 0xff) so regex captures actually match.
   const raw = g.subarray(7);
   const body = at(3) & 0x80 ? Buffer.from(Array.from(raw, (b) => ALPHABET[b % ALPHABET.length])) : Buffer.from(raw);
-  const token = at(4) & 0x80 ? TOKENS[at(4) % TOKENS.length] : undefined;
+  const token = at(4) & 0x80 ? alphabet.tokens[at(4) % alphabet.tokens.length] : undefined;
   return {
     direction: at(0) % 4 === 3 ? 'write' : 'read',
-    source: ADDRS[at(1) % ADDRS.length],
+    source: ADDRS[alphabet.sources[at(1) % alphabet.sources.length]],
     dest: ADDRS[at(2) % ADDRS.length],
     contents: token ? Buffer.concat([body, token]) : body,
     metadata,
@@ -170,7 +182,7 @@ function decodeStep(g: Uint8Array): FuzzStep {
   };
 }
 
-const stepArb: fc.Arbitrary<FuzzStep> = fc.uint8Array({ minLength: 7, maxLength: 24 }).map(decodeStep);
+const stepArb: fc.Arbitrary<FuzzStep> = fc.uint8Array({ minLength: 7, maxLength: 24 }).map((g) => decodeStep(g));
 
 /** One generated config and SEQUENCES packet sequences; each sequence runs on a fresh chain (one case). */
 export interface FuzzConfig {
@@ -185,4 +197,67 @@ export const configArb: fc.Arbitrary<FuzzConfig> = fc.record({
   filters: fc.array(filterArb, { maxLength: 4 }),
   clusters: clustersArb,
   sequences: fc.array(fc.array(stepArb, { minLength: 1, maxLength: 4 }), { minLength: SEQUENCES, maxLength: SEQUENCES }),
+});
+
+// ---- Lowerable-biased configs (kernel-differential.test.ts) ----------------------------------
+// configArb's chains mostly hold a filter the in-kernel fast path does not lower (Debug,
+// Timestamp, LocalRateLimit, regex Capture, Number/List Match values, empty tokens), so this one
+// draws only from what data-plane/compiler/lower.ts accepts: Pass, Drop, Capture prefix/suffix of
+// at most 32 bytes, TokenRouter/HashedTokenRouter, Firewall, Match on String/Bool values (config
+// values are JSON: Bytes only arrive as metadata), LoadBalancer HASH and ROUND_ROBIN, Concatenate
+// of at most 32 bytes. Packets carry only metadata the kernel can seed (Bytes, String, Bool of at
+// most 32 bytes), mostly come from IPv4 sources (an IPv6 source's Hash is handed off), and some
+// are longer than the program's 64-byte windows.
+
+// No empty token: the kernel's token table cannot hold one (not lowerable).
+const K_TOKENS = ['abc', 'xyz', '\u0000\u00ff', 'é', 'k'.repeat(32)].map((t) => Buffer.from(t, 'latin1'));
+const K_VALUES: MetadataValue[] = [...K_TOKENS, 'abc', 'x', 'é', true, false, Buffer.from([1]), Buffer.from('xyz')];
+// ADDRS indexes: 127.0.0.1, 10.1.2.3, 192.168.1.1 weighted; [::1], [2001:db8::5], [::ffff:10.0.0.9] once each. No
+// multicast source: no session ever starts from one, so the kernel never sees its packets with a flow.
+const K_STEPS: StepAlphabet = { values: K_VALUES, tokens: K_TOKENS, sources: [0, 1, 5, 0, 1, 5, 0, 1, 2, 3, 6] };
+
+const kSize = fc.oneof(fc.constantFrom(1, 3, 3, 32), fc.integer({ min: 0, max: 32 }));
+const kAffix = fc.record({ size: kSize, remove: fc.boolean() });
+const kCapture = fc.oneof(fc.record({ metadataKey: key, prefix: kAffix }), fc.record({ metadataKey: key, suffix: kAffix }));
+const kConcatenate = fc.record({ on_read: strategy, on_write: strategy, bytes: smallBytes(32).map((b) => b.toString('base64')) });
+const kLoadBalancer = fc.record({ policy: fc.constantFrom('ROUND_ROBIN', 'HASH', 'HASH') });
+
+const kLeaf: fc.Arbitrary<RawFilterConfig> = fc.oneof(
+  { weight: 3, arbitrary: named(`${NS}capture.v1alpha1.Capture`, kCapture) },
+  { weight: 2, arbitrary: named(`${NS}concatenate.v1alpha1.Concatenate`, kConcatenate) },
+  { weight: 1, arbitrary: named(`${NS}drop.v1alpha1.Drop`, fc.constant(undefined)) },
+  { weight: 2, arbitrary: named(`${NS}firewall.v1alpha1.Firewall`, firewall) },
+  { weight: 2, arbitrary: named(`${NS}load_balancer.v1alpha1.LoadBalancer`, kLoadBalancer) },
+  { weight: 1, arbitrary: named(`${NS}pass.v1alpha1.Pass`, fc.constant(undefined)) },
+  { weight: 2, arbitrary: named(`${NS}token_router.v1alpha1.TokenRouter`, routerConfig) },
+  { weight: 2, arbitrary: named(`${NS}token_router.v1alpha1.HashedTokenRouter`, routerConfig) },
+);
+
+const kBranchValue = fc.constantFrom<unknown>('abc', 'xyz', 'x', 'é', '\u0000\u00ff', true, false);
+const kDirectional = fc.record({
+  metadataKey: key,
+  branches: fc.array(
+    fc.tuple(kBranchValue, kLeaf).map(([value, f]) => ({ value, ...f })),
+    { maxLength: 3 },
+  ),
+  fallthrough: fc.option(kLeaf, { nil: undefined }),
+});
+const kMatch = fc
+  .record({ on_read: fc.option(kDirectional, { nil: undefined }), on_write: fc.option(kDirectional, { nil: undefined }) })
+  .filter((m) => m.on_read !== undefined || m.on_write !== undefined)
+  .map((m) => JSON.parse(JSON.stringify(m)) as unknown);
+
+export const lowerableFilterArb: fc.Arbitrary<RawFilterConfig> = fc.oneof(
+  { weight: 4, arbitrary: kLeaf },
+  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, kMatch) },
+);
+
+const kStepArb: fc.Arbitrary<FuzzStep> = fc
+  .oneof({ weight: 4, arbitrary: fc.uint8Array({ minLength: 7, maxLength: 40 }) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 60, maxLength: 200 }) })
+  .map((g) => decodeStep(g, K_STEPS));
+
+export const lowerableConfigArb: fc.Arbitrary<FuzzConfig> = fc.record({
+  filters: fc.array(lowerableFilterArb, { maxLength: 5 }),
+  clusters: fc.uint8Array({ minLength: ENDPOINTS.length, maxLength: ENDPOINTS.length }).map((g) => decodeClusters(g, K_TOKENS)),
+  sequences: fc.array(fc.array(kStepArb, { minLength: 1, maxLength: 4 }), { minLength: SEQUENCES, maxLength: SEQUENCES }),
 });
