@@ -24,6 +24,7 @@ export const FAST = {
   QK_FAST_SESSIONS: 262144,
   QK_FAST_WINDOW: 64,
   QK_FAST_CELLS: 256,
+  QK_FAST_PENDING_CELLS: 8,
   QK_FAST_DIR_READ: 0,
   QK_FAST_DIR_WRITE: 1,
   QK_FAST_F_ENABLED: 1,
@@ -154,7 +155,7 @@ export const FAST_STRUCTS = {
   },
   qk_fast_meta: { size: 34, fields: { tag: f(0, 1), len: f(1, 1), bytes: f(2, 32) } },
   qk_fast_state: {
-    size: 528,
+    size: 552,
     fields: {
       dir: f(0, 1),
       family: f(1, 1),
@@ -184,6 +185,9 @@ export const FAST_STRUCTS = {
       seq: f(416, 8),
       hdr: f(424, 64),
       flow_key: f(488, 40),
+      pending_cells: f(528, 16),
+      n_pending: f(544, 4),
+      _pad3: f(548, 4),
     },
   },
   qk_fast_seed: { size: 136, fields: { meta: f(0, 136) } },

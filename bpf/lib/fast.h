@@ -389,6 +389,7 @@ static __always_inline void qk_fast__init(struct qk_fast_state *st, struct xdp_m
 	st->all_dests = 1;
 	st->bank = bank;
 	st->endpoint_count = 0;
+	st->n_pending = 0;
 	for (i = 0; i < QK_FAST_KEYS; i++) {
 		st->meta[i].tag = QK_META_ABSENT;
 		st->meta[i].len = 0;
@@ -521,6 +522,8 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 	qk_count(QK_CNT_FAST_TX_READ + dir, st->pre_len + qk_fast__view_len(st) + st->post_len);
 	verdict = XDP_TX;
 out:
+	if (verdict == XDP_TX || st->verdict == QK_FAST_DROP)
+		qk_fast__cells_commit(st);
 	if (st->verdict == QK_FAST_DROP) {
 		qk_count(QK_CNT_FAST_DROP_BASE + dir * 128 + (st->reason & 127), st->payload_len);
 		pkt->reason = st->reason;

@@ -21,16 +21,17 @@
 #define QK_FAST_STEPS 32 /* steps per direction per bank */
 #define QK_FAST_VALUE_MAX                                                                          \
 	32 /* bytes of a token, a captured value, a Match value, Concatenate bytes */
-#define QK_FAST_KEYS	  4	 /* metadata keys one lowered chain may use */
-#define QK_FAST_DESTS	  8	 /* destinations a token may name before the packet needs tier 1 */
-#define QK_FAST_ENDPOINTS 8192	 /* endpoints per bank */
-#define QK_FAST_TOKENS	  32768	 /* tokens per bank */
-#define QK_FAST_FW_RULES  64	 /* firewall rules per bank, all Firewall filters together */
-#define QK_FAST_FW_CIDRS  8	 /* sources per rule */
-#define QK_FAST_FW_PORTS  8	 /* port ranges per rule */
-#define QK_FAST_SESSIONS  262144 /* flows per direction */
-#define QK_FAST_WINDOW	  64	 /* payload bytes the chain sees at each end */
-#define QK_FAST_CELLS	  256	 /* per-CPU u64 cells the lowering hands out (step.arg) */
+#define QK_FAST_KEYS	      4 /* metadata keys one lowered chain may use */
+#define QK_FAST_DESTS	      8 /* destinations a token may name before the packet needs tier 1 */
+#define QK_FAST_ENDPOINTS     8192   /* endpoints per bank */
+#define QK_FAST_TOKENS	      32768  /* tokens per bank */
+#define QK_FAST_FW_RULES      64     /* firewall rules per bank, all Firewall filters together */
+#define QK_FAST_FW_CIDRS      8	     /* sources per rule */
+#define QK_FAST_FW_PORTS      8	     /* port ranges per rule */
+#define QK_FAST_SESSIONS      262144 /* flows per direction */
+#define QK_FAST_WINDOW	      64     /* payload bytes the chain sees at each end */
+#define QK_FAST_PENDING_CELLS 8	     /* cell counts one packet may leave pending */
+#define QK_FAST_CELLS	      256    /* per-CPU u64 cells the lowering hands out (step.arg) */
 
 #define QK_FAST_DIR_READ  0
 #define QK_FAST_DIR_WRITE 1
@@ -240,6 +241,11 @@ struct qk_fast_state {
 	/* Scratch (the stack is too small): the headers being rewritten, the session's key. */
 	__u8 hdr[64];
 	struct qk_fast_flow_key flow_key;
+	/* Cells a step counted into (Match): added only when the kernel settles the packet (sent or
+	 * dropped), since a handed-off packet is counted again by the worker's engine. */
+	__u16 pending_cells[QK_FAST_PENDING_CELLS];
+	__u32 n_pending;
+	__u32 _pad3;
 };
 
 enum qk_fast_verdict {
@@ -281,7 +287,7 @@ QK_STATIC_ASSERT(sizeof(struct qk_fast_flow) == 64, "qk_fast_flow layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_cidr) == 18, "qk_fast_cidr layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_port_range) == 8, "qk_fast_port_range layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_meta) == 2 + QK_FAST_VALUE_MAX, "qk_fast_meta layout");
-QK_STATIC_ASSERT(sizeof(struct qk_fast_state) == 528, "qk_fast_state layout");
+QK_STATIC_ASSERT(sizeof(struct qk_fast_state) == 552, "qk_fast_state layout");
 QK_STATIC_ASSERT(sizeof(struct qk_fast_seed) == QK_FAST_KEYS * sizeof(struct qk_fast_meta),
 	"qk_fast_seed layout");
 QK_STATIC_ASSERT(QK_FAST_DESTS <= 0xffff && QK_HANDOFF__MAX <= 16, "handoff counters overlap");

@@ -156,6 +156,28 @@ static __always_inline void qk_fast__cell_add(__u32 cell, __u64 n)
 		*value += n;
 }
 
+/* A count that only stands if the kernel settles the packet (qk_fast__cells_commit). */
+static __always_inline void qk_fast__cell_pending(struct qk_fast_state *st, __u32 cell)
+{
+	__u32 n = st->n_pending;
+
+	if (n < QK_FAST_PENDING_CELLS) {
+		st->pending_cells[n & (QK_FAST_PENDING_CELLS - 1)] = (__u16)cell;
+		st->n_pending = n + 1;
+	}
+}
+
+static __always_inline void qk_fast__cells_commit(struct qk_fast_state *st)
+{
+	__u32 i;
+
+	for (i = 0; i < QK_FAST_PENDING_CELLS; i++) {
+		if (i >= st->n_pending)
+			break;
+		qk_fast__cell_add(st->pending_cells[i], 1);
+	}
+}
+
 /* Where a step runs: the bank and direction's first step key, and its own pc. */
 struct qk_fast_exec {
 	__u32 base;

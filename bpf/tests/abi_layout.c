@@ -261,6 +261,9 @@ static void print_fast_structs(void)
 	FIELD(qk_fast_state, seq);
 	FIELD(qk_fast_state, hdr);
 	FIELD(qk_fast_state, flow_key);
+	FIELD(qk_fast_state, pending_cells);
+	FIELD(qk_fast_state, n_pending);
+	FIELD(qk_fast_state, _pad3);
 	STRUCT_END();
 	STRUCT_BEGIN(qk_fast_seed);
 	FIELD(qk_fast_seed, meta);
@@ -288,6 +291,7 @@ static void print_fast_constants(void)
 	NUMBER(QK_FAST_SESSIONS);
 	NUMBER(QK_FAST_WINDOW);
 	NUMBER(QK_FAST_CELLS);
+	NUMBER(QK_FAST_PENDING_CELLS);
 	NUMBER(QK_FAST_DIR_READ);
 	NUMBER(QK_FAST_DIR_WRITE);
 	NUMBER(QK_FAST_F_ENABLED);

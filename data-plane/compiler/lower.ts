@@ -52,6 +52,8 @@ export interface LoweredChain {
   readonly endpointKeys: readonly string[];
   /** Cells used. */
   readonly cells: number;
+  /** Slot (engine numbering) -> its first cell in qk_fast_cells, for the slots that have cells. */
+  readonly cellOf: ReadonlyMap<number, number>;
   /** One line for logs and /config, e.g. "read: Capture(suffix 3, remove) > TokenRouter; write: (empty)". */
   readonly summary: string;
   /** Each direction's program in pc order (slots filled in): what `image` encodes. */
@@ -74,7 +76,7 @@ class Lowerer {
   /** A TokenRouter step exists: the token table is needed. */
   routes = false;
   private readonly keyIndex = new Map<string, number>();
-  private readonly slotCells = new Map<number, number>();
+  readonly slotCells = new Map<number, number>();
   private readonly slots: ReadonlyMap<string, number>;
   /** What the program so far may have done (reset per direction, forked by `alternatives`). */
   private readonly flow = { concatenated: false };
@@ -256,6 +258,7 @@ function lowered(filters: readonly FilterConfig[], clusters: readonly ClusterCon
     keys: lowerer.keys,
     endpointKeys: endpoints.map((e) => e.address.key),
     cells: lowerer.cellsUsed,
+    cellOf: lowerer.slotCells,
     summary,
     programs: lowerer.programs,
   };

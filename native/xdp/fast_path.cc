@@ -132,6 +132,13 @@ int FastPath::load(const FastImage& image, uint64_t generation, std::string* err
   bank_ = bank;
   switched_ = std::chrono::steady_clock::now();
   active_.store(true, std::memory_order_relaxed);
+  // The new chain numbers its cells afresh: they start from zero (the caller read the old ones;
+  // what the old bank adds in the moment after the switch is lost, as with engine cells).
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu > 0) {
+    std::vector<uint64_t> zeros(static_cast<size_t>(ncpu), 0);
+    for (uint32_t i = 0; i < QK_FAST_CELLS; i++) bpf_map_update_elem(cells_fd_, &i, zeros.data(), BPF_ANY);
+  }
   return 0;
 }
 

@@ -105,9 +105,12 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
           return;
         }
         const kernelSessions = 1;
-        expect(fastRead, m1).to.be.at.least(kernelSessions * (rounds - 2));
-        expect(fastWrite, m1).to.be.at.least(kernelSessions * (rounds - 2));
-        expect(workerFrames).to.be.at.most(2 * rounds * 2 - 2 * kernelSessions * (rounds - 2));
+        // Until the worker has installed the flow (microseconds, longer on a loaded box) packets still
+        // reach it: most, not all, go in the kernel.
+        const carried = Math.floor(0.9 * rounds);
+        expect(fastRead, m1).to.be.at.least(kernelSessions * carried);
+        expect(fastWrite, m1).to.be.at.least(kernelSessions * carried);
+        expect(workerFrames).to.be.at.most(2 * rounds * 2 - fastRead - fastWrite);
         // Edited in place and sent back out, no frame of the session was passed as damaged.
         expect(grew('quilkin_xdp_passed_packets_total', 'reason="truncated"')).to.equal(0);
         expect(grew('quilkin_xdp_passed_packets_total', 'reason="malformed"')).to.equal(0);
@@ -141,10 +144,40 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
       expect(config.proxy.fastPath.tier).to.equal('kernel');
     });
 
+    it('counts a Match in the kernel under the same series, once per packet', async function () {
+      // A Match on the version byte the Embark chain's first Capture takes (4 metadata keys in all).
+      const match = [
+        '  - name: quilkin.filters.match.v1alpha1.Match',
+        '    config:',
+        '      on_read:',
+        '        metadataKey: embark.dev/load_balancer/version',
+        '        branches: [{ value: "\\x01", name: quilkin.filters.pass.v1alpha1.Pass }]',
+        '        fallthrough: { name: quilkin.filters.pass.v1alpha1.Pass }',
+        '',
+      ].join('\n');
+      const embark = embarkConfig(defaultEndpoints(star!));
+      const second = embark.lastIndexOf('  - name: quilkin.filters.capture.v1alpha1.Capture');
+      writeConfig(embark.slice(0, second) + match + embark.slice(second), configFile);
+      await eventually(() => /Match/.test((JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.summary ?? ''), 5000);
+      const counted = (label: string): number =>
+        metric(adminGet(star!, '/metrics'), 'quilkin_filter_int_counter', `id="quilkin.filters.match.v1alpha1.Match",label="${label}"`);
+      const before = counted('packets_matched_total') + counted('packets_fallthrough_total');
+      const m0 = adminGet(star!, '/metrics');
+      const rounds = 200;
+      const run = await runClient(star!, star!.host('prx').ipv4, rounds, 2, [embarkPayload('match', TOKENS[0])]);
+      expect(run.replies).to.have.length(rounds);
+      const kernel =
+        metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_packets_total', 'event="read"') -
+        metric(m0, 'quilkin_xdp_fast_path_packets_total', 'event="read"');
+      expect(kernel).to.be.at.least(Math.floor(0.9 * rounds));
+      await eventually(() => counted('packets_matched_total') + counted('packets_fallthrough_total') - before >= rounds, 3000);
+      expect(counted('packets_matched_total') + counted('packets_fallthrough_total') - before, 'each packet once, in whichever tier').to.equal(rounds);
+    });
+
     it('runs a chain it cannot lower in user space, and /config names the filter and why', async function () {
       const debug = '  - name: quilkin.filters.debug.v1alpha1.Debug\n    config: { id: fast-test }\n';
       writeConfig(embarkConfig(defaultEndpoints(star!), debug), configFile);
-      await eventually(() => (JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.tier === 'user space', 5000);
+      await eventually(() => /Debug/.test((JSON.parse(adminGet(star!, '/config')) as FastPathConfig).proxy.fastPath.reason ?? ''), 5000);
       const config = JSON.parse(adminGet(star!, '/config')) as FastPathConfig;
       expect(config.proxy.fastPath.reason).to.match(/filters\[0\] \(quilkin\.filters\.debug\.v1alpha1\.Debug\): not lowerable/);
       const m0 = adminGet(star!, '/metrics');

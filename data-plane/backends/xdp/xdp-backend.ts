@@ -16,6 +16,7 @@ import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
 import { SessionPressureLog } from '../socket/session-pressure';
 import { describeSessionLimits, sessionLimits, socketWorkerOptions } from '../socket/socket-backend';
 import { AttachmentState } from './attachment-state';
+import { FastCellMetrics } from './fast-cells';
 import { type FastPathStatus, fastPathStatus } from './fast-path';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
 import { eventKind, eventReason, XdpMetrics } from './xdp-metrics';
@@ -50,6 +51,7 @@ class XdpBackend implements ProxyBackend {
   private offlinkLogged = false;
   private stopped = false;
   private fastPath: FastPathStatus;
+  private readonly fastCells: FastCellMetrics;
 
   constructor(
     private readonly native: NativeXdpBackend,
@@ -61,6 +63,7 @@ class XdpBackend implements ProxyBackend {
     private readonly state: AttachmentState,
     initial: Compiled,
   ) {
+    this.fastCells = new FastCellMetrics(options.metrics);
     this.fastPath = this.applyFastPath(initial, 0);
     this.counters = new CounterSync(combinedCounterSource([native, kernelServed]), options.metrics);
     this.xdpMetrics = new XdpMetrics(options.metrics.registry);
@@ -138,13 +141,18 @@ class XdpBackend implements ProxyBackend {
         status = { tier: 'user space', reason: 'the XDP object has no fast path maps' };
       } else {
         try {
+          this.fastCells.sync(this.native.fastCells()); // the old chain's counts, before the load zeroes them
           this.native.fastLoad(lowering.chain.image(bank), generation);
+          this.fastCells.follow(lowering.chain, compiled.nativeChain().slots);
         } catch (err) {
           status = { tier: 'user space', reason: `fast path load failed: ${(err as Error).message}` };
         }
       }
     }
-    if (status.tier !== 'kernel') this.native.fastDisable();
+    if (status.tier !== 'kernel') {
+      this.fastCells.sync(this.native.fastCells());
+      this.native.fastDisable();
+    }
     return status;
   }
 
@@ -153,6 +161,7 @@ class XdpBackend implements ProxyBackend {
     this.followAddresses();
     this.counters.sync();
     this.publisher.sync();
+    this.fastCells.sync(this.native.fastCells());
     for (const e of this.xdpMetrics.sync(this.native)) {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
       if (this.seenEvents.has(key)) continue;
@@ -184,6 +193,7 @@ class XdpBackend implements ProxyBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
+    this.fastCells.sync(this.native.fastCells());
     this.native.stop();
     this.kernelServed.stop();
     this.publisher.stop();

@@ -4,7 +4,8 @@
  * into MATCH, its BRANCH steps (value, target pc) and the branch bodies, each ending with a JUMP
  * past the Match, so choosing a branch is setting the pc. Values compare as the native
  * metavalue__equals does for the tags that lower: String and Bytes are both text and compare by
- * bytes, Bool by value. The matched and fallthrough counts go to two per-CPU cells.
+ * bytes, Bool by value. The matched and fallthrough counts go to two per-CPU cells, once the kernel
+ * settles the packet (a handed-off one is counted by the worker's engine).
  */
 #ifndef QK_MATCH_BPF_H
 #define QK_MATCH_BPF_H
@@ -61,12 +62,12 @@ static __always_inline void qk_match__step(
 			return;
 		}
 		if (qk_match__equals(branch, value)) {
-			qk_fast__cell_add(step->arg, 1);
+			qk_fast__cell_pending(st, step->arg);
 			st->pc = branch->next;
 			return;
 		}
 	}
-	qk_fast__cell_add(step->arg + 1, 1);
+	qk_fast__cell_pending(st, step->arg + 1);
 	st->pc = step->next;
 }
 
