@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 
-import { COUNTERS, STRUCTS } from '../abi';
+import { STRUCTS } from '../abi';
+import { FAST_COUNTERS } from '../fast-abi';
 
 export interface XdpAttachment {
   progId: number;
@@ -47,12 +48,12 @@ function bytesOf(hex: string[]): Buffer {
   return Buffer.from(hex.map((b) => parseInt(b, 16)));
 }
 
-/** Per-CPU counters summed over CPUs, indexed like enum qk_counter_index. */
+/** Per-CPU counters summed over CPUs, indexed like enum qk_counter_index and qk_fast_counter_index. */
 export function readCounters(mapId: number): CounterTotals[] {
   type Entry = { key: string[]; values: { cpu: number; value: string[] }[] };
   const entries = json<Entry[]>('bpftool', ['-j', 'map', 'dump', 'id', String(mapId)]);
   const layout = STRUCTS.qk_counter.fields;
-  const totals: CounterTotals[] = Array.from({ length: COUNTERS.QK_CNT__MAX }, () => ({ packets: 0n, bytes: 0n }));
+  const totals: CounterTotals[] = Array.from({ length: FAST_COUNTERS.QK_CNT_FAST__MAX }, () => ({ packets: 0n, bytes: 0n }));
   for (const entry of entries) {
     const index = bytesOf(entry.key).readUInt32LE(0);
     for (const { value } of entry.values) {

@@ -68,11 +68,13 @@ struct qk_nhcache_counters {
 	__u64 misses; /* lookups that needed netlink */
 	__u64 route_lookups;
 	__u64 neigh_lookups;
-	__u64 triggers;	     /* resolutions asked of the kernel */
-	__u64 notifications; /* neighbour/route messages applied */
-	__u64 no_route;	     /* destination without a usable route */
-	__u64 unresolved;    /* lookups answered -EAGAIN or -EHOSTUNREACH */
-	__u64 flushes;	     /* route change or full table: entries dropped */
+	__u64 triggers;		/* resolutions asked of the kernel */
+	__u64 notifications;	/* neighbour/route messages applied */
+	__u64 no_route;		/* destination without a usable route */
+	__u64 unresolved;	/* lookups answered -EAGAIN or -EHOSTUNREACH */
+	__u64 mac_changes;	/* resolved next hops whose MAC changed */
+	__u64 mac_changes_lost; /* of those, dropped from a full queue before anyone took them */
+	__u64 flushes;		/* route change or full table: entries dropped */
 };
 
 struct qk_nhcache;
@@ -102,6 +104,21 @@ int qk_nhcache__resolve(
 	struct qk_nhcache *c, __u8 family, const __u8 *dst, int timeout_ms, struct qk_nexthop *out);
 
 const struct qk_nhcache_counters *qk_nhcache__counters(const struct qk_nhcache *c);
+
+/* A next hop that kept its address and changed its MAC (a router failing over, a replaced
+ * server), as the notifications told it, for whoever copied the old MAC elsewhere (the XDP fast
+ * path's flows). */
+struct qk_mac_change {
+	int ifindex;
+	__u8 old_mac[QK_ETH_ALEN];
+	__u8 new_mac[QK_ETH_ALEN];
+};
+
+/* Takes the oldest change not taken yet: 1, or 0 when none. The queue holds
+ * QK_NHCACHE_MAC_CHANGES; older ones are dropped and counted in mac_changes_lost. */
+int qk_nhcache__take_mac_change(struct qk_nhcache *c, struct qk_mac_change *out);
+
+#define QK_NHCACHE_MAC_CHANGES 16
 
 #ifdef __cplusplus
 }

@@ -42,7 +42,37 @@ struct qk_nhcache {
 	__u32 mask;
 	__u32 used;
 	struct qk_nhcache_counters counters;
+	struct qk_mac_change changes[QK_NHCACHE_MAC_CHANGES];
+	__u32 changes_head, changes_n;
 };
+
+static void note_mac_change(
+	struct qk_nhcache *c, int ifindex, const __u8 *old_mac, const __u8 *new_mac)
+{
+	struct qk_mac_change *m;
+
+	c->counters.mac_changes++;
+	if (c->changes_n == QK_NHCACHE_MAC_CHANGES) {
+		c->changes_head = (c->changes_head + 1) % QK_NHCACHE_MAC_CHANGES;
+		c->changes_n--;
+		c->counters.mac_changes_lost++;
+	}
+	m = &c->changes[(c->changes_head + c->changes_n) % QK_NHCACHE_MAC_CHANGES];
+	m->ifindex = ifindex;
+	memcpy(m->old_mac, old_mac, QK_ETH_ALEN);
+	memcpy(m->new_mac, new_mac, QK_ETH_ALEN);
+	c->changes_n++;
+}
+
+int qk_nhcache__take_mac_change(struct qk_nhcache *c, struct qk_mac_change *out)
+{
+	if (!c->changes_n)
+		return 0;
+	*out = c->changes[c->changes_head];
+	c->changes_head = (c->changes_head + 1) % QK_NHCACHE_MAC_CHANGES;
+	c->changes_n--;
+	return 1;
+}
 
 static int alen(__u8 family)
 {
@@ -267,8 +297,11 @@ static void apply_neigh(struct qk_nhcache *c, const struct nlmsghdr *h)
 			e->state = NH_UNKNOWN;
 		else if (ndm->ndm_state & NUD_FAILED)
 			e->state = NH_FAILED, e->err = -EHOSTUNREACH, e->retry_ns = 0;
-		else if (has_mac && (ndm->ndm_state & QK_NUD_USABLE))
+		else if (has_mac && (ndm->ndm_state & QK_NUD_USABLE)) {
+			if (e->state == NH_RESOLVED && memcmp(e->nh.mac, mac, QK_ETH_ALEN))
+				note_mac_change(c, e->nh.ifindex, e->nh.mac, mac);
 			e->state = NH_RESOLVED, memcpy(e->nh.mac, mac, QK_ETH_ALEN);
+		}
 	}
 }
 

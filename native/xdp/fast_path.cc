@@ -189,6 +189,24 @@ void FastPath::remove(const qk_session& s) {
   }
 }
 
+uint32_t FastPath::retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]) {
+  qk_fast_flow_key key{}, next{};
+  qk_fast_flow f;
+  uint32_t changed = 0;
+  const void* prev = nullptr;
+  // Updating values in place does not disturb the walk; a flow installed meanwhile already has
+  // the new MAC (its worker resolved it after the change).
+  while (bpf_map_get_next_key(flows_fd_, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(flows_fd_, &key, &f)) continue;
+    if (f.ifindex != uint32_t(ifindex) || std::memcmp(f.eth_dst, old_mac, 6) != 0) continue;
+    std::memcpy(f.eth_dst, new_mac, 6);
+    if (bpf_map_update_elem(flows_fd_, &key, &f, BPF_EXIST) == 0) changed++;
+  }
+  return changed;
+}
+
 void FastPath::cells(std::vector<uint64_t>* out) const {
   int ncpu = libbpf_num_possible_cpus();
   out->assign(QK_FAST_CELLS, 0);

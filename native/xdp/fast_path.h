@@ -57,6 +57,9 @@ class FastPath {
   // Session table hooks (under its lock).
   uint64_t last_used(const qk_session& s) const;
   void remove(const qk_session& s);
+  // A next hop's MAC changed (native/net neigh.h): flows that send to old_mac on ifindex send to
+  // new_mac from now on. Walks the whole flow map (MAC changes are rare). Returns flows changed.
+  uint32_t retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]);
   // Cells (round-robin positions, Match counts) summed over CPUs.
   void cells(std::vector<uint64_t>* out) const;
 

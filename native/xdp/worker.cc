@@ -165,6 +165,15 @@ void Worker::idle() {
   pollfd pfds[3] = {{xsk_->fd, POLLIN, 0}, {qk_nhcache__fd(nh_), POLLIN, 0}, {offlink_->fd(), POLLIN, 0}};
   poll(pfds, offlink_->fd() >= 0 ? 3 : 2, kIdlePollMs);
   qk_nhcache__poll(nh_);
+  follow_mac_changes();
+}
+
+// The fast path's flows hold the MACs this worker resolved: a next hop that changed its MAC would
+// otherwise blackhole kernel-carried sessions, which never come back here to be re-resolved.
+void Worker::follow_mac_changes() {
+  qk_mac_change m;
+  while (qk_nhcache__take_mac_change(nh_, &m))
+    if (env_.fast) env_.fast->retarget(m.ifindex, m.old_mac, m.new_mac);
 }
 
 // A few times a second, also under load: session expiry and the socket's kernel drop counters.
@@ -172,6 +181,7 @@ void Worker::periodic(uint64_t now) {
   next_expire_ns_ = now + kExpireEveryNs;
   timer_.recalibrate();
   qk_nhcache__poll(nh_);
+  follow_mac_changes();
   env_.sessions->expire(now);
   offlink_->expire(now);
   xdp_statistics st;

@@ -55,6 +55,7 @@ class Worker {
   void idle();
   void prefetch_headers(const qk_desc* rx, uint32_t n) const;
   void periodic(uint64_t now);
+  void follow_mac_changes();
   void publish_counters();
   void on_generation(const engine::Generation& gen, uint64_t now);
 

@@ -9,7 +9,9 @@
 // moves traffic within a second with no loss for other sessions; a chain that cannot be lowered
 // runs in user space and /config says why; --xdp.fast-path off keeps everything in tier 1.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
+import { programMaps, xdpAttachment } from '../../bpf/tests/bpftool';
 import { Star } from '../support/netns';
 import { eventually } from '../support/net';
 import {
@@ -188,6 +190,55 @@ for (const { mode, subnet, txChecksumOff } of SUITES) {
     });
   });
 }
+
+describe('proxy xdp fast path: a next hop that changes its MAC', function () {
+  this.timeout(60000);
+  let star: Star | undefined;
+  let proxy: Proxy | undefined;
+  let servers: Servers | undefined;
+
+  before(async function () {
+    skipWithoutBpf(this);
+    star = new Star({ prefix: 'qkfmac', hosts: ['cli', 'prx', 'srv'], subnet: [77, 108], txChecksumOff: true, peerRx: 'xdp' }).create();
+    for (const peer of ['cli', 'srv']) star.exec('prx', ['ping', '-c', '1', '-W', '2', star.host(peer).ipv4]);
+    servers = new Servers(star);
+    await servers.ready();
+    proxy = await startXdpProxy(star, writeConfig(embarkConfig(defaultEndpoints(star))), { fastPath: 'auto' });
+  });
+
+  after(async function () {
+    servers?.stop();
+    await teardown(proxy, star);
+  });
+
+  it('follows a next hop whose MAC changes into the flows of kernel-carried sessions', async function () {
+    const srv = star!.host('srv');
+    const prx = star!.host('prx');
+    const real = (JSON.parse(star!.exec('srv', ['ip', '-j', 'link', 'show', 'dev', srv.dev])) as Array<{ address: string }>)[0].address;
+    const rounds = 600;
+    const run = runClient(star!, prx.ipv4, rounds, 5, [embarkPayload('mac-move', TOKENS[0])], 2000);
+    await new Promise((r) => setTimeout(r, 800));
+    // The kernel learns another MAC for the server's address (a router failing over): the
+    // session's flow must follow it.
+    const flowMacs = (): string[] => {
+      const attachment = xdpAttachment(prx.ns, prx.dev);
+      const id = attachment ? programMaps(attachment.progId).get('qk_fast_flows') : undefined;
+      if (id === undefined) return [];
+      const dump = execFileSync('bpftool', ['map', 'dump', 'id', String(id), '-j'], { encoding: 'utf8' });
+      return [...dump.matchAll(/"eth_dst":\[([^\]]*)\]/g)].map((m) =>
+        m[1]
+          .split(',')
+          .map((n) => Number(n).toString(16).padStart(2, '0'))
+          .join(':'),
+      );
+    };
+    const moved = '02:00:00:00:77:01';
+    star!.exec('prx', ['ip', 'neigh', 'replace', srv.ipv4, 'lladdr', moved, 'dev', prx.dev, 'nud', 'reachable']);
+    await eventually(() => flowMacs().includes(moved), 2000, 'a flow sends to the new MAC');
+    expect(flowMacs()).to.not.include(real.toLowerCase());
+    await run;
+  });
+});
 
 describe('proxy xdp fast path fed by xDS (quilkin manage --provider fs)', function () {
   this.timeout(90000);
