@@ -79,8 +79,19 @@ function createChain(setup: ChainSetup): ChainRunner | string {
   return new FastChainRunner(sharedDriver(), lowering.chain, bank, BigInt(chains));
 }
 
+/** What docs/xdp.md ("The in-kernel fast path") says the kernel does not run; tier 1 serves it. */
+const DOCUMENTED_DECLINES: readonly RegExp[] = [
+  /\(quilkin\.filters\.(compress|debug|timestamp|local_rate_limit)\.v1alpha1\.\w+\): not lowerable: /,
+  /\(quilkin\.filters\.capture\.v1alpha1\.Capture\): not lowerable: (regex: |Capture after Concatenate|(prefix|suffix)\.size: \d+ bytes, more than)/,
+  /\(quilkin\.filters\.match\.v1alpha1\.Match\): not lowerable: on_(read|write)\.branches\[\d+\]\.value: a (Number|List);/,
+  /^not lowerable: endpoint \S+: an empty token/,
+  /^step \d+: metadata `[^`]+` is a (number|list) \(the fast path holds bytes, strings and bools\)$/,
+  /^step \d+: handed to the AF_XDP tier before the chain (ran|finished) \((no_session: the workers keep cross-family sessions|lb_ipv6_hash)/,
+];
+
 export const bpfImplementation: Implementation = {
   name: 'bpf',
+  documentedDeclines: DOCUMENTED_DECLINES,
   unavailable,
   // The same registry validation as every implementation: lowering never narrows what is valid.
   validateChain: (filters) => typescriptImplementation.validateChain(filters),

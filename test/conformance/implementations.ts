@@ -74,6 +74,12 @@ export interface ChainRunner {
 
 export interface Implementation {
   readonly name: string;
+  /**
+   * The reasons this implementation declines a case by design (e.g. the in-kernel tier's
+   * documented non-lowerable filters, whose packets tier 1 serves). A case declined with one of
+   * these passes as "declined as documented"; any other decline is reported pending.
+   */
+  readonly documentedDeclines?: readonly RegExp[];
   /** Why this implementation cannot run here (missing addon, no CAP_BPF, ...), or undefined. */
   unavailable(): string | undefined;
   /** Validates a whole chain as a config source would; normalized = each filter's config after defaults. */
