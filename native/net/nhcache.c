@@ -32,7 +32,8 @@ struct nh_entry {
 	__u8 via[16]; /* the gateway, or dst itself when on-link */
 	struct qk_nexthop nh;
 	__u64 retry_ns;
-	int err; /* what a FAILED entry answers until retry_ns */
+	int err;	/* what a FAILED entry answers until retry_ns */
+	__u8 mac_known; /* nh.mac held a usable MAC once: a different one later is a change */
 };
 
 struct qk_nhcache {
@@ -159,6 +160,17 @@ const struct qk_nhcache_counters *qk_nhcache__counters(const struct qk_nhcache *
 	return &c->counters;
 }
 
+/* A route changed: every entry's route must be looked up again, but what each knew of its
+ * neighbour stays, so a MAC change a later notification brings is still seen as one (those who
+ * copied the MAC, the fast path's flows, are never asked again otherwise). */
+static void forget_routes(struct qk_nhcache *c)
+{
+	for (__u32 i = 0; i <= c->mask; i++)
+		if (c->entries[i].state != NH_EMPTY)
+			c->entries[i].state = NH_UNKNOWN;
+	c->counters.flushes++;
+}
+
 static void flush(struct qk_nhcache *c)
 {
 	memset(c->entries, 0, (c->mask + 1) * sizeof(*c->entries));
@@ -206,6 +218,7 @@ static int resolve(struct qk_nhcache *c, struct nh_entry *e, __u64 now_ns)
 	err = qk_neigh__lookup(&c->nl, e->family, r.oif, e->via, e->nh.mac);
 	if (!err) {
 		e->state = NH_RESOLVED;
+		e->mac_known = 1;
 		return 0;
 	}
 	if (err != -EAGAIN && err != -ENOENT && err != -EHOSTUNREACH)
@@ -298,9 +311,14 @@ static void apply_neigh(struct qk_nhcache *c, const struct nlmsghdr *h)
 		else if (ndm->ndm_state & NUD_FAILED)
 			e->state = NH_FAILED, e->err = -EHOSTUNREACH, e->retry_ns = 0;
 		else if (has_mac && (ndm->ndm_state & QK_NUD_USABLE)) {
-			if (e->state == NH_RESOLVED && memcmp(e->nh.mac, mac, QK_ETH_ALEN))
+			if (e->mac_known && memcmp(e->nh.mac, mac, QK_ETH_ALEN))
 				note_mac_change(c, e->nh.ifindex, e->nh.mac, mac);
-			e->state = NH_RESOLVED, memcpy(e->nh.mac, mac, QK_ETH_ALEN);
+			memcpy(e->nh.mac, mac, QK_ETH_ALEN);
+			e->mac_known = 1;
+			/* An entry whose route is being looked up again stays so: the route may
+			 * have moved to another next hop. */
+			if (e->state != NH_UNKNOWN)
+				e->state = NH_RESOLVED;
 		}
 	}
 }
@@ -317,7 +335,7 @@ int qk_nhcache__poll(struct qk_nhcache *c)
 			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
 				apply_neigh(c, h);
 			else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
-				flush(c);
+				forget_routes(c);
 			else
 				continue;
 			applied++;
@@ -325,7 +343,7 @@ int qk_nhcache__poll(struct qk_nhcache *c)
 	}
 	c->counters.notifications += (__u64)applied;
 	if (n < 0 && errno == ENOBUFS) {
-		flush(c); /* notifications were lost: forget everything */
+		forget_routes(c); /* notifications were lost: look everything up again */
 		return applied;
 	}
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
