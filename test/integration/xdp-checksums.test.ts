@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { Star } from '../support/netns';
+import { labelledSample as metric } from '../support/metrics-text';
 import { canSendRaw } from '../support/raw-udp';
 import { adminGet, LISTEN_PORT, type Proxy, runClient, SERVER_PORTS, Servers, startXdpProxy, teardown, topology, writeConfig } from './xdp-topology';
 
@@ -79,6 +80,31 @@ function snmp(star: Star, host: string, group: string, field: string): number {
   return Number(lines[1].split(/\s+/)[lines[0].split(/\s+/).indexOf(field)]);
 }
 
+/** quilkin_packets_dropped_total{source="bad checksum"}, summed over its series. */
+function badChecksums(star: Star): number {
+  return adminGet(star, '/metrics')
+    .split('\n')
+    .filter((l) => l.startsWith('quilkin_packets_dropped_total{') && l.includes('source="bad checksum"'))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Writes the frames from the client namespace to the proxy's MAC and listen port. */
+function sendFrames(star: Star, frames: Frame[]): void {
+  const cli = star.host('cli');
+  execFileSync('ip', ['netns', 'exec', cli.ns, 'python3', '-c', FRAME_SENDER, cli.dev, macOf(star, 'prx'), macOf(star, 'cli'), String(LISTEN_PORT)], {
+    input: JSON.stringify(frames),
+    timeout: 15000,
+  });
+}
+
+/** Waits until the server saw `expected` datagrams containing `marker` (bounded), then a little more for strays. */
+async function receivedBy(servers: Servers, marker: string, expected: number): Promise<string[]> {
+  const got = (): string[] => servers.on(SERVER_PORTS[0]).filter((t) => t.includes(marker));
+  for (let i = 0; i < 40 && got().length < expected; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 300));
+  return got();
+}
+
 describe('proxy xdp: incoming checksums', function () {
   this.timeout(90000);
   let star: Star | undefined;
@@ -88,28 +114,6 @@ describe('proxy xdp: incoming checksums', function () {
 
   const config = (filters: string): string =>
     `version: v1alpha1\n${filters}clusters: [{ endpoints: [{ address: "${star!.host('srv').ipv4}:${SERVER_PORTS[0]}" }] }]\n`;
-  const badChecksums = (): number =>
-    adminGet(star!, '/metrics')
-      .split('\n')
-      .filter((l) => l.startsWith('quilkin_packets_dropped_total{') && l.includes('source="bad checksum"'))
-      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-
-  function send(frames: Frame[]): void {
-    const cli = star!.host('cli');
-    execFileSync('ip', ['netns', 'exec', cli.ns, 'python3', '-c', FRAME_SENDER, cli.dev, macOf(star!, 'prx'), macOf(star!, 'cli'), String(LISTEN_PORT)], {
-      input: JSON.stringify(frames),
-      timeout: 15000,
-    });
-  }
-
-  /** Waits until the server saw `expected` datagrams containing `marker` (bounded), then a little more for strays. */
-  async function received(marker: string, expected: number): Promise<string[]> {
-    const got = (): string[] => servers.on(SERVER_PORTS[0]).filter((t) => t.includes(marker));
-    for (let i = 0; i < 40 && got().length < expected; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 300));
-    return got();
-  }
-
   before(async function () {
     skipWithoutBpf(this);
     if (!canSendRaw()) this.skip();
@@ -148,24 +152,24 @@ describe('proxy xdp: incoming checksums', function () {
       { ...v6, sport: 4008, payload: 'ck-zero6XYZ', corrupt: 'zero' },
       { ...v6, sport: 4009, payload: 'ck-partial6XYZ', corrupt: 'partial' },
     ];
-    const before = badChecksums();
+    const before = badChecksums(star!);
     const csumErrors = snmp(star!, 'srv', 'Udp', 'InCsumErrors');
-    send(frames);
-    const got = await received('ck-', 5);
+    sendFrames(star!, frames);
+    const got = await receivedBy(servers, 'ck-', 5);
     expect(got.sort()).to.deep.equal(['ck-good4', 'ck-good6', 'ck-none4', 'ck-partial4', 'ck-partial6']);
-    expect(badChecksums() - before, 'bad checksum drops').to.equal(4);
+    expect(badChecksums(star!) - before, 'bad checksum drops').to.equal(4);
     expect(snmp(star!, 'srv', 'Udp', 'InCsumErrors') - csumErrors, 'checksum errors at the server').to.equal(0);
   });
 
   it('serves ordinary sockets over veths with TX checksum offload on (partial checksums), both ways', async () => {
     for (const host of ['cli', 'srv']) star!.exec(host, ['ethtool', '-K', star!.host(host).dev, 'tx', 'on']);
     try {
-      const before = badChecksums();
+      const before = badChecksums(star!);
       const run = await runClient(star!, star!.host('prx').ipv4, 5, 20, ['offloadXYZ']);
       expect(run.replies.filter((t) => t.endsWith(':offload'))).to.have.length(5);
       const run6 = await runClient(star!, star!.host('prx').ipv6, 5, 20, ['offload6XYZ']);
       expect(run6.replies.filter((t) => t.endsWith(':offload6'))).to.have.length(5);
-      expect(badChecksums() - before).to.equal(0);
+      expect(badChecksums(star!) - before).to.equal(0);
     } finally {
       for (const host of ['cli', 'srv']) star!.exec(host, ['ethtool', '-K', star!.host(host).dev, 'tx', 'off']);
     }
@@ -178,17 +182,17 @@ describe('proxy xdp: incoming checksums', function () {
     expect(filters()).to.equal(0);
     const cli = star!.host('cli');
     const prx = star!.host('prx');
-    const before = badChecksums();
+    const before = badChecksums(star!);
     const csumErrors = snmp(star!, 'srv', 'Udp', 'InCsumErrors');
-    send([
+    sendFrames(star!, [
       { src: cli.ipv4, dst: prx.ipv4, sport: 4101, payload: 'un-good', corrupt: 'none' },
       { src: cli.ipv4, dst: prx.ipv4, sport: 4102, payload: 'un-bad-udp', corrupt: 'udp' },
       { src: cli.ipv4, dst: prx.ipv4, sport: 4103, payload: 'un-partial', corrupt: 'partial' },
     ]);
-    const got = await received('un-', 2);
+    const got = await receivedBy(servers, 'un-', 2);
     expect(got.sort()).to.deep.equal(['un-good', 'un-partial']);
     expect(snmp(star!, 'srv', 'Udp', 'InCsumErrors') - csumErrors, 'the forwarded bad one, dropped by the server').to.equal(1);
-    expect(badChecksums() - before, 'not verified by the proxy').to.equal(0);
+    expect(badChecksums(star!) - before, 'not verified by the proxy').to.equal(0);
     // And offload-on sockets without payload changes.
     star!.exec('cli', ['ethtool', '-K', cli.dev, 'tx', 'on']);
     try {
@@ -210,33 +214,6 @@ describe('proxy xdp: incoming checksums on the in-kernel fast path', function ()
   let star: Star | undefined;
   let proxy: Proxy | undefined;
   let servers: Servers;
-
-  const badChecksums = (): number =>
-    adminGet(star!, '/metrics')
-      .split('\n')
-      .filter((l) => l.startsWith('quilkin_packets_dropped_total{') && l.includes('source="bad checksum"'))
-      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  const metricValue = (name: string, labels: string): number => {
-    const line = adminGet(star!, '/metrics')
-      .split('\n')
-      .find((l) => l.startsWith(`${name}{${labels}`));
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-  };
-
-  function send(frames: Frame[]): void {
-    const cli = star!.host('cli');
-    execFileSync('ip', ['netns', 'exec', cli.ns, 'python3', '-c', FRAME_SENDER, cli.dev, macOf(star!, 'prx'), macOf(star!, 'cli'), String(LISTEN_PORT)], {
-      input: JSON.stringify(frames),
-      timeout: 15000,
-    });
-  }
-
-  async function received(marker: string, expected: number): Promise<string[]> {
-    const got = (): string[] => servers.on(SERVER_PORTS[0]).filter((t) => t.includes(marker));
-    for (let i = 0; i < 40 && got().length < expected; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 300));
-    return got();
-  }
 
   before(async function () {
     skipWithoutBpf(this);
@@ -261,25 +238,25 @@ describe('proxy xdp: incoming checksums on the in-kernel fast path', function ()
     const prx = star!.host('prx');
     const v4 = { src: cli.ipv4, dst: prx.ipv4, sport: 4201 };
     // The session's first packet goes through the worker, which installs its flows.
-    send([{ ...v4, payload: 'fk-firstXYZ', corrupt: 'none' }]);
-    expect(await received('fk-first', 1)).to.have.length(1);
-    const fastBefore = metricValue('quilkin_xdp_fast_path_packets_total', 'event="read"');
-    const handoffBefore = metricValue('quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"');
-    const before = badChecksums();
+    sendFrames(star!, [{ ...v4, payload: 'fk-firstXYZ', corrupt: 'none' }]);
+    expect(await receivedBy(servers, 'fk-first', 1)).to.have.length(1);
+    const fastBefore = metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_packets_total', 'event="read"');
+    const handoffBefore = metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"');
+    const before = badChecksums(star!);
     const csumErrors = snmp(star!, 'srv', 'Udp', 'InCsumErrors');
-    send([
+    sendFrames(star!, [
       { ...v4, payload: 'fk-goodXYZ', corrupt: 'none' },
       { ...v4, payload: 'fk-bad-udpXYZ', corrupt: 'udp' },
       { ...v4, payload: 'fk-bad-ipXYZ', corrupt: 'ip' },
       { ...v4, payload: 'fk-noneXYZ', corrupt: 'zero' },
       { ...v4, payload: 'fk-partialXYZ', corrupt: 'partial' },
     ]);
-    const got = await received('fk-', 4);
+    const got = await receivedBy(servers, 'fk-', 4);
     expect(got.sort()).to.deep.equal(['fk-first', 'fk-good', 'fk-none', 'fk-partial']);
     expect(snmp(star!, 'srv', 'Udp', 'InCsumErrors') - csumErrors, 'the bad one, forwarded bad and dropped by the server').to.equal(1);
-    expect(badChecksums() - before, 'the bad IPv4 header').to.equal(1);
+    expect(badChecksums(star!) - before, 'the bad IPv4 header').to.equal(1);
     // good, bad-udp and none went in the kernel; the partial one through a worker.
-    expect(metricValue('quilkin_xdp_fast_path_packets_total', 'event="read"') - fastBefore).to.equal(3);
-    expect(metricValue('quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"') - handoffBefore).to.equal(1);
+    expect(metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_packets_total', 'event="read"') - fastBefore).to.equal(3);
+    expect(metric(adminGet(star!, '/metrics'), 'quilkin_xdp_fast_path_handoffs_total', 'event="read",reason="checksum"') - handoffBefore).to.equal(1);
   });
 });

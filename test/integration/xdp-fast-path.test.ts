@@ -11,6 +11,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
+import { labelledSample as metric } from '../support/metrics-text';
 import { programMaps, xdpAttachment } from '../../bpf/tests/bpftool';
 import { Star } from '../support/netns';
 import { eventually } from '../support/net';
@@ -29,11 +30,6 @@ import {
   TOKENS,
   writeConfig,
 } from './xdp-topology';
-
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}` : ''}`) && (labels || /[ {]/.test(l[name.length])));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 interface FastPathConfig {
   proxy: { fastPath: { tier: string; reason?: string; summary?: string } };

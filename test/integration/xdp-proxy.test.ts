@@ -6,6 +6,7 @@
 // TCP still cross the interface, and a config change under traffic loses nothing.
 import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
+import { labelledSample as metric } from '../support/metrics-text';
 import type { Star } from '../support/netns';
 import {
   adminGet,
@@ -25,11 +26,6 @@ import {
   xdpAttachment,
 } from './xdp-topology';
 import { eventually } from '../support/net';
-
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}` : ''}`) && (labels || /[ {]/.test(l[name.length])));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
 
 const MODES = [
   { mode: 'generic', subnet: 81 },
