@@ -30,8 +30,10 @@ export class FastCellMetrics {
     this.counted = [];
   }
 
-  /** Adds each counter cell's growth since the last call. */
-  sync(cells: readonly number[]): void {
+  /** Adds each counter cell's growth since the last call; reads the cells (a syscall per cell) only when a slot counts. */
+  sync(read: () => readonly number[]): void {
+    if (this.series.length === 0) return;
+    const cells = read();
     for (const { slot, firstCell } of this.series) {
       slot.cells!.counters!.forEach(({ label, help, event }, i) => {
         const at = firstCell + i;

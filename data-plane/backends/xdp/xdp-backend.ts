@@ -141,7 +141,7 @@ class XdpBackend implements ProxyBackend {
         status = { tier: 'user space', reason: 'the XDP object has no fast path maps' };
       } else {
         try {
-          this.fastCells.sync(this.native.fastCells()); // the old chain's counts, before the load zeroes them
+          this.fastCells.sync(() => this.native.fastCells()); // the old chain's counts, before the load zeroes them
           this.native.fastLoad(lowering.chain.image(bank), generation);
           this.fastCells.follow(lowering.chain, compiled.nativeChain().slots);
         } catch (err) {
@@ -150,7 +150,7 @@ class XdpBackend implements ProxyBackend {
       }
     }
     if (status.tier !== 'kernel') {
-      this.fastCells.sync(this.native.fastCells());
+      this.fastCells.sync(() => this.native.fastCells());
       this.native.fastDisable();
     }
     return status;
@@ -161,7 +161,7 @@ class XdpBackend implements ProxyBackend {
     this.followAddresses();
     this.counters.sync();
     this.publisher.sync();
-    this.fastCells.sync(this.native.fastCells());
+    this.fastCells.sync(() => this.native.fastCells());
     for (const e of this.xdpMetrics.sync(this.native)) {
       const key = `${eventKind(e.kind)}:${eventReason(e)}`;
       if (this.seenEvents.has(key)) continue;
@@ -193,7 +193,7 @@ class XdpBackend implements ProxyBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
-    this.fastCells.sync(this.native.fastCells());
+    this.fastCells.sync(() => this.native.fastCells());
     this.native.stop();
     this.kernelServed.stop();
     this.publisher.stop();
