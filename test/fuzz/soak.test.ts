@@ -200,7 +200,7 @@ describe(`soak: spraying host vs legitimate clients (${PROFILE} profile, ${PHASE
           },
           count * intervalMs + 30_000,
         );
-        c.child.once('exit', () => {
+        c.child.once('close', () => {
           clearTimeout(timer);
           const lines = c
             .output()

@@ -69,7 +69,7 @@ function inject(ns: string, dev: string, frames: Buffer[]): Promise<{ sent: numb
   child.stdin.end(JSON.stringify(frames.map((f) => f.toString('hex'))));
   const limit = setTimeout(() => child.kill('SIGKILL'), (frames.length / RATE + 60) * 1000);
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(limit);
       if (code === 0) resolve(JSON.parse(out) as { sent: number; failed: number[] });
       else reject(new Error(`injector exited with ${code}: ${err}`));

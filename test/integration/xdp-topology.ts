@@ -114,7 +114,7 @@ export function startProxy(star: Star, config: string, options: ProxyOptions = {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const proxy: Proxy = {
     child,
     output: () => out,
@@ -242,7 +242,7 @@ export function runClient(star: Star, target: string, count: number, intervalMs:
       },
       count * intervalMs + waitMs + 15000,
     );
-    child.once('exit', () => {
+    child.once('close', () => {
       clearTimeout(limit);
       const run: ClientRun = { sent: 0, replies: [] };
       for (const line of out.split('\n').filter(Boolean)) {

@@ -92,7 +92,7 @@ describe('native next-hop resolution (rtnetlink)', function () {
     const child = spawn('ip', ['netns', 'exec', nsA, path.join(xskDir, 'build', 'neigh_probe'), '2000', '--watch', '2500', addr]);
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     try {
       for (let i = 0; i < 50 && !stdout.includes('mac='); i++) await new Promise((r) => setTimeout(r, 50));
       expect(stdout, 'first resolution').to.contain(`${addr} ifindex=`);

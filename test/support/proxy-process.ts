@@ -63,7 +63,7 @@ export async function startQuilkin(args: string[], options: StartOptions = {}): 
     stop: async () => {
       running.delete(proc);
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
@@ -103,7 +103,7 @@ export function runQuilkin(
       child.kill('SIGKILL');
       reject(new Error(`quilkin ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, output });
     });

@@ -87,7 +87,7 @@ export function sprayRawUdp4(spray: RawSpray, netns: string): Promise<{ sent: nu
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const limit = setTimeout(() => child.kill('SIGKILL'), (spray.count / spray.packetsPerSecond) * 1000 + 20000);
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(limit);
       if (code === 0) resolve(JSON.parse(out) as { sent: number; secs: number });
       else reject(new Error(`raw spray exited with ${code}: ${err}`));
@@ -144,7 +144,7 @@ export function spraySpoofedSources4(
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), (total / rate + 30) * 1000);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(JSON.parse(out) as { sent: number; errors: number });
       else reject(new Error(`raw sprayer exited with ${code}: ${err}`));

@@ -12,7 +12,7 @@ export function sprayFromProcess(port: number, from: string, rate: number, secon
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(JSON.parse(out) as { sent: number; errors: number });
       else reject(new Error(`udp-spray exited with ${code}`));
