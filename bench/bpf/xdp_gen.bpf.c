@@ -3,6 +3,15 @@
 // Live-frame pages are recycled between runs and whoever received them may have
 // rewritten them (our own forwarder does), so every run writes the whole template
 // back, then gives the packet the next session's source address and transmits it.
+//
+// The length needs the same care. The kernel rebuilds a recycled page's xdp_frame from
+// the run's context only when the page's frame pointer or flags, or the context's bounds,
+// changed. A receiver that shortens a frame in place and sends it on (XDP_TX after
+// bpf_xdp_adjust_tail, as the proxy's fast path does for the Embark chain) rewrites the
+// frame's length but neither of those, so the page would go out again that much shorter
+// than the IP length in its headers. The loader therefore hands over one byte more than
+// the template and every run trims it: the bounds always changed, the frame is always
+// rebuilt, and every frame leaves with the template's length.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -74,7 +83,11 @@ int xdp_gen(struct xdp_md *ctx)
 	__u64 *sent = bpf_map_lookup_elem(&gen_sent, &zero);
 	void *data, *end;
 
-	if (!cfg || !sent || copy_template(ctx, cfg))
+	if (!cfg || !sent)
+		return XDP_ABORTED;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (bpf_xdp_adjust_tail(ctx, (int)cfg->len - (int)(end - data)) || copy_template(ctx, cfg))
 		return XDP_ABORTED;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;

@@ -184,14 +184,16 @@ static int parse_opts(struct gen_opts *o, int argc, char **argv)
 	}
 	if (have != 7 || !o->ifname || !o->sessions || !o->ports_per_ip ||
 		o->ports_per_ip > 55000 || o->payload < 8 || o->duration <= 0 ||
-		o->duration > 600 || o->payload + 4 + 42 > GEN_MAX_FRAME)
+		o->duration > 600 || o->payload + 4 + 42 + 1 > GEN_MAX_FRAME)
 		return -1;
 	return 0;
 }
 
-/* Runs the program `repeat` times on live frames leaving through ifindex. */
+/* Runs the program `repeat` times on live frames leaving through ifindex. The frame passed
+ * is one byte longer than the template, a byte the program trims every run (xdp_gen.bpf.c). */
 static int run_batch(int prog_fd, int ifindex, const uint8_t *frame, uint32_t len, uint32_t repeat)
 {
+	len += 1;
 	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = (uint32_t)ifindex};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .ctx_in = &ctx,
 		.ctx_size_in = sizeof(ctx), .repeat = repeat, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
