@@ -356,12 +356,14 @@ static __always_inline void qk_fast__key_from(
 	key->dir = st->dir;
 }
 
-/* Copies the payload's ends into the state (the chain reads nothing else of the packet). */
+/* Copies the payload's ends into the state (the chain reads nothing else of the packet); only for
+ * a direction whose chain reads them (QK_FAST_BANK_F_PAYLOAD). */
 static __always_inline void qk_fast__load_windows(
 	struct xdp_md *ctx, struct qk_fast_state *st, __u32 payload_off)
 {
 	__u32 len = st->payload_len, n = len < QK_FAST_WINDOW ? len : QK_FAST_WINDOW;
 
+	st->windows = 1;
 	if (n == 0 || n > QK_FAST_WINDOW)
 		return;
 	bpf_xdp_load_bytes(ctx, payload_off, st->head, n);
@@ -388,6 +390,7 @@ static __always_inline void qk_fast__init(struct qk_fast_state *st, struct xdp_m
 	st->n_dests = 0;
 	st->all_dests = 1;
 	st->bank = bank;
+	st->windows = 0;
 	st->endpoint_count = 0;
 	st->n_pending = 0;
 	for (i = 0; i < QK_FAST_KEYS; i++) {
@@ -430,7 +433,7 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 	struct qk_fast_state *st;
 	struct qk_fast_loop loop;
 	__u32 dir, bank, flags;
-	int verdict = QK_CONTINUE;
+	int verdict = QK_CONTINUE, payload;
 
 	if (!ctl || !(ctl->flags & QK_FAST_F_ENABLED))
 		return QK_CONTINUE;
@@ -455,6 +458,7 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 	fkey = &st->flow_key;
 	header = bpf_map_lookup_elem(&QK_MAP_FAST_BANKS, &bank);
 	st->endpoint_count = header ? header->endpoint_count : 0;
+	payload = header && (header->flags & (QK_FAST_BANK_F_PAYLOAD << dir));
 	if (dir == QK_FAST_DIR_WRITE) {
 		/* A reply needs its session before anything: it says which client to answer. */
 		qk_fast__key_from(fkey, st);
@@ -469,7 +473,9 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 		qk_fast__drop(st, QK_DROP_NO_UPSTREAM_ENDPOINTS);
 		goto out;
 	}
-	qk_fast__load_windows(ctx, st, st->family == QK_ADDR_V4 ? QK_FAST_HDR4 : QK_FAST_HDR6);
+	if (payload)
+		qk_fast__load_windows(
+			ctx, st, st->family == QK_ADDR_V4 ? QK_FAST_HDR4 : QK_FAST_HDR6);
 	if (flags & QK_FAST_F_SEED) {
 		const struct qk_fast_seed *seed = bpf_map_lookup_elem(&QK_MAP_FAST_SEED, &zero);
 
@@ -514,7 +520,10 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 	if (!flow || qk_fast__emit(ctx, st, flow, pkt->frame_len))
 		goto out;
 	{
-		__u64 now = bpf_ktime_get_ns();
+		/* The coarse clock (CLOCK_MONOTONIC a tick behind, no clock read): stamps 100 ms apart
+		 * for idle timeouts of seconds need no more, and the fine one costs a clock read per
+		 * packet. */
+		__u64 now = bpf_ktime_get_coarse_ns();
 
 		if (now - flow->last_seen_ns > QK_FAST_STAMP_NS)
 			flow->last_seen_ns = now;

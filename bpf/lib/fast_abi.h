@@ -55,8 +55,12 @@ struct qk_fast_ctl {
 
 struct qk_fast_bank {
 	__u32 endpoint_count; /* endpoints[0..count) of this bank; a chain starts with all of them */
-	__u32 flags;	      /* reserved, zero */
+	__u32 flags; /* QK_FAST_BANK_F_PAYLOAD << dir: that direction's chain reads the payload */
 };
+
+/* A direction whose chain reads payload bytes (Capture) gets the payload windows copied into the
+ * state; the others skip the copy (two helper calls per packet). */
+#define QK_FAST_BANK_F_PAYLOAD (1u << 0)
 
 /* ---- chain steps (array, key = (bank * QK_FAST_DIRS + dir) * QK_FAST_STEPS + pc) ---- */
 
@@ -183,7 +187,7 @@ struct qk_fast_flow {
 	__u8 eth_src[6]; /* the neighbour path's answer: used when bpf_fib_lookup has none */
 	__u8 eth_dst[6];
 	__u32 ifindex;	    /* where eth_src/eth_dst apply */
-	__u64 last_seen_ns; /* bpf_ktime_get_ns of the last packet the program forwarded */
+	__u64 last_seen_ns; /* CLOCK_MONOTONIC (coarse) of the last packet the program forwarded */
 };
 
 /* ---- per-packet state (per-CPU array, one entry; also the trace record) ---- */
@@ -228,7 +232,7 @@ struct qk_fast_state {
 	__u32 endpoint_count;
 	__u16 n_dests;	/* valid when !all_dests */
 	__u8 all_dests; /* every endpoint of the bank (the chain routed nothing yet) */
-	__u8 _pad;
+	__u8 windows;	/* head[] and tail[] hold this packet's payload ends */
 	__u16 dests[QK_FAST_DESTS];
 	struct qk_fast_meta meta[QK_FAST_KEYS];
 	__u8 head[QK_FAST_WINDOW]; /* payload[0 .. min(len, WINDOW)) as received */

@@ -249,7 +249,7 @@ static void print_fast_structs(void)
 	FIELD(qk_fast_state, endpoint_count);
 	FIELD(qk_fast_state, n_dests);
 	FIELD(qk_fast_state, all_dests);
-	FIELD(qk_fast_state, _pad);
+	FIELD(qk_fast_state, windows);
 	FIELD(qk_fast_state, dests);
 	FIELD(qk_fast_state, meta);
 	FIELD(qk_fast_state, head);
@@ -297,6 +297,7 @@ static void print_fast_constants(void)
 	NUMBER(QK_FAST_F_ENABLED);
 	NUMBER(QK_FAST_F_SEED);
 	NUMBER(QK_FAST_F_TRACE);
+	NUMBER(QK_FAST_BANK_F_PAYLOAD);
 	NUMBER(QK_STEP_CAPTURE_PREFIX);
 	NUMBER(QK_STEP_CAPTURE_SUFFIX);
 	NUMBER(QK_STEP_F_REMOVE);

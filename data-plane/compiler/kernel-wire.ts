@@ -283,10 +283,12 @@ export function encodeCtl(ctl: FastCtl): Buffer {
   return out;
 }
 
-export function encodeBank(endpointCount: number): Buffer {
+/** `flags`: QK_FAST_BANK_F_PAYLOAD << dir for each direction whose chain reads the payload. */
+export function encodeBank(endpointCount: number, flags = 0): Buffer {
   const { size, fields } = FAST_STRUCTS.qk_fast_bank;
   const out = Buffer.alloc(size);
   put(out, fields.endpoint_count, endpointCount, 'endpoint_count');
+  put(out, fields.flags, flags, 'flags');
   return out;
 }
 

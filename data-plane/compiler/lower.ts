@@ -65,6 +65,9 @@ export type Lowering = { readonly lowerable: true; readonly chain: LoweredChain 
 /** A whole-chain refusal whose message is final (the path is already in it). */
 class Refused extends Error {}
 
+/** Step kinds whose kernel code reads the payload windows (st->head, st->tail). */
+const PAYLOAD_READERS: ReadonlySet<number> = new Set([STEP.CAPTURE]);
+
 const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
 
 /** Builds both programs and the tables they point into. */
@@ -75,6 +78,8 @@ class Lowerer {
   cellsUsed = 0;
   /** A TokenRouter step exists: the token table is needed. */
   routes = false;
+  /** Directions with a step that reads the payload windows: only they get the payload copied. */
+  readonly readsPayload: Record<Direction, boolean> = { read: false, write: false };
   private readonly keyIndex = new Map<string, number>();
   readonly slotCells = new Map<number, number>();
   private readonly slots: ReadonlyMap<string, number>;
@@ -162,6 +167,7 @@ class Lowerer {
     if (program.length >= FAST.QK_FAST_STEPS) throw new NotLowerable(`more than ${FAST.QK_FAST_STEPS} steps in the ${dir} program`);
     if (step.kind === STEP.CONCATENATE) this.flow.concatenated = true;
     if (step.kind === STEP.TOKEN_ROUTER) this.routes = true;
+    if (PAYLOAD_READERS.has(step.kind)) this.readsPayload[dir] = true;
     program.push({ ...step, slot });
     return program.length - 1;
   }
@@ -227,6 +233,12 @@ function endpointEntry(e: EndpointConfig): Buffer {
   return encodeEndpoint({ family, port: e.address.port, addr });
 }
 
+function bankFlags(lowerer: Lowerer): number {
+  let flags = 0;
+  for (const dir of ['read', 'write'] as const) if (lowerer.readsPayload[dir]) flags |= FAST.QK_FAST_BANK_F_PAYLOAD << DIR_INDEX[dir];
+  return flags;
+}
+
 function imageOf(bank: 0 | 1, lowerer: Lowerer, endpoints: readonly EndpointConfig[], tokens: readonly TokenHolders[]): LoweredImage {
   const steps: MapEntry[] = [];
   for (const dir of ['read', 'write'] as const) {
@@ -236,7 +248,7 @@ function imageOf(bank: 0 | 1, lowerer: Lowerer, endpoints: readonly EndpointConf
   }
   return {
     bank,
-    header: { key: arrayKey(bank), value: encodeBank(endpoints.length) },
+    header: { key: arrayKey(bank), value: encodeBank(endpoints.length, bankFlags(lowerer)) },
     steps,
     endpoints: endpoints.map((e, i) => ({ key: endpointKey(bank, i), value: endpointEntry(e) })),
     tokens: tokens.map((t) => ({ key: encodeTokenKey(bank, t.token), value: encodeTokenValue(t.holders) })),

@@ -35,8 +35,9 @@ static __always_inline void qk_capture__step(
 	__u32 off = 0;
 	int captured;
 
-	/* Captures run before any Concatenate (the lowering refuses the other order). */
-	if (size > QK_FAST_VALUE_MAX || st->pre_len || st->post_len) {
+	/* Captures run before any Concatenate (the lowering refuses the other order); the windows are
+	 * there when the lowering said this direction reads the payload. */
+	if (size > QK_FAST_VALUE_MAX || st->pre_len || st->post_len || !st->windows) {
 		qk_fast__handoff(st, QK_HANDOFF_CHAIN);
 		return;
 	}

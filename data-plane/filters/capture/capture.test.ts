@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { readContext, testServices, writeContext } from '../../../test/support/filter-services';
 import { captureFactory, CAPTURE_NAME, createCapture, validateCapture } from './capture';
-import { FAST, STEP } from '../../../bpf/fast-abi';
+import { DIR_INDEX, FAST, STEP } from '../../../bpf/fast-abi';
+import { decodeBank } from '../../compiler/kernel-wire';
 import { lowered, program, refusal, step } from '../../../test/support/lowering';
 import { CONCATENATE_NAME } from '../concatenate/concatenate';
 
@@ -59,6 +60,12 @@ describe('Capture in the kernel', () => {
     expect(chain.keys).to.deep.equal(['k', 'k/is_present']);
     expect(program(chain, 'write')).to.deep.equal([]);
     expect(chain.summary).to.equal('read: Capture(suffix 3, remove); write: (empty)');
+  });
+
+  it('marks the read direction as reading the payload, so the program copies its windows there only', () => {
+    const flags = (filters: Parameters<typeof lowered>[0]) => decodeBank(lowered(filters).image(0).header.value).flags;
+    expect(flags([{ name: CAPTURE_NAME, config: { suffix: { size: 3 } } }])).to.equal(FAST.QK_FAST_BANK_F_PAYLOAD << DIR_INDEX.read);
+    expect(flags([{ name: CONCATENATE_NAME, config: { on_read: 'APPEND', bytes: 'eA==' } }])).to.equal(0);
   });
 
   it('lowers a prefix of up to QK_FAST_VALUE_MAX bytes under the default key', () => {
