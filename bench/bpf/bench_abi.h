@@ -19,11 +19,13 @@ struct gen_cfg {
 	__u8 frame[GEN_MAX_FRAME];
 };
 
-/* xdp_sink: which packets to count, and whether to drop them after counting. */
+/* xdp_sink: which packets to count (a range of destination ports: one endpoint, or the
+ * endpoints of the sessions-over-endpoints run), and whether to drop them after counting. */
 struct sink_cfg {
-	__be16 dst_port;
+	__u16 first_port; /* host order: ports [first_port, first_port + ports) are counted */
+	__u16 ports;
 	__u8 drop;
-	__u8 pad;
+	__u8 pad[3];
 };
 
 struct sink_counters {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Counting sink on the server side: counts IPv4 UDP packets to one destination port,
+// Counting sink on the server side: counts IPv4 UDP packets to a range of destination ports,
 // then drops them (throughput runs) or passes them to the echo server (latency runs).
 // Everything else (ARP above all) passes untouched.
 #include <linux/bpf.h>
@@ -12,7 +12,7 @@
 
 #include "bench_abi.h"
 
-/* Port to count and the verdict; written by the loader on every mode change. */
+/* Ports to count and the verdict; written by the loader on every mode change. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -43,7 +43,7 @@ int xdp_sink(struct xdp_md *ctx)
 	struct sink_cfg *cfg = bpf_map_lookup_elem(&sink_cfg, &zero);
 	struct sink_counters *c = bpf_map_lookup_elem(&sink_counters, &zero);
 
-	if (!cfg || !c || udp->dest != cfg->dst_port)
+	if (!cfg || !c || (__u16)(bpf_ntohs(udp->dest) - cfg->first_port) >= cfg->ports)
 		return XDP_PASS;
 	c->packets++;
 	c->bytes += (__u64)(end - data);

@@ -3,7 +3,7 @@
 // program, shared counters: the server may be reached on two links) and then
 // obeys one-word commands on stdin, so the harness can switch modes and read counters
 // without bpffs (fresh namespaces have none):
-//   drop | pass  -> count packets to --port, then drop or pass them
+//   drop | pass  -> count packets to PORT (or each port of FIRST-LAST), then drop or pass them
 //   read         -> prints {"packets":N,"bytes":M} (totals since attach)
 // On EOF (the harness exited or died) it detaches and exits.
 #define _GNU_SOURCE
@@ -16,15 +16,35 @@
 #include "bench_abi.h"
 #include "loader.h"
 
-static int set_mode(int cfg_fd, uint16_t port, int drop)
+struct port_range {
+	uint16_t first, count;
+};
+
+/* "PORT" or "FIRST-LAST"; 0 on success. */
+static int parse_ports(const char *arg, struct port_range *r)
 {
-	struct sink_cfg cfg = {.dst_port = htons(port), .drop = (uint8_t)drop};
+	char *end;
+	unsigned long first = strtoul(arg, &end, 10), last = first;
+
+	if (*end == '-')
+		last = strtoul(end + 1, &end, 10);
+	if (*end || first == 0 || first > 65535 || last < first || last > 65535)
+		return -1;
+	r->first = (uint16_t)first;
+	r->count = (uint16_t)(last - first + 1);
+	return 0;
+}
+
+static int set_mode(int cfg_fd, struct port_range ports, int drop)
+{
+	struct sink_cfg cfg = {
+		.first_port = ports.first, .ports = ports.count, .drop = (uint8_t)drop};
 	uint32_t zero = 0;
 
 	return bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
-static void serve(int cfg_fd, int counters_fd, uint16_t port)
+static void serve(int cfg_fd, int counters_fd, struct port_range port)
 {
 	char line[64];
 
@@ -52,9 +72,11 @@ int main(int argc, char **argv)
 	struct bpf_object *obj;
 	uint8_t mac[6];
 	int ifindex[MAX_IFS], nifs = 0, flags, prog_fd, cfg_fd, counters_fd, err;
+	struct port_range ports;
 
-	if (argc < 4 || argc - 3 > MAX_IFS) {
-		fprintf(stderr, "usage: xdp_sink PORT native|generic IFNAME [IFNAME...]\n");
+	if (argc < 4 || argc - 3 > MAX_IFS || parse_ports(argv[1], &ports)) {
+		fprintf(stderr,
+			"usage: xdp_sink PORT|FIRST-LAST native|generic IFNAME [IFNAME...]\n");
 		return 2;
 	}
 	loader__stop_on_signals();
@@ -67,8 +89,7 @@ int main(int argc, char **argv)
 	prog_fd = loader__prog_fd(obj, "xdp_sink");
 	cfg_fd = loader__map_fd(obj, "sink_cfg");
 	counters_fd = loader__map_fd(obj, "sink_counters");
-	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 ||
-		set_mode(cfg_fd, (uint16_t)atoi(argv[1]), 0))
+	if (prog_fd < 0 || cfg_fd < 0 || counters_fd < 0 || set_mode(cfg_fd, ports, 0))
 		goto out_close;
 	for (; nifs < argc - 3; nifs++) {
 		err = bpf_xdp_attach(ifindex[nifs], prog_fd, (uint32_t)flags, NULL);
@@ -80,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	printf("{\"ready\":true}\n");
 	fflush(stdout);
-	serve(cfg_fd, counters_fd, (uint16_t)atoi(argv[1]));
+	serve(cfg_fd, counters_fd, ports);
 	err = 0;
 out_detach:
 	while (nifs--)

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { restoreBpfStats } from './bpfstats';
+import { SPREAD_ENDPOINTS } from './chains';
 import { Daemon, LineClient, inNs, run } from './proc';
 import { writeReport } from './report';
 import { Sinks } from './sinks';
@@ -62,10 +63,12 @@ async function startFixtures(bin: string, t: topology.Topology, daemons: Daemon[
   const echo = new Daemon('udpecho', inNs(t.ns.server, t.cpu.load, [path.join(bin, 'udpecho'), '--bind', `0.0.0.0:${t.ports.echo}`, '--duration', '900']));
   daemons.push(echo);
   await echo.waitFor(() => echo.printed('ready'), 5000);
-  const sinkArgv = [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.server, t.dev.serverOneArm];
+  // Every port an endpoint of the spread run may have (chains.ts), the one endpoint's first.
+  const ports = `${t.ports.echo}-${t.ports.echo + SPREAD_ENDPOINTS - 1}`;
+  const sinkArgv = [path.join(bin, 'xdp_sink'), ports, 'native', t.dev.server, t.dev.serverOneArm];
   const serverSink = await lineDaemon('xdp_sink', inNs(t.ns.server, t.cpu.load, sinkArgv), daemons);
   // Where a one-armed proxy's forwarded packets arrive first (see sinks.ts).
-  const clientSinkArgv = [path.join(bin, 'xdp_sink'), String(t.ports.echo), 'native', t.dev.client];
+  const clientSinkArgv = [path.join(bin, 'xdp_sink'), ports, 'native', t.dev.client];
   const clientSink = await lineDaemon('xdp_sink (client link)', inNs(t.ns.client, t.cpu.load, clientSinkArgv), daemons);
   const gen = await lineDaemon('xdp_gen', inNs(t.ns.client, t.cpu.load, [path.join(bin, 'xdp_gen'), '--serve']), daemons);
   return { sinks: new Sinks([serverSink, clientSink]), gen };
@@ -144,7 +147,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void):
       const expected =
         (s.chains.length > 1 ? 12 * s.chains.length : 12) +
         s.chains.length * (opts.profile.costSeconds + 1) +
-        opts.profile.latencySeconds * opts.profile.latencyReps;
+        opts.profile.latencySeconds * opts.profile.latencyReps +
+        (s.spread && opts.profile.spread ? 20 : 0);
       if ((Date.now() - started) / 1000 + expected > opts.profile.budgetSeconds) {
         const reason = `skipped: it would not have finished within the run's ${opts.profile.budgetSeconds} s budget`;
         subjects.push({ id: s.id, label: s.label, available: false, reason, sessions: {}, chains: {}, phaseSeconds: {} });

@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { parseConfigText } from '../../config/parse';
 import { filterRegistry } from '../../data-plane/filters';
-import { CHAIN_LENGTHS, chainYaml, payloadFormat, TOKEN } from './chains';
+import { lowerChain } from '../../data-plane/compiler/lower';
+import { CHAIN_LENGTHS, chainYaml, payloadFormat, SPREAD_ENDPOINTS, spreadYaml, TOKEN } from './chains';
 
 describe('bench chains', () => {
   for (const chain of CHAIN_LENGTHS) {
@@ -14,6 +15,18 @@ describe('bench chains', () => {
       expect(endpoint.tokens.map((t) => Buffer.from(t).toString())).to.deep.equal([TOKEN]);
     });
   }
+
+  it('the spread config holds SPREAD_ENDPOINTS consecutive endpoints behind a LoadBalancer that lowers into the kernel', () => {
+    const registry = filterRegistry();
+    const result = parseConfigText(spreadYaml('10.201.1.5:9000'), registry);
+    if (!result.ok) expect.fail(JSON.stringify(result.issues));
+    const endpoints = result.value.clusters[0].endpoints.map((e) => e.address.key);
+    expect(endpoints).to.have.length(SPREAD_ENDPOINTS);
+    expect(endpoints[0]).to.equal('10.201.1.5:9000');
+    expect(endpoints[SPREAD_ENDPOINTS - 1]).to.equal(`10.201.1.5:${9000 + SPREAD_ENDPOINTS - 1}`);
+    const lowering = lowerChain(result.value.filters, result.value.clusters, registry);
+    expect(lowering.lowerable, lowering.lowerable ? '' : lowering.reason).to.equal(true);
+  });
 
   it('routes by the Embark suffix only when a chain is present', () => {
     expect(payloadFormat(0)).to.equal('none');

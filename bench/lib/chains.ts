@@ -8,12 +8,20 @@
 //   8 filters: the Embark chain behind five more that every packet must pass through
 //              (Firewall allow, Concatenate + Capture that cancel out, Pass, a
 //              LocalRateLimit far above the offered rate).
+//   spread:    many sessions over many endpoints: SPREAD_ENDPOINTS endpoints on
+//              consecutive ports, a LoadBalancer (Hash) giving each client one of them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EMBARK_FILTERS_YAML } from '../../config/embark-chain';
 
 export type ChainLength = 0 | 3 | 8;
 export const CHAIN_LENGTHS: readonly ChainLength[] = [0, 3, 8];
+/** What a subject is started with: a chain over one endpoint, or the spread config. */
+export type Workload = ChainLength | 'spread';
+
+/** The spread run: this many client sessions over this many endpoints (ports echo .. echo + n - 1). */
+export const SPREAD_SESSIONS = 100000;
+export const SPREAD_ENDPOINTS = 1000;
 
 /** The token the generators append and the endpoint carries (base64 "YWJj"). */
 export const TOKEN = 'abc';
@@ -53,9 +61,25 @@ clusters:
 ${filters}`;
 }
 
-export function writeChainConfig(dir: string, chain: ChainLength, endpoint: string, clientNet: string, serverNet: string): string {
+/** Config YAML of the spread run: SPREAD_ENDPOINTS endpoints from `endpoint`'s port up, one per client by source hash. */
+export function spreadYaml(endpoint: string): string {
+  const at = endpoint.lastIndexOf(':');
+  const host = endpoint.slice(0, at);
+  const first = Number(endpoint.slice(at + 1));
+  const endpoints = Array.from({ length: SPREAD_ENDPOINTS }, (_, i) => `      - address: "${host}:${first + i}"`).join('\n');
+  return `version: v1alpha1
+clusters:
+  - endpoints:
+${endpoints}
+filters:
+  - name: quilkin.filters.load_balancer.v1alpha1.LoadBalancer
+    config: { policy: HASH }
+`;
+}
+
+export function writeChainConfig(dir: string, workload: Workload, endpoint: string, clientNet: string, serverNet: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `chain-${chain}.yaml`);
-  fs.writeFileSync(file, chainYaml(chain, endpoint, clientNet, serverNet));
+  const file = path.join(dir, `chain-${workload}.yaml`);
+  fs.writeFileSync(file, workload === 'spread' ? spreadYaml(endpoint) : chainYaml(workload, endpoint, clientNet, serverNet));
   return file;
 }

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BenchResults } from './bench';
+import { SPREAD_ENDPOINTS, SPREAD_SESSIONS } from './chains';
 import { renderChart } from './chart';
 import type { SubjectResult } from './runner';
 import { headline, med, num, ratio, show, si, us, type Figure, type Headline } from './summary';
@@ -59,6 +60,34 @@ function chainTable(subjects: SubjectResult[], chains: number[]): string {
     });
   if (!rows.length) return '_No subject that runs filter chains was available in this run._';
   return [`| subject | ${chains.map((c) => `${c} filters`).join(' | ')} |`, `|---|${chains.map(() => '---|').join('')}`, ...rows].join('\n');
+}
+
+/** Delivered pps of the spread run over the same subject's 1-session plain flood. */
+function spreadShare(s: SubjectResult): { spread: number | null; one: number | null; share: number | null } {
+  const spread = num(med(s.spread, (r) => r.deliveredPps));
+  const one = num(med(s.sessions['1'], (r) => r.deliveredPps));
+  return { spread, one, share: spread !== null && one ? spread / one : null };
+}
+
+function spreadTable(subjects: SubjectResult[]): string {
+  const rows = subjects
+    .filter((s) => s.available && s.spread)
+    .map((s) => {
+      if (s.spread && 'error' in s.spread) return `| ${s.label} | failed: ${s.spread.error.replace(/\|/g, '/')} | | | |`;
+      const { spread, one, share } = spreadShare(s);
+      const runs = s.spread && 'runs' in s.spread ? s.spread.runs : [];
+      const fast = runs
+        .map((r) => (typeof r.fastPathPackets === 'number' && r.delivered > 0 ? r.fastPathPackets / r.delivered : null))
+        .filter((x) => x !== null);
+      const fastCell = fast.length ? `${(Math.min(...fast) * 100).toFixed(1)}%` : '–';
+      return `| ${s.label} | ${pps(one)} | ${pps(spread)} | ${share === null ? '–' : `${(share * 100).toFixed(0)} %`} | ${fastCell} |`;
+    });
+  if (!rows.length) return '_No subject ran the spread workload in this run._';
+  return [
+    `| subject | 1 session, 1 endpoint: pps | ${si(SPREAD_SESSIONS)} sessions over ${si(SPREAD_ENDPOINTS)} endpoints: pps | share | forwarded by the fast path (lowest run) |`,
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 type Cost = NonNullable<SubjectResult['cost']>[string];
@@ -118,6 +147,10 @@ function fastPathTargets(subjects: SubjectResult[]): string {
       `- Per-packet cost (XDP program + process, ns per delivered packet, ${chain} filters) ≤ 20 % of tier 1's: ${nsCell(f)} vs ${nsCell(n)} = ${r === null ? '–' : `${(r * 100).toFixed(0)} %`}: ${verdict(r === null ? null : r <= 0.2)}.`,
     );
   }
+  const spread = fast.spread && 'error' in fast.spread ? null : spreadShare(fast);
+  lines.push(
+    `- ${si(SPREAD_SESSIONS)} sessions over ${si(SPREAD_ENDPOINTS)} endpoints ≥ 80 % of the 1-session rate: ${pps(spread?.spread ?? null)} vs ${pps(spread?.one ?? null)} = ${spread?.share == null ? '–' : `${(spread.share * 100).toFixed(0)} %`}: ${verdict(spread?.share == null ? null : spread.share >= 0.8)}.`,
+  );
   const p999 = num(headline(fast).rtt.p999);
   const c999 = ceil ? num(headline(ceil).rtt.p999) : null;
   const rr = p999 !== null && c999 ? p999 / c999 : null;
@@ -169,6 +202,15 @@ ${mainTable(r.subjects, p.latencyRate)}
 ## Concurrent sessions (one-way flood, plain forward)
 
 ${sessionsTable(r.subjects, p.sessions)}
+
+## Sessions spread over endpoints (one-way flood)
+
+Each client is one of ${si(SPREAD_SESSIONS)} source addresses; a LoadBalancer (policy Hash) sends it to one of
+${si(SPREAD_ENDPOINTS)} endpoints (consecutive ports of the server), in a restart of the subject with that config,
+after two warm-up passes that offer every session one packet. Beside it, the subject's own
+1-session, 1-endpoint flood without filters.
+
+${spreadTable(r.subjects)}
 
 ## Filter chain length (one-way flood, 1 session)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs every measurement of one subject, repetition by repetition. A failure in one
 // measurement is recorded with its message and the others still run.
-import { CHAIN_LENGTHS, payloadFormat, type ChainLength } from './chains';
+import { CHAIN_LENGTHS, payloadFormat, SPREAD_SESSIONS, type ChainLength } from './chains';
 import {
   costFlood,
   echo,
@@ -30,6 +30,8 @@ export interface Profile {
   /** One flood this long per subject and chain for per-packet cost (bpf_stats, process CPU); 0: none. */
   costSeconds: number;
   sessions: number[];
+  /** The spread run (SPREAD_SESSIONS sessions over SPREAD_ENDPOINTS endpoints) for subjects that have it. */
+  spread: boolean;
   chains: ChainLength[];
   subjects: string[];
   /** A subject that would likely end after this many seconds into the run is skipped, saying so. */
@@ -58,6 +60,8 @@ export interface SubjectResult {
   chains: Record<string, Reps<FloodResult>>;
   echo?: Reps<EchoResult>;
   latency?: Reps<EchoResult>;
+  /** Flood runs with SPREAD_SESSIONS sessions over SPREAD_ENDPOINTS endpoints (LoadBalancer Hash), at the knee rate. */
+  spread?: Reps<FloodResult>;
   /** Per-packet cost by chain length: one long flood at the knee rate, 1 session. */
   cost?: Record<string, CostResult | { error: string }>;
 }
@@ -198,6 +202,32 @@ async function chainRuns(
   }
 }
 
+/** The spread workload: many sessions, each to its own endpoint of many, in a restart of the subject. */
+async function spreadRuns(env: MeasureEnv, start: StartEnv, s: Subject, p: Profile, rate: number): Promise<Reps<FloodResult>> {
+  let running: Running;
+  try {
+    running = await s.start(start, 'spread');
+  } catch (err) {
+    return { error: `could not start with the spread config: ${message(err)}` };
+  }
+  const m = subjectEnv(env, running);
+  try {
+    const load = { target: s.target(m.topo), sessions: SPREAD_SESSIONS, format: 'none' as const, seconds: p.floodSeconds };
+    // Each session's first packet goes through user space (tier 1 makes the session and, on
+    // the fast path, installs its flow): two warm-up passes, neither counted nor checked, so
+    // that sessions a busy worker missed in the first are made in the second.
+    await warmSessions(env, load);
+    await warmSessions(env, load);
+    return await repeat(p.reps, async () => {
+      const r = await flood(m, load, running.pid, rate);
+      running.check();
+      return r;
+    });
+  } finally {
+    await running.stop();
+  }
+}
+
 export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject, p: Profile, log: (line: string) => void): Promise<SubjectResult> {
   const out: SubjectResult = { id: s.id, label: s.label, available: false, sessions: {}, chains: {}, phaseSeconds: {} };
   let running: Running;
@@ -227,6 +257,11 @@ export async function measureSubject(m: MeasureEnv, start: StartEnv, s: Subject,
     const chainDone = phase(out, `chain-${chain}`);
     out.chains[String(chain)] = await chainRuns(m, start, s, chain, p, rate, out);
     chainDone();
+  }
+  if (s.spread && p.spread) {
+    const spreadDone = phase(out, 'spread');
+    out.spread = await spreadRuns(m, start, s, p, rate);
+    spreadDone();
   }
   log(`${s.id}: done`);
   return out;

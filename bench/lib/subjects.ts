@@ -3,7 +3,7 @@
 // to the proxy CPU. A subject that cannot start reports why; the run goes on.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeChainConfig, type ChainLength } from './chains';
+import { SPREAD_SESSIONS, writeChainConfig, type ChainLength, type Workload } from './chains';
 import { Daemon, inNs, run } from './proc';
 import type { Topology } from './topology';
 
@@ -32,7 +32,9 @@ export interface Subject {
   target(t: Topology): string;
   /** Filter-chain lengths this subject can run (only ours run filters). */
   chains: readonly ChainLength[];
-  start(env: StartEnv, chain: ChainLength): Promise<Running>;
+  /** Runs the spread workload (many sessions over many endpoints, chains.ts). */
+  spread?: boolean;
+  start(env: StartEnv, workload: Workload): Promise<Running>;
 }
 
 export interface StartEnv {
@@ -170,12 +172,15 @@ function cliPath(env: StartEnv): string {
 }
 
 /** Global CLI options for our proxy subjects: the chain's config file, admin on loopback. */
-function globalArgs(env: StartEnv, chain: ChainLength, endpoint: string): string[] {
+function globalArgs(env: StartEnv, workload: Workload, endpoint: string): string[] {
   const t = env.topo;
   const dir = path.join(env.outDir, endpoint.replace(/[.:]/g, '_'));
-  const file = writeChainConfig(dir, chain, endpoint, `${t.ip.proxyClient}/24`, `${endpoint.split(':')[0]}/32`);
+  const file = writeChainConfig(dir, workload, endpoint, `${t.ip.proxyClient}/24`, `${endpoint.split(':')[0]}/32`);
   return ['-c', file, '--admin-address', ADMIN_ADDRESS];
 }
+
+/** The spread run's sessions fit under --max-sessions with room (its default is exactly 100000). */
+const SPREAD_MAX_SESSIONS = String(SPREAD_SESSIONS * 2);
 
 /** The proxy falls back to another backend, visibly, when the one asked for cannot run;
  *  measuring the fallback under the wrong name would be a false claim. */
@@ -229,6 +234,7 @@ function oursXdp(mode: 'generic' | 'native', fast = false): Subject {
     target: proxyTarget,
     // The 8-filter chain does not lower into the kernel (Firewall, Concatenate, LocalRateLimit).
     chains: fast ? [0, 3] : [0, 3, 8],
+    spread: mode === 'native',
     async start(env, chain) {
       const t = env.topo;
       // One-armed: the endpoint sits on the attached interface's segment (see netns.sh).
@@ -247,6 +253,7 @@ function oursXdp(mode: 'generic' | 'native', fast = false): Subject {
         t.dev.proxyClient,
         '--xdp.fast-path',
         fast ? 'auto' : 'off',
+        ...(chain === 'spread' ? ['--max-sessions', SPREAD_MAX_SESSIONS] : []),
       ];
       const name = `proxy xdp (${mode}${fast ? ', fast path' : ''})`;
       const d = new Daemon(name, inNs(t.ns.proxy, t.cpu.proxy, argv), { [ATTACH_MODE_ENV]: mode });
@@ -262,7 +269,7 @@ function oursXdp(mode: 'generic' | 'native', fast = false): Subject {
         }
         // Each session towards one endpoint holds its own proxy source port (as in Quilkin's XDP path).
         const ports = await sessionPortRange(t);
-        const limits = `session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards the one endpoint: new clients beyond that are refused and counted (docs/xdp.md)`;
+        const limits = `session ports ${ports.min}-${ports.max}, so at most ${ports.max - ports.min + 1} sessions towards one endpoint: new clients beyond that are refused and counted (docs/xdp.md)${chain === 'spread' ? `; --max-sessions ${SPREAD_MAX_SESSIONS}` : ''}`;
         if (!fast) return daemonRunning(d, `${attached} on ${t.dev.proxyClient}, --xdp.fast-path off; ${limits}`);
         // The chain must have lowered: otherwise this would be tier 1 under the fast path's name.
         const config = await adminGet(t, '/config');
