@@ -18,8 +18,13 @@ static __always_inline void qk_capture__copy(
 {
 	__u32 i;
 
-	for (i = 0; i < QK_FAST_VALUE_MAX; i++)
-		m->bytes[i] = i < size ? window[(off + i) & (QK_FAST_WINDOW - 1)] : 0;
+	/* Zero first, then copy only what was captured: a token is a few bytes of 32. */
+	__builtin_memset(m->bytes, 0, sizeof(m->bytes));
+	for (i = 0; i < QK_FAST_VALUE_MAX; i++) {
+		if (i >= size)
+			break;
+		m->bytes[i] = window[(off + i) & (QK_FAST_WINDOW - 1)];
+	}
 	m->tag = QK_META_BYTES;
 	m->len = size;
 }
