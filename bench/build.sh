@@ -24,6 +24,10 @@ for t in udpgen udpecho; do
   fi
 done
 
+if stale "$bin/jited_lines" "$tools/jited_lines.c"; then
+  gcc "${CFLAGS[@]}" -o "$bin/jited_lines" "$tools/jited_lines.c" -lbpf
+fi
+
 bpf="$here/bpf"
 for p in xdp_gen xdp_sink xdp_fwd; do
   if stale "$bin/$p.bpf.o" "$bpf/$p.bpf.c" "$bpf"/*.h; then
