@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint32_t n_jited = info.nr_jited_line_info, n_lines = info.nr_line_info;
-	uint32_t n_ksyms = info.nr_jited_ksyms, n_lens = info.nr_jited_func_lens, btf_id = info.btf_id;
+	uint32_t n_ksyms = info.nr_jited_ksyms, n_lens = info.nr_jited_func_lens,
+		 btf_id = info.btf_id;
 	uint32_t n_funcs = info.nr_func_info;
 	uint64_t *jited = calloc(n_jited ? n_jited : 1, sizeof(*jited));
 	struct bpf_line_info *lines = calloc(n_lines ? n_lines : 1, sizeof(*lines));
@@ -76,7 +77,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (uint32_t i = 0; i < n_ksyms && i < n_lens; i++) {
-		const struct btf_type *t = i < n_funcs ? btf__type_by_id(btf, funcs[i].type_id) : NULL;
+		const struct btf_type *t =
+			i < n_funcs ? btf__type_by_id(btf, funcs[i].type_id) : NULL;
 
 		printf("func %llx %u %s\n", (unsigned long long)ksyms[i], lens[i],
 			t ? btf__name_by_offset(btf, t->name_off) : "?");

@@ -165,12 +165,15 @@ Totals Backend::totals() const {
   // What the fast path forwarded and dropped goes under the same names (quilkin_packets_total,
   // quilkin_packets_dropped_total): a user's dashboards see one proxy, whatever tier served.
   if (fast_) {
+    std::vector<uint64_t> packets, bytes;
+    program_->counters(&packets, &bytes);
     for (int d = 0; d < 2; d++) {
-      t.fast_packets[d] = program_->counter(QK_CNT_FAST_TX_READ + d, &t.fast_bytes[d]);
+      t.fast_packets[d] = packets[QK_CNT_FAST_TX_READ + d];
+      t.fast_bytes[d] = bytes[QK_CNT_FAST_TX_READ + d];
       t.packets[d] += t.fast_packets[d];
       t.bytes[d] += t.fast_bytes[d];
       for (uint32_t r = 1; r < QK_DROP__MAX; r++)
-        t.drops[d][r] += program_->counter(QK_CNT_FAST_DROP_BASE + uint32_t(d) * 128 + r, nullptr);
+        t.drops[d][r] += packets[QK_CNT_FAST_DROP_BASE + uint32_t(d) * 128 + r];
     }
   }
   if (sessions_) {

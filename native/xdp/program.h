@@ -42,9 +42,8 @@ class Program {
   const char* mode() const;
   uint32_t prog_id() const { return prog_id_; }
 
-  // One counter summed over CPUs: its packets (and bytes when asked).
-  uint64_t counter(uint32_t index, uint64_t* bytes) const;
-  // Sums of the per-CPU counters, indexed by enum qk_counter_index and qk_fast_counter_index.
+  // Sums of the per-CPU counters, indexed by enum qk_counter_index and qk_fast_counter_index
+  // (one syscall).
   void counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const;
   // Moves queued events (at most max) into out.
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max);
