@@ -74,23 +74,27 @@ const leafFilter: fc.Arbitrary<RawFilterConfig> = fc.oneof(
   named(`${NS}token_router.v1alpha1.HashedTokenRouter`, routerConfig),
 );
 
+/** A Match config over `leaf` filters: up to 3 branches on `values` per direction, at least one direction. */
+function matchOf(values: fc.Arbitrary<unknown>, leaf: fc.Arbitrary<RawFilterConfig>): fc.Arbitrary<unknown> {
+  const directional = fc.record({
+    metadataKey: key,
+    branches: fc.array(
+      fc.tuple(values, leaf).map(([value, f]) => ({ value, ...f })),
+      { maxLength: 3 },
+    ),
+    fallthrough: fc.option(leaf, { nil: undefined }),
+  });
+  return fc
+    .record({ on_read: fc.option(directional, { nil: undefined }), on_write: fc.option(directional, { nil: undefined }) })
+    .filter((m) => m.on_read !== undefined || m.on_write !== undefined)
+    .map((m) => JSON.parse(JSON.stringify(m)) as unknown);
+}
+
 const branchValue = fc.constantFrom<unknown>('abc', 1, 0, true, false, ['abc', 1], 'x', 255);
-const directional = fc.record({
-  metadataKey: key,
-  branches: fc.array(
-    fc.tuple(branchValue, leafFilter).map(([value, f]) => ({ value, ...f })),
-    { maxLength: 3 },
-  ),
-  fallthrough: fc.option(leafFilter, { nil: undefined }),
-});
-const match = fc
-  .record({ on_read: fc.option(directional, { nil: undefined }), on_write: fc.option(directional, { nil: undefined }) })
-  .filter((m) => m.on_read !== undefined || m.on_write !== undefined)
-  .map((m) => JSON.parse(JSON.stringify(m)) as unknown);
 
 export const filterArb: fc.Arbitrary<RawFilterConfig> = fc.oneof(
   { weight: 4, arbitrary: leafFilter },
-  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, match) },
+  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, matchOf(branchValue, leafFilter)) },
 );
 
 function endpoint(address: string, tokens: Buffer[]): EndpointConfig {
@@ -234,22 +238,10 @@ const kLeaf: fc.Arbitrary<RawFilterConfig> = fc.oneof(
 );
 
 const kBranchValue = fc.constantFrom<unknown>('abc', 'xyz', 'x', 'é', '\u0000\u00ff', true, false);
-const kDirectional = fc.record({
-  metadataKey: key,
-  branches: fc.array(
-    fc.tuple(kBranchValue, kLeaf).map(([value, f]) => ({ value, ...f })),
-    { maxLength: 3 },
-  ),
-  fallthrough: fc.option(kLeaf, { nil: undefined }),
-});
-const kMatch = fc
-  .record({ on_read: fc.option(kDirectional, { nil: undefined }), on_write: fc.option(kDirectional, { nil: undefined }) })
-  .filter((m) => m.on_read !== undefined || m.on_write !== undefined)
-  .map((m) => JSON.parse(JSON.stringify(m)) as unknown);
 
 export const lowerableFilterArb: fc.Arbitrary<RawFilterConfig> = fc.oneof(
   { weight: 4, arbitrary: kLeaf },
-  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, kMatch) },
+  { weight: 1, arbitrary: named(`${NS}match.v1alpha1.Match`, matchOf(kBranchValue, kLeaf)) },
 );
 
 const kStepArb: fc.Arbitrary<FuzzStep> = fc
