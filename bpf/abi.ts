@@ -25,6 +25,7 @@ export const XDP_MAP_NAMES = {
   fastTrace: 'qk_fast_trace',
   fastSeed: 'qk_fast_seed',
   fastCells: 'qk_fast_cells',
+  fastIfaces: 'qk_fast_ifaces',
 } as const;
 
 /** Program (function) names, as bpf_object__find_program_by_name takes them. */
@@ -55,7 +56,7 @@ const f = (offset: number, size: number): FieldLayout => ({ offset, size });
 /** Layouts of every key/value struct in abi.h (little-endian host, x86-64 and BPF agree). */
 export const STRUCTS = {
   qk_xdp_config: {
-    size: 16,
+    size: 24,
     fields: {
       listen_port: f(0, 2),
       qcmp_port: f(2, 2),
@@ -63,6 +64,8 @@ export const STRUCTS = {
       session_port_end: f(6, 2),
       flags: f(8, 4),
       max_frame_len: f(12, 4),
+      xsk_ifindex: f(16, 4),
+      _pad: f(20, 4),
     },
   },
   qk_local_addr_key: {
@@ -112,6 +115,7 @@ export const PASS_REASONS = [
   'not_local_addr',
   'no_xsk',
   'oversize',
+  'forward_iface',
 ] as const;
 export type PassReason = (typeof PASS_REASONS)[number];
 
@@ -128,6 +132,8 @@ export const COUNTERS = {
   QK_CNT_PASS: 1,
   QK_CNT_DROP: 2,
   QK_CNT_EVENTS_LOST: 3,
+  QK_CNT_TX: 4,
+  QK_CNT_FORWARD: 5,
   QK_CNT_MATCH_BASE: 8,
   QK_CNT_PASS_BASE: 16,
   QK_CNT_DROP_BASE: 64,

@@ -93,8 +93,11 @@ static __always_inline int stage_check_frame_len(
 	return QK_CONTINUE;
 }
 
-static __always_inline int stage_redirect(struct xdp_md *ctx, struct qk_pkt *pkt)
+static __always_inline int stage_redirect(
+	const struct qk_xdp_config *cfg, struct xdp_md *ctx, struct qk_pkt *pkt)
 {
+	if (cfg->xsk_ifindex && ctx->ingress_ifindex != cfg->xsk_ifindex)
+		return qk_pass_because(pkt, QK_PASS_FORWARD_IFACE);
 	/* The XDP_PASS fallback keeps traffic flowing while a queue has no socket yet. */
 	if (bpf_redirect_map(&QK_MAP_XSKS, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
 		return XDP_REDIRECT;
@@ -139,7 +142,7 @@ int QK_PROG_XDP_REDIRECT(struct xdp_md *ctx)
 	verdict = qk_fast__run(ctx, &pkt);
 	if (verdict != QK_CONTINUE)
 		goto out;
-	verdict = stage_redirect(ctx, &pkt);
+	verdict = stage_redirect(cfg, ctx, &pkt);
 out:
 	return qk_verdict__account(ctx, &pkt, verdict);
 }

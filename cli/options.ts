@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { AddressError, parseEndpointAddress } from '../config/address';
 import type { OptionSpec } from '../config/option-spec';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../proto/grpc-limits';
-import { collectServerUrls, parseBindAddress } from './values';
+import { collectServerUrls, parseBindAddress, parseInterfaceList } from './values';
 
 export type { OptionSpec } from '../config/option-spec';
 
@@ -270,6 +270,12 @@ export const XDP_OPTIONS: readonly OptionSpec[] = [
     help: "proxy source ports towards endpoints (default: every port above the kernel's ephemeral range); must not overlap that range",
     env: 'QUILKIN_XDP_SESSION_PORTS',
   },
+  {
+    flags: '--xdp.forward-interfaces <names>',
+    help: 'two-armed: more interfaces (comma separated) the fast path forwards through; the program is attached to each, and sessions whose endpoints route out of one are carried between the interfaces in the kernel (their first packets go through kernel sockets)',
+    env: 'QUILKIN_XDP_FORWARD_INTERFACES',
+    parse: parseInterfaceList,
+  },
   { flags: '--xdp.force', help: 'fail instead of falling back to the socket backend when XDP is unavailable', env: 'QUILKIN_XDP_FORCE', default: false },
   {
     flags: '--xdp.fast-path <mode>',
@@ -288,5 +294,6 @@ export interface XdpOptions {
   'xdp.force': boolean;
   'xdp.mode': 'auto' | 'native' | 'generic';
   'xdp.sessionPorts'?: string;
+  'xdp.forwardInterfaces'?: string[];
   'xdp.fastPath': 'auto' | 'off';
 }

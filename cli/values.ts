@@ -39,6 +39,17 @@ export function collectServerUrls(value: string, previous: unknown): string[] {
   return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
 }
 
+/** Linux interface names (IFNAMSIZ - 1 bytes, no slash, colon or whitespace), comma separated. */
+export function parseInterfaceList(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!/^[^\s/:,]{1,15}$/.test(name) || name === '.' || name === '..')
+      throw new InvalidArgumentError(`\`${name}\` is not an interface name (1-15 characters, no slash, colon or space)`);
+  }
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError(`\`${value}\` names an interface twice`);
+  return names;
+}
+
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Quilkin's duration syntax: an integer with an optional ms|s|m|h|d suffix (seconds without one). */

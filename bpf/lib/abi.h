@@ -32,6 +32,12 @@ struct qk_xdp_config {
 	 * an AF_XDP socket cannot take a frame larger than its UMEM frame, and
 	 * the redirect would drop it. 0 = no limit. */
 	__u32 max_frame_len;
+	/* The interface whose rx queues have AF_XDP sockets. A frame tier 1 would take that arrives
+	 * on another one (a forward interface: the fast path only) goes to the kernel instead
+	 * (QK_PASS_FORWARD_IFACE): qk_xsks holds sockets of this interface alone, and a redirect
+	 * into one from another interface would drop the frame. 0 = any interface. */
+	__u32 xsk_ifindex;
+	__u32 _pad;
 };
 
 #define QK_CONFIG_KEY 0u
@@ -79,7 +85,9 @@ enum qk_pass_reason {
 	QK_PASS_NOT_LOCAL_ADDR = 9, /* proxy port, destination IP not a local address */
 	QK_PASS_NO_XSK = 10,	    /* matched, but no AF_XDP socket on this rx queue */
 	QK_PASS_OVERSIZE = 11,	    /* matched, longer than max_frame_len */
-	QK_PASS__MAX = 12,
+	QK_PASS_FORWARD_IFACE =
+		12, /* matched on a forward interface, not the fast path's: no socket */
+	QK_PASS__MAX = 13,
 };
 
 /* Which proxy port a redirect candidate matched. */
@@ -102,10 +110,11 @@ enum qk_counter_index {
 	QK_CNT_DROP = 2,     /* verdict XDP_DROP */
 	/* ring buffer full: events lost (packets = events, bytes = 0) */
 	QK_CNT_EVENTS_LOST = 3,
-	QK_CNT_TX = 4,		 /* verdict XDP_TX: the fast path sent it (fast_abi.h) */
-	QK_CNT_MATCH_BASE = 8,	 /* + enum qk_match_kind */
-	QK_CNT_PASS_BASE = 16,	 /* + enum qk_pass_reason */
-	QK_CNT_DROP_BASE = 64,	 /* + enum qk_drop_reason (drop_reasons.h) */
+	QK_CNT_TX = 4,	       /* verdict XDP_TX: the fast path sent it (fast_abi.h) */
+	QK_CNT_FORWARD = 5,    /* verdict XDP_REDIRECT by the fast path: out of another interface */
+	QK_CNT_MATCH_BASE = 8, /* + enum qk_match_kind */
+	QK_CNT_PASS_BASE = 16, /* + enum qk_pass_reason */
+	QK_CNT_DROP_BASE = 64, /* + enum qk_drop_reason (drop_reasons.h) */
 	QK_CNT_DROP_SLOTS = 128, /* room for the drop table to grow */
 	QK_CNT__MAX = QK_CNT_DROP_BASE + QK_CNT_DROP_SLOTS,
 };
@@ -136,7 +145,7 @@ struct qk_xdp_event {
 
 #define QK_EVENTS_BYTES (256u * 1024u) /* ring size: power of two, page multiple */
 
-QK_STATIC_ASSERT(sizeof(struct qk_xdp_config) == 16, "qk_xdp_config layout");
+QK_STATIC_ASSERT(sizeof(struct qk_xdp_config) == 24, "qk_xdp_config layout");
 QK_STATIC_ASSERT(sizeof(struct qk_local_addr_key) == 20, "qk_local_addr_key layout");
 QK_STATIC_ASSERT(sizeof(struct qk_local_addr_value) == 4, "qk_local_addr_value layout");
 QK_STATIC_ASSERT(sizeof(struct qk_counter) == 16, "qk_counter layout");

@@ -68,7 +68,7 @@ static __always_inline int qk_verdict__account(
 
 	switch (verdict) {
 	case XDP_REDIRECT:
-		qk_count(QK_CNT_REDIRECT, bytes);
+		qk_count(pkt->fast ? QK_CNT_FORWARD : QK_CNT_REDIRECT, bytes);
 		return XDP_REDIRECT;
 	case XDP_TX:
 		qk_count(QK_CNT_TX, bytes);

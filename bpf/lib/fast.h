@@ -3,7 +3,8 @@
  * The in-kernel fast path (DESIGN tier 2) of `quilkin proxy xdp`. For UDP to the listen port
  * (a read) or a session port (a write) it runs the lowered chain of the packet's direction from
  * map data, and when the chain forwards to one destination whose session an AF_XDP worker has
- * installed, rewrites the frame in place and sends it back out with XDP_TX. Everything else
+ * installed, rewrites the frame in place and sends it back out with XDP_TX (or, two-armed, out of
+ * another of the proxy's interfaces with a redirect). Everything else
  * (a first packet, fan-out, a next hop only user space knows) is handed to the worker unchanged:
  * steps record edits instead of making them, so tier 1 sees the frame as it arrived.
  *
@@ -157,6 +158,7 @@ static __always_inline __u64 qk_fast__pseudo_sum(
 struct qk_fast_hop {
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
+	int action; /* XDP_TX, or XDP_REDIRECT to flow->ifindex */
 };
 
 static __always_inline int qk_fast__mac_set(const __u8 *mac)
@@ -166,12 +168,22 @@ static __always_inline int qk_fast__mac_set(const __u8 *mac)
 
 /* The next hop the worker resolved through the kernel's route and neighbour tables (native/net
  * neigh.h) when it installed the flow, and refreshes when they change. Not bpf_fib_lookup: that
- * helper is GPL-only and this program is Apache-2.0 (docs/adr). 0, or a handoff. */
+ * helper is GPL-only and this program is Apache-2.0 (docs/adr). A flow leaves by the interface it
+ * arrived on (XDP_TX) or, two-armed, by another of the proxy's interfaces (qk_fast_ifaces: a
+ * redirect). 0, or a handoff. */
 static __always_inline int qk_fast__next_hop(
 	struct xdp_md *ctx, const struct qk_fast_flow *flow, struct qk_fast_hop *hop)
 {
-	if (flow->ifindex != ctx->ingress_ifindex || !qk_fast__mac_set(flow->eth_dst))
+	if (!qk_fast__mac_set(flow->eth_dst))
 		return QK_HANDOFF_NEXT_HOP;
+	hop->action = XDP_TX;
+	if (flow->ifindex != ctx->ingress_ifindex) {
+		__u32 key = flow->ifindex;
+
+		if (!bpf_map_lookup_elem(&QK_MAP_FAST_IFACES, &key))
+			return QK_HANDOFF_NEXT_HOP;
+		hop->action = XDP_REDIRECT;
+	}
 	__builtin_memcpy(hop->smac, flow->eth_src, ETH_ALEN);
 	__builtin_memcpy(hop->dmac, flow->eth_dst, ETH_ALEN);
 	return 0;
@@ -293,6 +305,8 @@ static __always_inline int qk_fast__headers(__u8 *hdr, const struct qk_fast_stat
 	return 0;
 }
 
+/* Rewrites the frame for flow: returns how it leaves (XDP_TX or XDP_REDIRECT), or -1 for a
+ * handoff or a drop the state records (the frame is then as received). */
 static __always_inline int qk_fast__emit(struct xdp_md *ctx, struct qk_fast_state *st,
 	const struct qk_fast_flow *flow, __u32 frame_len)
 {
@@ -367,7 +381,7 @@ static __always_inline int qk_fast__emit(struct xdp_md *ctx, struct qk_fast_stat
 	}
 	qk_fast__put(ctx, hdr_len, st->pre, st->pre_len);
 	qk_fast__put(ctx, hdr_len + st->pre_len + mid, st->post, st->post_len);
-	return 0;
+	return hop.action;
 truncated:
 	qk_fast__handoff(st, QK_HANDOFF_TOO_BIG);
 	return -1;
@@ -448,7 +462,7 @@ static __always_inline void qk_fast__init(struct qk_fast_state *st, struct xdp_m
 }
 
 /*
- * Returns XDP_TX or XDP_DROP when the fast path settled the packet, QK_CONTINUE to hand it to the
+ * Returns XDP_TX, XDP_REDIRECT or XDP_DROP when the fast path settled the packet, QK_CONTINUE to hand it to the
  * AF_XDP socket. Counts its own outcome (the baseline's verdict counters are moved by the
  * caller's qk_verdict__account).
  */
@@ -462,7 +476,7 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 	struct qk_fast_state *st;
 	struct qk_fast_loop loop;
 	__u32 dir, bank, flags;
-	int verdict = QK_CONTINUE, payload;
+	int verdict = QK_CONTINUE, payload, action;
 
 	if (!ctl || !(ctl->flags & QK_FAST_F_ENABLED))
 		return QK_CONTINUE;
@@ -546,8 +560,18 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 			goto out;
 		}
 	}
-	if (!flow || qk_fast__emit(ctx, st, flow, pkt->frame_len))
+	if (!flow)
 		goto out;
+	action = qk_fast__emit(ctx, st, flow, pkt->frame_len);
+	if (action < 0)
+		goto out;
+	/* The entry was there a moment ago; one removed since (the proxy stopping) drops the frame,
+	 * which is rewritten already and cannot go back to tier 1. */
+	if (action == XDP_REDIRECT &&
+		bpf_redirect_map(&QK_MAP_FAST_IFACES, flow->ifindex, XDP_DROP) != XDP_REDIRECT) {
+		qk_fast__drop(st, QK_DROP_NO_ROUTE);
+		goto out;
+	}
 	{
 		/* The coarse clock (CLOCK_MONOTONIC a tick behind, no clock read): stamps 100 ms apart
 		 * for idle timeouts of seconds need no more, and the fine one costs a clock read per
@@ -558,9 +582,10 @@ static __always_inline int qk_fast__run(struct xdp_md *ctx, struct qk_pkt *pkt)
 			flow->last_seen_ns = now;
 	}
 	qk_count(QK_CNT_FAST_TX_READ + dir, st->pre_len + qk_fast__view_len(st) + st->post_len);
-	verdict = XDP_TX;
+	verdict = action;
+	pkt->fast = 1;
 out:
-	if (verdict == XDP_TX || st->verdict == QK_FAST_DROP)
+	if (verdict != QK_CONTINUE || st->verdict == QK_FAST_DROP)
 		qk_fast__cells_commit(st);
 	if (st->verdict == QK_FAST_DROP) {
 		qk_count(QK_CNT_FAST_DROP_BASE + dir * 128 + (st->reason & 127), st->payload_len);

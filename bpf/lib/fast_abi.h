@@ -32,6 +32,7 @@
 #define QK_FAST_WINDOW	      64     /* payload bytes the chain sees at each end */
 #define QK_FAST_PENDING_CELLS 8	     /* cell counts one packet may leave pending */
 #define QK_FAST_CELLS	      256    /* per-CPU u64 cells the lowering hands out (step.arg) */
+#define QK_FAST_IFACES	      8	     /* interfaces a flow may be redirected to */
 
 #define QK_FAST_DIR_READ  0
 #define QK_FAST_DIR_WRITE 1

@@ -99,6 +99,15 @@ struct {
 	__type(value, struct qk_fast_seed);
 } QK_MAP_FAST_SEED SEC(".maps");
 
+/* The proxy's interfaces a flow may leave by when it arrived on another one (two-armed: clients
+ * behind one, endpoints behind another), key = ifindex, value = ifindex; userspace writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, QK_FAST_IFACES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} QK_MAP_FAST_IFACES SEC(".maps");
+
 /* Filter cells (round-robin positions, Match counts), per CPU; userspace sums. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

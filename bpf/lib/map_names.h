@@ -29,7 +29,8 @@
 	X(QK_MAP_FAST_STATE, qk_fast_state)                                                        \
 	X(QK_MAP_FAST_TRACE, qk_fast_trace)                                                        \
 	X(QK_MAP_FAST_SEED, qk_fast_seed)                                                          \
-	X(QK_MAP_FAST_CELLS, qk_fast_cells)
+	X(QK_MAP_FAST_CELLS, qk_fast_cells)                                                        \
+	X(QK_MAP_FAST_IFACES, qk_fast_ifaces)
 
 #define QK_MAP_CONFIG	   qk_config	  /* array[1] of struct qk_xdp_config; userspace writes */
 #define QK_MAP_LOCAL_ADDRS qk_local_addrs /* hash qk_local_addr_key -> value; userspace writes */
@@ -49,6 +50,8 @@
 #define QK_MAP_FAST_SEED   qk_fast_seed	 /* array[1] of struct qk_fast_seed; with QK_FAST_F_SEED */
 #define QK_MAP_FAST_CELLS                                                                          \
 	qk_fast_cells /* percpu array[QK_FAST_CELLS] of __u64: rr positions, Match counts */
+
+#define QK_MAP_FAST_IFACES qk_fast_ifaces /* devmap_hash ifindex -> ifindex: forward targets */
 
 /* Program (function) names; bpf_object__find_program_by_name takes these. */
 #define QK_PROG_XDP_REDIRECT qk_xdp_redirect /* in xdp_redirect.bpf.o */

@@ -50,6 +50,8 @@ static void print_structs(void)
 	FIELD(qk_xdp_config, session_port_end);
 	FIELD(qk_xdp_config, flags);
 	FIELD(qk_xdp_config, max_frame_len);
+	FIELD(qk_xdp_config, xsk_ifindex);
+	FIELD(qk_xdp_config, _pad);
 	STRUCT_END();
 	STRUCT_BEGIN(qk_local_addr_key);
 	FIELD(qk_local_addr_key, family);
@@ -95,6 +97,8 @@ static void print_numbers(void)
 	NUMBER(QK_CNT_PASS);
 	NUMBER(QK_CNT_DROP);
 	NUMBER(QK_CNT_EVENTS_LOST);
+	NUMBER(QK_CNT_TX);
+	NUMBER(QK_CNT_FORWARD);
 	NUMBER(QK_CNT_MATCH_BASE);
 	NUMBER(QK_CNT_PASS_BASE);
 	NUMBER(QK_CNT_DROP_BASE);
@@ -114,6 +118,7 @@ static void print_numbers(void)
 	NUMBER(QK_PASS_NOT_LOCAL_ADDR);
 	NUMBER(QK_PASS_NO_XSK);
 	NUMBER(QK_PASS_OVERSIZE);
+	NUMBER(QK_PASS_FORWARD_IFACE);
 	NUMBER(QK_PASS__MAX);
 	printf("},\"match_kinds\":{");
 	n = 0;
@@ -291,6 +296,7 @@ static void print_fast_constants(void)
 	NUMBER(QK_FAST_SESSIONS);
 	NUMBER(QK_FAST_WINDOW);
 	NUMBER(QK_FAST_CELLS);
+	NUMBER(QK_FAST_IFACES);
 	NUMBER(QK_FAST_PENDING_CELLS);
 	NUMBER(QK_FAST_DIR_READ);
 	NUMBER(QK_FAST_DIR_WRITE);

@@ -62,6 +62,7 @@ async function runProxy(globals: GlobalOptions, opts: ProxyOptions, xdp?: XdpOpt
                 force: xdp['xdp.force'],
                 mode: xdp['xdp.mode'],
                 sessionPorts: xdp['xdp.sessionPorts'],
+                forwardInterfaces: xdp['xdp.forwardInterfaces'],
                 fastPath: xdp['xdp.fastPath'],
               },
             }

@@ -42,6 +42,8 @@ export interface XdpBackendOptions {
   readonly mode?: 'auto' | 'native' | 'generic';
   /** Session ports as MIN-MAX; default: every port above the kernel's ephemeral range. */
   readonly sessionPorts?: string;
+  /** Two-armed: interfaces the fast path also forwards through (the program attached there too). */
+  readonly forwardInterfaces?: readonly string[];
   /** In-kernel fast path: auto (when the chain lowers) or off; default auto. */
   readonly fastPath?: XdpFastPathSetting;
 }

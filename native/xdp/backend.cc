@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "bpf/lib/map_names.h"
+
 namespace qk::xdp {
 
 namespace {
@@ -46,7 +48,9 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
     *error = "interface " + s.ifname + " MAC address: " + errno_text(err);
     return nullptr;
   }
-  b->program_ = Program::load(b->settings_, b->ifindex_, steps, error);
+  std::vector<int> forwards;
+  if (b->resolve_forwards(&forwards, error)) return nullptr;
+  b->program_ = Program::load(b->settings_, b->ifindex_, forwards, steps, error);
   if (!b->program_) return nullptr;
   err = b->program_->remove_stale(steps);
   if (err) {
@@ -57,6 +61,21 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
   b->fast_ = FastPath::open(b->program_->object());
   b->env_.fast = b->fast_.get();
   steps->push_back(b->fast_ ? "fast path maps: ok" : "fast path maps: absent from the object (tier 1 only)");
+  if (!forwards.empty()) {
+    if (!b->fast_) {
+      *error = "--xdp.forward-interfaces needs the fast path maps, which the object lacks";
+      return nullptr;
+    }
+    // Every interface a flow may leave by when it arrived on another: replies come in on a
+    // forward interface and leave by the proxy's own.
+    err = b->fast_->add_iface(b->ifindex_);
+    for (size_t i = 0; !err && i < forwards.size(); i++) err = b->fast_->add_iface(forwards[i]);
+    if (err) {
+      *error = "bpf map " QK_NAME(QK_MAP_FAST_IFACES) " write: " + errno_text(err);
+      return nullptr;
+    }
+    steps->push_back("forward interfaces: " + std::to_string(forwards.size()) + " in " QK_NAME(QK_MAP_FAST_IFACES));
+  }
   uint32_t available = rx_queue_count(s.ifname);
   uint32_t queues = s.queues ? s.queues : (available ? available : 1);
   if (available && queues > available) {
@@ -79,12 +98,44 @@ std::unique_ptr<Backend> Backend::start(const Settings& s, std::shared_ptr<engin
   }
   b->env_.sessions = b->sessions_.get();
   if (b->open_workers(queues, steps, error)) return nullptr;
-  if (b->program_->attach(s.attach, steps, error)) {
+  if (b->program_->attach(b->settings_, steps, error)) {
     *error = "XDP attach to " + s.ifname + " failed: " + *error;
     return nullptr;
   }
   for (auto& w : b->workers_) w->start();
   return b;
+}
+
+// The forward interfaces' ifindexes and MACs (for the workers' flows). Not the proxy's own
+// interface, not twice, at most kMaxForwardIfaces.
+int Backend::resolve_forwards(std::vector<int>* ifindexes, std::string* error) {
+  const auto& names = settings_.forward_ifnames;
+  if (names.size() > kMaxForwardIfaces) {
+    *error = "--xdp.forward-interfaces: at most " + std::to_string(kMaxForwardIfaces) + " interfaces, " +
+             std::to_string(names.size()) + " given";
+    return -EINVAL;
+  }
+  for (const std::string& name : names) {
+    int index = int(if_nametoindex(name.c_str()));
+    if (!index) {
+      *error = "forward interface " + name + ": " + errno_text(errno);
+      return -ENODEV;
+    }
+    if (index == ifindex_ || env_.forward(index)) {
+      *error = "forward interface " + name + " is named twice (or is --xdp.interface itself)";
+      return -EINVAL;
+    }
+    ForwardIface& f = env_.forwards[env_.n_forwards];
+    f.ifindex = index;
+    int err = qk_link__mac(index, f.mac);
+    if (err) {
+      *error = "forward interface " + name + " MAC address: " + errno_text(err);
+      return err;
+    }
+    env_.n_forwards++;
+    ifindexes->push_back(index);
+  }
+  return 0;
 }
 
 int Backend::open_workers(uint32_t n, StepLog* steps, std::string* error) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The AF_XDP backend as C++ sees it: our program attached to one interface, one worker per rx
-// queue, a shared session table, and merged counters for the JS side.
+// The AF_XDP backend as C++ sees it: our program attached to the proxy's interface (and to its
+// forward interfaces, for the fast path), one worker per rx queue of the proxy's interface, a
+// shared session table, and merged counters for the JS side.
 #pragma once
 
 #include <cstdint>
@@ -62,11 +63,12 @@ class Backend {
   // The in-kernel fast path, or null when the object has none.
   FastPath* fast() { return fast_.get(); }
   // Follows address changes of the interface into the program's local address map.
-  int sync_local_addrs(bool* changed) { return program_->sync_local_addrs(settings_.ifname, changed); }
+  int sync_local_addrs(bool* changed) { return program_->sync_local_addrs(settings_, changed); }
 
  private:
   Backend() = default;
   int open_workers(uint32_t n, StepLog* steps, std::string* error);
+  int resolve_forwards(std::vector<int>* ifindexes, std::string* error);
 
   Settings settings_;
   int ifindex_ = 0;

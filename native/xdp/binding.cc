@@ -42,6 +42,22 @@ bool read_settings(Napi::Object o, Settings* s, std::string* error) {
     return false;
   }
   s->ifname = ifname.As<Napi::String>().Utf8Value();
+  Napi::Value forwards = o.Get("forwardInterfaces");
+  if (!forwards.IsUndefined()) {
+    if (!forwards.IsArray()) {
+      *error = "option `forwardInterfaces` must be an array of interface names";
+      return false;
+    }
+    Napi::Array a = forwards.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value name = a.Get(i);
+      if (!name.IsString()) {
+        *error = "option `forwardInterfaces` must be an array of interface names";
+        return false;
+      }
+      s->forward_ifnames.push_back(name.As<Napi::String>().Utf8Value());
+    }
+  }
   s->bpf_object = obj.As<Napi::String>().Utf8Value();
   std::string mode = attach.As<Napi::String>().Utf8Value();
   if (mode == "auto")
@@ -133,6 +149,7 @@ class XdpBackendWrap : public Napi::ObjectWrap<XdpBackendWrap> {
     Napi::Object o = Napi::Object::New(env);
     if (!backend_) return o;
     o.Set("interface", backend_->settings().ifname);
+    o.Set("forwardInterfaces", string_array(env, backend_->settings().forward_ifnames));
     o.Set("ifindex", backend_->ifindex());
     o.Set("mode", backend_->mode());
     o.Set("zerocopy", backend_->zerocopy());

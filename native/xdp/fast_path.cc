@@ -72,8 +72,9 @@ std::unique_ptr<FastPath> FastPath::open(bpf_object* obj) {
   p->fw_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_FW));
   p->flows_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_FLOWS));
   p->cells_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_CELLS));
-  for (int fd :
-       {p->ctl_fd_, p->banks_fd_, p->steps_fd_, p->eps_fd_, p->tokens_fd_, p->fw_fd_, p->flows_fd_, p->cells_fd_})
+  p->ifaces_fd_ = fd_of(obj, QK_NAME(QK_MAP_FAST_IFACES));
+  for (int fd : {p->ctl_fd_, p->banks_fd_, p->steps_fd_, p->eps_fd_, p->tokens_fd_, p->fw_fd_, p->flows_fd_,
+                 p->cells_fd_, p->ifaces_fd_})
     if (fd < 0) return nullptr;
   return p;
 }
@@ -187,6 +188,11 @@ void FastPath::remove(const qk_session& s) {
     qk_fast_flow_key k = write_key(s);
     bpf_map_delete_elem(flows_fd_, &k);
   }
+}
+
+int FastPath::add_iface(int ifindex) {
+  const uint32_t key = uint32_t(ifindex), value = uint32_t(ifindex);
+  return bpf_map_update_elem(ifaces_fd_, &key, &value, BPF_ANY) ? -errno : 0;
 }
 
 uint32_t FastPath::retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]) {

@@ -60,6 +60,8 @@ class FastPath {
   // A next hop's MAC changed (native/net neigh.h): flows that send to old_mac on ifindex send to
   // new_mac from now on. Walks the whole flow map (MAC changes are rare). Returns flows changed.
   uint32_t retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]);
+  // Lets flows leave by ifindex when they arrive on another interface (two-armed). 0 or -errno.
+  int add_iface(int ifindex);
   // Cells (round-robin positions, Match counts) summed over CPUs.
   void cells(std::vector<uint64_t>* out) const;
 
@@ -68,7 +70,7 @@ class FastPath {
   int write_all(int fd, const MapEntries& m, const char* what, size_t key_size, size_t value_size, std::string* error);
 
   int ctl_fd_ = -1, banks_fd_ = -1, steps_fd_ = -1, eps_fd_ = -1, tokens_fd_ = -1, fw_fd_ = -1, flows_fd_ = -1,
-      cells_fd_ = -1;
+      cells_fd_ = -1, ifaces_fd_ = -1;
   uint32_t bank_ = 0;
   std::atomic<bool> active_{false};
   std::vector<std::vector<uint8_t>> tokens_of_[QK_FAST_BANKS];  // what each bank's token map holds

@@ -94,9 +94,14 @@ void OfflinkPath::receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint
   }
 }
 
-void OfflinkPath::expire(uint64_t now) {
+void OfflinkPath::expire(uint64_t now, const SeenFn& seen_elsewhere) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (now - it->second->last_ns > idle_ns_) {
+    OfflinkSession& s = *it->second;
+    if (now - s.last_ns > idle_ns_ && seen_elsewhere) {
+      uint64_t seen = seen_elsewhere(s);
+      if (seen > s.last_ns) s.last_ns = seen < now ? seen : now;
+    }
+    if (now - s.last_ns > idle_ns_) {
       close(it->second->fd);  // closing also removes it from the epoll set
       it = sessions_.erase(it);
     } else {

@@ -44,8 +44,12 @@ class OfflinkPath {
   using ReplyFn = std::function<void(const OfflinkSession&, uint32_t len)>;
   void receive(uint8_t* buf, uint32_t cap, uint32_t max_replies, uint64_t now, const ReplyFn& on_reply);
 
-  // Closes sockets of sessions idle longer than the timeout.
-  void expire(uint64_t now);
+  // Closes sockets of sessions idle longer than the timeout. seen_elsewhere, when set, says when
+  // a session about to close last carried a packet the socket did not see (the fast path of a
+  // forward interface): a socket must outlive such a session's kernel traffic, since replies
+  // the fast path hands off still arrive through it.
+  using SeenFn = std::function<uint64_t(const OfflinkSession&)>;
+  void expire(uint64_t now, const SeenFn& seen_elsewhere = nullptr);
 
  private:
   struct Key {

@@ -119,6 +119,37 @@ void Worker::offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now) 
   rw.dst = v.client;
   rw.flags = QK_RW_PAYLOAD_CHANGED;
   emit(f, fi, addr, rw, true, kWrite);
+  if (!(v.flows & kFlowWrite)) carry_forward_write(s, v, nh, now);
+}
+
+// Two-armed: the endpoint's route leaves by a forward interface, where the program runs too. The
+// read flow sends out of it with the source the kernel's socket uses (the route's), so the
+// endpoint sees one peer whichever tier sent.
+void Worker::carry_forward_read(const qk_addr& client, const qk_addr& to, const qk_addr& local, uint16_t port,
+                                const qk_nexthop& nh, uint64_t now) {
+  const ForwardIface* out = env_.forward(nh.ifindex);
+  if (!out || !env_.fast || !env_.fast->active()) return;
+  FlowHop hop{};
+  hop.src.family = to.family;
+  std::memcpy(hop.src.addr, nh.src, sizeof(hop.src.addr));
+  hop.src.port = port;
+  std::memcpy(hop.eth_src, out->mac, QK_ETH_ALEN);
+  std::memcpy(hop.eth_dst, nh.mac, QK_ETH_ALEN);
+  hop.ifindex = nh.ifindex;
+  env_.sessions->carry_read(client, to, local, now, hop);
+}
+
+// The endpoint's replies reach the forward interface's program; its write flow sends them to the
+// client out of this interface, as the ring does.
+void Worker::carry_forward_write(const OfflinkSession& s, const SessionView& v, const qk_nexthop& client_hop,
+                                 uint64_t now) {
+  if (!env_.n_forwards || !env_.fast || !env_.fast->active()) return;
+  qk_nexthop to_endpoint;
+  if (next_hop(s.endpoint, now, &to_endpoint) != kForward) return;
+  FlowHop hop{v.local, {}, {}, env_.ifindex};
+  std::memcpy(hop.eth_src, env_.mac, QK_ETH_ALEN);
+  std::memcpy(hop.eth_dst, client_hop.mac, QK_ETH_ALEN);
+  env_.sessions->carry_write(s.port, s.endpoint, now, hop);
 }
 
 }  // namespace qk::xdp

@@ -146,7 +146,7 @@ int Worker::next_hop(const qk_addr& to, uint64_t now, qk_nexthop* nh) {
   if (err == -EHOSTUNREACH) return QK_DROP_NEIGHBOUR_UNRESOLVED;  // resolution failed: nobody answers
   if (err == -EADDRNOTAVAIL) return kOfflink;                     // a local address: only the kernel delivers it
   if (err) return QK_DROP_NO_ROUTE;
-  if (nh->ifindex != env_.ifindex) return kOfflink;
+  if (nh->ifindex != env_.ifindex) return nh->has_src && env_.forward(nh->ifindex) ? kForward : kOfflink;
   if (!nh->has_src) return QK_DROP_NO_ROUTE;
   return 0;
 }
@@ -195,12 +195,15 @@ void Worker::read_frame(qk_frame& f, qk_frame_info& fi, uint64_t addr, const qk_
     int why = next_hop(to, now, &nh);
     // Pending: the kernel queues a datagram while it resolves the neighbour, where the ring
     // would have to drop it; replies still come back through the ring (the session port).
-    if (why == kOfflink || why == kNeighbourPending) {
+    // Forward: this worker has no ring on that interface, so the kernel sends the first packets
+    // and the fast path the rest.
+    if (why == kOfflink || why == kNeighbourPending || why == kForward) {
       if (!csum.fresh_ok(f.data, fi, changed)) {
         ew_->count_drop(false, QK_DROP_BAD_CHECKSUM);
         continue;
       }
       offlink_send(f, fi, client, local, port, to, now, why == kOfflink);
+      if (why == kForward && !(flows & kFlowRead)) carry_forward_read(client, to, local, port, nh, now);
       continue;
     }
     if (why) {

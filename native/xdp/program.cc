@@ -72,10 +72,12 @@ Program::~Program() {
   if (obj_) bpf_object__close(obj_);
 }
 
-std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, StepLog* steps, std::string* error) {
+std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, const std::vector<int>& forwards, StepLog* steps,
+                                       std::string* error) {
   libbpf_set_print(capture_print);
   std::unique_ptr<Program> p(new Program());
   p->ifindex_ = ifindex;
+  p->forwards_ = forwards;
   p->obj_ = bpf_object__open_file(s.bpf_object.c_str(), nullptr);
   if (!p->obj_) {
     *error = "bpf object open " + s.bpf_object + ": " + errno_text(errno) + " (" + libbpf_last_message() + ")";
@@ -111,27 +113,39 @@ std::unique_ptr<Program> Program::load(const Settings& s, int ifindex, StepLog* 
 
 int Program::remove_stale(StepLog* steps) {
   const uint32_t modes[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
-  for (uint32_t mode : modes) {
-    uint32_t id = attached_id(ifindex_, mode);
-    if (!id || !prog_name_is_ours(id)) continue;
-    int err = bpf_xdp_detach(ifindex_, int(mode), nullptr);
-    if (err) return err;
-    steps->push_back("stale attachment: removed " QK_NAME(QK_PROG_XDP_REDIRECT) " id " + std::to_string(id) +
-                     (mode == XDP_FLAGS_DRV_MODE ? " (native)" : " (generic)") +
-                     " left by a proxy that did not exit cleanly");
+  std::vector<int> ifaces{ifindex_};
+  ifaces.insert(ifaces.end(), forwards_.begin(), forwards_.end());
+  for (int ifindex : ifaces) {
+    for (uint32_t mode : modes) {
+      uint32_t id = attached_id(ifindex, mode);
+      if (!id || !prog_name_is_ours(id)) continue;
+      int err = bpf_xdp_detach(ifindex, int(mode), nullptr);
+      if (err) return err;
+      steps->push_back("stale attachment: removed " QK_NAME(QK_PROG_XDP_REDIRECT) " id " + std::to_string(id) +
+                       (mode == XDP_FLAGS_DRV_MODE ? " (native)" : " (generic)") + " from ifindex " +
+                       std::to_string(ifindex) + ", left by a proxy that did not exit cleanly");
+    }
   }
   return 0;
 }
 
 namespace {
 
-// The interface's IPv4/IPv6 addresses as map keys (padding zeroed: keys are compared bytewise).
-int read_local_addrs(const std::string& ifname, std::vector<qk_local_addr_key>* out) {
+bool serves(const Settings& s, const char* name) {
+  if (s.ifname == name) return true;
+  for (const auto& f : s.forward_ifnames)
+    if (f == name) return true;
+  return false;
+}
+
+// The IPv4/IPv6 addresses of the proxy's interfaces (its own and the forward ones) as map keys
+// (padding zeroed: keys are compared bytewise).
+int read_local_addrs(const Settings& s, std::vector<qk_local_addr_key>* out) {
   ifaddrs* list = nullptr;
   if (getifaddrs(&list)) return -errno;
   out->clear();
   for (ifaddrs* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || ifname != a->ifa_name) continue;
+    if (!a->ifa_addr || !serves(s, a->ifa_name)) continue;
     qk_local_addr_key key;
     std::memset(&key, 0, sizeof(key));
     if (a->ifa_addr->sa_family == AF_INET) {
@@ -179,10 +193,10 @@ int Program::apply_local_addrs(const std::vector<qk_local_addr_key>& next) {
   return err;
 }
 
-int Program::sync_local_addrs(const std::string& ifname, bool* changed) {
+int Program::sync_local_addrs(const Settings& s, bool* changed) {
   std::vector<qk_local_addr_key> next;
   *changed = false;
-  int err = read_local_addrs(ifname, &next);
+  int err = read_local_addrs(s, &next);
   if (err) return err;
   bool same = next.size() == addrs_.size();
   for (const auto& k : next) same = same && contains(addrs_, k);
@@ -199,7 +213,8 @@ int Program::configure(const Settings& s, StepLog* steps, std::string* error) {
   cfg_.session_port_start = s.session_port_min;
   cfg_.session_port_end = s.session_port_max;
   cfg_.max_frame_len = kMaxRxFrameLen;
-  int err = read_local_addrs(s.ifname, &addrs);
+  cfg_.xsk_ifindex = uint32_t(ifindex_);
+  int err = read_local_addrs(s, &addrs);
   if (!err) err = write_config(QK_CFG_F_ENABLED);
   if (!err) err = apply_local_addrs(addrs);
   if (err) {
@@ -210,7 +225,19 @@ int Program::configure(const Settings& s, StepLog* steps, std::string* error) {
   return 0;
 }
 
-int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
+// A BPF link, not a netlink attachment: it goes with the last fd, so even a SIGKILLed proxy
+// leaves nothing on the interface, and netlink cannot replace it behind our back. The kernel
+// refuses it (EBUSY) when another program is attached: that one is somebody else's.
+int Program::attach_one(int ifindex, uint32_t flag, int* link_fd) {
+  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flag);
+  int fd = bpf_link_create(prog_fd_, ifindex, BPF_XDP, &opts);
+  if (fd < 0) return -errno;
+  *link_fd = fd;
+  return 0;
+}
+
+int Program::attach(const Settings& s, StepLog* steps, std::string* error) {
+  const AttachMode mode = s.attach;
   struct Try {
     AttachMode mode;
     uint32_t flag;
@@ -221,17 +248,29 @@ int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
   int err = -EINVAL;
   for (const Try& t : tries) {
     if (mode != AttachMode::kAuto && mode != t.mode) continue;
-    // A BPF link, not a netlink attachment: it goes with the last fd, so even a SIGKILLed proxy
-    // leaves nothing on the interface, and netlink cannot replace it behind our back. The
-    // kernel refuses it (EBUSY) when another program is attached: that one is somebody else's.
-    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = t.flag);
-    int fd = bpf_link_create(prog_fd_, ifindex_, BPF_XDP, &opts);
-    err = fd < 0 ? -errno : 0;
+    int fd = -1;
+    err = attach_one(ifindex_, t.flag, &fd);
     if (!err) {
       link_fd_ = fd;
       attach_flags_ = t.flag;
       prog_id_ = attached_id(ifindex_, t.flag);
       steps->push_back(std::string("attach ") + t.name + ": ok (bpf link)");
+      // The forward interfaces take the same mode: a redirect between a native and a generic
+      // attachment works, but the fast path's cost would then be the slower one's.
+      for (size_t i = 0; i < forwards_.size(); i++) {
+        err = attach_one(forwards_[i], t.flag, &fd);
+        if (err) {
+          std::string why = errno_text(err);
+          if (err == -EBUSY || err == -EEXIST) why += " (another XDP program is attached to the interface)";
+          *error = "attach " + std::string(t.name) + " to forward interface " + s.forward_ifnames[i] + ": " + why;
+          steps->push_back(*error);
+          detach();
+          return err;
+        }
+        forward_links_.push_back(fd);
+        steps->push_back("attach " + std::string(t.name) + " to forward interface " + s.forward_ifnames[i] +
+                         ": ok (bpf link)");
+      }
       return 0;
     }
     std::string why = errno_text(err);
@@ -244,6 +283,8 @@ int Program::attach(AttachMode mode, StepLog* steps, std::string* error) {
 }
 
 void Program::detach() {
+  for (int fd : forward_links_) close(fd);
+  forward_links_.clear();
   if (!attach_flags_) return;
   if (link_fd_ >= 0) close(link_fd_);  // the link is ours alone: closing it detaches
   link_fd_ = -1;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace qk::xdp {
 
@@ -15,8 +16,15 @@ enum class AttachMode { kAuto, kNative, kGeneric };
 constexpr uint32_t kUmemFrameSize = 2048;
 constexpr uint32_t kMaxRxFrameLen = kUmemFrameSize - 256;
 
+// Forward interfaces a proxy may attach to besides its own (qk_fast_ifaces holds QK_FAST_IFACES).
+constexpr uint32_t kMaxForwardIfaces = 7;
+
 struct Settings {
   std::string ifname;
+  // Two-armed: more interfaces the program is attached to for the fast path alone (no AF_XDP
+  // sockets there). A session whose endpoint routes out of one is carried between the interfaces
+  // in the kernel once a worker installed its flows; until then the kernel sends its packets.
+  std::vector<std::string> forward_ifnames;
   std::string bpf_object;  // absolute path of bpf/obj/xdp_redirect.bpf.o
   uint32_t queues = 0;     // 0 = every rx queue of the interface
   bool require_zerocopy = false;

@@ -183,7 +183,18 @@ void Worker::periodic(uint64_t now) {
   qk_nhcache__poll(nh_);
   follow_mac_changes();
   env_.sessions->expire(now);
-  offlink_->expire(now);
+  if (env_.n_forwards && env_.fast) {
+    offlink_->expire(now, [this](const OfflinkSession& o) {
+      qk_session s{};
+      s.client = o.client;
+      s.endpoint = o.endpoint;
+      s.port = o.port;
+      s.flows = kFlowRead | kFlowWrite;
+      return env_.fast->last_used(s);
+    });
+  } else {
+    offlink_->expire(now);
+  }
   xdp_statistics st;
   if (qk_xsk__kernel_stats(xsk_, &st) == 0) {
     publish(counters_.k_rx_dropped, st.rx_dropped);

@@ -20,14 +20,28 @@
 
 namespace qk::xdp {
 
+// A forward interface (Settings::forward_ifnames) as the workers need it.
+struct ForwardIface {
+  int ifindex;
+  uint8_t mac[QK_ETH_ALEN];
+};
+
 // Read-only facts every worker shares.
 struct WorkerEnv {
   const Settings* settings;
   int ifindex;
   uint8_t mac[QK_ETH_ALEN];
+  ForwardIface forwards[kMaxForwardIfaces];
+  uint32_t n_forwards;
   SessionTable* sessions;
   engine::Engine* engine;
   FastPath* fast;  // null: the object has no fast path
+
+  const ForwardIface* forward(int index) const {
+    for (uint32_t i = 0; i < n_forwards; i++)
+      if (forwards[i].ifindex == index) return &forwards[i];
+    return nullptr;
+  }
 };
 
 class Worker {
@@ -73,6 +87,10 @@ class Worker {
                     uint16_t port, const qk_addr& to, uint64_t now, bool off_interface);
   void offlink_replies(uint64_t now);
   void offlink_reply(const OfflinkSession& s, uint32_t len, uint64_t now);
+  // The fast path's flows of a session whose endpoint is behind a forward interface.
+  void carry_forward_read(const qk_addr& client, const qk_addr& to, const qk_addr& local, uint16_t port,
+                          const qk_nexthop& nh, uint64_t now);
+  void carry_forward_write(const OfflinkSession& s, const SessionView& v, const qk_nexthop& client_hop, uint64_t now);
   void drop(uint64_t addr, Direction dir, uint8_t reason);
   void flush_tx();
 
@@ -104,11 +122,12 @@ uint64_t monotonic_ns();
 constexpr uint32_t kTxHeadroom = 256;     // as much as the kernel leaves in front of rx data
 constexpr int kOfflink = 0x100;           // Worker::next_hop(): not a drop reason, send through the kernel
 constexpr int kNeighbourPending = 0x101;  // Worker::next_hop(): the kernel is resolving the neighbour
+constexpr int kForward = 0x102;           // Worker::next_hop(): behind a forward interface (nh is valid)
 
 // A reply to a client leaves from the listen port, which only the ring can use: a next hop that
 // needs the kernel is a drop.
 inline uint8_t reply_drop_reason(int why) {
-  if (why == kOfflink) return QK_DROP_NO_ROUTE;
+  if (why == kOfflink || why == kForward) return QK_DROP_NO_ROUTE;
   if (why == kNeighbourPending) return QK_DROP_NEIGHBOUR_UNRESOLVED;
   return uint8_t(why);
 }

@@ -8,6 +8,8 @@ export type XdpAttachMode = 'auto' | 'native' | 'generic';
 
 export interface NativeXdpOptions {
   readonly interface: string;
+  /** Two-armed: interfaces the program is also attached to, for the fast path alone. */
+  readonly forwardInterfaces?: readonly string[];
   /** Absolute path of bpf/obj/xdp_redirect.bpf.o. */
   readonly bpfObject: string;
   readonly attachMode: XdpAttachMode;
@@ -84,6 +86,7 @@ export interface XdpEvent {
 
 export interface XdpDescription {
   readonly interface: string;
+  readonly forwardInterfaces: readonly string[];
   readonly ifindex: number;
   readonly mode: 'native' | 'generic' | 'detached';
   readonly zerocopy: boolean;

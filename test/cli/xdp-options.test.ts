@@ -45,3 +45,31 @@ describe('--xdp.fast-path', () => {
     expect(help).to.match(/--xdp\.fast-path <mode>[\s\S]*choices: "auto", "off"[\s\S]*default: "auto"[\s\S]*env: QUILKIN_XDP_FAST_PATH/);
   });
 });
+
+describe('--xdp.forward-interfaces', () => {
+  const saved = process.env.QUILKIN_XDP_FORWARD_INTERFACES;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.QUILKIN_XDP_FORWARD_INTERFACES;
+    else process.env.QUILKIN_XDP_FORWARD_INTERFACES = saved;
+  });
+
+  it('is unset by default and takes a comma separated list', () => {
+    delete process.env.QUILKIN_XDP_FORWARD_INTERFACES;
+    expect(parseXdp([])['xdp.forwardInterfaces']).to.equal(undefined);
+    expect(parseXdp(['--xdp.forward-interfaces', 'eth1'])['xdp.forwardInterfaces']).to.deep.equal(['eth1']);
+    expect(parseXdp(['--xdp.forward-interfaces', 'eth1, bond0.100'])['xdp.forwardInterfaces']).to.deep.equal(['eth1', 'bond0.100']);
+  });
+
+  it('reads QUILKIN_XDP_FORWARD_INTERFACES', () => {
+    process.env.QUILKIN_XDP_FORWARD_INTERFACES = 'eth2,eth3';
+    expect(parseXdp([])['xdp.forwardInterfaces']).to.deep.equal(['eth2', 'eth3']);
+  });
+
+  it('refuses names the kernel would refuse, and a name given twice', () => {
+    delete process.env.QUILKIN_XDP_FORWARD_INTERFACES;
+    expect(() => parseXdp(['--xdp.forward-interfaces', 'a-name-longer-than-15'])).to.throw(CommanderError, /not an interface name/);
+    expect(() => parseXdp(['--xdp.forward-interfaces', 'eth1,,eth2'])).to.throw(CommanderError, /`` is not an interface name/);
+    expect(() => parseXdp(['--xdp.forward-interfaces', 'a/b'])).to.throw(CommanderError, /not an interface name/);
+    expect(() => parseXdp(['--xdp.forward-interfaces', 'eth1,eth1'])).to.throw(CommanderError, /names an interface twice/);
+  });
+});

@@ -140,3 +140,68 @@ export function namespacesWithPrefix(prefix: string): string[] {
     .map((l) => l.split(' ')[0])
     .filter((n) => n.startsWith(`${prefix}-`));
 }
+
+/**
+ * A two-armed proxy: clients on one link, servers on another, the proxy between them with one
+ * interface on each (`prx` towards the clients, `fwd` towards the servers; both in the proxy's
+ * namespace) and IP forwarding off, so nothing crosses unless the proxy carries it. Addresses
+ * are 10.<octet>.1.0/24 and fd00:<octet>:1::/64 on the client side, .2 on the server side; the
+ * proxy is .1 on each and is the peers' default route. The client and server veths carry an
+ * XDP_PASS program: native XDP on veth delivers a frame sent with XDP_TX or a redirect into its
+ * peer only when the peer has one (or GRO).
+ */
+export class TwoArmed extends Star {
+  constructor(prefix: string, octet: number) {
+    super({ prefix, hosts: ['cli', 'prx', 'srv'], subnet: [octet, 1] });
+    const base = this.host('cli').ns.slice(0, -'cli'.length);
+    const dev = this.host('cli').dev.slice(0, -'cli'.length);
+    const host = (name: string, ns: string, side: number, last: number, peer: string): Host => ({
+      ns: `${base}${ns}`,
+      dev: `${dev}${name}`,
+      peer: `${dev}${peer}`,
+      ipv4: `10.${octet}.${side}.${last}`,
+      ipv6: `fd00:${octet}:${side}::${last}`,
+    });
+    this.hosts.clear();
+    this.hosts.set('cli', host('cli', 'cli', 1, 2, 'prx'));
+    this.hosts.set('prx', host('prx', 'prx', 1, 1, 'cli'));
+    this.hosts.set('fwd', host('fwd', 'prx', 2, 1, 'srv'));
+    this.hosts.set('srv', host('srv', 'srv', 2, 2, 'fwd'));
+  }
+
+  override create(): this {
+    try {
+      for (const ns of new Set([...this.hosts.values()].map((h) => h.ns))) {
+        sh(['ip', 'netns', 'add', ns]);
+        sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+      }
+      const pass = path.join(repoRoot(), 'bpf', 'obj', 'xdp_pass.bpf.o');
+      for (const [near, far] of [
+        ['cli', 'prx'],
+        ['srv', 'fwd'],
+      ] as const) {
+        const a = this.host(near);
+        const b = this.host(far);
+        sh(['ip', 'link', 'add', a.dev, 'netns', a.ns, 'type', 'veth', 'peer', 'name', b.dev, 'netns', b.ns]);
+        for (const h of [a, b]) {
+          sh(['ip', '-n', h.ns, 'addr', 'add', `${h.ipv4}/24`, 'dev', h.dev]);
+          sh(['ip', '-n', h.ns, 'addr', 'add', `${h.ipv6}/64`, 'dev', h.dev, 'nodad']);
+          sh(['ip', '-n', h.ns, 'link', 'set', h.dev, 'up']);
+          // Full UDP checksums from every sender: the fast path carries those (partial ones go to tier 1).
+          sh(['ip', 'netns', 'exec', h.ns, 'ethtool', '-K', h.dev, 'tx', 'off']);
+        }
+        sh(['ip', '-n', a.ns, 'link', 'set', 'dev', a.dev, 'xdpdrv', 'obj', pass, 'sec', 'xdp']);
+        sh(['ip', '-n', a.ns, 'route', 'add', 'default', 'via', b.ipv4]);
+        sh(['ip', '-n', a.ns, '-6', 'route', 'add', 'default', 'via', b.ipv6]);
+      }
+      for (const family of ['4', '6']) {
+        const key = family === '4' ? 'net.ipv4.ip_forward=0' : 'net.ipv6.conf.all.forwarding=0';
+        sh(['ip', 'netns', 'exec', this.host('prx').ns, 'sysctl', '-qw', key]);
+      }
+    } catch (err) {
+      this.destroy();
+      throw err;
+    }
+    return this;
+  }
+}

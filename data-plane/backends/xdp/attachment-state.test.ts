@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { AttachmentState, processStartTime } from './attachment-state';
+import { AttachmentClaims, AttachmentState, processStartTime } from './attachment-state';
 
 describe('xdp attachment state', function () {
   let dir: string;
@@ -71,5 +71,23 @@ describe('xdp attachment state', function () {
       child.kill('SIGKILL');
     }
     expect(processStartTime(2 ** 22 + 12345)).to.equal(undefined);
+  });
+
+  it('claims the proxy interface and its forward interfaces together, or none of them', function () {
+    const taken = new AttachmentState('eth8', dir);
+    fs.writeFileSync(taken.file, JSON.stringify({ pid: process.ppid, interface: 'eth8' }));
+    const claims = new AttachmentClaims(['eth7', 'eth8'], dir);
+    expect(() => claims.claim()).to.throw(/interface eth8 is already served by a running proxy/);
+    // eth7 was claimed first and released when eth8 failed.
+    expect(fs.existsSync(new AttachmentState('eth7', dir).file)).to.equal(false);
+    fs.rmSync(taken.file);
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    fs.writeFileSync(taken.file, JSON.stringify({ pid: dead, interface: 'eth8' }));
+    expect([...claims.claim()]).to.deep.equal([['eth8', dead]]);
+    claims.record({ progId: 42, mode: 'native' });
+    for (const ifname of ['eth7', 'eth8'])
+      expect(JSON.parse(fs.readFileSync(new AttachmentState(ifname, dir).file, 'utf8'))).to.include({ pid: process.pid, interface: ifname, progId: 42 });
+    claims.release();
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 });

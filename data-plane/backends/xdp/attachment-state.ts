@@ -54,8 +54,12 @@ export class AttachmentState {
     this.file = path.join(dir, `xdp-${netns}-${ifname}.json`);
   }
 
-  /** Throws when another live proxy owns the interface; returns the dead owner's pid, if any. */
-  claim(): number | undefined {
+  /**
+   * Throws when another live proxy owns the interface; returns the dead owner's pid, if any.
+   * sweep: also remove every dead owner's record (off while more claims of a set are to come,
+   * which must still read theirs).
+   */
+  claim(sweep = true): number | undefined {
     let previous: StateRecord | undefined;
     try {
       previous = JSON.parse(fs.readFileSync(this.file, 'utf8')) as StateRecord;
@@ -65,7 +69,7 @@ export class AttachmentState {
     if (previous && previous.pid !== process.pid && alive(previous)) {
       throw new Error(`interface ${previous.interface} is already served by a running proxy (pid ${previous.pid}, state ${this.file})`);
     }
-    this.sweep();
+    if (sweep) this.sweep();
     this.write({ pid: process.pid, interface: this.ifname });
     return previous && previous.pid !== process.pid ? previous.pid : undefined;
   }
@@ -104,5 +108,46 @@ export class AttachmentState {
     } catch (err) {
       throw new Error(`attachment state ${this.file}: ${(err as Error).message}`, { cause: err });
     }
+  }
+}
+
+/**
+ * The states of every interface one proxy attaches to: its own and its forward interfaces
+ * (`--xdp.forward-interfaces`). All are claimed or none: a claim that fails releases the others.
+ */
+export class AttachmentClaims {
+  private readonly states: AttachmentState[];
+
+  constructor(
+    private readonly ifnames: readonly string[],
+    dir = STATE_DIR,
+  ) {
+    this.states = ifnames.map((n) => new AttachmentState(n, dir));
+  }
+
+  /** Throws when another live proxy owns one of the interfaces; returns the dead owners by interface. */
+  claim(): Map<string, number> {
+    const dead = new Map<string, number>();
+    const claimed: AttachmentState[] = [];
+    try {
+      this.states.forEach((state, i) => {
+        const pid = state.claim(i === this.states.length - 1);
+        claimed.push(state);
+        if (pid !== undefined) dead.set(this.ifnames[i], pid);
+      });
+    } catch (err) {
+      for (const state of claimed) state.release();
+      throw err;
+    }
+    return dead;
+  }
+
+  /** What is attached: the program id and mode are the same on every interface. */
+  record(record: Omit<StateRecord, 'pid' | 'interface'>): void {
+    this.states.forEach((state, i) => state.record({ interface: this.ifnames[i], ...record }));
+  }
+
+  release(): void {
+    for (const state of this.states) state.release();
   }
 }

@@ -15,7 +15,7 @@ import type { NativeSocketBackend, SocketAddon } from '../../../native/socket/so
 import { combinedCounterSource, CounterSync } from '../socket/counter-sync';
 import { SessionPressureLog } from '../socket/session-pressure';
 import { describeSessionLimits, sessionLimits, socketWorkerOptions } from '../socket/socket-backend';
-import { AttachmentState } from './attachment-state';
+import { AttachmentClaims } from './attachment-state';
 import { FastCellMetrics } from './fast-cells';
 import { type FastPathStatus, fastPathStatus } from './fast-path';
 import { type PortRange, readDefaultRouteInterface, readSessionPortRange } from './host-facts';
@@ -60,7 +60,7 @@ class XdpBackend implements ProxyBackend {
     private readonly publisher: EnginePublisher,
     private readonly options: BackendOptions,
     private readonly ports: PortRange,
-    private readonly state: AttachmentState,
+    private readonly state: AttachmentClaims,
     initial: Compiled,
   ) {
     this.fastCells = new FastCellMetrics(options.metrics);
@@ -93,6 +93,7 @@ class XdpBackend implements ProxyBackend {
       backend: 'xdp',
       listen: `[::]:${this.options.port}`,
       interface: d.interface,
+      ...(d.forwardInterfaces.length ? { forwardInterfaces: d.forwardInterfaces } : {}),
       xdpMode: d.mode,
       zerocopy: d.zerocopy,
       bind: d.zerocopy ? 'zero-copy' : 'copy',
@@ -240,6 +241,7 @@ function startNative(xdp: XdpAddon, engine: NativeEngine, options: BackendOption
     return new xdp.XdpBackend(
       {
         interface: ifname,
+        forwardInterfaces: x?.forwardInterfaces ?? [],
         bpfObject: bpfObjectPath(),
         attachMode: attachMode(x?.mode),
         queues: x?.queues ?? 0,
@@ -275,9 +277,8 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   // The workers start with the initial generation in place: no frame sees an empty engine.
   const publisher = new EnginePublisher('xdp', engine, options.metrics, log);
   publisher.publish(publisher.prepare(initial));
-  const state = new AttachmentState(ifname);
-  const deadOwner = state.claim();
-  if (deadOwner !== undefined) log.warn({ interface: ifname, pid: deadOwner }, 'previous proxy on this interface is gone; removing what it left attached');
+  const state = new AttachmentClaims([ifname, ...(options.xdp?.forwardInterfaces ?? [])]);
+  for (const [dev, pid] of state.claim()) log.warn({ interface: dev, pid }, 'previous proxy on this interface is gone; removing what it left attached');
   let native: NativeXdpBackend;
   let kernelServed: NativeSocketBackend;
   try {
@@ -295,7 +296,7 @@ export const createXdpBackend: BackendFactory = async (options, initial) => {
   }
   const backend = new XdpBackend(native, kernelServed, publisher, options, ports, state, initial);
   const d = native.describe();
-  state.record({ interface: ifname, progId: d.progId, mode: d.mode });
+  state.record({ progId: d.progId, mode: d.mode });
   for (const step of d.steps) log.info({ interface: ifname, step }, 'xdp detection');
   log.info(backend.describe(), 'xdp backend started');
   return backend;
