@@ -75,6 +75,7 @@ struct qk_nhcache_counters {
 	__u64 mac_changes;	/* resolved next hops whose MAC changed */
 	__u64 mac_changes_lost; /* of those, dropped from a full queue before anyone took them */
 	__u64 flushes;		/* route change or full table: entries dropped */
+	__u64 hop_moves;	/* destinations a route change sent to another next hop */
 };
 
 struct qk_nhcache;
@@ -119,6 +120,23 @@ struct qk_mac_change {
 int qk_nhcache__take_mac_change(struct qk_nhcache *c, struct qk_mac_change *out);
 
 #define QK_NHCACHE_MAC_CHANGES 16
+
+/* A destination whose next hop a route change moved (another gateway, interface or source
+ * address, or none usable any more), for whoever copied the old one (the fast path's flows). */
+struct qk_hop_move {
+	__u8 family;
+	__u8 dst[16];
+	int resolved; /* 1: nh is the new next hop; 0: none usable now (pending, unreachable, local) */
+	struct qk_nexthop nh;
+};
+
+/* After route changes (at most once per call, none when no route changed since the last one):
+ * looks up again every destination that had a usable next hop and calls moved() for each whose
+ * next hop is not the one it was. Costs netlink round trips per such destination, so the
+ * owner calls it when someone holds copies, and not more often than it must. Returns how many
+ * moved, or a negative errno. */
+int qk_nhcache__follow_routes(struct qk_nhcache *c, __u64 now_ns,
+	void (*moved)(void *ctx, const struct qk_hop_move *m), void *ctx);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,7 @@ struct qk_nhcache {
 	struct qk_nhcache_counters counters;
 	struct qk_mac_change changes[QK_NHCACHE_MAC_CHANGES];
 	__u32 changes_head, changes_n;
+	int routes_changed; /* since the last qk_nhcache__follow_routes */
 };
 
 static void note_mac_change(
@@ -169,6 +170,7 @@ static void forget_routes(struct qk_nhcache *c)
 		if (c->entries[i].state != NH_EMPTY)
 			c->entries[i].state = NH_UNKNOWN;
 	c->counters.flushes++;
+	c->routes_changed = 1;
 }
 
 static void flush(struct qk_nhcache *c)
@@ -209,6 +211,11 @@ static int resolve(struct qk_nhcache *c, struct nh_entry *e, __u64 now_ns)
 	err = qk_route__lookup(&c->nl, e->family, e->dst, &r);
 	if (err)
 		return err;
+	/* Another neighbour: its MAC is not a change of the old one's (which other destinations
+	 * may still use). */
+	if (e->nh.ifindex != r.oif ||
+		memcmp(e->via, r.has_gateway ? r.gateway : e->dst, sizeof(e->via)))
+		e->mac_known = 0;
 	e->nh.family = e->family;
 	e->nh.ifindex = r.oif;
 	e->nh.has_src = r.has_prefsrc;
@@ -277,6 +284,49 @@ int qk_nhcache__lookup(
 		return err;
 	*out = e->nh;
 	return 0;
+}
+
+static int same_hop(const struct qk_nexthop *a, const struct qk_nexthop *b)
+{
+	return a->ifindex == b->ifindex && !memcmp(a->mac, b->mac, QK_ETH_ALEN) &&
+	       a->has_src == b->has_src && !memcmp(a->src, b->src, sizeof(a->src));
+}
+
+int qk_nhcache__follow_routes(struct qk_nhcache *c, __u64 now_ns,
+	void (*moved)(void *ctx, const struct qk_hop_move *m), void *ctx)
+{
+	int n = 0;
+
+	if (!c->routes_changed)
+		return 0;
+	c->routes_changed = 0;
+	for (__u32 i = 0; i <= c->mask; i++) {
+		struct nh_entry *e = &c->entries[i];
+		struct qk_nexthop before = e->nh;
+		struct qk_hop_move m;
+		int err;
+
+		/* Only what had a usable next hop was copied anywhere. */
+		if (e->state != NH_UNKNOWN || !e->mac_known)
+			continue;
+		err = resolve(c, e, now_ns);
+		if (err && err != -EAGAIN) {
+			e->state = NH_FAILED;
+			e->err = err;
+			e->retry_ns = now_ns + RETRY_NS;
+		}
+		if (!err && same_hop(&before, &e->nh))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.family = e->family;
+		memcpy(m.dst, e->dst, sizeof(m.dst));
+		m.resolved = err == 0;
+		m.nh = e->nh;
+		c->counters.hop_moves++;
+		moved(ctx, &m);
+		n++;
+	}
+	return n;
 }
 
 /* Applies one neighbour message to every entry whose next hop it names. */

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <unordered_map>
 
 #include "bpf/lib/map_names.h"
 
@@ -195,22 +196,58 @@ int FastPath::add_iface(int ifindex) {
   return bpf_map_update_elem(ifaces_fd_, &key, &value, BPF_ANY) ? -errno : 0;
 }
 
-uint32_t FastPath::retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]) {
+uint32_t FastPath::edit_flows(const std::function<bool(const qk_fast_flow_key&, qk_fast_flow*)>& edit) {
   qk_fast_flow_key key{}, next{};
   qk_fast_flow f;
   uint32_t changed = 0;
   const void* prev = nullptr;
-  // Updating values in place does not disturb the walk; a flow installed meanwhile already has
-  // the new MAC (its worker resolved it after the change).
+  // Updating values in place does not disturb the walk; a flow installed meanwhile was resolved
+  // by its worker after the change.
   while (bpf_map_get_next_key(flows_fd_, prev, &next) == 0) {
     key = next;
     prev = &key;
-    if (bpf_map_lookup_elem(flows_fd_, &key, &f)) continue;
-    if (f.ifindex != uint32_t(ifindex) || std::memcmp(f.eth_dst, old_mac, 6) != 0) continue;
-    std::memcpy(f.eth_dst, new_mac, 6);
+    if (bpf_map_lookup_elem(flows_fd_, &key, &f) || !edit(key, &f)) continue;
     if (bpf_map_update_elem(flows_fd_, &key, &f, BPF_EXIST) == 0) changed++;
   }
   return changed;
+}
+
+uint32_t FastPath::retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]) {
+  return edit_flows([&](const qk_fast_flow_key&, qk_fast_flow* f) {
+    if (f->ifindex != uint32_t(ifindex) || std::memcmp(f->eth_dst, old_mac, 6) != 0) return false;
+    std::memcpy(f->eth_dst, new_mac, 6);
+    return true;
+  });
+}
+
+uint32_t FastPath::reroute(const std::vector<qk_hop_move>& moves, int own_ifindex,
+                           const std::function<const uint8_t*(int ifindex)>& mac_of) {
+  if (moves.empty()) return 0;
+  // Keyed by family and address, as flows name their destination.
+  std::unordered_map<std::string, const qk_hop_move*> by_dst;
+  auto dst_key = [](uint8_t family, const uint8_t* addr) {
+    return std::string(1, char(family)) +
+           std::string(reinterpret_cast<const char*>(addr), family == QK_ADDR_V4 ? 4 : 16);
+  };
+  for (const qk_hop_move& m : moves) by_dst[dst_key(m.family, m.dst)] = &m;
+  return edit_flows([&](const qk_fast_flow_key& key, qk_fast_flow* f) {
+    auto it = by_dst.find(dst_key(f->family, f->dst_addr));
+    if (it == by_dst.end()) return false;
+    const qk_hop_move& m = *it->second;
+    const uint8_t* mac = m.resolved ? mac_of(m.nh.ifindex) : nullptr;
+    const bool read = key.dir == QK_FAST_DIR_READ;
+    if (!mac || !m.nh.has_src || (!read && m.nh.ifindex != own_ifindex)) {
+      std::memset(f->eth_dst, 0, 6);  // the program hands the flow's packets to the workers
+      return true;
+    }
+    f->ifindex = uint32_t(m.nh.ifindex);
+    std::memcpy(f->eth_src, mac, 6);
+    std::memcpy(f->eth_dst, m.nh.mac, 6);
+    // A read leaves from the route's source address, as tier 1 sends it; a reply from the
+    // address the client sent to, which no route changes.
+    if (read) std::memcpy(f->src_addr, m.nh.src, 16);
+    return true;
+  });
 }
 
 void FastPath::cells(std::vector<uint64_t>* out) const {

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bpf/lib/abi.h"
+#include "native/net/neigh.h"
 #include "native/xsk/session.h"
 
 struct bpf_object;
@@ -60,6 +62,13 @@ class FastPath {
   // A next hop's MAC changed (native/net neigh.h): flows that send to old_mac on ifindex send to
   // new_mac from now on. Walks the whole flow map (MAC changes are rare). Returns flows changed.
   uint32_t retarget(int ifindex, const uint8_t old_mac[6], const uint8_t new_mac[6]);
+  // A route change moved these destinations' next hops (native/net neigh.h): flows towards them
+  // leave by the new one. Where none is usable, the new interface is not one of ours (mac_of
+  // answers null), or a reply would leave by another interface than the proxy's (own_ifindex, as
+  // tier 1 sends replies), the flow hands its packets to the workers instead. Walks the flow map
+  // once. Returns flows changed.
+  uint32_t reroute(const std::vector<qk_hop_move>& moves, int own_ifindex,
+                   const std::function<const uint8_t*(int ifindex)>& mac_of);
   // Lets flows leave by ifindex when they arrive on another interface (two-armed). 0 or -errno.
   int add_iface(int ifindex);
   // Cells (round-robin positions, Match counts) summed over CPUs.
@@ -67,6 +76,8 @@ class FastPath {
 
  private:
   FastPath() = default;
+  // Calls edit on every flow; writes back those it changed (returned true). Returns how many.
+  uint32_t edit_flows(const std::function<bool(const qk_fast_flow_key&, qk_fast_flow*)>& edit);
   int write_all(int fd, const MapEntries& m, const char* what, size_t key_size, size_t value_size, std::string* error);
 
   int ctl_fd_ = -1, banks_fd_ = -1, steps_fd_ = -1, eps_fd_ = -1, tokens_fd_ = -1, fw_fd_ = -1, flows_fd_ = -1,

@@ -176,12 +176,32 @@ void Worker::follow_mac_changes() {
     if (env_.fast) env_.fast->retarget(m.ifindex, m.old_mac, m.new_mac);
 }
 
+// A route change may move a destination the fast path's flows send to (to another gateway): its
+// flows would go on sending to the old next hop for as long as the session lasts, since the
+// kernel carries them and they never come back here to be resolved again. Followed from the
+// periodic pass alone, so route churn elsewhere on the host costs a worker its netlink round
+// trips at most five times a second.
+void Worker::follow_route_changes(uint64_t now) {
+  if (!env_.fast || !env_.fast->active()) return;
+  std::vector<qk_hop_move> moves;
+  qk_nhcache__follow_routes(
+      nh_, now, [](void* ctx, const qk_hop_move* m) { static_cast<std::vector<qk_hop_move>*>(ctx)->push_back(*m); },
+      &moves);
+  if (moves.empty()) return;
+  env_.fast->reroute(moves, env_.ifindex, [this](int ifindex) -> const uint8_t* {
+    if (ifindex == env_.ifindex) return env_.mac;
+    const ForwardIface* f = env_.forward(ifindex);
+    return f ? f->mac : nullptr;
+  });
+}
+
 // A few times a second, also under load: session expiry and the socket's kernel drop counters.
 void Worker::periodic(uint64_t now) {
   next_expire_ns_ = now + kExpireEveryNs;
   timer_.recalibrate();
   qk_nhcache__poll(nh_);
   follow_mac_changes();
+  follow_route_changes(now);
   env_.sessions->expire(now);
   if (env_.n_forwards && env_.fast) {
     offlink_->expire(now, [this](const OfflinkSession& o) {

@@ -70,6 +70,7 @@ class Worker {
   void prefetch_headers(const qk_desc* rx, uint32_t n) const;
   void periodic(uint64_t now);
   void follow_mac_changes();
+  void follow_route_changes(uint64_t now);
   void publish_counters();
   void on_generation(const engine::Generation& gen, uint64_t now);
 
