@@ -16,6 +16,8 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
+constexpr auto kCounterReuse = std::chrono::milliseconds(20);
+
 // rx queues of an interface, as sysfs lists them (rx-0, rx-1, ...); 0 when unreadable.
 uint32_t rx_queue_count(const std::string& ifname) {
   std::string dir = "/sys/class/net/" + ifname + "/queues";
@@ -216,8 +218,9 @@ Totals Backend::totals() const {
   // What the fast path forwarded and dropped goes under the same names (quilkin_packets_total,
   // quilkin_packets_dropped_total): a user's dashboards see one proxy, whatever tier served.
   if (fast_) {
-    std::vector<uint64_t> packets, bytes;
-    program_->counters(&packets, &bytes);
+    std::lock_guard<std::mutex> lock(counters_mu_);
+    const std::vector<uint64_t>& packets = program_counters().packets;
+    const std::vector<uint64_t>& bytes = counters_.bytes;
     for (int d = 0; d < 2; d++) {
       t.fast_packets[d] = packets[QK_CNT_FAST_TX_READ + d];
       t.fast_bytes[d] = bytes[QK_CNT_FAST_TX_READ + d];
@@ -234,6 +237,23 @@ Totals Backend::totals() const {
     t.durations_lost = sessions_->durations_lost();
   }
   return t;
+}
+
+// Callers hold counters_mu_.
+const Backend::CounterSnapshot& Backend::program_counters() const {
+  auto now = std::chrono::steady_clock::now();
+  if (counters_.packets.empty() || now - counters_.taken >= kCounterReuse) {
+    program_->counters(&counters_.packets, &counters_.bytes);
+    counters_.taken = now;
+  }
+  return counters_;
+}
+
+void Backend::bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
+  std::lock_guard<std::mutex> lock(counters_mu_);
+  const CounterSnapshot& s = program_counters();
+  *packets = s.packets;
+  *bytes = s.bytes;
 }
 
 void Backend::drain_durations(const std::function<void(uint32_t)>& fn) {

@@ -4,9 +4,11 @@
 // shared session table, and merged counters for the JS side.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -55,9 +57,7 @@ class Backend {
   timing::ProcessingTotals processing() const;
   // quilkin_packet_jitter: the value a worker set last, per direction.
   timing::JitterReading jitter() const;
-  void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
-    program_->counters(packets, bytes);
-  }
+  void bpf_counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const;
   size_t drain_events(std::vector<qk_xdp_event>* out, size_t max) { return program_->drain_events(out, max); }
   std::string offlink_note() const;
   // The in-kernel fast path, or null when the object has none.
@@ -70,8 +70,18 @@ class Backend {
   int open_workers(uint32_t n, StepLog* steps, std::string* error);
   int resolve_forwards(std::vector<int>* ifindexes, std::string* error);
 
+  // The program's counters, read at most once per kCounterReuse: one sync asks for them from
+  // several places within a millisecond (quilkin_* totals, the xdp metrics, the pressure log).
+  struct CounterSnapshot {
+    std::chrono::steady_clock::time_point taken{};
+    std::vector<uint64_t> packets, bytes;
+  };
+  const CounterSnapshot& program_counters() const;
+
   Settings settings_;
   int ifindex_ = 0;
+  mutable std::mutex counters_mu_;
+  mutable CounterSnapshot counters_;
   std::shared_ptr<engine::Engine> engine_;
   std::unique_ptr<Program> program_;
   std::unique_ptr<FastPath> fast_;  // after program_ (its maps), before sessions_ (their flows)

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "bpf/lib/map_names.h"
+#include "native/xdp/percpu_array.h"
 
 namespace qk::xdp {
 
@@ -136,11 +137,7 @@ int FastPath::load(const FastImage& image, uint64_t generation, std::string* err
   active_.store(true, std::memory_order_relaxed);
   // The new chain numbers its cells afresh: they start from zero (the caller read the old ones;
   // what the old bank adds in the moment after the switch is lost, as with engine cells).
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu > 0) {
-    std::vector<uint64_t> zeros(static_cast<size_t>(ncpu), 0);
-    for (uint32_t i = 0; i < QK_FAST_CELLS; i++) bpf_map_update_elem(cells_fd_, &i, zeros.data(), BPF_ANY);
-  }
+  percpu_array_zero<uint64_t>(cells_fd_, QK_FAST_CELLS);
   return 0;
 }
 
@@ -251,14 +248,8 @@ uint32_t FastPath::reroute(const std::vector<qk_hop_move>& moves, int own_ifinde
 }
 
 void FastPath::cells(std::vector<uint64_t>* out) const {
-  int ncpu = libbpf_num_possible_cpus();
   out->assign(QK_FAST_CELLS, 0);
-  if (ncpu <= 0) return;
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t i = 0; i < QK_FAST_CELLS; i++) {
-    if (bpf_map_lookup_elem(cells_fd_, &i, per_cpu.data())) continue;
-    for (uint64_t v : per_cpu) (*out)[i] += v;
-  }
+  percpu_array_read<uint64_t>(cells_fd_, QK_FAST_CELLS, [&](uint32_t i, uint64_t v) { (*out)[i] += v; });
 }
 
 }  // namespace qk::xdp

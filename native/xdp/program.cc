@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "bpf/lib/map_names.h"
+#include "native/xdp/percpu_array.h"
 
 namespace qk::xdp {
 
@@ -297,36 +298,13 @@ const char* Program::mode() const {
   return "detached";
 }
 
-// One BPF_MAP_LOOKUP_BATCH for the whole array: read key by key, the 496 counters cost the
-// main thread ~1.5 ms a second, on the CPU it shares with a worker (a tier-1 latency tail).
-// Key by key remains for a kernel without batch lookups on per-CPU arrays (before 5.6).
 void Program::counters(std::vector<uint64_t>* packets, std::vector<uint64_t>* bytes) const {
-  int ncpu = libbpf_num_possible_cpus();
   packets->assign(QK_CNT_FAST__MAX, 0);
   bytes->assign(QK_CNT_FAST__MAX, 0);
-  if (ncpu <= 0) return;
-  const size_t cpus = static_cast<size_t>(ncpu);
-  std::vector<uint32_t> keys(QK_CNT_FAST__MAX);
-  std::vector<qk_counter> values(QK_CNT_FAST__MAX * cpus);
-  uint32_t count = QK_CNT_FAST__MAX, next = 0;
-  LIBBPF_OPTS(bpf_map_batch_opts, opts);
-  int err = bpf_map_lookup_batch(counters_fd_, nullptr, &next, keys.data(), values.data(), &count, &opts);
-  // ENOENT: the batch reached the end of the map, which is what a whole-map read does.
-  if (err && errno != ENOENT) {
-    count = 0;
-    for (uint32_t i = 0; i < QK_CNT_FAST__MAX; i++) {
-      if (bpf_map_lookup_elem(counters_fd_, &i, &values[count * cpus])) continue;
-      keys[count++] = i;
-    }
-  }
-  for (uint32_t k = 0; k < count && k < QK_CNT_FAST__MAX; k++) {
-    const uint32_t i = keys[k];
-    if (i >= QK_CNT_FAST__MAX) continue;
-    for (size_t c = 0; c < cpus; c++) {
-      (*packets)[i] += values[k * cpus + c].packets;
-      (*bytes)[i] += values[k * cpus + c].bytes;
-    }
-  }
+  percpu_array_read<qk_counter>(counters_fd_, QK_CNT_FAST__MAX, [&](uint32_t i, const qk_counter& c) {
+    (*packets)[i] += c.packets;
+    (*bytes)[i] += c.bytes;
+  });
 }
 
 int Program::on_event(void* ctx, void* data, size_t len) {
