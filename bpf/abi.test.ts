@@ -161,6 +161,8 @@ describe('bpf/abi.ts mirrors bpf/lib/abi.h', function () {
       sessionPortEnd: 65535,
       enabled: true,
       matchLocalAddr: true,
+      xskIfindex: 3,
+      localAddrsGen: 7,
     });
     expect(config.toString('hex')).to.equal(c.samples.config);
     expect(encodeLocalAddrKey('10.1.2.3').toString('hex')).to.equal(c.samples.addr_v4);

@@ -10,6 +10,7 @@
 export const XDP_MAP_NAMES = {
   config: 'qk_config',
   localAddrs: 'qk_local_addrs',
+  localHit: 'qk_local_hit',
   xsks: 'qk_xsks',
   counters: 'qk_counters',
   events: 'qk_events',
@@ -65,7 +66,7 @@ export const STRUCTS = {
       flags: f(8, 4),
       max_frame_len: f(12, 4),
       xsk_ifindex: f(16, 4),
-      _pad: f(20, 4),
+      local_addrs_gen: f(20, 4),
     },
   },
   qk_local_addr_key: {
@@ -73,6 +74,7 @@ export const STRUCTS = {
     fields: { family: f(0, 1), _pad: f(1, 3), addr: f(4, 16) },
   },
   qk_local_addr_value: { size: 4, fields: { flags: f(0, 4) } },
+  qk_local_hit: { size: 24, fields: { gen: f(0, 4), key: f(4, 20) } },
   qk_counter: { size: 16, fields: { packets: f(0, 8), bytes: f(8, 8) } },
   qk_xdp_event: {
     size: 32,

@@ -33,6 +33,14 @@ struct {
 	__type(value, struct qk_local_addr_value);
 } QK_MAP_LOCAL_ADDRS SEC(".maps");
 
+/* The local address each CPU matched last (struct qk_local_hit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct qk_local_hit);
+} QK_MAP_LOCAL_HIT SEC(".maps");
+
 /* AF_XDP socket per rx queue (index = queue id); the userspace AF_XDP workers write. */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -64,13 +72,33 @@ static __always_inline int stage_match_port(const struct qk_xdp_config *cfg, str
 	return QK_CONTINUE;
 }
 
-/* With a non-empty local address set, only traffic to those addresses is ours. */
+/* The key's five words (both keys are 4-byte aligned: the map value's, and qk_pkt's by layout). */
+static __always_inline int same_local_addr(
+	const struct qk_local_addr_key *a, const struct qk_local_addr_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* With a non-empty local address set, only traffic to those addresses is ours. The address this
+ * CPU matched last is checked first: a hash lookup per packet was a tenth of the fast path. */
 static __always_inline int stage_match_addr(const struct qk_xdp_config *cfg, struct qk_pkt *pkt)
 {
+	const __u32 zero = 0;
+	struct qk_local_hit *hit;
+
 	if (!(cfg->flags & QK_CFG_F_MATCH_LOCAL_ADDR))
+		return QK_CONTINUE;
+	hit = bpf_map_lookup_elem(&QK_MAP_LOCAL_HIT, &zero);
+	if (hit && hit->gen == cfg->local_addrs_gen && same_local_addr(&hit->key, &pkt->dst))
 		return QK_CONTINUE;
 	if (!bpf_map_lookup_elem(&QK_MAP_LOCAL_ADDRS, &pkt->dst))
 		return qk_pass_because(pkt, QK_PASS_NOT_LOCAL_ADDR);
+	if (hit) {
+		hit->gen = cfg->local_addrs_gen;
+		hit->key = pkt->dst;
+	}
 	return QK_CONTINUE;
 }
 

@@ -37,7 +37,9 @@ struct qk_xdp_config {
 	 * (QK_PASS_FORWARD_IFACE): qk_xsks holds sockets of this interface alone, and a redirect
 	 * into one from another interface would drop the frame. 0 = any interface. */
 	__u32 xsk_ifindex;
-	__u32 _pad;
+	/* Bumped by userspace with every change of qk_local_addrs (after the map writes): a
+	 * qk_local_hit of another generation is stale. */
+	__u32 local_addrs_gen;
 };
 
 #define QK_CONFIG_KEY 0u
@@ -59,6 +61,14 @@ struct qk_local_addr_value {
 };
 
 #define QK_LOCAL_ADDRS_MAX 64
+
+/* The local address a CPU matched last (per-CPU array, one entry; the program writes): most
+ * packets go to one address, and comparing 20 bytes costs less than a hash lookup. Valid while
+ * gen equals qk_xdp_config.local_addrs_gen. */
+struct qk_local_hit {
+	__u32 gen;
+	struct qk_local_addr_key key;
+};
 
 /* ---- XSKMAP: index = NIC rx queue id, value = AF_XDP socket fd ---- */
 
@@ -148,6 +158,7 @@ struct qk_xdp_event {
 QK_STATIC_ASSERT(sizeof(struct qk_xdp_config) == 24, "qk_xdp_config layout");
 QK_STATIC_ASSERT(sizeof(struct qk_local_addr_key) == 20, "qk_local_addr_key layout");
 QK_STATIC_ASSERT(sizeof(struct qk_local_addr_value) == 4, "qk_local_addr_value layout");
+QK_STATIC_ASSERT(sizeof(struct qk_local_hit) == 24, "qk_local_hit layout");
 QK_STATIC_ASSERT(sizeof(struct qk_counter) == 16, "qk_counter layout");
 QK_STATIC_ASSERT(sizeof(struct qk_xdp_event) == 32, "qk_xdp_event layout");
 QK_STATIC_ASSERT(

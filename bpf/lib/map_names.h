@@ -16,6 +16,7 @@
 #define QK_XDP_MAPS(X)                                                                             \
 	X(QK_MAP_CONFIG, qk_config)                                                                \
 	X(QK_MAP_LOCAL_ADDRS, qk_local_addrs)                                                      \
+	X(QK_MAP_LOCAL_HIT, qk_local_hit)                                                          \
 	X(QK_MAP_XSKS, qk_xsks)                                                                    \
 	X(QK_MAP_COUNTERS, qk_counters)                                                            \
 	X(QK_MAP_EVENTS, qk_events)                                                                \
@@ -34,6 +35,7 @@
 
 #define QK_MAP_CONFIG	   qk_config	  /* array[1] of struct qk_xdp_config; userspace writes */
 #define QK_MAP_LOCAL_ADDRS qk_local_addrs /* hash qk_local_addr_key -> value; userspace writes */
+#define QK_MAP_LOCAL_HIT   qk_local_hit	  /* percpu array[1] of struct qk_local_hit; BPF writes */
 #define QK_MAP_XSKS	   qk_xsks	  /* xskmap rx queue -> AF_XDP fd; userspace writes */
 #define QK_MAP_COUNTERS	   qk_counters	  /* percpu array of struct qk_counter; BPF writes */
 #define QK_MAP_EVENTS	   qk_events	  /* ringbuf of struct qk_xdp_event; BPF writes */

@@ -31,6 +31,9 @@
 struct qk_pkt {
 	void *cur; /* next header to parse */
 	void *data_end;
+	/* Here, at a 4-byte aligned offset: compared as words (stage_match_addr), and stack loads
+	 * must be aligned. */
+	struct qk_local_addr_key dst;
 	__u32 frame_len; /* data_end - data */
 	__u32 off;	 /* offset of cur from the frame start */
 	__u32 reason;	 /* enum qk_pass_reason or qk_drop_reason once decided */
@@ -41,8 +44,9 @@ struct qk_pkt {
 	__u8 ip_proto;
 	__u8 match; /* enum qk_match_kind, valid once a port matched */
 	__u8 fast;  /* the fast path decided (its drops are counted by direction, without events) */
-	struct qk_local_addr_key dst;
 };
+
+QK_STATIC_ASSERT(__builtin_offsetof(struct qk_pkt, dst) % 4 == 0, "qk_pkt.dst is word aligned");
 
 static __always_inline int qk_pass_because(struct qk_pkt *pkt, enum qk_pass_reason reason)
 {

@@ -51,7 +51,7 @@ static void print_structs(void)
 	FIELD(qk_xdp_config, flags);
 	FIELD(qk_xdp_config, max_frame_len);
 	FIELD(qk_xdp_config, xsk_ifindex);
-	FIELD(qk_xdp_config, _pad);
+	FIELD(qk_xdp_config, local_addrs_gen);
 	STRUCT_END();
 	STRUCT_BEGIN(qk_local_addr_key);
 	FIELD(qk_local_addr_key, family);
@@ -60,6 +60,10 @@ static void print_structs(void)
 	STRUCT_END();
 	STRUCT_BEGIN(qk_local_addr_value);
 	FIELD(qk_local_addr_value, flags);
+	STRUCT_END();
+	STRUCT_BEGIN(qk_local_hit);
+	FIELD(qk_local_hit, gen);
+	FIELD(qk_local_hit, key);
 	STRUCT_END();
 	STRUCT_BEGIN(qk_counter);
 	FIELD(qk_counter, packets);
@@ -395,6 +399,8 @@ static void print_samples(void)
 	config.session_port_start = 61000;
 	config.session_port_end = 65535;
 	config.flags = QK_CFG_F_ENABLED | QK_CFG_F_MATCH_LOCAL_ADDR;
+	config.xsk_ifindex = 3;
+	config.local_addrs_gen = 7;
 	memset(&v4, 0, sizeof(v4));
 	v4.family = QK_ADDR_V4;
 	inet_pton(AF_INET, "10.1.2.3", v4.addr);

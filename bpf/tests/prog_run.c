@@ -100,11 +100,15 @@ void prog_run__close(struct prog_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
+/* As the proxy does after changing qk_local_addrs, every config write starts a new local address
+ * generation: the harnesses change addresses, then write the config. */
 int prog_run__set_config(struct prog_run *run, const struct qk_xdp_config *config)
 {
+	struct qk_xdp_config next = *config;
 	__u32 key = QK_CONFIG_KEY;
 
-	return bpf_map_update_elem(run->config_fd, &key, config, BPF_ANY) ? -errno : 0;
+	next.local_addrs_gen = ++run->local_addrs_gen;
+	return bpf_map_update_elem(run->config_fd, &key, &next, BPF_ANY) ? -errno : 0;
 }
 
 int prog_run__set_local_addr(struct prog_run *run, const char *addr, bool present)

@@ -26,6 +26,7 @@ struct prog_run {
 	int xsks_fd;
 	int counters_fd;
 	int ncpus;
+	__u32 local_addrs_gen; /* bumped by each config write: addresses may have changed before it */
 	struct qk_counter *percpu;			/* scratch: one value per possible CPU */
 	struct qk_xdp_event kept[PROG_RUN_EVENTS_KEPT]; /* first events of the last drain */
 	size_t drained;					/* events seen by the last drain */

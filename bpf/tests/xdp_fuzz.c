@@ -5,7 +5,7 @@
  * million frames cost one process and two syscalls per frame (run + counter batch read).
  *
  * Records (little-endian):
- *   'C' + struct qk_xdp_config (16 bytes)          write the config map
+ *   'C' + struct qk_xdp_config (24 bytes)          write the config map (a new local address generation)
  *   'A' + struct qk_local_addr_key (20) + u8 add    add (1) or remove (0) a local address
  *   'F' + u16 len + len bytes                       run the frame (queue 0, empty XSKMAP)
  * Per 'F' the answer is

@@ -189,6 +189,8 @@ int Program::apply_local_addrs(const std::vector<qk_local_addr_key>& next) {
     if (!err && !contains(addrs_, k) && bpf_map_update_elem(addrs_fd_, &k, &value, BPF_ANY)) err = -errno;
   for (const auto& k : addrs_)
     if (!err && !contains(next, k) && bpf_map_delete_elem(addrs_fd_, &k) && errno != ENOENT) err = -errno;
+  // A new generation after the map writes: what each CPU remembers matching is stale now.
+  cfg_.local_addrs_gen++;
   if (!err && !next.empty()) err = write_config(cfg_.flags | QK_CFG_F_MATCH_LOCAL_ADDR);
   if (!err) addrs_ = next;
   return err;

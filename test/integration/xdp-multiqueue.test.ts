@@ -4,7 +4,10 @@
 // sending veth spreads over its queues by hash, must all be routed and answered. Sessions expire
 // after 1 s, and the lifetime of every one reaches quilkin_session_duration_secs.
 import { expect } from 'chai';
+import * as os from 'node:os';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
+import { labelledSample as metric } from '../support/metrics-text';
+import { eventually } from '../support/net';
 import type { Star } from '../support/netns';
 import {
   adminGet,
@@ -65,6 +68,25 @@ describe('proxy xdp with two rx queues', function () {
     await proxy!.waitFor('interface addresses changed; local address map updated', 5000);
     const run = await runClient(star!, added, 5, 20, [embarkPayload('new-address', TOKENS[0])]);
     expect(run.replies.filter((r) => r.endsWith('new-address'))).to.have.length(5);
+  });
+
+  it('stops taking an address removed from the interface (each CPU forgets the address it matched last)', async function () {
+    const prx = star!.host('prx');
+    const removed = prx.ipv4.replace(/\.\d+$/, '.10');
+    // The last address the program matched on every CPU is the one about to go (a token no
+    // endpoint holds: no reply to another address refreshes it).
+    const cpus = os.cpus().length;
+    for (let cpu = 0; cpu < cpus; cpu++) await runClient(star!, removed, 3, 5, [embarkPayload('last-match', 'zzz')], 100, cpu);
+    const before = metric(adminGet(star!, '/metrics'), 'quilkin_xdp_passed_packets_total', 'reason="not_local_addr"');
+    star!.exec('prx', ['ip', 'addr', 'del', `${removed}/24`, 'dev', prx.dev]);
+    await eventually(() => proxy!.output().split('interface addresses changed; local address map updated').length >= 3, 5000, 'the removal followed');
+    // The client still knows the address's MAC, so its datagrams still reach the interface.
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      const run = await runClient(star!, removed, 5, 20, [embarkPayload('old-address', TOKENS[0])], 300, cpu);
+      expect(run.replies).to.have.length(0);
+    }
+    const after = metric(adminGet(star!, '/metrics'), 'quilkin_xdp_passed_packets_total', 'reason="not_local_addr"');
+    expect(after - before).to.equal(5 * cpus);
   });
 
   it('reports the lifetime of every expired session', async function () {

@@ -218,10 +218,14 @@ export interface ClientRun {
   replies: string[];
 }
 
-/** Sends COUNT rounds of the payloads (each prefixed "<round>:") and collects replies. */
-export function runClient(star: Star, target: string, count: number, intervalMs: number, payloads: string[], waitMs = 1500): Promise<ClientRun> {
+/**
+ * Sends COUNT rounds of the payloads (each prefixed "<round>:") and collects replies. cpu pins the
+ * client to one CPU: over veth the proxy's XDP program then runs on that CPU too.
+ */
+export function runClient(star: Star, target: string, count: number, intervalMs: number, payloads: string[], waitMs = 1500, cpu?: number): Promise<ClientRun> {
   const hex = payloads.map((p) => Buffer.from(p, 'latin1').toString('hex'));
   const child = star.spawn('cli', [
+    ...(cpu === undefined ? [] : ['taskset', '-c', String(cpu)]),
     process.execPath,
     peerCli(),
     'client',

@@ -21,6 +21,10 @@ export interface XdpConfig {
   matchLocalAddr: boolean;
   /** Longer matched frames are passed as `oversize`; 0 or absent = no limit. */
   maxFrameLen?: number;
+  /** The interface with AF_XDP sockets; 0 or absent = any. */
+  xskIfindex?: number;
+  /** The local address generation: a new one after every change of qk_local_addrs. */
+  localAddrsGen?: number;
 }
 
 export interface XdpEvent {
@@ -55,6 +59,8 @@ export function encodeConfig(config: XdpConfig): Buffer {
   const flags = (config.enabled ? CONSTANTS.QK_CFG_F_ENABLED : 0) | (config.matchLocalAddr ? CONSTANTS.QK_CFG_F_MATCH_LOCAL_ADDR : 0);
   out.writeUInt32LE(flags, layout.fields.flags.offset);
   out.writeUInt32LE(config.maxFrameLen ?? 0, layout.fields.max_frame_len.offset);
+  out.writeUInt32LE(config.xskIfindex ?? 0, layout.fields.xsk_ifindex.offset);
+  out.writeUInt32LE(config.localAddrsGen ?? 0, layout.fields.local_addrs_gen.offset);
   return out;
 }
 

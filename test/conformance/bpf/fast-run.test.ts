@@ -104,6 +104,10 @@ describe('bpf conformance runner: fast_run protocol (BPF_PROG_RUN)', function ()
     driver!.writeEntry('qk_local_addrs', encodeLocalAddrKey('127.0.0.100'), Buffer.alloc(4));
     expect(driver!.run(frame, RUN_F_COUNTERS).counters.get(passCounterIndex('no_xsk'))?.packets).to.equal(1);
     driver!.clearHash('qk_local_addrs');
+    // The CPU remembers the address it matched until the config starts a new address generation,
+    // as the proxy's does after every change of the map.
+    expect(driver!.run(frame, RUN_F_COUNTERS).counters.get(passCounterIndex('no_xsk'))?.packets).to.equal(1);
+    driver!.writeEntry('qk_config', key0, encodeConfig({ ...config, matchLocalAddr: true, localAddrsGen: 1 }));
     expect(driver!.run(frame, RUN_F_COUNTERS).counters.get(passCounterIndex('not_local_addr'))?.packets).to.equal(1);
     driver!.zeroArray('qk_config');
     expect(driver!.run(frame, RUN_F_COUNTERS).counters.get(passCounterIndex('disabled'))?.packets).to.equal(1);
