@@ -4,8 +4,7 @@
 // AF_XDP worker and a kernel socket out of the forward interface; once the worker has installed
 // its flows, both directions, IPv4 and IPv6, are carried between the interfaces by the XDP
 // program (a redirect), and the worker sees only the first packets, in native and generic XDP.
-// SIGKILL leaves nothing
-// attached on either interface.
+// SIGKILL leaves nothing attached on either interface.
 import { expect } from 'chai';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { xdpAttachment } from '../../bpf/tests/bpftool';
