@@ -229,7 +229,10 @@ describe('proxy xdp fast path: a next hop that changes its MAC', function () {
       );
     };
     const moved = '02:00:00:00:77:01';
-    star!.exec('prx', ['ip', 'neigh', 'replace', srv.ipv4, 'lladdr', moved, 'dev', prx.dev, 'nud', 'reachable']);
+    // Permanent, so the server's own ARP traffic cannot put its real MAC back mid-test: it probes
+    // the proxy about 5 s after the set-up's ping, and the proxy's kernel takes the sender MAC
+    // of that request over a reachable entry.
+    star!.exec('prx', ['ip', 'neigh', 'replace', srv.ipv4, 'lladdr', moved, 'dev', prx.dev, 'nud', 'permanent']);
     await eventually(() => flowMacs().includes(moved), 2000, 'a flow sends to the new MAC');
     expect(flowMacs()).to.not.include(real.toLowerCase());
     await run;
