@@ -44,6 +44,23 @@ export function programMaps(progId: number): Map<string, number> {
   return out;
 }
 
+/**
+ * The next-hop MACs (eth_dst, as aa:bb:..) of every fast-path flow of the program attached to
+ * `dev` in namespace `ns`; none when nothing is attached.
+ */
+export function flowNextHopMacs(ns: string, dev: string): string[] {
+  const attachment = xdpAttachment(ns, dev);
+  const id = attachment ? programMaps(attachment.progId).get('qk_fast_flows') : undefined;
+  if (id === undefined) return [];
+  const dump = execFileSync('bpftool', ['map', 'dump', 'id', String(id), '-j'], { encoding: 'utf8', timeout: 10000 });
+  return [...dump.matchAll(/"eth_dst":\[([^\]]*)\]/g)].map((m) =>
+    m[1]
+      .split(',')
+      .map((n) => Number(n).toString(16).padStart(2, '0'))
+      .join(':'),
+  );
+}
+
 function bytesOf(hex: string[]): Buffer {
   return Buffer.from(hex.map((b) => parseInt(b, 16)));
 }

@@ -9,10 +9,9 @@
 // moves traffic within a second with no loss for other sessions; a chain that cannot be lowered
 // runs in user space and /config says why; --xdp.fast-path off keeps everything in tier 1.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
 import { labelledSample as metric } from '../support/metrics-text';
-import { programMaps, xdpAttachment } from '../../bpf/tests/bpftool';
+import { flowNextHopMacs } from '../../bpf/tests/bpftool';
 import { Star } from '../support/netns';
 import { eventually } from '../support/net';
 import {
@@ -216,18 +215,7 @@ describe('proxy xdp fast path: a next hop that changes its MAC', function () {
     await new Promise((r) => setTimeout(r, 800));
     // The kernel learns another MAC for the server's address (a router failing over): the
     // session's flow must follow it.
-    const flowMacs = (): string[] => {
-      const attachment = xdpAttachment(prx.ns, prx.dev);
-      const id = attachment ? programMaps(attachment.progId).get('qk_fast_flows') : undefined;
-      if (id === undefined) return [];
-      const dump = execFileSync('bpftool', ['map', 'dump', 'id', String(id), '-j'], { encoding: 'utf8' });
-      return [...dump.matchAll(/"eth_dst":\[([^\]]*)\]/g)].map((m) =>
-        m[1]
-          .split(',')
-          .map((n) => Number(n).toString(16).padStart(2, '0'))
-          .join(':'),
-      );
-    };
+    const flowMacs = (): string[] => flowNextHopMacs(prx.ns, prx.dev);
     const moved = '02:00:00:00:77:01';
     // Permanent, so the server's own ARP traffic cannot put its real MAC back mid-test: it probes
     // the proxy about 5 s after the set-up's ping, and the proxy's kernel takes the sender MAC

@@ -4,9 +4,8 @@
 // must follow the route (its packets never come back to a worker to be resolved again), so the
 // traffic goes on through the new gateway, still carried by the XDP program.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { skipWithoutBpf } from '../../bpf/tests/bpf-available';
-import { programMaps, xdpAttachment } from '../../bpf/tests/bpftool';
+import { flowNextHopMacs } from '../../bpf/tests/bpftool';
 import { labelledSample as metric } from '../support/metrics-text';
 import { eventually } from '../support/net';
 import { Star } from '../support/netns';
@@ -66,18 +65,7 @@ describe('proxy xdp fast path: a route that moves to another gateway', function 
 
   it('moves the flows of a kernel-carried session to the new gateway, and the kernel goes on carrying it', async function () {
     const prx = star!.host('prx');
-    const flowMacs = (): string[] => {
-      const attachment = xdpAttachment(prx.ns, prx.dev);
-      const id = attachment ? programMaps(attachment.progId).get('qk_fast_flows') : undefined;
-      if (id === undefined) return [];
-      const dump = execFileSync('bpftool', ['map', 'dump', 'id', String(id), '-j'], { encoding: 'utf8' });
-      return [...dump.matchAll(/"eth_dst":\[([^\]]*)\]/g)].map((m) =>
-        m[1]
-          .split(',')
-          .map((n) => Number(n).toString(16).padStart(2, '0'))
-          .join(':'),
-      );
-    };
+    const flowMacs = (): string[] => flowNextHopMacs(prx.ns, prx.dev);
     const rounds = 1200;
     const intervalMs = 5;
     const run = runClient(star!, prx.ipv4, rounds, intervalMs, [embarkPayload('reroute', TOKENS[0])], 2000);
