@@ -188,11 +188,7 @@ void Worker::follow_route_changes(uint64_t now) {
       nh_, now, [](void* ctx, const qk_hop_move* m) { static_cast<std::vector<qk_hop_move>*>(ctx)->push_back(*m); },
       &moves);
   if (moves.empty()) return;
-  env_.fast->reroute(moves, env_.ifindex, [this](int ifindex) -> const uint8_t* {
-    if (ifindex == env_.ifindex) return env_.mac;
-    const ForwardIface* f = env_.forward(ifindex);
-    return f ? f->mac : nullptr;
-  });
+  env_.fast->reroute(moves, env_.ifindex, [this](int ifindex) { return env_.mac_of(ifindex); });
 }
 
 // A few times a second, also under load: session expiry and the socket's kernel drop counters.

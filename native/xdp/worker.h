@@ -42,6 +42,12 @@ struct WorkerEnv {
       if (forwards[i].ifindex == index) return &forwards[i];
     return nullptr;
   }
+  // Our MAC on one of the proxy's interfaces (its own or a forward one); null for any other.
+  const uint8_t* mac_of(int index) const {
+    if (index == ifindex) return mac;
+    const ForwardIface* f = forward(index);
+    return f ? f->mac : nullptr;
+  }
 };
 
 class Worker {
